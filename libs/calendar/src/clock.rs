@@ -1,0 +1,510 @@
+//! The statutory time-limit clock (法定时限时钟) of one application.
+//!
+//! # Model
+//!
+//! * **Budget.** For [`LimitUnit::WorkingDays`] the budget is the working time
+//!   from `started_at` to [`WorkCalendar::deadline`]`(started_at, limit)`,
+//!   `limit` including extensions (延期). It therefore includes what is left of
+//!   the acceptance day's office hours, and with no pauses the due moment is
+//!   exactly that deadline (see the [calendar module docs](crate::calendar)).
+//!   For [`LimitUnit::NaturalDays`] the due moment without pauses is the
+//!   local office close of the start date plus `limit` calendar days (`0`: the
+//!   same day's close), and the budget is the wall-clock time up to it
+//!   (zero if that close has already passed at the start).
+//! * **Consumption.** Working time (or wall time, for natural days) consumed
+//!   outside pauses. Time stopped for supplement (补正) or a special procedure
+//!   (特别程序: hearing, expert review, testing) does not count (Administrative
+//!   Licensing Law arts. 42, 45). A pause that begins and ends outside office
+//!   hours of working days (e.g. over a holiday) consumes nothing and moves
+//!   nothing; a pause covering office hours moves the due moment by exactly the
+//!   working time it covered.
+//! * **`due_at`.** The earliest moment at which the consumed time reaches the
+//!   budget, walking forward from `started_at` and skipping the pauses. While
+//!   the clock is paused it is `None` (no due moment while the clock is
+//!   stopped) — unless the budget was already used up before the current
+//!   pause began: that due moment lies in the past and is returned, so a
+//!   pause cannot hide an overdue item.
+//! * **`warn_at`.** The moment the consumed time reaches the warning budget:
+//!   `num/den` of the budget for [`WarnRule::Fraction`] (default 2/3), or for
+//!   [`WarnRule::DaysBefore`]`(k)` the budget less `k` full days (working days
+//!   of office hours, or 24 h days), i.e. the deadline computed with
+//!   `limit - k`, clamped at the start. Same `None` rule as `due_at`.
+//! * **Status.** Overdue means `now` is strictly after `due_at` (wall clock),
+//!   so an item is red from the evening of its last day, while
+//!   `remaining_working_seconds` (budget minus consumed) only turns negative
+//!   when working time runs again. `overdue_working_days` counts the days in
+//!   `(local date of due_at, local date of now]` in the clock's unit (working
+//!   days, or calendar days for natural-day clocks).
+//! * **Extensions (延期)** add days to the limit; the law allows one, the
+//!   workflow enforces that, the clock accepts several.
+
+use chrono::{DateTime, Days, TimeDelta, Utc};
+use serde::{Deserialize, Serialize};
+
+use crate::calendar::{local_date, MAX_LIMIT_DAYS};
+use crate::{CalendarError, ClockProblem, WorkCalendar};
+
+/// Unit of a statutory limit.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum LimitUnit {
+    /// 工作日: counted on the [`WorkCalendar`].
+    WorkingDays,
+    /// 自然日: calendar days.
+    NaturalDays,
+}
+
+/// When to raise the warning (预警) before the due moment.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum WarnRule {
+    /// When `num/den` of the budget is used (default 2/3). `den > 0`, `num <= den`.
+    Fraction { num: u32, den: u32 },
+    /// This many days (in the clock's unit) before the due moment.
+    DaysBefore(u32),
+}
+
+impl Default for WarnRule {
+    fn default() -> Self {
+        Self::Fraction { num: 2, den: 3 }
+    }
+}
+
+/// Why the clock stopped.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum PauseReason {
+    /// 补正: waiting for the applicant to supplement materials.
+    Supplement,
+    /// 听证: hearing.
+    Hearing,
+    /// 专家评审: expert review.
+    ExpertReview,
+    /// 检验检测: testing.
+    Testing,
+    Other,
+}
+
+/// A stopped interval `[from, to)`; `to = None` while still paused.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Pause {
+    pub from: DateTime<Utc>,
+    pub to: Option<DateTime<Utc>>,
+    pub reason: PauseReason,
+}
+
+/// A snapshot of the clock at `now`; see the [module docs](self).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct ClockStatus {
+    pub due_at: Option<DateTime<Utc>>,
+    pub warn_at: Option<DateTime<Utc>>,
+    pub elapsed_working_seconds: i64,
+    /// Negative when overdue.
+    pub remaining_working_seconds: i64,
+    pub overdue: bool,
+    pub overdue_working_days: u32,
+    pub paused: bool,
+}
+
+/// The statutory clock of one application; see the [module docs](self).
+///
+/// Pauses are kept in order and non-overlapping; deserialization checks this.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(try_from = "RawClock")]
+pub struct StatutoryClock {
+    started_at: DateTime<Utc>,
+    limit: u32,
+    unit: LimitUnit,
+    extensions: Vec<u32>,
+    pauses: Vec<Pause>,
+    warn: WarnRule,
+}
+
+#[derive(Deserialize)]
+struct RawClock {
+    started_at: DateTime<Utc>,
+    limit: u32,
+    unit: LimitUnit,
+    extensions: Vec<u32>,
+    pauses: Vec<Pause>,
+    warn: WarnRule,
+}
+
+impl TryFrom<RawClock> for StatutoryClock {
+    type Error = CalendarError;
+    fn try_from(raw: RawClock) -> Result<Self, Self::Error> {
+        let mut clock = Self::start(raw.started_at, raw.limit, raw.unit, raw.warn);
+        for days in raw.extensions {
+            clock.extend(days)?;
+        }
+        for p in raw.pauses {
+            clock.pause(p.from, p.reason)?;
+            if let Some(to) = p.to {
+                clock.resume(to)?;
+            }
+        }
+        Ok(clock)
+    }
+}
+
+fn clock_err(problem: ClockProblem, at: DateTime<Utc>) -> CalendarError {
+    CalendarError::ClockState { problem, at }
+}
+
+fn limit_err(what: &'static str, value: i64, min: i64, max: i64) -> CalendarError {
+    CalendarError::InvalidLimit {
+        what,
+        value,
+        min,
+        max,
+    }
+}
+
+impl StatutoryClock {
+    /// Starts a clock at acceptance (受理) with a limit of `limit_days`.
+    pub fn start(
+        started_at: DateTime<Utc>,
+        limit_days: u32,
+        unit: LimitUnit,
+        warn: WarnRule,
+    ) -> Self {
+        Self {
+            started_at,
+            limit: limit_days,
+            unit,
+            extensions: Vec::new(),
+            pauses: Vec::new(),
+            warn,
+        }
+    }
+
+    /// Stops the clock at `at`. Refused if already paused, before the start,
+    /// or before the end of the previous pause.
+    pub fn pause(&mut self, at: DateTime<Utc>, reason: PauseReason) -> Result<(), CalendarError> {
+        if self.is_paused() {
+            return Err(clock_err(ClockProblem::AlreadyPaused, at));
+        }
+        if at < self.started_at {
+            return Err(clock_err(ClockProblem::BeforeStart, at));
+        }
+        if self
+            .pauses
+            .last()
+            .and_then(|p| p.to)
+            .is_some_and(|to| at < to)
+        {
+            return Err(clock_err(ClockProblem::BeforeLastPause, at));
+        }
+        self.pauses.push(Pause {
+            from: at,
+            to: None,
+            reason,
+        });
+        Ok(())
+    }
+
+    /// Restarts the clock at `at`. Refused if not paused or before the pause began.
+    pub fn resume(&mut self, at: DateTime<Utc>) -> Result<(), CalendarError> {
+        match self.pauses.last_mut() {
+            Some(p) if p.to.is_none() => {
+                if at < p.from {
+                    return Err(clock_err(ClockProblem::BeforePauseStart, at));
+                }
+                p.to = Some(at);
+                Ok(())
+            }
+            _ => Err(clock_err(ClockProblem::NotPaused, at)),
+        }
+    }
+
+    /// Extends the limit by `days` (延期). Refused for 0 days or a total
+    /// limit above [`MAX_LIMIT_DAYS`].
+    pub fn extend(&mut self, days: u32) -> Result<(), CalendarError> {
+        let total = u64::from(self.limit_days()) + u64::from(days);
+        if days == 0 || total > u64::from(MAX_LIMIT_DAYS) {
+            let max = i64::from(MAX_LIMIT_DAYS) - i64::from(self.limit_days());
+            return Err(limit_err("extension in days", i64::from(days), 1, max));
+        }
+        self.extensions.push(days);
+        Ok(())
+    }
+
+    pub fn is_paused(&self) -> bool {
+        self.pauses.last().is_some_and(|p| p.to.is_none())
+    }
+
+    pub fn pauses(&self) -> &[Pause] {
+        &self.pauses
+    }
+
+    /// The limit including extensions (saturating).
+    pub fn limit_days(&self) -> u32 {
+        self.extensions
+            .iter()
+            .fold(self.limit, |sum, d| sum.saturating_add(*d))
+    }
+
+    /// The limit without extensions.
+    pub fn base_limit_days(&self) -> u32 {
+        self.limit
+    }
+
+    pub fn extensions(&self) -> &[u32] {
+        &self.extensions
+    }
+
+    pub fn started_at(&self) -> DateTime<Utc> {
+        self.started_at
+    }
+
+    pub fn unit(&self) -> LimitUnit {
+        self.unit
+    }
+
+    pub fn warn_rule(&self) -> WarnRule {
+        self.warn
+    }
+
+    /// The due moment; `None` while paused (see the [module docs](self)).
+    pub fn due_at(&self, cal: &WorkCalendar) -> Result<Option<DateTime<Utc>>, CalendarError> {
+        let budget = self.budget(cal)?;
+        self.reach(cal, budget)
+    }
+
+    /// The warning moment; `None` while paused (see the [module docs](self)).
+    pub fn warn_at(&self, cal: &WorkCalendar) -> Result<Option<DateTime<Utc>>, CalendarError> {
+        let budget = self.budget(cal)?;
+        let target = self.warn_budget(cal, budget)?;
+        self.reach(cal, target)
+    }
+
+    /// Snapshot at `now`.
+    pub fn status(
+        &self,
+        cal: &WorkCalendar,
+        now: DateTime<Utc>,
+    ) -> Result<ClockStatus, CalendarError> {
+        let budget = self.budget(cal)?;
+        let due_at = self.reach(cal, budget)?;
+        let warn_at = self.reach(cal, self.warn_budget(cal, budget)?)?;
+        let used = self.consumed_until(cal, now)?;
+        let overdue = due_at.is_some_and(|due| now > due);
+        let overdue_working_days = match due_at {
+            Some(due) if overdue => {
+                let (from, to) = (local_date(due), local_date(now));
+                match self.unit {
+                    LimitUnit::WorkingDays => cal.working_days_between(from, to)?,
+                    LimitUnit::NaturalDays => {
+                        u32::try_from((to - from).num_days()).unwrap_or(u32::MAX)
+                    }
+                }
+            }
+            _ => 0,
+        };
+        Ok(ClockStatus {
+            due_at,
+            warn_at,
+            elapsed_working_seconds: used.num_seconds(),
+            remaining_working_seconds: (budget - used).num_seconds(),
+            overdue,
+            overdue_working_days,
+            paused: self.is_paused(),
+        })
+    }
+
+    fn checked_limit(&self) -> Result<u32, CalendarError> {
+        let total = self
+            .extensions
+            .iter()
+            .fold(u64::from(self.limit), |sum, d| sum + u64::from(*d));
+        if total > u64::from(MAX_LIMIT_DAYS) {
+            let value = i64::try_from(total).unwrap_or(i64::MAX);
+            return Err(limit_err(
+                "limit in days",
+                value,
+                0,
+                i64::from(MAX_LIMIT_DAYS),
+            ));
+        }
+        Ok(self.limit_days())
+    }
+
+    /// Time the clock may consume before it is due.
+    fn budget(&self, cal: &WorkCalendar) -> Result<TimeDelta, CalendarError> {
+        let n = self.checked_limit()?;
+        match self.unit {
+            LimitUnit::WorkingDays => cal.working_time_to_deadline(self.started_at, n),
+            LimitUnit::NaturalDays => {
+                cal.hours().validate()?;
+                let last = local_date(self.started_at)
+                    .checked_add_days(Days::new(u64::from(n)))
+                    .ok_or_else(|| limit_err("limit in days", i64::from(n), 0, 0))?;
+                Ok((cal.close_of(last) - self.started_at).max(TimeDelta::zero()))
+            }
+        }
+    }
+
+    /// One day of budget in the clock's unit.
+    fn day(&self, cal: &WorkCalendar) -> TimeDelta {
+        match self.unit {
+            LimitUnit::WorkingDays => cal.hours().day_length(),
+            LimitUnit::NaturalDays => TimeDelta::days(1),
+        }
+    }
+
+    fn warn_budget(
+        &self,
+        cal: &WorkCalendar,
+        budget: TimeDelta,
+    ) -> Result<TimeDelta, CalendarError> {
+        match self.warn {
+            WarnRule::Fraction { num, den } => {
+                if den == 0 || num > den {
+                    let (value, min, max) = if den == 0 {
+                        (0, 1, i64::from(u32::MAX))
+                    } else {
+                        (i64::from(num), 0, i64::from(den))
+                    };
+                    let what = if den == 0 {
+                        "warning fraction denominator"
+                    } else {
+                        "warning fraction numerator"
+                    };
+                    return Err(limit_err(what, value, min, max));
+                }
+                let ns = i128::from(budget.num_nanoseconds().unwrap_or(i64::MAX));
+                let part = ns * i128::from(num) / i128::from(den);
+                Ok(TimeDelta::nanoseconds(
+                    i64::try_from(part).unwrap_or(i64::MAX),
+                ))
+            }
+            WarnRule::DaysBefore(k) => {
+                let k = i32::try_from(k.min(MAX_LIMIT_DAYS)).unwrap_or(0);
+                Ok((budget - self.day(cal) * k).max(TimeDelta::zero()))
+            }
+        }
+    }
+
+    /// Time the clock consumes in `[a, b)` when running.
+    fn measure(
+        &self,
+        cal: &WorkCalendar,
+        a: DateTime<Utc>,
+        b: DateTime<Utc>,
+    ) -> Result<TimeDelta, CalendarError> {
+        match self.unit {
+            LimitUnit::WorkingDays => cal.working_time(a, b),
+            LimitUnit::NaturalDays => Ok((b - a).max(TimeDelta::zero())),
+        }
+    }
+
+    fn advance(
+        &self,
+        cal: &WorkCalendar,
+        from: DateTime<Utc>,
+        time: TimeDelta,
+    ) -> Result<DateTime<Utc>, CalendarError> {
+        match self.unit {
+            LimitUnit::WorkingDays => cal.advance_working(from, time),
+            LimitUnit::NaturalDays => Ok(from + time),
+        }
+    }
+
+    /// The moment consumption reaches `target`; `None` if a still-open pause
+    /// comes first.
+    fn reach(
+        &self,
+        cal: &WorkCalendar,
+        target: TimeDelta,
+    ) -> Result<Option<DateTime<Utc>>, CalendarError> {
+        let mut cursor = self.started_at;
+        let mut rest = target;
+        for p in &self.pauses {
+            let avail = self.measure(cal, cursor, p.from)?;
+            if rest <= avail {
+                return self.advance(cal, cursor, rest).map(Some);
+            }
+            rest -= avail;
+            match p.to {
+                Some(to) => cursor = cursor.max(to),
+                None => return Ok(None),
+            }
+        }
+        self.advance(cal, cursor, rest).map(Some)
+    }
+
+    /// Time consumed in `[started_at, now)` outside pauses.
+    fn consumed_until(
+        &self,
+        cal: &WorkCalendar,
+        now: DateTime<Utc>,
+    ) -> Result<TimeDelta, CalendarError> {
+        let mut used = TimeDelta::zero();
+        let mut cursor = self.started_at;
+        for p in &self.pauses {
+            if now <= p.from {
+                break;
+            }
+            used += self.measure(cal, cursor, p.from)?;
+            match p.to {
+                Some(to) => cursor = cursor.max(to),
+                None => return Ok(used),
+            }
+        }
+        Ok(used + self.measure(cal, cursor, now)?)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::TimeZone;
+
+    fn at(h: u32) -> DateTime<Utc> {
+        Utc.with_ymd_and_hms(2026, 3, 2, h, 0, 0).unwrap()
+    }
+
+    fn raw(pauses: Vec<Pause>, extensions: Vec<u32>) -> RawClock {
+        RawClock {
+            started_at: at(1),
+            limit: 5,
+            unit: LimitUnit::WorkingDays,
+            extensions,
+            pauses,
+            warn: WarnRule::default(),
+        }
+    }
+
+    fn pause(from: u32, to: Option<u32>) -> Pause {
+        Pause {
+            from: at(from),
+            to: to.map(at),
+            reason: PauseReason::Supplement,
+        }
+    }
+
+    #[test]
+    fn stored_clock_is_validated() {
+        let ok = StatutoryClock::try_from(raw(vec![pause(2, Some(3)), pause(4, None)], vec![3]));
+        let ok = ok.unwrap();
+        assert!(ok.is_paused());
+        assert_eq!(ok.limit_days(), 8);
+        let overlap = raw(vec![pause(2, Some(5)), pause(4, Some(6))], vec![]);
+        assert_eq!(
+            StatutoryClock::try_from(overlap).unwrap_err(),
+            clock_err(ClockProblem::BeforeLastPause, at(4))
+        );
+        let open_first = raw(vec![pause(2, None), pause(4, Some(6))], vec![]);
+        assert_eq!(
+            StatutoryClock::try_from(open_first).unwrap_err(),
+            clock_err(ClockProblem::AlreadyPaused, at(4))
+        );
+        let backwards = raw(vec![pause(4, Some(2))], vec![]);
+        assert_eq!(
+            StatutoryClock::try_from(backwards).unwrap_err(),
+            clock_err(ClockProblem::BeforePauseStart, at(2))
+        );
+        let before_start = raw(vec![pause(0, Some(2))], vec![]);
+        assert!(StatutoryClock::try_from(before_start).is_err());
+        assert!(StatutoryClock::try_from(raw(vec![], vec![3646])).is_err());
+    }
+}

@@ -1,0 +1,319 @@
+//! StatutoryClock: pauses, extensions, warnings, status.
+
+mod common;
+
+use calendar::{CalendarError, ClockProblem, LimitUnit, PauseReason, StatutoryClock, WarnRule};
+use chrono::{DateTime, Utc};
+use common::{bj, cal, HOUR};
+
+const WD: LimitUnit = LimitUnit::WorkingDays;
+
+/// Mon 2026-03-02 10:00, 5 working days: 3/3..3/6 = 1..4, Mon 3/9 = 5.
+/// Budget: 7 h on 3/2 + 5 x 8 h = 47 h.
+fn march(limit: u32, warn: WarnRule) -> StatutoryClock {
+    StatutoryClock::start(bj(2026, 3, 2, 10, 0), limit, WD, warn)
+}
+
+fn due(c: &StatutoryClock) -> DateTime<Utc> {
+    c.due_at(&cal()).unwrap().unwrap()
+}
+
+fn paused(mut c: StatutoryClock, from: DateTime<Utc>, to: DateTime<Utc>) -> StatutoryClock {
+    c.pause(from, PauseReason::Supplement).unwrap();
+    c.resume(to).unwrap();
+    c
+}
+
+#[test]
+fn without_pauses_due_is_the_deadline() {
+    let c = march(5, WarnRule::default());
+    assert_eq!(due(&c), bj(2026, 3, 9, 17, 0));
+    assert_eq!(due(&c), cal().deadline(c.started_at(), 5).unwrap());
+}
+
+#[test]
+fn pause_over_a_weekend_moves_nothing() {
+    let c = paused(
+        march(5, WarnRule::default()),
+        bj(2026, 3, 6, 17, 30),
+        bj(2026, 3, 9, 8, 0),
+    );
+    assert_eq!(due(&c), bj(2026, 3, 9, 17, 0));
+}
+
+#[test]
+fn pause_of_two_working_hours_moves_due_by_two_working_hours() {
+    let c = paused(
+        march(5, WarnRule::default()),
+        bj(2026, 3, 3, 10, 0),
+        bj(2026, 3, 3, 12, 0),
+    );
+    // 3/9 17:00 + 2 working hours = Tue 3/10 11:00.
+    assert_eq!(due(&c), bj(2026, 3, 10, 11, 0));
+    // Same 2 working hours split over an evening: 3/3 16:00 -> 3/4 10:00.
+    let c = paused(
+        march(5, WarnRule::default()),
+        bj(2026, 3, 3, 16, 0),
+        bj(2026, 3, 4, 10, 0),
+    );
+    assert_eq!(due(&c), bj(2026, 3, 10, 11, 0));
+}
+
+#[test]
+fn pause_starting_and_ending_on_a_holiday_moves_nothing() {
+    // Tue 2026-09-29 15:00, 5 working days -> Mon 10/12 17:00 (see calendar tests).
+    let start = StatutoryClock::start(bj(2026, 9, 29, 15, 0), 5, WD, WarnRule::default());
+    assert_eq!(due(&start), bj(2026, 10, 12, 17, 0));
+    // Paused during "office hours" of National Day holidays 10/2 .. 10/5.
+    let c = paused(start, bj(2026, 10, 2, 10, 0), bj(2026, 10, 5, 15, 0));
+    assert_eq!(due(&c), bj(2026, 10, 12, 17, 0));
+}
+
+#[test]
+fn pause_spanning_the_year_end() {
+    // Mon 2025-12-29 10:00, 5 WD -> 2026-01-06 17:00; budget 7 + 5 x 8 = 47 h.
+    let start = StatutoryClock::start(bj(2025, 12, 29, 10, 0), 5, WD, WarnRule::default());
+    assert_eq!(due(&start), bj(2026, 1, 6, 17, 0));
+    // Paused 12/31 10:00 -> 1/5 10:00 covers 7 h (12/31) + 8 h (Sun 1/4, make-up)
+    // + 1 h (1/5) = 16 working hours = 2 working days: due Thu 2026-01-08 17:00.
+    let c = paused(start, bj(2025, 12, 31, 10, 0), bj(2026, 1, 5, 10, 0));
+    assert_eq!(due(&c), bj(2026, 1, 8, 17, 0));
+}
+
+#[test]
+fn limit_zero_same_day_item() {
+    let c = march(0, WarnRule::default());
+    assert_eq!(due(&c), bj(2026, 3, 2, 17, 0));
+    let late = StatutoryClock::start(bj(2026, 3, 2, 18, 0), 0, WD, WarnRule::default());
+    assert_eq!(due(&late), bj(2026, 3, 3, 17, 0));
+    // 7 h budget; paused 11:00-13:00: 5 h used by 17:00, 2 h more -> 3/3 11:00.
+    let c = paused(
+        march(0, WarnRule::default()),
+        bj(2026, 3, 2, 11, 0),
+        bj(2026, 3, 2, 13, 0),
+    );
+    assert_eq!(due(&c), bj(2026, 3, 3, 11, 0));
+}
+
+#[test]
+fn extension_of_three_days() {
+    let mut c = march(5, WarnRule::default());
+    c.extend(3).unwrap();
+    assert_eq!(c.limit_days(), 8);
+    assert_eq!(c.base_limit_days(), 5);
+    assert_eq!(c.extensions(), &[3]);
+    // 3/3..3/6 = 1..4, 3/9..3/12 = 5..8.
+    assert_eq!(due(&c), bj(2026, 3, 12, 17, 0));
+    let err = c.extend(0).unwrap_err();
+    assert!(
+        matches!(err, CalendarError::InvalidLimit { value: 0, .. }),
+        "{err}"
+    );
+    assert!(c.extend(3643).is_err());
+    assert_eq!(c.limit_days(), 8);
+    c.extend(3642).unwrap();
+    assert_eq!(c.limit_days(), 3650);
+}
+
+#[test]
+fn status_overdue_by_working_days() {
+    let cal = cal();
+    let c = march(5, WarnRule::default());
+    // Before due.
+    let s = c.status(&cal, bj(2026, 3, 9, 16, 0)).unwrap();
+    assert!(!s.overdue);
+    assert_eq!(s.remaining_working_seconds, HOUR);
+    assert_eq!(s.elapsed_working_seconds, 46 * HOUR);
+    // Exactly at due: not yet overdue.
+    let s = c.status(&cal, bj(2026, 3, 9, 17, 0)).unwrap();
+    assert!(!s.overdue);
+    assert_eq!(s.remaining_working_seconds, 0);
+    // Evening of the last day: overdue by wall clock, 0 whole days.
+    let s = c.status(&cal, bj(2026, 3, 9, 18, 0)).unwrap();
+    assert!(s.overdue);
+    assert_eq!(s.overdue_working_days, 0);
+    assert_eq!(s.remaining_working_seconds, 0);
+    // Thu 3/12 10:00: 3/10, 3/11, 3/12 -> 3 working days; 8 + 8 + 1 = 17 h over.
+    let s = c.status(&cal, bj(2026, 3, 12, 10, 0)).unwrap();
+    assert!(s.overdue);
+    assert_eq!(s.overdue_working_days, 3);
+    assert_eq!(s.remaining_working_seconds, -17 * HOUR);
+    assert_eq!(s.elapsed_working_seconds, (47 + 17) * HOUR);
+    assert_eq!(s.due_at, Some(bj(2026, 3, 9, 17, 0)));
+    assert!(!s.paused);
+}
+
+#[test]
+fn status_while_paused() {
+    let cal = cal();
+    let mut c = march(5, WarnRule::default());
+    c.pause(bj(2026, 3, 3, 10, 0), PauseReason::Hearing)
+        .unwrap();
+    assert!(c.is_paused());
+    assert_eq!(c.due_at(&cal).unwrap(), None);
+    assert_eq!(c.warn_at(&cal).unwrap(), None);
+    let s = c.status(&cal, bj(2026, 3, 20, 10, 0)).unwrap();
+    assert!(s.paused);
+    assert!(!s.overdue);
+    assert_eq!(s.due_at, None);
+    // 7 h on 3/2 + 1 h on 3/3 before the pause.
+    assert_eq!(s.elapsed_working_seconds, 8 * HOUR);
+    assert_eq!(s.remaining_working_seconds, 39 * HOUR);
+    c.resume(bj(2026, 3, 4, 10, 0)).unwrap();
+    assert_eq!(c.pauses().len(), 1);
+    assert_eq!(c.pauses()[0].reason, PauseReason::Hearing);
+    // 8 working hours paused: due one working day later, Tue 3/10 17:00.
+    assert_eq!(c.due_at(&cal).unwrap(), Some(bj(2026, 3, 10, 17, 0)));
+}
+
+#[test]
+fn pause_after_the_due_moment_does_not_hide_it() {
+    let cal = cal();
+    let mut c = march(5, WarnRule::default());
+    c.pause(bj(2026, 3, 11, 10, 0), PauseReason::Other).unwrap();
+    assert_eq!(c.due_at(&cal).unwrap(), Some(bj(2026, 3, 9, 17, 0)));
+    let s = c.status(&cal, bj(2026, 3, 12, 10, 0)).unwrap();
+    assert!(s.overdue && s.paused);
+    assert_eq!(s.overdue_working_days, 3);
+    // Consumed until the pause: 47 h + 8 h (3/10) + 1 h (3/11).
+    assert_eq!(s.remaining_working_seconds, -9 * HOUR);
+}
+
+#[test]
+fn refused_state_changes() {
+    let mut c = march(5, WarnRule::default());
+    let at = bj(2026, 3, 3, 10, 0);
+    let problem = |e: CalendarError| match e {
+        CalendarError::ClockState { problem, .. } => problem,
+        other => panic!("unexpected {other}"),
+    };
+    assert_eq!(problem(c.resume(at).unwrap_err()), ClockProblem::NotPaused);
+    assert_eq!(
+        problem(
+            c.pause(bj(2026, 3, 2, 9, 0), PauseReason::Testing)
+                .unwrap_err()
+        ),
+        ClockProblem::BeforeStart
+    );
+    c.pause(at, PauseReason::Supplement).unwrap();
+    assert_eq!(
+        problem(c.pause(at, PauseReason::Supplement).unwrap_err()),
+        ClockProblem::AlreadyPaused
+    );
+    assert_eq!(
+        problem(c.resume(bj(2026, 3, 3, 9, 0)).unwrap_err()),
+        ClockProblem::BeforePauseStart
+    );
+    c.resume(bj(2026, 3, 4, 10, 0)).unwrap();
+    assert_eq!(
+        problem(c.resume(bj(2026, 3, 5, 10, 0)).unwrap_err()),
+        ClockProblem::NotPaused
+    );
+    assert_eq!(
+        problem(
+            c.pause(bj(2026, 3, 4, 9, 0), PauseReason::Other)
+                .unwrap_err()
+        ),
+        ClockProblem::BeforeLastPause
+    );
+    let err = c.resume(at).unwrap_err();
+    assert_eq!(err.date(), None);
+    assert!(err.to_string().contains("not paused"), "{err}");
+}
+
+#[test]
+fn warn_at_two_thirds() {
+    // Budget 47 h; 2/3 = 31 h 20 min: 7 (3/2) + 8 + 8 + 8 = 31 h by 3/5 17:00,
+    // the last 20 min on Fri 3/6: 09:20.
+    let c = march(5, WarnRule::Fraction { num: 2, den: 3 });
+    assert_eq!(c.warn_at(&cal()).unwrap(), Some(bj(2026, 3, 6, 9, 20)));
+    // Accepted before opening: budget 48 h, 2/3 = 32 h = 3/2..3/5, landing on a close.
+    let early = StatutoryClock::start(bj(2026, 3, 2, 8, 0), 5, WD, WarnRule::default());
+    assert_eq!(early.warn_at(&cal()).unwrap(), Some(bj(2026, 3, 5, 17, 0)));
+    let bad = march(5, WarnRule::Fraction { num: 1, den: 0 });
+    assert!(matches!(
+        bad.warn_at(&cal()).unwrap_err(),
+        CalendarError::InvalidLimit { .. }
+    ));
+    let bad = march(5, WarnRule::Fraction { num: 4, den: 3 });
+    assert!(bad.warn_at(&cal()).is_err());
+}
+
+#[test]
+fn warn_at_days_before() {
+    // One working day before 3/9 17:00 is the deadline with 4 days: Fri 3/6 17:00.
+    let c = march(5, WarnRule::DaysBefore(1));
+    assert_eq!(c.warn_at(&cal()).unwrap(), Some(bj(2026, 3, 6, 17, 0)));
+    assert_eq!(
+        c.warn_at(&cal()).unwrap(),
+        Some(cal().deadline(c.started_at(), 4).unwrap())
+    );
+    // 5 days before a 5-day limit: the close of the acceptance day.
+    let c = march(5, WarnRule::DaysBefore(5));
+    assert_eq!(c.warn_at(&cal()).unwrap(), Some(bj(2026, 3, 2, 17, 0)));
+    // More days than the limit: clamped at the start.
+    let c = march(5, WarnRule::DaysBefore(9));
+    assert_eq!(c.warn_at(&cal()).unwrap(), Some(bj(2026, 3, 2, 10, 0)));
+    // A 2-hour pause moves the warning too: 3/9 11:00.
+    let c = paused(
+        march(5, WarnRule::DaysBefore(1)),
+        bj(2026, 3, 3, 10, 0),
+        bj(2026, 3, 3, 12, 0),
+    );
+    assert_eq!(c.warn_at(&cal()).unwrap(), Some(bj(2026, 3, 9, 11, 0)));
+}
+
+#[test]
+fn natural_days() {
+    let cal = cal();
+    // 3/2 + 10 calendar days = Thu 3/12, office close.
+    let c = StatutoryClock::start(
+        bj(2026, 3, 2, 10, 0),
+        10,
+        LimitUnit::NaturalDays,
+        WarnRule::DaysBefore(2),
+    );
+    assert_eq!(c.due_at(&cal).unwrap(), Some(bj(2026, 3, 12, 17, 0)));
+    assert_eq!(c.warn_at(&cal).unwrap(), Some(bj(2026, 3, 10, 17, 0)));
+    // Holidays do not matter for natural days, and neither does table coverage.
+    let c = StatutoryClock::start(
+        bj(2026, 12, 25, 10, 0),
+        10,
+        LimitUnit::NaturalDays,
+        WarnRule::default(),
+    );
+    assert_eq!(c.due_at(&cal).unwrap(), Some(bj(2027, 1, 4, 17, 0)));
+    // A one-day wall-clock pause moves the due moment by one day.
+    let c = paused(
+        StatutoryClock::start(
+            bj(2026, 3, 2, 10, 0),
+            10,
+            LimitUnit::NaturalDays,
+            WarnRule::default(),
+        ),
+        bj(2026, 3, 3, 10, 0),
+        bj(2026, 3, 4, 10, 0),
+    );
+    assert_eq!(c.due_at(&cal).unwrap(), Some(bj(2026, 3, 13, 17, 0)));
+    // Overdue counted in calendar days.
+    let s = c.status(&cal, bj(2026, 3, 16, 8, 0)).unwrap();
+    assert!(s.overdue);
+    assert_eq!(s.overdue_working_days, 3);
+    // Limit 0: the same day's close.
+    let c = StatutoryClock::start(
+        bj(2026, 3, 2, 10, 0),
+        0,
+        LimitUnit::NaturalDays,
+        WarnRule::default(),
+    );
+    assert_eq!(c.due_at(&cal).unwrap(), Some(bj(2026, 3, 2, 17, 0)));
+}
+
+#[test]
+fn uncovered_year_is_an_error_not_a_guess() {
+    let c = StatutoryClock::start(bj(2026, 12, 20, 10, 0), 20, WD, WarnRule::default());
+    assert_eq!(
+        c.due_at(&cal()).unwrap_err(),
+        CalendarError::YearNotCovered { year: 2027 }
+    );
+}

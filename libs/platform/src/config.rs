@@ -1,0 +1,164 @@
+//! Configuration from the environment, with the embedded defaults of `make run`.
+//!
+//! | variable | default | meaning |
+//! |---|---|---|
+//! | `DATABASE_URL` | `sqlite://./var/<service>.db?mode=rwc` | SQLite file (WAL) or `postgres://…` |
+//! | `REDIS_URL` | unset: in-process cache and locks | `redis://127.0.0.1:6379` |
+//! | `JWT_SECRET` | a random dev secret, printed at start | HS256 signing secret (≥ 32 bytes in production) |
+//! | `BIND` | `127.0.0.1:<port>` | listen address |
+//! | `TOKEN_TTL_SECONDS` | `28800` (8 h) | access-token lifetime |
+//! | `BODY_LIMIT_BYTES` | `262144` | largest accepted JSON body |
+//! | `DEMO_DATA` | `false` | seed the Hohhot demo bundle and one user per role |
+//! | `OFFICE_HOURS` | `09:00-17:00` | the working day's boundary, Asia/Shanghai |
+//! | `CALENDAR_FALLBACK` | `error` | a year without a holiday table: `error` or `weekends_only` |
+//! | `BOOTSTRAP_ADMIN_USERNAME`, `BOOTSTRAP_ADMIN_PASSWORD` | unset | first admin, created at start if no admin exists |
+//! | `LOG_FORMAT` / `RUST_LOG` | text / `info` | logs |
+
+use thiserror::Error;
+
+#[derive(Debug, Error, PartialEq, Eq)]
+pub enum ConfigError {
+    #[error("{name}: {message}")]
+    Invalid { name: &'static str, message: String },
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Config {
+    pub service: String,
+    pub database_url: String,
+    pub redis_url: Option<String>,
+    /// The signing secret, and whether it was generated for this run (dev only).
+    pub jwt_secret: String,
+    pub jwt_secret_generated: bool,
+    pub bind: String,
+    pub token_ttl_seconds: i64,
+    pub body_limit_bytes: usize,
+    pub demo_data: bool,
+    pub office_hours: String,
+    pub calendar_fallback: String,
+    /// `BOOTSTRAP_ADMIN_USERNAME` / `BOOTSTRAP_ADMIN_PASSWORD`: create this admin at start when
+    /// no admin exists yet (how a production install gets its first login).
+    pub bootstrap_admin: Option<(String, String)>,
+}
+
+impl Config {
+    pub fn from_env(service: &str, default_port: u16) -> Result<Self, ConfigError> {
+        Self::from_lookup(service, default_port, |k| std::env::var(k).ok())
+    }
+
+    /// Pure form of [`Config::from_env`]: reads variables through `get`.
+    pub fn from_lookup(
+        service: &str,
+        default_port: u16,
+        get: impl Fn(&str) -> Option<String>,
+    ) -> Result<Self, ConfigError> {
+        let get = |k: &str| get(k).filter(|v| !v.trim().is_empty());
+        let (jwt_secret, generated) = match get("JWT_SECRET") {
+            Some(s) if s.len() < 16 => {
+                return Err(ConfigError::Invalid {
+                    name: "JWT_SECRET",
+                    message: "must be at least 16 bytes".into(),
+                })
+            }
+            Some(s) => (s, false),
+            None => (random_secret(), true),
+        };
+        let token_ttl_seconds = parse_num(get("TOKEN_TTL_SECONDS"), "TOKEN_TTL_SECONDS", 28_800, 60, 7 * 86_400)?;
+        let body_limit = parse_num(get("BODY_LIMIT_BYTES"), "BODY_LIMIT_BYTES", 262_144, 1_024, 16 * 1_048_576)?;
+        let demo_data = match get("DEMO_DATA").as_deref() {
+            None | Some("0") | Some("false") | Some("no") => false,
+            Some("1") | Some("true") | Some("yes") => true,
+            Some(other) => {
+                return Err(ConfigError::Invalid {
+                    name: "DEMO_DATA",
+                    message: format!("expected true or false, got `{other}`"),
+                })
+            }
+        };
+        Ok(Config {
+            service: service.to_string(),
+            database_url: get("DATABASE_URL")
+                .unwrap_or_else(|| format!("sqlite://./var/{service}.db?mode=rwc")),
+            redis_url: get("REDIS_URL"),
+            jwt_secret,
+            jwt_secret_generated: generated,
+            bind: get("BIND").unwrap_or_else(|| format!("127.0.0.1:{default_port}")),
+            token_ttl_seconds,
+            body_limit_bytes: body_limit as usize,
+            demo_data,
+            office_hours: get("OFFICE_HOURS").unwrap_or_else(|| "09:00-17:00".into()),
+            calendar_fallback: get("CALENDAR_FALLBACK").unwrap_or_else(|| "error".into()),
+            bootstrap_admin: match (get("BOOTSTRAP_ADMIN_USERNAME"), get("BOOTSTRAP_ADMIN_PASSWORD")) {
+                (Some(u), Some(p)) => Some((u, p)),
+                (None, None) => None,
+                _ => {
+                    return Err(ConfigError::Invalid {
+                        name: "BOOTSTRAP_ADMIN_PASSWORD",
+                        message: "set both BOOTSTRAP_ADMIN_USERNAME and BOOTSTRAP_ADMIN_PASSWORD, or neither".into(),
+                    })
+                }
+            },
+        })
+    }
+}
+
+fn parse_num(
+    value: Option<String>,
+    name: &'static str,
+    default: i64,
+    min: i64,
+    max: i64,
+) -> Result<i64, ConfigError> {
+    let Some(v) = value else { return Ok(default) };
+    let n: i64 = v.trim().parse().map_err(|_| ConfigError::Invalid {
+        name,
+        message: format!("expected a whole number, got `{v}`"),
+    })?;
+    if n < min || n > max {
+        return Err(ConfigError::Invalid {
+            name,
+            message: format!("must be between {min} and {max}, got {n}"),
+        });
+    }
+    Ok(n)
+}
+
+fn random_secret() -> String {
+    use rand::Rng;
+    let bytes: [u8; 32] = rand::thread_rng().gen();
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashMap;
+
+    fn cfg(vars: &[(&str, &str)]) -> Result<Config, ConfigError> {
+        let map: HashMap<String, String> =
+            vars.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+        Config::from_lookup("approval", 8080, |k| map.get(k).cloned())
+    }
+
+    #[test]
+    fn defaults_are_the_embedded_ones() {
+        let c = cfg(&[]).unwrap();
+        assert_eq!(c.database_url, "sqlite://./var/approval.db?mode=rwc");
+        assert_eq!(c.bind, "127.0.0.1:8080");
+        assert!(c.jwt_secret_generated && c.jwt_secret.len() == 64);
+        assert_eq!(c.redis_url, None);
+        assert!(!c.demo_data);
+    }
+
+    #[test]
+    fn bad_values_name_the_variable() {
+        assert_eq!(
+            cfg(&[("TOKEN_TTL_SECONDS", "ten")]).unwrap_err(),
+            ConfigError::Invalid { name: "TOKEN_TTL_SECONDS", message: "expected a whole number, got `ten`".into() }
+        );
+        assert!(matches!(cfg(&[("JWT_SECRET", "short")]), Err(ConfigError::Invalid { name: "JWT_SECRET", .. })));
+        assert!(matches!(cfg(&[("DEMO_DATA", "maybe")]), Err(ConfigError::Invalid { name: "DEMO_DATA", .. })));
+        let c = cfg(&[("JWT_SECRET", "0123456789abcdef0123"), ("DEMO_DATA", "1")]).unwrap();
+        assert!(!c.jwt_secret_generated && c.demo_data);
+    }
+}

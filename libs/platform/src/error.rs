@@ -1,0 +1,261 @@
+//! One error enum for the edges, mapped once to RFC 7807 `application/problem+json`.
+//!
+//! Every problem carries a stable machine-readable `code`; validation problems also name the
+//! offending `field` (a JSON path such as `materials[1].name`).
+
+use actix_web::http::{header, StatusCode};
+use actix_web::{HttpResponse, ResponseError};
+use serde::Serialize;
+use utoipa::ToSchema;
+
+pub type ApiResult<T> = Result<T, ApiError>;
+
+/// One invalid field of a request body or query.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
+pub struct FieldError {
+    /// JSON path of the field, e.g. `materials[0].name`.
+    pub field: String,
+    /// What is wrong with it.
+    pub message: String,
+}
+
+impl FieldError {
+    pub fn new(field: impl Into<String>, message: impl Into<String>) -> Self {
+        Self {
+            field: field.into(),
+            message: message.into(),
+        }
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ApiError {
+    /// The body is not JSON at all, or the query string cannot be parsed.
+    #[error("{message}")]
+    BadRequest {
+        code: &'static str,
+        message: String,
+        field: Option<String>,
+    },
+    /// Well-formed input that breaks a rule: unknown/missing fields, out-of-range values.
+    #[error("{}", .errors.first().map(|e| format!("{}: {}", e.field, e.message)).unwrap_or_default())]
+    Validation {
+        code: &'static str,
+        errors: Vec<FieldError>,
+    },
+    #[error("{message}")]
+    Unauthorized { code: &'static str, message: String },
+    #[error("{message}")]
+    Forbidden { message: String },
+    #[error("{resource} {id} not found")]
+    NotFound { resource: &'static str, id: String },
+    /// The request conflicts with the current state: duplicate code, reference in use, stale version.
+    #[error("{message}")]
+    Conflict {
+        code: &'static str,
+        message: String,
+        field: Option<String>,
+    },
+    #[error("request body is larger than {limit} bytes")]
+    PayloadTooLarge { limit: usize },
+    #[error("{message}")]
+    Unsupported { message: String },
+    /// A dependency (database, Redis) is unreachable.
+    #[error("{0}")]
+    Unavailable(String),
+    #[error("internal error")]
+    Internal(String),
+}
+
+/// The problem+json body, as documented in the OpenAPI.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Problem {
+    /// A URI naming the problem type (`about:blank` style with the code appended).
+    #[serde(rename = "type")]
+    pub kind: String,
+    /// Short, human title: the HTTP reason phrase.
+    pub title: String,
+    /// HTTP status code.
+    pub status: u16,
+    /// Stable machine-readable code, e.g. `validation_failed`, `duplicate_code`.
+    pub code: String,
+    /// What went wrong, naming the field where there is one.
+    pub detail: String,
+    /// The offending field (JSON path), when one field is to blame.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub field: Option<String>,
+    /// Every invalid field, for validation problems.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub errors: Vec<FieldError>,
+}
+
+impl ApiError {
+    pub fn validation(field: impl Into<String>, message: impl Into<String>) -> Self {
+        ApiError::Validation {
+            code: "validation_failed",
+            errors: vec![FieldError::new(field, message)],
+        }
+    }
+
+    pub fn validation_all(errors: Vec<FieldError>) -> Result<(), Self> {
+        if errors.is_empty() {
+            Ok(())
+        } else {
+            Err(ApiError::Validation {
+                code: "validation_failed",
+                errors,
+            })
+        }
+    }
+
+    pub fn conflict(code: &'static str, message: impl Into<String>) -> Self {
+        ApiError::Conflict {
+            code,
+            message: message.into(),
+            field: None,
+        }
+    }
+
+    pub fn conflict_on(
+        code: &'static str,
+        field: impl Into<String>,
+        message: impl Into<String>,
+    ) -> Self {
+        ApiError::Conflict {
+            code,
+            message: message.into(),
+            field: Some(field.into()),
+        }
+    }
+
+    pub fn not_found(resource: &'static str, id: impl ToString) -> Self {
+        ApiError::NotFound {
+            resource,
+            id: id.to_string(),
+        }
+    }
+
+    pub fn forbidden(message: impl Into<String>) -> Self {
+        ApiError::Forbidden {
+            message: message.into(),
+        }
+    }
+
+    pub fn unauthorized(code: &'static str, message: impl Into<String>) -> Self {
+        ApiError::Unauthorized {
+            code,
+            message: message.into(),
+        }
+    }
+
+    pub fn bad_request(code: &'static str, message: impl Into<String>) -> Self {
+        ApiError::BadRequest {
+            code,
+            message: message.into(),
+            field: None,
+        }
+    }
+
+    pub fn code(&self) -> &'static str {
+        match self {
+            ApiError::BadRequest { code, .. }
+            | ApiError::Validation { code, .. }
+            | ApiError::Unauthorized { code, .. }
+            | ApiError::Conflict { code, .. } => code,
+            ApiError::Forbidden { .. } => "forbidden",
+            ApiError::NotFound { .. } => "not_found",
+            ApiError::PayloadTooLarge { .. } => "payload_too_large",
+            ApiError::Unsupported { .. } => "unsupported_media_type",
+            ApiError::Unavailable(_) => "unavailable",
+            ApiError::Internal(_) => "internal",
+        }
+    }
+
+    pub fn problem(&self) -> Problem {
+        let status = self.status_code();
+        let (field, errors) = match self {
+            ApiError::BadRequest { field, .. } | ApiError::Conflict { field, .. } => {
+                (field.clone(), Vec::new())
+            }
+            ApiError::Validation { errors, .. } => {
+                (errors.first().map(|e| e.field.clone()), errors.clone())
+            }
+            _ => (None, Vec::new()),
+        };
+        Problem {
+            kind: format!("urn:problem:{}", self.code()),
+            title: status.canonical_reason().unwrap_or("Error").to_string(),
+            status: status.as_u16(),
+            code: self.code().to_string(),
+            detail: self.to_string(),
+            field,
+            errors,
+        }
+    }
+}
+
+impl ResponseError for ApiError {
+    fn status_code(&self) -> StatusCode {
+        match self {
+            ApiError::BadRequest { .. } => StatusCode::BAD_REQUEST,
+            ApiError::Validation { .. } => StatusCode::UNPROCESSABLE_ENTITY,
+            ApiError::Unauthorized { .. } => StatusCode::UNAUTHORIZED,
+            ApiError::Forbidden { .. } => StatusCode::FORBIDDEN,
+            ApiError::NotFound { .. } => StatusCode::NOT_FOUND,
+            ApiError::Conflict { .. } => StatusCode::CONFLICT,
+            ApiError::PayloadTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
+            ApiError::Unsupported { .. } => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            ApiError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
+            ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+
+    fn error_response(&self) -> HttpResponse {
+        if let ApiError::Internal(cause) = self {
+            tracing::error!(%cause, "internal error");
+        }
+        let mut builder = HttpResponse::build(self.status_code());
+        builder.insert_header((header::CONTENT_TYPE, "application/problem+json"));
+        if matches!(self, ApiError::Unauthorized { .. }) {
+            builder.insert_header((header::WWW_AUTHENTICATE, "Bearer"));
+        }
+        builder.json(self.problem())
+    }
+}
+
+impl From<sea_orm::DbErr> for ApiError {
+    fn from(err: sea_orm::DbErr) -> Self {
+        use sea_orm::SqlErr;
+        match err.sql_err() {
+            Some(SqlErr::UniqueConstraintViolation(detail)) => ApiError::Conflict {
+                code: "duplicate",
+                message: format!("a record with the same key already exists ({detail})"),
+                field: None,
+            },
+            Some(SqlErr::ForeignKeyConstraintViolation(detail)) => ApiError::Conflict {
+                code: "reference_violation",
+                message: format!("a referenced record is missing or still in use ({detail})"),
+                field: None,
+            },
+            _ => match err {
+                sea_orm::DbErr::Conn(e) => ApiError::Unavailable(format!("database: {e}")),
+                sea_orm::DbErr::ConnectionAcquire(e) => {
+                    ApiError::Unavailable(format!("database: {e}"))
+                }
+                other => ApiError::Internal(other.to_string()),
+            },
+        }
+    }
+}
+
+impl<E: std::fmt::Display> From<sea_orm::TransactionError<E>> for ApiError
+where
+    E: Into<ApiError> + std::error::Error,
+{
+    fn from(err: sea_orm::TransactionError<E>) -> Self {
+        match err {
+            sea_orm::TransactionError::Connection(e) => e.into(),
+            sea_orm::TransactionError::Transaction(e) => e.into(),
+        }
+    }
+}

@@ -1,0 +1,14 @@
+//! Shared edges of the services: configuration, errors mapped to HTTP (RFC 7807 problem+json),
+//! JSON input with field-naming errors, JWT auth and roles, the database pool, Redis, pagination,
+//! the injectable clock and telemetry. No domain rule lives here.
+
+pub mod auth;
+pub mod clock;
+pub mod config;
+pub mod db;
+pub mod error;
+pub mod json;
+pub mod pagination;
+pub mod telemetry;
+
+pub use error::{ApiError, ApiResult, FieldError};

@@ -1,0 +1,345 @@
+//! Branches (分件): one per approval item (事项) of a case, with their states and commands.
+
+use std::fmt;
+use std::str::FromStr;
+
+use serde::{Deserialize, Serialize};
+
+use crate::parse::ParseError;
+
+/// The working state a suspended branch returns to on resume.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Phase {
+    /// First review (一审).
+    Reviewing,
+    /// Approval signature (一核).
+    Approving,
+}
+
+impl Phase {
+    /// Stable snake_case name (same as the matching [`BranchState`] name).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Phase::Reviewing => "reviewing",
+            Phase::Approving => "approving",
+        }
+    }
+
+    /// The branch state of this phase.
+    pub fn state(self) -> BranchState {
+        match self {
+            Phase::Reviewing => BranchState::Reviewing,
+            Phase::Approving => BranchState::Approving,
+        }
+    }
+
+    fn parse(s: &str) -> Option<Self> {
+        [Phase::Reviewing, Phase::Approving]
+            .into_iter()
+            .find(|p| p.as_str() == s)
+    }
+}
+
+/// Special procedures (特别程序) whose time does not count against the statutory limit.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SpecialProcedure {
+    /// Hearing (听证).
+    Hearing,
+    /// Expert review (专家评审).
+    ExpertReview,
+    /// Testing, inspection, quarantine (检验检测检疫).
+    Testing,
+    /// Another statutory procedure; the `note` of the suspension must describe it.
+    Other,
+}
+
+impl SpecialProcedure {
+    /// Every procedure.
+    pub const ALL: [SpecialProcedure; 4] = [
+        SpecialProcedure::Hearing,
+        SpecialProcedure::ExpertReview,
+        SpecialProcedure::Testing,
+        SpecialProcedure::Other,
+    ];
+
+    /// Stable snake_case name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SpecialProcedure::Hearing => "hearing",
+            SpecialProcedure::ExpertReview => "expert_review",
+            SpecialProcedure::Testing => "testing",
+            SpecialProcedure::Other => "other",
+        }
+    }
+}
+
+impl FromStr for SpecialProcedure {
+    type Err = ParseError;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        SpecialProcedure::ALL
+            .into_iter()
+            .find(|p| p.as_str() == s)
+            .ok_or_else(|| ParseError::new("special procedure", s))
+    }
+}
+
+/// State of a branch (分件).
+///
+/// Stored as one string: [`fmt::Display`] gives the full encoding, [`FromStr`] reads it back.
+/// Parameterless states encode as their [`BranchState::as_str`] name; a suspension encodes as
+/// `suspended:<resume_to>:<procedure>`, e.g. `suspended:approving:expert_review`.
+/// Serde uses the same string.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(into = "String", try_from = "String")]
+pub enum BranchState {
+    /// Dispatched to the department, not yet picked up.
+    Received,
+    /// First review (一审) by a reviewer (经办人).
+    Reviewing,
+    /// Approval (一核) by the chief representative (首席代表).
+    Approving,
+    /// Returned for supplement (补正); clock paused. Always returns to [`BranchState::Reviewing`]
+    /// when the materials arrive, since new materials must be reviewed again.
+    AwaitingSupplement,
+    /// Suspended for a special procedure (特别程序); clock paused; resume returns to `resume_to`.
+    Suspended {
+        /// Where [`crate::BranchCommand::Resume`] leads.
+        resume_to: Phase,
+        /// Which procedure.
+        procedure: SpecialProcedure,
+    },
+    /// Approved (准予许可). Final.
+    Approved,
+    /// Rejected (不予许可). Final.
+    Rejected,
+    /// Closed by the system (case withdrawn or rejected by another department). Final.
+    Cancelled,
+}
+
+impl BranchState {
+    /// Every state name, as returned by [`BranchState::as_str`].
+    pub const NAMES: [&'static str; 8] = [
+        "received",
+        "reviewing",
+        "approving",
+        "awaiting_supplement",
+        "suspended",
+        "approved",
+        "rejected",
+        "cancelled",
+    ];
+
+    /// Stable snake_case name without parameters (for filters, events and messages).
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            BranchState::Received => "received",
+            BranchState::Reviewing => "reviewing",
+            BranchState::Approving => "approving",
+            BranchState::AwaitingSupplement => "awaiting_supplement",
+            BranchState::Suspended { .. } => "suspended",
+            BranchState::Approved => "approved",
+            BranchState::Rejected => "rejected",
+            BranchState::Cancelled => "cancelled",
+        }
+    }
+
+    /// Decided branches (approved, rejected, cancelled) never change again.
+    pub fn is_decided(&self) -> bool {
+        matches!(
+            self,
+            BranchState::Approved | BranchState::Rejected | BranchState::Cancelled
+        )
+    }
+
+    /// Not yet decided.
+    pub fn is_open(&self) -> bool {
+        !self.is_decided()
+    }
+
+    /// True while the statutory clock is paused (supplement or special procedure).
+    pub fn is_clock_paused(&self) -> bool {
+        matches!(
+            self,
+            BranchState::AwaitingSupplement | BranchState::Suspended { .. }
+        )
+    }
+}
+
+impl fmt::Display for BranchState {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            BranchState::Suspended {
+                resume_to,
+                procedure,
+            } => write!(f, "suspended:{}:{}", resume_to.as_str(), procedure.as_str()),
+            other => f.write_str(other.as_str()),
+        }
+    }
+}
+
+impl FromStr for BranchState {
+    type Err = ParseError;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        let err = || ParseError::new("branch state", s);
+        if let Some(rest) = s.strip_prefix("suspended:") {
+            let (phase, procedure) = rest.split_once(':').ok_or_else(err)?;
+            return Ok(BranchState::Suspended {
+                resume_to: Phase::parse(phase).ok_or_else(err)?,
+                procedure: procedure.parse().map_err(|_| err())?,
+            });
+        }
+        Ok(match s {
+            "received" => BranchState::Received,
+            "reviewing" => BranchState::Reviewing,
+            "approving" => BranchState::Approving,
+            "awaiting_supplement" => BranchState::AwaitingSupplement,
+            "approved" => BranchState::Approved,
+            "rejected" => BranchState::Rejected,
+            "cancelled" => BranchState::Cancelled,
+            _ => return Err(err()),
+        })
+    }
+}
+
+impl From<BranchState> for String {
+    fn from(s: BranchState) -> String {
+        s.to_string()
+    }
+}
+
+impl TryFrom<String> for BranchState {
+    type Error = ParseError;
+    fn try_from(s: String) -> Result<Self, Self::Error> {
+        s.parse()
+    }
+}
+
+/// A command on a branch. Deserialises from `{"command": "<name>", ...fields}`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "command", rename_all = "snake_case")]
+pub enum BranchCommand {
+    /// Pick the branch up for first review (一审).
+    StartReview,
+    /// First review done: pass on to approval (一核). The opinion may be empty.
+    Review {
+        /// Reviewer's opinion (一审意见).
+        opinion: String,
+    },
+    /// Approve (准予许可). Chief representative only.
+    Approve {
+        /// Approval opinion; may be empty.
+        opinion: String,
+    },
+    /// Reject (不予许可). Chief representative only; the reason must not be blank.
+    Reject {
+        /// Reason given to the applicant.
+        reason: String,
+    },
+    /// Return for supplement (补正): the statutory clock pauses.
+    RequestSupplement {
+        /// Missing materials: at least one, none blank.
+        missing: Vec<String>,
+        /// Free note; may be empty.
+        note: String,
+    },
+    /// The requested materials arrived (recorded by the department or the window clerk).
+    Supplement {
+        /// Materials received: at least one, none blank.
+        received: Vec<String>,
+    },
+    /// Suspend for a special procedure (特别程序): the statutory clock pauses.
+    Suspend {
+        /// Which procedure.
+        procedure: SpecialProcedure,
+        /// Free note; required (non-blank) when `procedure` is `other`.
+        note: String,
+    },
+    /// The special procedure ended: back to where the branch was suspended from.
+    Resume,
+    /// The one extension (延期) of the branch, approved by `approved_by`.
+    Extend {
+        /// Working days added, `1..=MAX_EXTENSION_DAYS`.
+        days: u32,
+        /// Who approved the extension (本机关负责人), non-blank.
+        approved_by: String,
+    },
+    /// Close an open branch. System only: used by withdrawal (撤件) and join.
+    Cancel {
+        /// Why, non-blank.
+        reason: String,
+    },
+}
+
+impl BranchCommand {
+    /// Every command name, as returned by [`BranchCommand::as_str`].
+    pub const NAMES: [&'static str; 10] = [
+        "start_review",
+        "review",
+        "approve",
+        "reject",
+        "request_supplement",
+        "supplement",
+        "suspend",
+        "resume",
+        "extend",
+        "cancel",
+    ];
+
+    /// Stable snake_case name (also the serde tag value).
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            BranchCommand::StartReview => "start_review",
+            BranchCommand::Review { .. } => "review",
+            BranchCommand::Approve { .. } => "approve",
+            BranchCommand::Reject { .. } => "reject",
+            BranchCommand::RequestSupplement { .. } => "request_supplement",
+            BranchCommand::Supplement { .. } => "supplement",
+            BranchCommand::Suspend { .. } => "suspend",
+            BranchCommand::Resume => "resume",
+            BranchCommand::Extend { .. } => "extend",
+            BranchCommand::Cancel { .. } => "cancel",
+        }
+    }
+}
+
+/// A branch (分件) as the workflow sees it; the caller loads it from and stores it to its row.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Branch {
+    /// Branch id.
+    pub id: i64,
+    /// The case (办件) it belongs to.
+    pub case_id: i64,
+    /// The approval item (事项).
+    pub item_id: i64,
+    /// The department that handles the item.
+    pub department_id: i64,
+    /// Stage number (前置审批 order), starting at 1.
+    pub stage: u32,
+    /// Current state.
+    pub state: BranchState,
+    /// Whether the one extension (延期) was granted.
+    pub extension_used: bool,
+    /// Optimistic-lock version; [`crate::Transition::apply`] increments it.
+    pub version: i64,
+    /// Opinion on approval, reason on rejection or cancellation; `None` while open.
+    pub decision_note: Option<String>,
+}
+
+impl Branch {
+    /// A freshly dispatched branch: received, no extension, version 0.
+    pub fn new(id: i64, case_id: i64, item_id: i64, department_id: i64, stage: u32) -> Self {
+        Self {
+            id,
+            case_id,
+            item_id,
+            department_id,
+            stage,
+            state: BranchState::Received,
+            extension_used: false,
+            version: 0,
+            decision_note: None,
+        }
+    }
+}

@@ -1,0 +1,9 @@
+//! Integration tests of the workflow crate (one binary to keep link time low).
+
+mod branch_matrix;
+mod case_matrix;
+mod codec;
+mod common;
+mod join;
+mod permissions;
+mod props;

@@ -1,0 +1,203 @@
+//! Demo data for `make run`: the Hohhot enterprise market-access bundle (企业市场准入并联审批:
+//! business licence, organization code, tax registration, seal engraving; four departments;
+//! promised in 5 working days) and one demo user per role. Seeding is idempotent.
+
+use chrono::{DateTime, Utc};
+use platform::auth::Role;
+use platform::ApiError;
+use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, PaginatorTrait, QueryFilter};
+
+use crate::catalogue::model::*;
+use crate::catalogue::store;
+use crate::entities::department;
+use crate::startup::system_actor;
+
+/// The password of every demo user (printed by `make run`).
+pub const DEMO_PASSWORD: &str = "demo-password";
+
+pub const DEMO_USERS: [(&str, Role); 7] = [
+    ("clerk", Role::Clerk),
+    ("reviewer", Role::Reviewer),
+    ("approver", Role::Approver),
+    ("supervisor", Role::Supervisor),
+    ("assessor", Role::Assessor),
+    ("orgdept", Role::OrgDept),
+    ("admin", Role::Admin),
+];
+
+struct DemoItem {
+    code: &'static str,
+    name: &'static str,
+    category: ItemCategory,
+    dept: &'static str,
+    statutory: i64,
+    promised: i64,
+    basis: &'static str,
+    fee: i64,
+    materials: &'static [(&'static str, &'static str, bool, bool)],
+}
+
+const ITEMS: [DemoItem; 4] = [
+    DemoItem {
+        code: "HHHT-SCJG-001",
+        name: "企业设立登记（营业执照）",
+        category: ItemCategory::AdministrativeLicensing,
+        dept: "HHHT-SCJG",
+        statutory: 15,
+        promised: 3,
+        basis: "《中华人民共和国公司登记管理条例》",
+        fee: 0,
+        materials: &[
+            ("M01", "公司设立登记申请书", true, false),
+            ("M02", "公司章程", true, false),
+            ("M03", "股东主体资格证明", true, false),
+            ("M04", "住所使用证明", true, true),
+        ],
+    },
+    DemoItem {
+        code: "HHHT-ZJJ-001",
+        name: "组织机构代码证办理",
+        category: ItemCategory::AdministrativeConfirmation,
+        dept: "HHHT-ZJJ",
+        statutory: 5,
+        promised: 2,
+        basis: "《组织机构代码管理办法》",
+        fee: 10_800,
+        materials: &[("M01", "组织机构代码申请表", true, false), ("M02", "营业执照副本复印件", true, false)],
+    },
+    DemoItem {
+        code: "HHHT-SWJ-001",
+        name: "税务登记",
+        category: ItemCategory::AdministrativeConfirmation,
+        dept: "HHHT-SWJ",
+        statutory: 30,
+        promised: 3,
+        basis: "《中华人民共和国税收征收管理法》第十五条",
+        fee: 0,
+        materials: &[("M01", "税务登记表", true, false), ("M02", "法定代表人身份证件", true, false), ("M03", "财务负责人信息", true, true)],
+    },
+    DemoItem {
+        code: "HHHT-GAJ-001",
+        name: "印章刻制",
+        category: ItemCategory::AdministrativeLicensing,
+        dept: "HHHT-GAJ",
+        statutory: 5,
+        promised: 1,
+        basis: "《印铸刻字业暂行管理规则》",
+        fee: 20_000,
+        materials: &[("M01", "刻制印章申请表", true, false), ("M02", "经办人身份证件", true, false)],
+    },
+];
+
+const DEPARTMENTS: [(&str, &str); 6] = [
+    ("HHHT-ZWFW", "呼和浩特市政务服务中心"),
+    ("HHHT-SCJG", "呼和浩特市工商行政管理局"),
+    ("HHHT-ZJJ", "呼和浩特市质量技术监督局"),
+    ("HHHT-SWJ", "呼和浩特市税务局"),
+    ("HHHT-GAJ", "呼和浩特市公安局"),
+    ("HHHT-SGB", "呼和浩特市审批管理办公室（审管办）"),
+];
+
+async fn dept_id(db: &DatabaseConnection, code: &str) -> Result<i32, ApiError> {
+    department::Entity::find()
+        .filter(department::Column::Code.eq(code))
+        .one(db)
+        .await?
+        .map(|d| d.id)
+        .ok_or_else(|| ApiError::Internal(format!("demo department {code} missing")))
+}
+
+pub async fn seed(db: &DatabaseConnection, now: DateTime<Utc>) -> Result<(), ApiError> {
+    let exists = department::Entity::find().filter(department::Column::Code.eq("HHHT-SCJG")).count(db).await? > 0;
+    if exists {
+        return Ok(());
+    }
+    let sys = system_actor();
+    for (code, name) in DEPARTMENTS {
+        let slug = code.to_ascii_lowercase();
+        store::create_department(
+            db,
+            &sys,
+            now,
+            DepartmentInput {
+                code: code.into(),
+                name: name.into(),
+                parent_id: None,
+                head_email: Some(format!("head.{slug}@hohhot.gov.example")),
+                window_email: Some(format!("window.{slug}@hohhot.gov.example")),
+            },
+        )
+        .await?;
+    }
+    let supervising = dept_id(db, "HHHT-SGB").await?;
+    for it in &ITEMS {
+        store::create_item(
+            db,
+            &sys,
+            now,
+            ItemInput {
+                code: it.code.into(),
+                category: it.category,
+                name: it.name.into(),
+                legal_basis: it.basis.into(),
+                department_id: dept_id(db, it.dept).await?,
+                statutory_limit_days: it.statutory,
+                promised_limit_days: it.promised,
+                limit_unit: LimitUnit::WorkingDays,
+                location: "呼和浩特市政务服务中心 企业准入并联审批窗口".into(),
+                materials: it
+                    .materials
+                    .iter()
+                    .map(|(c, n, r, t)| Material { code: (*c).into(), name: (*n).into(), required: *r, tolerance_allowed: *t })
+                    .collect(),
+                supervision_method: "电子监察系统实时监控".into(),
+                fee_standard: if it.fee == 0 { "不收费".into() } else { format!("{} 元/件", it.fee / 100) },
+                fee_basis: if it.fee == 0 { String::new() } else { "物价部门核定标准".into() },
+                fee_amount_cents: it.fee,
+                kind: ItemKind::Promised,
+                completion_method: "统一发证：综合窗口一并领取".into(),
+                post_approval_department_id: Some(supervising),
+                flow_steps: default_flow(),
+            },
+        )
+        .await?;
+    }
+    store::create_bundle(
+        db,
+        &sys,
+        now,
+        BundleInput {
+            code: "HHHT-ENT-ACCESS".into(),
+            name: "企业市场准入并联审批".into(),
+            description: "一口受理、一站缴费、同时审查、并联审批、限时办结、统一发证".into(),
+            lead_department_id: dept_id(db, "HHHT-SCJG").await?,
+            promised_limit_days: 5,
+            join_policy: JoinPolicy::AllMustApprove,
+            stages: vec![ITEMS.iter().map(|i| i.code.to_string()).collect()],
+        },
+    )
+    .await?;
+    for (username, role) in DEMO_USERS {
+        let department_id = match role {
+            Role::Reviewer | Role::Approver => Some(dept_id(db, "HHHT-SCJG").await?),
+            Role::Clerk | Role::Supervisor => Some(dept_id(db, "HHHT-ZWFW").await?),
+            Role::Assessor => Some(dept_id(db, "HHHT-SGB").await?),
+            Role::OrgDept | Role::Admin => None,
+        };
+        store::create_user(
+            db,
+            &sys,
+            now,
+            UserInput {
+                username: username.into(),
+                display_name: format!("Demo {role}"),
+                email: Some(format!("{username}@hohhot.gov.example")),
+                role,
+                department_id,
+                password: DEMO_PASSWORD.into(),
+            },
+        )
+        .await?;
+    }
+    Ok(())
+}

@@ -1,0 +1,13 @@
+//! The parallel-approval service (并联审批): catalogue, calendar, and (next) cases, e-supervision
+//! and the event feed. Handlers live in `routes`, catalogue rules in `catalogue::rules`,
+//! working-day rules in the `calendar` crate.
+
+pub mod audit;
+pub mod calendar_store;
+pub mod catalogue;
+pub mod demo;
+pub mod entities;
+pub mod openapi;
+pub mod routes;
+pub mod startup;
+pub mod state;

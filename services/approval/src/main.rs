@@ -1,0 +1,67 @@
+//! `approval [serve|migrate|openapi]`: run the service (default), apply migrations and exit,
+//! or print the OpenAPI document.
+
+use std::sync::Arc;
+
+use approval::startup::{self, Application};
+use platform::clock::SystemClock;
+use platform::config::Config;
+
+#[tokio::main]
+async fn main() {
+    let cmd = std::env::args().nth(1).unwrap_or_else(|| "serve".into());
+    if cmd == "openapi" {
+        print!("{}", approval::openapi::spec_json());
+        return;
+    }
+    platform::telemetry::init("info,sqlx=warn,sea_orm_migration=warn");
+    let config = match Config::from_env("approval", 8080) {
+        Ok(c) => c,
+        Err(e) => fail(&format!("configuration: {e}")),
+    };
+    match cmd.as_str() {
+        "migrate" => {
+            let db = platform::db::connect(&config.database_url).await.unwrap_or_else(|e| fail(&format!("database: {e}")));
+            startup::migrate(&db).await.unwrap_or_else(|e| fail(&format!("migration: {e}")));
+            println!("migrations applied to {}", redact(&config.database_url));
+        }
+        "serve" => serve(config).await,
+        other => fail(&format!("unknown command `{other}`; use serve, migrate or openapi")),
+    }
+}
+
+async fn serve(config: Config) {
+    let demo = config.demo_data;
+    let generated = config.jwt_secret_generated;
+    let db_url = redact(&config.database_url);
+    let app = Application::build(config, Arc::new(SystemClock)).await.unwrap_or_else(|e| fail(&e.to_string()));
+    let base = format!("http://127.0.0.1:{}", app.port());
+    println!("parallel-approval service listening on {base}");
+    println!("  database: {db_url}");
+    println!("  API docs: {base}/docs/   (spec: {base}/openapi.json)");
+    if generated {
+        println!("  JWT_SECRET not set: a random development secret was generated for this run");
+    }
+    if demo {
+        println!("  demo users ({}): {}", approval::demo::DEMO_PASSWORD, approval::demo::DEMO_USERS.map(|(u, _)| u).join(", "));
+        println!(
+            "  get a token: curl -s -X POST {base}/v1/auth/token -H 'content-type: application/json' -d '{{\"username\":\"admin\",\"password\":\"{}\"}}'",
+            approval::demo::DEMO_PASSWORD
+        );
+    }
+    if let Err(e) = app.run_until_stopped().await {
+        fail(&format!("server: {e}"));
+    }
+}
+
+fn redact(url: &str) -> String {
+    match (url.find("://"), url.rfind('@')) {
+        (Some(s), Some(at)) if at > s => format!("{}://***{}", &url[..s], &url[at..]),
+        _ => url.to_string(),
+    }
+}
+
+fn fail(msg: &str) -> ! {
+    eprintln!("approval: {msg}");
+    std::process::exit(1)
+}

@@ -1,0 +1,73 @@
+use actix_web::{web, HttpResponse};
+use chrono::{DateTime, Utc};
+use platform::auth::{AuthUser, Role};
+use platform::pagination::{Page, PageRequest};
+use platform::ApiResult;
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+
+use crate::entities::audit_log;
+use crate::state::AppState;
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+pub struct ListQuery {
+    /// `department`, `item`, `bundle`, `user` or `holiday_table`.
+    pub entity: Option<String>,
+    pub entity_id: Option<String>,
+    pub limit: Option<u64>,
+    pub cursor: Option<String>,
+}
+
+/// One recorded change.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct AuditEntry {
+    pub id: i32,
+    pub at: DateTime<Utc>,
+    pub actor_id: Option<i32>,
+    pub actor_name: String,
+    /// `create`, `update`, `delete`, `soft_delete`, `replace`.
+    pub action: String,
+    pub entity: String,
+    pub entity_id: String,
+    /// The record before the change (JSON), if any.
+    pub before: Option<serde_json::Value>,
+    /// The record after the change (JSON), if any.
+    pub after: Option<serde_json::Value>,
+}
+
+/// The audit trail of catalogue, user and calendar changes (admin, supervisor).
+#[utoipa::path(get, path = "/v1/audit", tag = "audit", params(ListQuery), security(("bearer_auth" = [])), responses(
+    (status = 200, body = Page<AuditEntry>),
+    (status = 403, body = platform::error::Problem, content_type = "application/problem+json"),
+))]
+pub async fn list(state: web::Data<AppState>, user: AuthUser, q: web::Query<ListQuery>) -> ApiResult<HttpResponse> {
+    user.require(&[Role::Admin, Role::Supervisor])?;
+    let q = q.into_inner();
+    let page = PageRequest::parse(q.limit, q.cursor.as_deref())?;
+    let mut sel = audit_log::Entity::find();
+    if let Some(e) = &q.entity {
+        sel = sel.filter(audit_log::Column::Entity.eq(e.as_str()));
+    }
+    if let Some(id) = &q.entity_id {
+        sel = sel.filter(audit_log::Column::EntityId.eq(id.as_str()));
+    }
+    if let Some(after) = page.after_id {
+        sel = sel.filter(audit_log::Column::Id.gt(after));
+    }
+    let rows = sel.order_by_asc(audit_log::Column::Id).limit(page.limit + 1).all(&state.db).await?;
+    let parse = |s: Option<String>| s.and_then(|s| serde_json::from_str(&s).ok());
+    let out: Page<AuditEntry> = page.page(rows, |r| r.id as i64, |r| AuditEntry {
+        id: r.id,
+        at: r.at,
+        actor_id: r.actor_id,
+        actor_name: r.actor_name,
+        action: r.action,
+        entity: r.entity,
+        entity_id: r.entity_id,
+        before: parse(r.before),
+        after: parse(r.after),
+    });
+    Ok(HttpResponse::Ok().json(out))
+}

@@ -1,0 +1,47 @@
+use actix_web::{web, HttpResponse};
+use serde::Serialize;
+use utoipa::ToSchema;
+
+use crate::state::AppState;
+
+#[derive(Serialize, ToSchema)]
+pub struct Health {
+    /// `ok`, or `unavailable` when a dependency fails.
+    pub status: String,
+    /// Database check: `ok` or the error.
+    pub database: String,
+    /// Redis check: `ok`, the error, or `not_configured` (in-process fallback).
+    pub redis: String,
+}
+
+/// Liveness: the process is up.
+#[utoipa::path(get, path = "/healthz", tag = "health", responses((status = 200, description = "process up")))]
+pub async fn healthz() -> HttpResponse {
+    HttpResponse::Ok().json(serde_json::json!({ "status": "ok" }))
+}
+
+/// Readiness: the database answers, and Redis too when configured.
+#[utoipa::path(get, path = "/readyz", tag = "health", responses(
+    (status = 200, description = "ready", body = Health),
+    (status = 503, description = "a dependency is down", body = Health),
+))]
+pub async fn readyz(state: web::Data<AppState>) -> HttpResponse {
+    let database = match platform::db::ping(&state.db).await {
+        Ok(()) => "ok".to_string(),
+        Err(e) => format!("error: {e}"),
+    };
+    let redis = match &state.redis {
+        None => "not_configured".to_string(),
+        Some(c) => match platform::db::redis_ping(c).await {
+            Ok(()) => "ok".to_string(),
+            Err(e) => format!("error: {e}"),
+        },
+    };
+    let ok = database == "ok" && (redis == "ok" || redis == "not_configured");
+    let body = Health { status: if ok { "ok" } else { "unavailable" }.into(), database, redis };
+    if ok {
+        HttpResponse::Ok().json(body)
+    } else {
+        HttpResponse::ServiceUnavailable().json(body)
+    }
+}

@@ -1,0 +1,84 @@
+use actix_web::{web, HttpResponse};
+use platform::auth::AuthUser;
+use platform::json::ValidJson;
+use platform::pagination::{Page, PageRequest};
+use platform::ApiResult;
+use serde::Deserialize;
+use utoipa::IntoParams;
+
+use crate::catalogue::model::{Item, ItemCategory, ItemInput, ItemKind};
+use crate::catalogue::store::{self, Deleted, ItemFilter};
+use crate::state::AppState;
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+pub struct ListQuery {
+    /// Only items handled by this department.
+    pub department_id: Option<i32>,
+    /// Only items of this category.
+    pub category: Option<ItemCategory>,
+    /// Only instant or only promised items.
+    pub kind: Option<ItemKind>,
+    /// Include soft-deleted items.
+    #[serde(default)]
+    pub include_deleted: bool,
+    /// Page size, 1–200 (default 50).
+    pub limit: Option<u64>,
+    /// `next_cursor` of the previous page.
+    pub cursor: Option<String>,
+}
+
+/// List approval items (事项).
+#[utoipa::path(get, path = "/v1/items", tag = "catalogue", params(ListQuery), security(("bearer_auth" = [])), responses(
+    (status = 200, body = Page<Item>),
+    (status = 401, body = platform::error::Problem, content_type = "application/problem+json"),
+))]
+pub async fn list(state: web::Data<AppState>, _user: AuthUser, q: web::Query<ListQuery>) -> ApiResult<HttpResponse> {
+    let q = q.into_inner();
+    let page = PageRequest::parse(q.limit, q.cursor.as_deref())?;
+    let f = ItemFilter { department_id: q.department_id, category: q.category, kind: q.kind, include_deleted: q.include_deleted };
+    Ok(HttpResponse::Ok().json(store::list_items(&state.db, f, page).await?))
+}
+
+/// One approval item with all its elements.
+#[utoipa::path(get, path = "/v1/items/{id}", tag = "catalogue", security(("bearer_auth" = [])), responses(
+    (status = 200, body = Item),
+    (status = 404, body = platform::error::Problem, content_type = "application/problem+json"),
+))]
+pub async fn get(state: web::Data<AppState>, _user: AuthUser, id: web::Path<i32>) -> ApiResult<web::Json<Item>> {
+    Ok(web::Json(store::get_item(&state.db, id.into_inner()).await?))
+}
+
+/// Create an item: an admin, or the approver (首席代表) of the item's own department.
+#[utoipa::path(post, path = "/v1/items", tag = "catalogue", request_body = ItemInput, security(("bearer_auth" = [])), responses(
+    (status = 201, body = Item),
+    (status = 403, body = platform::error::Problem, content_type = "application/problem+json"),
+    (status = 409, body = platform::error::Problem, content_type = "application/problem+json"),
+    (status = 422, body = platform::error::Problem, content_type = "application/problem+json"),
+))]
+pub async fn create(state: web::Data<AppState>, user: AuthUser, body: ValidJson<ItemInput>) -> ApiResult<HttpResponse> {
+    let i = store::create_item(&state.db, &user, state.now(), body.into_inner()).await?;
+    Ok(HttpResponse::Created().json(i))
+}
+
+/// Replace an item: an admin, or the approver of its department (it cannot be moved to another).
+#[utoipa::path(put, path = "/v1/items/{id}", tag = "catalogue", request_body = ItemInput, security(("bearer_auth" = [])), responses(
+    (status = 200, body = Item),
+    (status = 403, body = platform::error::Problem, content_type = "application/problem+json"),
+    (status = 404, body = platform::error::Problem, content_type = "application/problem+json"),
+    (status = 409, body = platform::error::Problem, content_type = "application/problem+json"),
+    (status = 422, body = platform::error::Problem, content_type = "application/problem+json"),
+))]
+pub async fn update(state: web::Data<AppState>, user: AuthUser, id: web::Path<i32>, body: ValidJson<ItemInput>) -> ApiResult<web::Json<Item>> {
+    Ok(web::Json(store::update_item(&state.db, &user, state.now(), id.into_inner(), body.into_inner()).await?))
+}
+
+/// Delete an item: soft when a bundle references it (it cannot vanish), hard otherwise.
+#[utoipa::path(delete, path = "/v1/items/{id}", tag = "catalogue", security(("bearer_auth" = [])), responses(
+    (status = 200, body = Deleted),
+    (status = 403, body = platform::error::Problem, content_type = "application/problem+json"),
+    (status = 404, body = platform::error::Problem, content_type = "application/problem+json"),
+))]
+pub async fn delete(state: web::Data<AppState>, user: AuthUser, id: web::Path<i32>) -> ApiResult<web::Json<Deleted>> {
+    Ok(web::Json(store::delete_item(&state.db, &user, state.now(), id.into_inner()).await?))
+}

@@ -1,0 +1,63 @@
+//! HTTP handlers: each parses, authorises, calls the store or a pure rule, and maps the result.
+
+pub mod audit;
+pub mod auth;
+pub mod bundles;
+pub mod calendar;
+pub mod departments;
+pub mod health;
+pub mod items;
+pub mod users;
+
+use actix_web::web;
+
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.route("/healthz", web::get().to(health::healthz))
+        .route("/readyz", web::get().to(health::readyz))
+        .service(
+            web::scope("/v1")
+                .route("/auth/token", web::post().to(auth::token))
+                .route("/auth/me", web::get().to(auth::me))
+                .service(
+                    web::resource("/departments")
+                        .get(departments::list)
+                        .post(departments::create),
+                )
+                .service(
+                    web::resource("/departments/{id}")
+                        .get(departments::get)
+                        .put(departments::update)
+                        .delete(departments::delete),
+                )
+                .service(web::resource("/items").get(items::list).post(items::create))
+                .service(
+                    web::resource("/items/{id}")
+                        .get(items::get)
+                        .put(items::update)
+                        .delete(items::delete),
+                )
+                .service(web::resource("/bundles").get(bundles::list).post(bundles::create))
+                .service(
+                    web::resource("/bundles/{id}")
+                        .get(bundles::get)
+                        .put(bundles::update)
+                        .delete(bundles::delete),
+                )
+                .service(web::resource("/users").get(users::list).post(users::create))
+                .service(
+                    web::resource("/users/{id}")
+                        .get(users::get)
+                        .put(users::update)
+                        .delete(users::delete),
+                )
+                .route("/calendar", web::get().to(calendar::settings))
+                .route("/calendar/years", web::get().to(calendar::list_years))
+                .service(
+                    web::resource("/calendar/years/{year}")
+                        .get(calendar::get_year)
+                        .put(calendar::put_year),
+                )
+                .route("/calendar/deadline", web::get().to(calendar::deadline))
+                .route("/audit", web::get().to(audit::list)),
+        );
+}

@@ -1,0 +1,81 @@
+use actix_web::{web, HttpResponse};
+use platform::auth::{AuthUser, Role};
+use platform::json::ValidJson;
+use platform::pagination::{Page, PageRequest};
+use platform::ApiResult;
+use serde::Deserialize;
+use utoipa::IntoParams;
+
+use crate::catalogue::model::{User, UserInput, UserUpdate};
+use crate::catalogue::store::{self, Deleted, UserFilter};
+use crate::state::AppState;
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+pub struct ListQuery {
+    pub role: Option<Role>,
+    pub department_id: Option<i32>,
+    #[serde(default)]
+    pub include_deleted: bool,
+    /// Page size, 1–200 (default 50).
+    pub limit: Option<u64>,
+    /// `next_cursor` of the previous page.
+    pub cursor: Option<String>,
+}
+
+/// List users (admin).
+#[utoipa::path(get, path = "/v1/users", tag = "users", params(ListQuery), security(("bearer_auth" = [])), responses(
+    (status = 200, body = Page<User>),
+    (status = 403, body = platform::error::Problem, content_type = "application/problem+json"),
+))]
+pub async fn list(state: web::Data<AppState>, user: AuthUser, q: web::Query<ListQuery>) -> ApiResult<HttpResponse> {
+    user.require(&[Role::Admin])?;
+    let q = q.into_inner();
+    let page = PageRequest::parse(q.limit, q.cursor.as_deref())?;
+    let f = UserFilter { role: q.role, department_id: q.department_id, include_deleted: q.include_deleted };
+    Ok(HttpResponse::Ok().json(store::list_users(&state.db, f, page).await?))
+}
+
+/// One user (admin).
+#[utoipa::path(get, path = "/v1/users/{id}", tag = "users", security(("bearer_auth" = [])), responses(
+    (status = 200, body = User),
+    (status = 404, body = platform::error::Problem, content_type = "application/problem+json"),
+))]
+pub async fn get(state: web::Data<AppState>, user: AuthUser, id: web::Path<i32>) -> ApiResult<web::Json<User>> {
+    user.require(&[Role::Admin])?;
+    Ok(web::Json(store::user_view(store::get_user_row(&state.db, id.into_inner()).await?)?))
+}
+
+/// Create a user (admin); the password is stored as an argon2id hash.
+#[utoipa::path(post, path = "/v1/users", tag = "users", request_body = UserInput, security(("bearer_auth" = [])), responses(
+    (status = 201, body = User),
+    (status = 409, body = platform::error::Problem, content_type = "application/problem+json"),
+    (status = 422, body = platform::error::Problem, content_type = "application/problem+json"),
+))]
+pub async fn create(state: web::Data<AppState>, user: AuthUser, body: ValidJson<UserInput>) -> ApiResult<HttpResponse> {
+    user.require(&[Role::Admin])?;
+    let u = store::create_user(&state.db, &user, state.now(), body.into_inner()).await?;
+    Ok(HttpResponse::Created().json(u))
+}
+
+/// Update a user (admin): role, department, active flag, optionally the password.
+#[utoipa::path(put, path = "/v1/users/{id}", tag = "users", request_body = UserUpdate, security(("bearer_auth" = [])), responses(
+    (status = 200, body = User),
+    (status = 404, body = platform::error::Problem, content_type = "application/problem+json"),
+    (status = 409, body = platform::error::Problem, content_type = "application/problem+json"),
+    (status = 422, body = platform::error::Problem, content_type = "application/problem+json"),
+))]
+pub async fn update(state: web::Data<AppState>, user: AuthUser, id: web::Path<i32>, body: ValidJson<UserUpdate>) -> ApiResult<web::Json<User>> {
+    user.require(&[Role::Admin])?;
+    Ok(web::Json(store::update_user(&state.db, &user, state.now(), id.into_inner(), body.into_inner()).await?))
+}
+
+/// Deactivate and retire a user (admin); the row stays for the audit trail.
+#[utoipa::path(delete, path = "/v1/users/{id}", tag = "users", security(("bearer_auth" = [])), responses(
+    (status = 200, body = Deleted),
+    (status = 404, body = platform::error::Problem, content_type = "application/problem+json"),
+))]
+pub async fn delete(state: web::Data<AppState>, user: AuthUser, id: web::Path<i32>) -> ApiResult<web::Json<Deleted>> {
+    user.require(&[Role::Admin])?;
+    Ok(web::Json(store::delete_user(&state.db, &user, state.now(), id.into_inner()).await?))
+}

@@ -1,0 +1,161 @@
+//! Building and running the service (zero2prod style): connect, migrate, seed, bind, serve.
+
+use std::net::TcpListener;
+use std::sync::{Arc, RwLock};
+use std::time::Duration;
+
+use actix_web::dev::Server;
+use actix_web::{web, App, HttpResponse, HttpServer};
+use migration::{Migrator, MigratorTrait};
+use platform::auth::{AuthUser, JwtKeys, Role};
+use platform::clock::SharedClock;
+use platform::config::Config;
+use platform::json::BodyLimit;
+use platform::ApiError;
+use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, PaginatorTrait, QueryFilter};
+use utoipa::OpenApi;
+use utoipa_swagger_ui::SwaggerUi;
+
+use crate::calendar_store;
+use crate::catalogue::{model::UserInput, store};
+use crate::entities::user;
+use crate::openapi::ApiDoc;
+use crate::state::AppState;
+
+#[derive(Debug, thiserror::Error)]
+pub enum StartupError {
+    #[error("configuration: {0}")]
+    Config(String),
+    #[error("database: {0}")]
+    Database(#[from] sea_orm::DbErr),
+    #[error("seeding: {0}")]
+    Seed(String),
+    #[error("binding {0}: {1}")]
+    Bind(String, std::io::Error),
+}
+
+pub struct Application {
+    port: u16,
+    server: Server,
+    pub state: AppState,
+}
+
+/// The actor recorded for what the service does by itself (seeding, bootstrap).
+pub fn system_actor() -> AuthUser {
+    AuthUser { id: 0, name: "system".into(), role: Role::Admin, department_id: None }
+}
+
+pub async fn migrate(db: &DatabaseConnection) -> Result<(), sea_orm::DbErr> {
+    Migrator::up(db, None).await
+}
+
+impl Application {
+    pub async fn build(config: Config, clock: SharedClock) -> Result<Self, StartupError> {
+        let (hours, fallback) =
+            calendar_store::calendar_settings(&config.office_hours, &config.calendar_fallback).map_err(StartupError::Config)?;
+        let db = platform::db::connect(&config.database_url).await?;
+        migrate(&db).await?;
+        calendar_store::seed_builtin(&db, clock.now()).await?;
+        let cal = calendar_store::load(&db, hours, fallback).await.map_err(StartupError::Seed)?;
+        if config.demo_data {
+            crate::demo::seed(&db, clock.now()).await.map_err(|e| StartupError::Seed(e.to_string()))?;
+        }
+        if let Some((username, password)) = &config.bootstrap_admin {
+            bootstrap_admin(&db, clock.now(), username, password).await.map_err(|e| StartupError::Seed(e.to_string()))?;
+        }
+        let redis = match &config.redis_url {
+            Some(url) => Some(redis::Client::open(url.as_str()).map_err(|e| StartupError::Config(format!("REDIS_URL: {e}")))?),
+            None => None,
+        };
+        let state = AppState { db, clock, calendar: Arc::new(RwLock::new(cal)), redis, config: config.clone() };
+        let listener = TcpListener::bind(&config.bind).map_err(|e| StartupError::Bind(config.bind.clone(), e))?;
+        let port = listener.local_addr().map_err(|e| StartupError::Bind(config.bind.clone(), e))?.port();
+        let server = run(listener, state.clone()).map_err(|e| StartupError::Bind(config.bind.clone(), e))?;
+        spawn_calendar_refresh(state.clone());
+        Ok(Application { port, server, state })
+    }
+
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
+    pub async fn run_until_stopped(self) -> std::io::Result<()> {
+        self.server.await
+    }
+}
+
+/// Other replicas may edit a holiday table: pick their edits up once a minute.
+fn spawn_calendar_refresh(state: AppState) {
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(Duration::from_secs(60));
+        tick.tick().await;
+        loop {
+            tick.tick().await;
+            if let Err(e) = reload_calendar(&state).await {
+                tracing::warn!(error = %e, "calendar refresh failed; keeping the previous tables");
+            }
+        }
+    });
+}
+
+pub async fn reload_calendar(state: &AppState) -> Result<(), String> {
+    let current = state.calendar();
+    let fresh = calendar_store::load(&state.db, current.hours(), current.fallback()).await?;
+    *state.calendar.write().unwrap_or_else(|p| p.into_inner()) = fresh;
+    Ok(())
+}
+
+async fn bootstrap_admin(db: &DatabaseConnection, now: chrono::DateTime<chrono::Utc>, username: &str, password: &str) -> Result<(), ApiError> {
+    let admins = user::Entity::find().filter(user::Column::Role.eq(Role::Admin.as_str())).count(db).await?;
+    if admins > 0 {
+        return Ok(());
+    }
+    let input = UserInput {
+        username: username.into(),
+        display_name: "Administrator".into(),
+        email: None,
+        role: Role::Admin,
+        department_id: None,
+        password: password.into(),
+    };
+    store::create_user(db, &system_actor(), now, input).await?;
+    tracing::info!(%username, "bootstrap admin created");
+    Ok(())
+}
+
+fn query_error(err: actix_web::error::QueryPayloadError, _: &actix_web::HttpRequest) -> actix_web::Error {
+    let msg = err.to_string();
+    let field = msg.split('`').nth(1).map(str::to_string);
+    ApiError::BadRequest { code: "invalid_query", message: format!("query string: {msg}"), field }.into()
+}
+
+fn path_error(err: actix_web::error::PathError, _: &actix_web::HttpRequest) -> actix_web::Error {
+    ApiError::BadRequest { code: "invalid_path", message: format!("path: {err}"), field: None }.into()
+}
+
+async fn not_found(req: actix_web::HttpRequest) -> Result<HttpResponse, ApiError> {
+    Err(ApiError::NotFound { resource: "route", id: format!("{} {}", req.method(), req.path()) })
+}
+
+pub fn run(listener: TcpListener, state: AppState) -> std::io::Result<Server> {
+    let keys = web::Data::new(JwtKeys::hs256(state.config.jwt_secret.as_bytes(), state.config.token_ttl_seconds));
+    let limit = web::Data::new(BodyLimit(state.config.body_limit_bytes));
+    let state = web::Data::new(state);
+    let spec = ApiDoc::openapi();
+    let server = HttpServer::new(move || {
+        App::new()
+            .wrap(tracing_actix_web::TracingLogger::default())
+            .app_data(state.clone())
+            .app_data(keys.clone())
+            .app_data(limit.clone())
+            .app_data(web::QueryConfig::default().error_handler(query_error))
+            .app_data(web::PathConfig::default().error_handler(path_error))
+            .configure(crate::routes::configure)
+            .route("/docs", web::get().to(|| async { HttpResponse::Found().insert_header(("Location", "/docs/")).finish() }))
+            .service(SwaggerUi::new("/docs/{_:.*}").url("/openapi.json", spec.clone()))
+            .default_service(web::to(not_found))
+    })
+    .listen(listener)?
+    .run();
+    Ok(server)
+}
