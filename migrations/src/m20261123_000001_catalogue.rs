@@ -88,15 +88,26 @@ enum BundleItems {
 }
 
 fn pk(name: impl IntoIden) -> ColumnDef {
-    ColumnDef::new(name).integer().not_null().auto_increment().primary_key().to_owned()
+    ColumnDef::new(name)
+        .integer()
+        .not_null()
+        .auto_increment()
+        .primary_key()
+        .to_owned()
 }
 
 fn ts(name: impl IntoIden) -> ColumnDef {
-    ColumnDef::new(name).timestamp_with_time_zone().not_null().to_owned()
+    ColumnDef::new(name)
+        .timestamp_with_time_zone()
+        .not_null()
+        .to_owned()
 }
 
 fn ts_null(name: impl IntoIden) -> ColumnDef {
-    ColumnDef::new(name).timestamp_with_time_zone().null().to_owned()
+    ColumnDef::new(name)
+        .timestamp_with_time_zone()
+        .null()
+        .to_owned()
 }
 
 #[async_trait::async_trait]
@@ -106,11 +117,24 @@ impl MigrationTrait for Migration {
             Table::create()
                 .table(Departments::Table)
                 .col(pk(Departments::Id))
-                .col(ColumnDef::new(Departments::Code).string_len(64).not_null().unique_key())
+                .col(
+                    ColumnDef::new(Departments::Code)
+                        .string_len(64)
+                        .not_null()
+                        .unique_key(),
+                )
                 .col(ColumnDef::new(Departments::Name).string_len(200).not_null())
                 .col(ColumnDef::new(Departments::ParentId).integer().null())
-                .col(ColumnDef::new(Departments::HeadEmail).string_len(254).null())
-                .col(ColumnDef::new(Departments::WindowEmail).string_len(254).null())
+                .col(
+                    ColumnDef::new(Departments::HeadEmail)
+                        .string_len(254)
+                        .null(),
+                )
+                .col(
+                    ColumnDef::new(Departments::WindowEmail)
+                        .string_len(254)
+                        .null(),
+                )
                 .col(ts(Departments::CreatedAt))
                 .col(ts(Departments::UpdatedAt))
                 .col(ts_null(Departments::DeletedAt))
@@ -127,13 +151,31 @@ impl MigrationTrait for Migration {
             Table::create()
                 .table(Users::Table)
                 .col(pk(Users::Id))
-                .col(ColumnDef::new(Users::Username).string_len(64).not_null().unique_key())
-                .col(ColumnDef::new(Users::DisplayName).string_len(200).not_null())
+                .col(
+                    ColumnDef::new(Users::Username)
+                        .string_len(64)
+                        .not_null()
+                        .unique_key(),
+                )
+                .col(
+                    ColumnDef::new(Users::DisplayName)
+                        .string_len(200)
+                        .not_null(),
+                )
                 .col(ColumnDef::new(Users::Email).string_len(254).null())
                 .col(ColumnDef::new(Users::Role).string_len(32).not_null())
                 .col(ColumnDef::new(Users::DepartmentId).integer().null())
-                .col(ColumnDef::new(Users::PasswordHash).string_len(255).not_null())
-                .col(ColumnDef::new(Users::Active).boolean().not_null().default(true))
+                .col(
+                    ColumnDef::new(Users::PasswordHash)
+                        .string_len(255)
+                        .not_null(),
+                )
+                .col(
+                    ColumnDef::new(Users::Active)
+                        .boolean()
+                        .not_null()
+                        .default(true),
+                )
                 .col(ts(Users::CreatedAt))
                 .col(ts(Users::UpdatedAt))
                 .col(ts_null(Users::DeletedAt))
@@ -150,23 +192,48 @@ impl MigrationTrait for Migration {
             Table::create()
                 .table(Items::Table)
                 .col(pk(Items::Id))
-                .col(ColumnDef::new(Items::Code).string_len(64).not_null().unique_key())
+                .col(
+                    ColumnDef::new(Items::Code)
+                        .string_len(64)
+                        .not_null()
+                        .unique_key(),
+                )
                 .col(ColumnDef::new(Items::Category).string_len(48).not_null())
                 .col(ColumnDef::new(Items::Name).string_len(200).not_null())
                 .col(ColumnDef::new(Items::LegalBasis).text().not_null())
                 .col(ColumnDef::new(Items::DepartmentId).integer().not_null())
-                .col(ColumnDef::new(Items::StatutoryLimitDays).integer().not_null())
-                .col(ColumnDef::new(Items::PromisedLimitDays).integer().not_null())
+                .col(
+                    ColumnDef::new(Items::StatutoryLimitDays)
+                        .integer()
+                        .not_null(),
+                )
+                .col(
+                    ColumnDef::new(Items::PromisedLimitDays)
+                        .integer()
+                        .not_null(),
+                )
                 .col(ColumnDef::new(Items::LimitUnit).string_len(16).not_null())
                 .col(ColumnDef::new(Items::Location).string_len(200).not_null())
                 .col(ColumnDef::new(Items::Materials).text().not_null())
                 .col(ColumnDef::new(Items::SupervisionMethod).text().not_null())
                 .col(ColumnDef::new(Items::FeeStandard).text().not_null())
                 .col(ColumnDef::new(Items::FeeBasis).text().not_null())
-                .col(ColumnDef::new(Items::FeeAmountCents).big_integer().not_null())
+                .col(
+                    ColumnDef::new(Items::FeeAmountCents)
+                        .big_integer()
+                        .not_null(),
+                )
                 .col(ColumnDef::new(Items::Kind).string_len(16).not_null())
-                .col(ColumnDef::new(Items::CompletionMethod).string_len(200).not_null())
-                .col(ColumnDef::new(Items::PostApprovalDepartmentId).integer().null())
+                .col(
+                    ColumnDef::new(Items::CompletionMethod)
+                        .string_len(200)
+                        .not_null(),
+                )
+                .col(
+                    ColumnDef::new(Items::PostApprovalDepartmentId)
+                        .integer()
+                        .null(),
+                )
                 .col(ColumnDef::new(Items::FlowSteps).text().not_null())
                 .col(ts(Items::CreatedAt))
                 .col(ts(Items::UpdatedAt))
@@ -198,12 +265,29 @@ impl MigrationTrait for Migration {
             Table::create()
                 .table(Bundles::Table)
                 .col(pk(Bundles::Id))
-                .col(ColumnDef::new(Bundles::Code).string_len(64).not_null().unique_key())
+                .col(
+                    ColumnDef::new(Bundles::Code)
+                        .string_len(64)
+                        .not_null()
+                        .unique_key(),
+                )
                 .col(ColumnDef::new(Bundles::Name).string_len(200).not_null())
                 .col(ColumnDef::new(Bundles::Description).text().not_null())
-                .col(ColumnDef::new(Bundles::LeadDepartmentId).integer().not_null())
-                .col(ColumnDef::new(Bundles::PromisedLimitDays).integer().not_null())
-                .col(ColumnDef::new(Bundles::JoinPolicy).string_len(32).not_null())
+                .col(
+                    ColumnDef::new(Bundles::LeadDepartmentId)
+                        .integer()
+                        .not_null(),
+                )
+                .col(
+                    ColumnDef::new(Bundles::PromisedLimitDays)
+                        .integer()
+                        .not_null(),
+                )
+                .col(
+                    ColumnDef::new(Bundles::JoinPolicy)
+                        .string_len(32)
+                        .not_null(),
+                )
                 .col(ts(Bundles::CreatedAt))
                 .col(ts(Bundles::UpdatedAt))
                 .col(ts_null(Bundles::DeletedAt))

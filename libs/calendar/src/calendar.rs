@@ -14,8 +14,8 @@
 //!   weekends-only. A year's table is only consulted when a day of that year
 //!   matters to the answer.
 //! * **Working time.** The half-open office hours `[open, close)` of each
-//!   working day ([`OfficeHours`], default 09:00–17:00). A moment exactly at
-//!   `close` is outside office hours.
+//!   working day ([`OfficeHours`], default 09:00–17:00), measured on the
+//!   local wall clock. A moment exactly at `close` is outside office hours.
 //! * **The day of acceptance is not counted** (期间开始的当日不计算在内).
 //!   [`WorkCalendar::deadline`]`(t, n)` for `n >= 1` is the local `close` of
 //!   the `n`-th working day strictly after the local date of `t`, as UTC.
@@ -43,9 +43,13 @@
 //! dates conversions follow the tz database, and a local time that did not
 //! exist is read as UTC+8.
 
+use std::collections::BTreeMap;
 use std::sync::Arc;
 
-use chrono::{DateTime, Datelike, LocalResult, NaiveDate, NaiveDateTime, TimeDelta, TimeZone, Utc};
+use chrono::{
+    DateTime, Datelike, FixedOffset, LocalResult, NaiveDate, NaiveDateTime, NaiveTime, Offset,
+    TimeDelta, TimeZone, Utc,
+};
 use chrono_tz::Tz;
 use serde::{Deserialize, Serialize};
 
@@ -76,29 +80,49 @@ pub fn local_date(t: DateTime<Utc>) -> NaiveDate {
 }
 
 /// Asia/Shanghai has been a fixed UTC+8 since daylight-saving time ended on
-/// 1991-09-15; from this UTC moment (1992-01-01T00:00:00Z) on, conversions
-/// skip the tz database lookup. A test checks the shortcut against chrono-tz.
-const FIXED_SINCE_UTC: i64 = 694_224_000;
-const OFFSET_SECS: i64 = 8 * 3600;
+/// 1991-09-15; from 1992-01-01 (UTC, and local) on, conversions skip the tz
+/// database lookup. A test checks the shortcut against chrono-tz.
+const FIXED_SINCE: NaiveDateTime = match NaiveDate::from_ymd_opt(1992, 1, 1) {
+    Some(d) => d.and_time(NaiveTime::MIN),
+    None => NaiveDateTime::MIN,
+};
+const UTC8: FixedOffset = match FixedOffset::east_opt(8 * 3600) {
+    Some(o) => o,
+    None => panic!("UTC+8 is a valid offset"),
+};
 
-/// Local wall-clock time (Asia/Shanghai) of a moment.
+/// Local wall-clock time (Asia/Shanghai) of a moment (saturating at the
+/// ends of chrono's range).
 pub(crate) fn to_local(t: DateTime<Utc>) -> NaiveDateTime {
-    if t.timestamp() >= FIXED_SINCE_UTC {
-        t.naive_utc() + TimeDelta::seconds(OFFSET_SECS)
+    let utc = t.naive_utc();
+    let offset = if utc >= FIXED_SINCE {
+        UTC8
     } else {
-        t.with_timezone(&TIME_ZONE).naive_local()
+        TIME_ZONE.offset_from_utc_datetime(&utc).fix()
+    };
+    match utc.checked_add_offset(offset) {
+        Some(local) => local,
+        None if utc >= FIXED_SINCE => NaiveDateTime::MAX,
+        None => NaiveDateTime::MIN,
     }
 }
 
-/// The UTC moment of a local wall-clock time (earliest if ambiguous).
+/// The UTC moment of a local wall-clock time: the earliest if ambiguous, read
+/// as UTC+8 if skipped by a clock change (before 1992 only); saturating at the
+/// ends of chrono's range.
 pub(crate) fn from_local(local: NaiveDateTime) -> DateTime<Utc> {
-    let utc = (local - TimeDelta::seconds(OFFSET_SECS)).and_utc();
-    if utc.timestamp() >= FIXED_SINCE_UTC {
-        return utc;
-    }
-    match TIME_ZONE.from_local_datetime(&local) {
-        LocalResult::Single(t) | LocalResult::Ambiguous(t, _) => t.with_timezone(&Utc),
-        LocalResult::None => utc,
+    let offset = if local >= FIXED_SINCE {
+        UTC8
+    } else {
+        match TIME_ZONE.offset_from_local_datetime(&local) {
+            LocalResult::Single(o) | LocalResult::Ambiguous(o, _) => o.fix(),
+            LocalResult::None => UTC8,
+        }
+    };
+    match local.checked_sub_offset(offset) {
+        Some(utc) => utc.and_utc(),
+        None if local >= FIXED_SINCE => DateTime::<Utc>::MAX_UTC,
+        None => DateTime::<Utc>::MIN_UTC,
     }
 }
 
@@ -120,8 +144,10 @@ fn check_days(what: &'static str, n: u32) -> Result<(), CalendarError> {
 /// Cloning is cheap (the per-year indexes are shared).
 #[derive(Clone, Debug)]
 pub struct WorkCalendar {
+    /// Year of `years[0]` (0 when empty).
     first_year: i32,
-    years: Arc<[Option<YearIndex>]>,
+    /// One index per covered year, ascending by year.
+    years: Arc<[YearIndex]>,
     hours: OfficeHours,
     fallback: Fallback,
 }
@@ -131,16 +157,11 @@ impl WorkCalendar {
     /// earlier one. Invalid `hours` (see [`OfficeHours::new`]) make every
     /// time-of-day operation return [`CalendarError::InvalidOfficeHours`].
     pub fn new(tables: Vec<HolidayTable>, hours: OfficeHours, fallback: Fallback) -> Self {
-        let by_year: std::collections::BTreeMap<i32, HolidayTable> =
+        let by_year: BTreeMap<i32, HolidayTable> =
             tables.into_iter().map(|t| (t.year(), t)).collect();
-        let first_year = by_year.keys().next().copied().unwrap_or(0);
-        let last_year = by_year.keys().next_back().copied().unwrap_or(-1);
-        let mut by_year = by_year;
-        let years = (first_year..=last_year)
-            .map(|y| by_year.remove(&y).map(YearIndex::build))
-            .collect();
+        let years: Arc<[YearIndex]> = by_year.into_values().map(YearIndex::build).collect();
         Self {
-            first_year,
+            first_year: years.first().map_or(0, |ix| ix.table().year()),
             years,
             hours,
             fallback,
@@ -171,12 +192,23 @@ impl WorkCalendar {
     }
 
     fn tables(&self) -> impl Iterator<Item = &HolidayTable> {
-        self.years.iter().flatten().map(YearIndex::table)
+        self.years.iter().map(YearIndex::table)
     }
 
+    /// The table index of `year`: direct when the covered years are
+    /// contiguous from the first, else a binary search.
     fn index(&self, year: i32) -> Option<&YearIndex> {
-        let i = usize::try_from(i64::from(year) - i64::from(self.first_year)).ok()?;
-        self.years.get(i)?.as_ref()
+        let direct = usize::try_from(i64::from(year) - i64::from(self.first_year))
+            .ok()
+            .and_then(|i| self.years.get(i))
+            .filter(|ix| ix.table().year() == year);
+        direct.or_else(|| {
+            let i = self
+                .years
+                .binary_search_by_key(&year, |ix| ix.table().year())
+                .ok()?;
+            self.years.get(i)
+        })
     }
 
     fn view(&self, year: i32) -> Result<YearView<'_>, CalendarError> {
@@ -260,6 +292,11 @@ impl WorkCalendar {
         Ok(sum)
     }
 
+    /// A local time of day clamped into `[open, close]`.
+    fn clip(&self, t: NaiveTime) -> NaiveTime {
+        t.clamp(self.hours.open, self.hours.close)
+    }
+
     fn open_at(&self, d: NaiveDate) -> DateTime<Utc> {
         from_local(d.and_time(self.hours.open))
     }
@@ -317,7 +354,7 @@ impl WorkCalendar {
         let local = to_local(t);
         let d = local.date();
         let today = if local.time() < self.hours.close && self.is_working_day(d)? {
-            self.close_at(d) - t.max(self.open_at(d))
+            self.hours.close - self.clip(local.time())
         } else {
             TimeDelta::zero()
         };
@@ -353,16 +390,16 @@ impl WorkCalendar {
         let (open, close) = (self.hours.open, self.hours.close);
         if da == db {
             if la.time() < close && lb.time() > open && self.is_working_day(da)? {
-                return Ok(b.min(self.close_at(da)) - a.max(self.open_at(da)));
+                return Ok(self.clip(lb.time()) - self.clip(la.time()));
             }
             return Ok(TimeDelta::zero());
         }
         let mut total = TimeDelta::zero();
         if la.time() < close && self.is_working_day(da)? {
-            total += self.close_at(da) - a.max(self.open_at(da));
+            total += close - self.clip(la.time());
         }
         if lb.time() > open && self.is_working_day(db)? {
-            total += b.min(self.close_at(db)) - self.open_at(db);
+            total += self.clip(lb.time()) - open;
         }
         if let (Some(first), Some(last)) = (da.succ_opt(), db.pred_opt()) {
             if first <= last {
@@ -409,31 +446,31 @@ impl WorkCalendar {
         let d = local.date();
         let mut rest = time;
         if local.time() < self.hours.close && self.is_working_day(d)? {
-            let start = from.max(self.open_at(d));
-            let avail = self.close_at(d) - start;
+            let start = self.clip(local.time());
+            let avail = self.hours.close - start;
             if rest <= avail {
-                return Ok(start + rest);
+                return Ok(from_local(d.and_time(start + rest)));
             }
             rest -= avail;
         }
-        let too_long = || CalendarError::InvalidLimit {
-            what: "working time in days",
-            value: rest.num_days(),
+        let too_long = |days: i64| CalendarError::InvalidLimit {
+            what: "working time in working days",
+            value: days,
             min: 0,
-            max: i64::from(MAX_LIMIT_DAYS),
+            max: 2 * i64::from(MAX_LIMIT_DAYS),
         };
-        let day = self.hours.day_length();
-        let rest_ns = rest.num_nanoseconds().ok_or_else(too_long)?;
-        let day_ns = day.num_nanoseconds().ok_or_else(too_long)?;
+        let rest_ns = rest.num_nanoseconds().ok_or_else(|| too_long(i64::MAX))?;
+        let day_ns = self.hours.seconds_per_day() * 1_000_000_000;
         // Full working days used up before the last one; the last gets (0, day].
         let full = (rest_ns - 1) / day_ns;
         let last = rest_ns - full * day_ns;
         let full = u32::try_from(full)
             .ok()
             .filter(|f| *f < 2 * MAX_LIMIT_DAYS)
-            .ok_or_else(too_long)?;
+            .ok_or_else(|| too_long(full.saturating_add(1)))?;
         let end_day = self.nth_after(d, full + 1)?;
-        Ok(self.open_at(end_day) + TimeDelta::nanoseconds(last))
+        let end = self.hours.open + TimeDelta::nanoseconds(last);
+        Ok(from_local(end_day.and_time(end)))
     }
 }
 

@@ -93,14 +93,22 @@ pub struct Pause {
 }
 
 /// A snapshot of the clock at `now`; see the [module docs](self).
+///
+/// For natural-day clocks the "working" seconds and days are wall-clock
+/// seconds and calendar days. Seconds are truncated toward zero.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct ClockStatus {
+    /// `None` while paused, unless the budget ran out before the pause.
     pub due_at: Option<DateTime<Utc>>,
+    /// `None` while paused, unless reached before the pause.
     pub warn_at: Option<DateTime<Utc>>,
+    /// Budget consumed in `[started_at, now)` outside pauses.
     pub elapsed_working_seconds: i64,
-    /// Negative when overdue.
+    /// Budget minus consumed; negative once working time runs past the due moment.
     pub remaining_working_seconds: i64,
+    /// `now` is strictly after `due_at`.
     pub overdue: bool,
+    /// Days in `(local date of due_at, local date of now]`, 0 unless overdue.
     pub overdue_working_days: u32,
     pub paused: bool,
 }
@@ -405,7 +413,9 @@ impl StatutoryClock {
     ) -> Result<DateTime<Utc>, CalendarError> {
         match self.unit {
             LimitUnit::WorkingDays => cal.advance_working(from, time),
-            LimitUnit::NaturalDays => Ok(from + time),
+            LimitUnit::NaturalDays => from
+                .checked_add_signed(time)
+                .ok_or_else(|| limit_err("limit in days", time.num_days(), 0, 0)),
         }
     }
 

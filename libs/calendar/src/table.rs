@@ -94,8 +94,11 @@ impl HolidayTable {
     }
 }
 
+/// A (month, day) of built-in data.
+type MonthDay = (u32, u32);
+
 /// Inclusive span of dates `(y, m1, d1) ..= (y, m2, d2)`; built-in data only.
-fn span(y: i32, (m1, d1): (u32, u32), (m2, d2): (u32, u32)) -> Vec<NaiveDate> {
+fn span(y: i32, (m1, d1): MonthDay, (m2, d2): MonthDay) -> Vec<NaiveDate> {
     let (Some(from), Some(to)) = (
         NaiveDate::from_ymd_opt(y, m1, d1),
         NaiveDate::from_ymd_opt(y, m2, d2),
@@ -105,11 +108,7 @@ fn span(y: i32, (m1, d1): (u32, u32), (m2, d2): (u32, u32)) -> Vec<NaiveDate> {
     from.iter_days().take_while(|d| *d <= to).collect()
 }
 
-fn builtin(
-    year: i32,
-    holidays: &[((u32, u32), (u32, u32))],
-    makeup: &[(u32, u32)],
-) -> HolidayTable {
+fn builtin(year: i32, holidays: &[(MonthDay, MonthDay)], makeup: &[MonthDay]) -> HolidayTable {
     let holidays = holidays
         .iter()
         .flat_map(|&(a, b)| span(year, a, b))

@@ -369,3 +369,32 @@ fn custom_office_hours() {
         .advance_working_seconds(bj(2026, 3, 2, 10, 0), 10)
         .is_err());
 }
+
+#[test]
+fn extreme_moments_give_errors_not_panics() {
+    use chrono::{DateTime, Utc};
+    let (min, max) = (DateTime::<Utc>::MIN_UTC, DateTime::<Utc>::MAX_UTC);
+    for c in [cal(), lenient()] {
+        for t in [min, max] {
+            let _ = c.deadline(t, 1);
+            let _ = c.deadline(t, 0);
+            let _ = c.next_working_moment(t);
+            let _ = c.advance_working_seconds(t, 8 * HOUR);
+        }
+        let _ = c.working_seconds_between(min, max);
+        let _ = c.working_days_between(chrono::NaiveDate::MIN, chrono::NaiveDate::MAX);
+        let _ = c.add_working_days(chrono::NaiveDate::MAX, 1);
+    }
+    assert_eq!(
+        cal().deadline(max, 1).unwrap_err(),
+        CalendarError::YearNotCovered { year: 262_143 }
+    );
+    for unit in [
+        calendar::LimitUnit::WorkingDays,
+        calendar::LimitUnit::NaturalDays,
+    ] {
+        let clock = calendar::StatutoryClock::start(max, 10, unit, calendar::WarnRule::default());
+        assert!(clock.due_at(&lenient()).is_err());
+        let _ = clock.status(&lenient(), max);
+    }
+}

@@ -9,7 +9,9 @@ use std::future::{ready, Ready};
 use std::str::FromStr;
 
 use actix_web::{dev::Payload, http::header, web, FromRequest, HttpRequest};
-use argon2::password_hash::{rand_core::OsRng, PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
+use argon2::password_hash::{
+    rand_core::OsRng, PasswordHash, PasswordHasher, PasswordVerifier, SaltString,
+};
 use argon2::Argon2;
 use chrono::{DateTime, Utc};
 use jsonwebtoken::{decode, encode, Algorithm, DecodingKey, EncodingKey, Header, Validation};
@@ -219,13 +221,17 @@ fn authenticate(req: &HttpRequest) -> Result<AuthUser, ApiError> {
     let value = req
         .headers()
         .get(header::AUTHORIZATION)
-        .ok_or_else(|| ApiError::unauthorized("token_missing", "Authorization: Bearer token required"))?
+        .ok_or_else(|| {
+            ApiError::unauthorized("token_missing", "Authorization: Bearer token required")
+        })?
         .to_str()
         .map_err(|_| ApiError::unauthorized("token_invalid", "Authorization header is not text"))?;
     let token = value
         .strip_prefix("Bearer ")
         .or_else(|| value.strip_prefix("bearer "))
-        .ok_or_else(|| ApiError::unauthorized("token_missing", "Authorization must use the Bearer scheme"))?;
+        .ok_or_else(|| {
+            ApiError::unauthorized("token_missing", "Authorization must use the Bearer scheme")
+        })?;
     let claims = keys.verify(token.trim())?;
     let id = claims
         .sub
@@ -251,7 +257,11 @@ pub fn hash_password(password: &str) -> Result<String, ApiError> {
 /// Check a password against a stored PHC hash; a malformed hash never matches.
 pub fn verify_password(password: &str, phc: &str) -> bool {
     PasswordHash::new(phc)
-        .map(|h| Argon2::default().verify_password(password.as_bytes(), &h).is_ok())
+        .map(|h| {
+            Argon2::default()
+                .verify_password(password.as_bytes(), &h)
+                .is_ok()
+        })
         .unwrap_or(false)
 }
 
@@ -265,9 +275,18 @@ mod tests {
         let now = Utc::now();
         let t = keys.issue(7, "li", Role::Reviewer, Some(3), now).unwrap();
         let c = keys.verify(&t).unwrap();
-        assert_eq!((c.sub.as_str(), c.role, c.dept), ("7", Role::Reviewer, Some(3)));
+        assert_eq!(
+            (c.sub.as_str(), c.role, c.dept),
+            ("7", Role::Reviewer, Some(3))
+        );
         let old = keys
-            .issue(7, "li", Role::Reviewer, Some(3), now - chrono::Duration::seconds(120))
+            .issue(
+                7,
+                "li",
+                Role::Reviewer,
+                Some(3),
+                now - chrono::Duration::seconds(120),
+            )
             .unwrap();
         assert_eq!(keys.verify(&old).unwrap_err().code(), "token_expired");
         let other = JwtKeys::hs256(b"secret-two", 60);

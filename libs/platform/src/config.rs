@@ -63,8 +63,20 @@ impl Config {
             Some(s) => (s, false),
             None => (random_secret(), true),
         };
-        let token_ttl_seconds = parse_num(get("TOKEN_TTL_SECONDS"), "TOKEN_TTL_SECONDS", 28_800, 60, 7 * 86_400)?;
-        let body_limit = parse_num(get("BODY_LIMIT_BYTES"), "BODY_LIMIT_BYTES", 262_144, 1_024, 16 * 1_048_576)?;
+        let token_ttl_seconds = parse_num(
+            get("TOKEN_TTL_SECONDS"),
+            "TOKEN_TTL_SECONDS",
+            28_800,
+            60,
+            7 * 86_400,
+        )?;
+        let body_limit = parse_num(
+            get("BODY_LIMIT_BYTES"),
+            "BODY_LIMIT_BYTES",
+            262_144,
+            1_024,
+            16 * 1_048_576,
+        )?;
         let demo_data = match get("DEMO_DATA").as_deref() {
             None | Some("0") | Some("false") | Some("no") => false,
             Some("1") | Some("true") | Some("yes") => true,
@@ -88,15 +100,18 @@ impl Config {
             demo_data,
             office_hours: get("OFFICE_HOURS").unwrap_or_else(|| "09:00-17:00".into()),
             calendar_fallback: get("CALENDAR_FALLBACK").unwrap_or_else(|| "error".into()),
-            bootstrap_admin: match (get("BOOTSTRAP_ADMIN_USERNAME"), get("BOOTSTRAP_ADMIN_PASSWORD")) {
+            bootstrap_admin: match (
+                get("BOOTSTRAP_ADMIN_USERNAME"),
+                get("BOOTSTRAP_ADMIN_PASSWORD"),
+            ) {
                 (Some(u), Some(p)) => Some((u, p)),
                 (None, None) => None,
-                _ => {
-                    return Err(ConfigError::Invalid {
-                        name: "BOOTSTRAP_ADMIN_PASSWORD",
-                        message: "set both BOOTSTRAP_ADMIN_USERNAME and BOOTSTRAP_ADMIN_PASSWORD, or neither".into(),
-                    })
-                }
+                _ => return Err(ConfigError::Invalid {
+                    name: "BOOTSTRAP_ADMIN_PASSWORD",
+                    message:
+                        "set both BOOTSTRAP_ADMIN_USERNAME and BOOTSTRAP_ADMIN_PASSWORD, or neither"
+                            .into(),
+                }),
             },
         })
     }
@@ -135,8 +150,10 @@ mod tests {
     use std::collections::HashMap;
 
     fn cfg(vars: &[(&str, &str)]) -> Result<Config, ConfigError> {
-        let map: HashMap<String, String> =
-            vars.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+        let map: HashMap<String, String> = vars
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
         Config::from_lookup("approval", 8080, |k| map.get(k).cloned())
     }
 
@@ -154,10 +171,25 @@ mod tests {
     fn bad_values_name_the_variable() {
         assert_eq!(
             cfg(&[("TOKEN_TTL_SECONDS", "ten")]).unwrap_err(),
-            ConfigError::Invalid { name: "TOKEN_TTL_SECONDS", message: "expected a whole number, got `ten`".into() }
+            ConfigError::Invalid {
+                name: "TOKEN_TTL_SECONDS",
+                message: "expected a whole number, got `ten`".into()
+            }
         );
-        assert!(matches!(cfg(&[("JWT_SECRET", "short")]), Err(ConfigError::Invalid { name: "JWT_SECRET", .. })));
-        assert!(matches!(cfg(&[("DEMO_DATA", "maybe")]), Err(ConfigError::Invalid { name: "DEMO_DATA", .. })));
+        assert!(matches!(
+            cfg(&[("JWT_SECRET", "short")]),
+            Err(ConfigError::Invalid {
+                name: "JWT_SECRET",
+                ..
+            })
+        ));
+        assert!(matches!(
+            cfg(&[("DEMO_DATA", "maybe")]),
+            Err(ConfigError::Invalid {
+                name: "DEMO_DATA",
+                ..
+            })
+        ));
         let c = cfg(&[("JWT_SECRET", "0123456789abcdef0123"), ("DEMO_DATA", "1")]).unwrap();
         assert!(!c.jwt_secret_generated && c.demo_data);
     }

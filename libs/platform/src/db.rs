@@ -2,7 +2,9 @@
 
 use std::time::Duration;
 
-use sea_orm::{ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DbBackend, DbErr, Statement};
+use sea_orm::{
+    ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DbBackend, DbErr, Statement,
+};
 
 pub async fn connect(url: &str) -> Result<DatabaseConnection, DbErr> {
     let is_sqlite = url.starts_with("sqlite:");
@@ -21,8 +23,13 @@ pub async fn connect(url: &str) -> Result<DatabaseConnection, DbErr> {
     }
     let db = Database::connect(opts).await?;
     if db.get_database_backend() == DbBackend::Sqlite {
-        for pragma in ["PRAGMA journal_mode=WAL", "PRAGMA foreign_keys=ON", "PRAGMA busy_timeout=10000"] {
-            db.execute(Statement::from_string(DbBackend::Sqlite, pragma)).await?;
+        for pragma in [
+            "PRAGMA journal_mode=WAL",
+            "PRAGMA foreign_keys=ON",
+            "PRAGMA busy_timeout=10000",
+        ] {
+            db.execute(Statement::from_string(DbBackend::Sqlite, pragma))
+                .await?;
         }
     }
     Ok(db)
@@ -30,11 +37,18 @@ pub async fn connect(url: &str) -> Result<DatabaseConnection, DbErr> {
 
 /// Is the database answering?
 pub async fn ping(db: &DatabaseConnection) -> Result<(), DbErr> {
-    db.execute(Statement::from_string(db.get_database_backend(), "SELECT 1")).await.map(|_| ())
+    db.execute(Statement::from_string(
+        db.get_database_backend(),
+        "SELECT 1",
+    ))
+    .await
+    .map(|_| ())
 }
 
 fn ensure_sqlite_dir(url: &str) {
-    let path = url.trim_start_matches("sqlite://").trim_start_matches("sqlite:");
+    let path = url
+        .trim_start_matches("sqlite://")
+        .trim_start_matches("sqlite:");
     let path = path.split('?').next().unwrap_or_default();
     if path.is_empty() || path == ":memory:" {
         return;
@@ -49,8 +63,15 @@ fn ensure_sqlite_dir(url: &str) {
 /// Is Redis answering? (`REDIS_URL` configured only.)
 pub async fn redis_ping(client: &redis::Client) -> Result<(), String> {
     let fut = async {
-        let mut conn = client.get_multiplexed_async_connection().await.map_err(|e| e.to_string())?;
-        redis::cmd("PING").query_async::<String>(&mut conn).await.map(|_| ()).map_err(|e| e.to_string())
+        let mut conn = client
+            .get_multiplexed_async_connection()
+            .await
+            .map_err(|e| e.to_string())?;
+        redis::cmd("PING")
+            .query_async::<String>(&mut conn)
+            .await
+            .map(|_| ())
+            .map_err(|e| e.to_string())
     };
     tokio::time::timeout(Duration::from_secs(2), fut)
         .await

@@ -109,7 +109,10 @@ fn classify(path: String, err: serde_json::Error) -> ApiError {
             } else if message.starts_with("missing field") {
                 ("missing_field", join_path(&path, named.as_deref()))
             } else {
-                ("invalid_field", if path == "." { String::new() } else { path })
+                (
+                    "invalid_field",
+                    if path == "." { String::new() } else { path },
+                )
             };
             let field = if field.is_empty() {
                 "body".to_string()

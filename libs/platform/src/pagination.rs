@@ -30,21 +30,38 @@ impl PageRequest {
     pub fn parse(limit: Option<u64>, cursor: Option<&str>) -> Result<Self, ApiError> {
         let limit = limit.unwrap_or(DEFAULT_LIMIT);
         if limit == 0 || limit > MAX_LIMIT {
-            return Err(ApiError::validation("limit", format!("must be between 1 and {MAX_LIMIT}")));
+            return Err(ApiError::validation(
+                "limit",
+                format!("must be between 1 and {MAX_LIMIT}"),
+            ));
         }
         let after_id = match cursor {
             None | Some("") => None,
-            Some(c) => Some(decode_cursor(c).ok_or_else(|| ApiError::validation("cursor", "is not a cursor this service issued"))?),
+            Some(c) => Some(decode_cursor(c).ok_or_else(|| {
+                ApiError::validation("cursor", "is not a cursor this service issued")
+            })?),
         };
         Ok(PageRequest { limit, after_id })
     }
 
     /// Build a page from up to `limit + 1` rows fetched in id order.
-    pub fn page<R, T>(&self, mut rows: Vec<R>, id: impl Fn(&R) -> i64, view: impl Fn(R) -> T) -> Page<T> {
+    pub fn page<R, T>(
+        &self,
+        mut rows: Vec<R>,
+        id: impl Fn(&R) -> i64,
+        view: impl Fn(R) -> T,
+    ) -> Page<T> {
         let more = rows.len() as u64 > self.limit;
         rows.truncate(self.limit as usize);
-        let next_cursor = if more { rows.last().map(|r| encode_cursor(id(r))) } else { None };
-        Page { items: rows.into_iter().map(view).collect(), next_cursor }
+        let next_cursor = if more {
+            rows.last().map(|r| encode_cursor(id(r)))
+        } else {
+            None
+        };
+        Page {
+            items: rows.into_iter().map(view).collect(),
+            next_cursor,
+        }
     }
 }
 
@@ -53,7 +70,9 @@ pub fn encode_cursor(id: i64) -> String {
 }
 
 fn decode_cursor(c: &str) -> Option<i64> {
-    let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(c).ok()?;
+    let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD
+        .decode(c)
+        .ok()?;
     let s = String::from_utf8(bytes).ok()?;
     s.strip_prefix("id:")?.parse().ok()
 }
@@ -65,7 +84,13 @@ mod tests {
     #[test]
     fn cursor_round_trips_and_rejects_junk() {
         let p = PageRequest::parse(Some(2), Some(&encode_cursor(41))).unwrap();
-        assert_eq!(p, PageRequest { limit: 2, after_id: Some(41) });
+        assert_eq!(
+            p,
+            PageRequest {
+                limit: 2,
+                after_id: Some(41)
+            }
+        );
         assert!(PageRequest::parse(None, Some("garbage!")).is_err());
         assert!(PageRequest::parse(Some(0), None).is_err());
         assert!(PageRequest::parse(Some(201), None).is_err());

@@ -5,23 +5,33 @@
 use calendar::{builtin_tables, CalendarError, Fallback, HolidayTable, OfficeHours, WorkCalendar};
 use chrono::{DateTime, NaiveDate, NaiveTime, Utc};
 use platform::{ApiError, FieldError};
-use sea_orm::{ActiveModelTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryOrder, Set};
+use sea_orm::{
+    ActiveModelTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryOrder, Set,
+};
 
 use crate::entities::holiday_table;
 
 /// Parse `OFFICE_HOURS` (`HH:MM-HH:MM`) and `CALENDAR_FALLBACK` (`error` | `weekends_only`).
-pub fn calendar_settings(office_hours: &str, fallback: &str) -> Result<(OfficeHours, Fallback), String> {
+pub fn calendar_settings(
+    office_hours: &str,
+    fallback: &str,
+) -> Result<(OfficeHours, Fallback), String> {
     let (open, close) = office_hours
         .split_once('-')
         .ok_or_else(|| format!("OFFICE_HOURS: expected HH:MM-HH:MM, got `{office_hours}`"))?;
     let t = |s: &str| {
-        NaiveTime::parse_from_str(s.trim(), "%H:%M").map_err(|_| format!("OFFICE_HOURS: `{s}` is not HH:MM"))
+        NaiveTime::parse_from_str(s.trim(), "%H:%M")
+            .map_err(|_| format!("OFFICE_HOURS: `{s}` is not HH:MM"))
     };
     let hours = OfficeHours::new(t(open)?, t(close)?).map_err(|e| format!("OFFICE_HOURS: {e}"))?;
     let fallback = match fallback {
         "error" => Fallback::Error,
         "weekends_only" => Fallback::WeekendsOnly,
-        other => return Err(format!("CALENDAR_FALLBACK: expected error or weekends_only, got `{other}`")),
+        other => {
+            return Err(format!(
+                "CALENDAR_FALLBACK: expected error or weekends_only, got `{other}`"
+            ))
+        }
     };
     Ok((hours, fallback))
 }
@@ -31,15 +41,28 @@ fn dates_json(d: &[NaiveDate]) -> String {
 }
 
 pub fn table_from_row(row: &holiday_table::Model) -> Result<HolidayTable, String> {
-    let parse = |s: &str| serde_json::from_str::<Vec<NaiveDate>>(s).map_err(|e| format!("year {}: {e}", row.year));
-    HolidayTable::new(row.year, parse(&row.holidays)?, parse(&row.makeup_workdays)?)
-        .map_err(|e| format!("year {}: {e}", row.year))
+    let parse = |s: &str| {
+        serde_json::from_str::<Vec<NaiveDate>>(s).map_err(|e| format!("year {}: {e}", row.year))
+    };
+    HolidayTable::new(
+        row.year,
+        parse(&row.holidays)?,
+        parse(&row.makeup_workdays)?,
+    )
+    .map_err(|e| format!("year {}: {e}", row.year))
 }
 
 /// Insert the shipped tables for years that have no row yet.
-pub async fn seed_builtin<C: ConnectionTrait>(c: &C, now: DateTime<Utc>) -> Result<(), sea_orm::DbErr> {
+pub async fn seed_builtin<C: ConnectionTrait>(
+    c: &C,
+    now: DateTime<Utc>,
+) -> Result<(), sea_orm::DbErr> {
     for t in builtin_tables() {
-        if holiday_table::Entity::find_by_id(t.year()).one(c).await?.is_some() {
+        if holiday_table::Entity::find_by_id(t.year())
+            .one(c)
+            .await?
+            .is_some()
+        {
             continue;
         }
         let res = holiday_table::ActiveModel {
@@ -54,7 +77,11 @@ pub async fn seed_builtin<C: ConnectionTrait>(c: &C, now: DateTime<Utc>) -> Resu
         .await;
         // Another replica may have seeded the same year a moment ago: that is fine.
         if let Err(e) = res {
-            if holiday_table::Entity::find_by_id(t.year()).one(c).await?.is_none() {
+            if holiday_table::Entity::find_by_id(t.year())
+                .one(c)
+                .await?
+                .is_none()
+            {
                 return Err(e);
             }
         }
@@ -63,20 +90,31 @@ pub async fn seed_builtin<C: ConnectionTrait>(c: &C, now: DateTime<Utc>) -> Resu
 }
 
 /// Build the calendar from every stored year.
-pub async fn load(db: &DatabaseConnection, hours: OfficeHours, fallback: Fallback) -> Result<WorkCalendar, String> {
+pub async fn load(
+    db: &DatabaseConnection,
+    hours: OfficeHours,
+    fallback: Fallback,
+) -> Result<WorkCalendar, String> {
     let rows = holiday_table::Entity::find()
         .order_by_asc(holiday_table::Column::Year)
         .all(db)
         .await
         .map_err(|e| e.to_string())?;
-    let tables = rows.iter().map(table_from_row).collect::<Result<Vec<_>, _>>()?;
+    let tables = rows
+        .iter()
+        .map(table_from_row)
+        .collect::<Result<Vec<_>, _>>()?;
     Ok(WorkCalendar::new(tables, hours, fallback))
 }
 
 /// Map a table's refusal to a 422 naming the date and where it stands in the request.
 pub fn table_error(e: CalendarError, holidays: &[NaiveDate], makeup: &[NaiveDate]) -> ApiError {
     let field = e.date().map(|d| {
-        if let Some(i) = makeup.iter().position(|m| *m == d).filter(|_| matches!(e, CalendarError::MakeupNotWeekend { .. })) {
+        if let Some(i) = makeup
+            .iter()
+            .position(|m| *m == d)
+            .filter(|_| matches!(e, CalendarError::MakeupNotWeekend { .. }))
+        {
             format!("makeup_workdays[{i}]")
         } else if let Some(i) = holidays.iter().rposition(|h| *h == d) {
             format!("holidays[{i}]")
@@ -88,7 +126,10 @@ pub fn table_error(e: CalendarError, holidays: &[NaiveDate], makeup: &[NaiveDate
     });
     ApiError::Validation {
         code: "invalid_holiday_table",
-        errors: vec![FieldError::new(field.unwrap_or_else(|| "holidays".into()), e.to_string())],
+        errors: vec![FieldError::new(
+            field.unwrap_or_else(|| "holidays".into()),
+            e.to_string(),
+        )],
     }
 }
 
@@ -120,7 +161,11 @@ pub async fn upsert_year<C: ConnectionTrait>(
         updated_at: Set(now),
         updated_by: Set(by.to_string()),
     };
-    if holiday_table::Entity::find_by_id(table.year()).one(c).await?.is_some() {
+    if holiday_table::Entity::find_by_id(table.year())
+        .one(c)
+        .await?
+        .is_some()
+    {
         am.update(c).await?;
     } else {
         am.insert(c).await?;
@@ -151,7 +196,11 @@ mod tests {
         match table_error(err, &holidays, &makeup) {
             ApiError::Validation { errors, .. } => {
                 assert_eq!(errors[0].field, "makeup_workdays[0]");
-                assert!(errors[0].message.contains("2027-01-04"), "{}", errors[0].message);
+                assert!(
+                    errors[0].message.contains("2027-01-04"),
+                    "{}",
+                    errors[0].message
+                );
             }
             other => panic!("{other:?}"),
         }

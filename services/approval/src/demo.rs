@@ -63,7 +63,10 @@ const ITEMS: [DemoItem; 4] = [
         promised: 2,
         basis: "《组织机构代码管理办法》",
         fee: 10_800,
-        materials: &[("M01", "组织机构代码申请表", true, false), ("M02", "营业执照副本复印件", true, false)],
+        materials: &[
+            ("M01", "组织机构代码申请表", true, false),
+            ("M02", "营业执照副本复印件", true, false),
+        ],
     },
     DemoItem {
         code: "HHHT-SWJ-001",
@@ -74,7 +77,11 @@ const ITEMS: [DemoItem; 4] = [
         promised: 3,
         basis: "《中华人民共和国税收征收管理法》第十五条",
         fee: 0,
-        materials: &[("M01", "税务登记表", true, false), ("M02", "法定代表人身份证件", true, false), ("M03", "财务负责人信息", true, true)],
+        materials: &[
+            ("M01", "税务登记表", true, false),
+            ("M02", "法定代表人身份证件", true, false),
+            ("M03", "财务负责人信息", true, true),
+        ],
     },
     DemoItem {
         code: "HHHT-GAJ-001",
@@ -85,7 +92,10 @@ const ITEMS: [DemoItem; 4] = [
         promised: 1,
         basis: "《印铸刻字业暂行管理规则》",
         fee: 20_000,
-        materials: &[("M01", "刻制印章申请表", true, false), ("M02", "经办人身份证件", true, false)],
+        materials: &[
+            ("M01", "刻制印章申请表", true, false),
+            ("M02", "经办人身份证件", true, false),
+        ],
     },
 ];
 
@@ -108,7 +118,11 @@ async fn dept_id(db: &DatabaseConnection, code: &str) -> Result<i32, ApiError> {
 }
 
 pub async fn seed(db: &DatabaseConnection, now: DateTime<Utc>) -> Result<(), ApiError> {
-    let exists = department::Entity::find().filter(department::Column::Code.eq("HHHT-SCJG")).count(db).await? > 0;
+    let exists = department::Entity::find()
+        .filter(department::Column::Code.eq("HHHT-SCJG"))
+        .count(db)
+        .await?
+        > 0;
     if exists {
         return Ok(());
     }
@@ -148,11 +162,24 @@ pub async fn seed(db: &DatabaseConnection, now: DateTime<Utc>) -> Result<(), Api
                 materials: it
                     .materials
                     .iter()
-                    .map(|(c, n, r, t)| Material { code: (*c).into(), name: (*n).into(), required: *r, tolerance_allowed: *t })
+                    .map(|(c, n, r, t)| Material {
+                        code: (*c).into(),
+                        name: (*n).into(),
+                        required: *r,
+                        tolerance_allowed: *t,
+                    })
                     .collect(),
                 supervision_method: "电子监察系统实时监控".into(),
-                fee_standard: if it.fee == 0 { "不收费".into() } else { format!("{} 元/件", it.fee / 100) },
-                fee_basis: if it.fee == 0 { String::new() } else { "物价部门核定标准".into() },
+                fee_standard: if it.fee == 0 {
+                    "不收费".into()
+                } else {
+                    format!("{} 元/件", it.fee / 100)
+                },
+                fee_basis: if it.fee == 0 {
+                    String::new()
+                } else {
+                    "物价部门核定标准".into()
+                },
                 fee_amount_cents: it.fee,
                 kind: ItemKind::Promised,
                 completion_method: "统一发证：综合窗口一并领取".into(),

@@ -21,12 +21,18 @@ async fn main() {
     };
     match cmd.as_str() {
         "migrate" => {
-            let db = platform::db::connect(&config.database_url).await.unwrap_or_else(|e| fail(&format!("database: {e}")));
-            startup::migrate(&db).await.unwrap_or_else(|e| fail(&format!("migration: {e}")));
+            let db = platform::db::connect(&config.database_url)
+                .await
+                .unwrap_or_else(|e| fail(&format!("database: {e}")));
+            startup::migrate(&db)
+                .await
+                .unwrap_or_else(|e| fail(&format!("migration: {e}")));
             println!("migrations applied to {}", redact(&config.database_url));
         }
         "serve" => serve(config).await,
-        other => fail(&format!("unknown command `{other}`; use serve, migrate or openapi")),
+        other => fail(&format!(
+            "unknown command `{other}`; use serve, migrate or openapi"
+        )),
     }
 }
 
@@ -34,7 +40,9 @@ async fn serve(config: Config) {
     let demo = config.demo_data;
     let generated = config.jwt_secret_generated;
     let db_url = redact(&config.database_url);
-    let app = Application::build(config, Arc::new(SystemClock)).await.unwrap_or_else(|e| fail(&e.to_string()));
+    let app = Application::build(config, Arc::new(SystemClock))
+        .await
+        .unwrap_or_else(|e| fail(&e.to_string()));
     let base = format!("http://127.0.0.1:{}", app.port());
     println!("parallel-approval service listening on {base}");
     println!("  database: {db_url}");
@@ -43,7 +51,11 @@ async fn serve(config: Config) {
         println!("  JWT_SECRET not set: a random development secret was generated for this run");
     }
     if demo {
-        println!("  demo users ({}): {}", approval::demo::DEMO_PASSWORD, approval::demo::DEMO_USERS.map(|(u, _)| u).join(", "));
+        println!(
+            "  demo users ({}): {}",
+            approval::demo::DEMO_PASSWORD,
+            approval::demo::DEMO_USERS.map(|(u, _)| u).join(", ")
+        );
         println!(
             "  get a token: curl -s -X POST {base}/v1/auth/token -H 'content-type: application/json' -d '{{\"username\":\"admin\",\"password\":\"{}\"}}'",
             approval::demo::DEMO_PASSWORD

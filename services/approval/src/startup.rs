@@ -42,7 +42,12 @@ pub struct Application {
 
 /// The actor recorded for what the service does by itself (seeding, bootstrap).
 pub fn system_actor() -> AuthUser {
-    AuthUser { id: 0, name: "system".into(), role: Role::Admin, department_id: None }
+    AuthUser {
+        id: 0,
+        name: "system".into(),
+        role: Role::Admin,
+        department_id: None,
+    }
 }
 
 pub async fn migrate(db: &DatabaseConnection) -> Result<(), sea_orm::DbErr> {
@@ -52,27 +57,52 @@ pub async fn migrate(db: &DatabaseConnection) -> Result<(), sea_orm::DbErr> {
 impl Application {
     pub async fn build(config: Config, clock: SharedClock) -> Result<Self, StartupError> {
         let (hours, fallback) =
-            calendar_store::calendar_settings(&config.office_hours, &config.calendar_fallback).map_err(StartupError::Config)?;
+            calendar_store::calendar_settings(&config.office_hours, &config.calendar_fallback)
+                .map_err(StartupError::Config)?;
         let db = platform::db::connect(&config.database_url).await?;
         migrate(&db).await?;
         calendar_store::seed_builtin(&db, clock.now()).await?;
-        let cal = calendar_store::load(&db, hours, fallback).await.map_err(StartupError::Seed)?;
+        let cal = calendar_store::load(&db, hours, fallback)
+            .await
+            .map_err(StartupError::Seed)?;
         if config.demo_data {
-            crate::demo::seed(&db, clock.now()).await.map_err(|e| StartupError::Seed(e.to_string()))?;
+            crate::demo::seed(&db, clock.now())
+                .await
+                .map_err(|e| StartupError::Seed(e.to_string()))?;
         }
         if let Some((username, password)) = &config.bootstrap_admin {
-            bootstrap_admin(&db, clock.now(), username, password).await.map_err(|e| StartupError::Seed(e.to_string()))?;
+            bootstrap_admin(&db, clock.now(), username, password)
+                .await
+                .map_err(|e| StartupError::Seed(e.to_string()))?;
         }
         let redis = match &config.redis_url {
-            Some(url) => Some(redis::Client::open(url.as_str()).map_err(|e| StartupError::Config(format!("REDIS_URL: {e}")))?),
+            Some(url) => Some(
+                redis::Client::open(url.as_str())
+                    .map_err(|e| StartupError::Config(format!("REDIS_URL: {e}")))?,
+            ),
             None => None,
         };
-        let state = AppState { db, clock, calendar: Arc::new(RwLock::new(cal)), redis, config: config.clone() };
-        let listener = TcpListener::bind(&config.bind).map_err(|e| StartupError::Bind(config.bind.clone(), e))?;
-        let port = listener.local_addr().map_err(|e| StartupError::Bind(config.bind.clone(), e))?.port();
-        let server = run(listener, state.clone()).map_err(|e| StartupError::Bind(config.bind.clone(), e))?;
+        let state = AppState {
+            db,
+            clock,
+            calendar: Arc::new(RwLock::new(cal)),
+            redis,
+            config: config.clone(),
+        };
+        let listener = TcpListener::bind(&config.bind)
+            .map_err(|e| StartupError::Bind(config.bind.clone(), e))?;
+        let port = listener
+            .local_addr()
+            .map_err(|e| StartupError::Bind(config.bind.clone(), e))?
+            .port();
+        let server =
+            run(listener, state.clone()).map_err(|e| StartupError::Bind(config.bind.clone(), e))?;
         spawn_calendar_refresh(state.clone());
-        Ok(Application { port, server, state })
+        Ok(Application {
+            port,
+            server,
+            state,
+        })
     }
 
     pub fn port(&self) -> u16 {
@@ -105,8 +135,16 @@ pub async fn reload_calendar(state: &AppState) -> Result<(), String> {
     Ok(())
 }
 
-async fn bootstrap_admin(db: &DatabaseConnection, now: chrono::DateTime<chrono::Utc>, username: &str, password: &str) -> Result<(), ApiError> {
-    let admins = user::Entity::find().filter(user::Column::Role.eq(Role::Admin.as_str())).count(db).await?;
+async fn bootstrap_admin(
+    db: &DatabaseConnection,
+    now: chrono::DateTime<chrono::Utc>,
+    username: &str,
+    password: &str,
+) -> Result<(), ApiError> {
+    let admins = user::Entity::find()
+        .filter(user::Column::Role.eq(Role::Admin.as_str()))
+        .count(db)
+        .await?;
     if admins > 0 {
         return Ok(());
     }
@@ -123,22 +161,41 @@ async fn bootstrap_admin(db: &DatabaseConnection, now: chrono::DateTime<chrono::
     Ok(())
 }
 
-fn query_error(err: actix_web::error::QueryPayloadError, _: &actix_web::HttpRequest) -> actix_web::Error {
+fn query_error(
+    err: actix_web::error::QueryPayloadError,
+    _: &actix_web::HttpRequest,
+) -> actix_web::Error {
     let msg = err.to_string();
     let field = msg.split('`').nth(1).map(str::to_string);
-    ApiError::BadRequest { code: "invalid_query", message: format!("query string: {msg}"), field }.into()
+    ApiError::BadRequest {
+        code: "invalid_query",
+        message: format!("query string: {msg}"),
+        field,
+    }
+    .into()
 }
 
 fn path_error(err: actix_web::error::PathError, _: &actix_web::HttpRequest) -> actix_web::Error {
-    ApiError::BadRequest { code: "invalid_path", message: format!("path: {err}"), field: None }.into()
+    ApiError::BadRequest {
+        code: "invalid_path",
+        message: format!("path: {err}"),
+        field: None,
+    }
+    .into()
 }
 
 async fn not_found(req: actix_web::HttpRequest) -> Result<HttpResponse, ApiError> {
-    Err(ApiError::NotFound { resource: "route", id: format!("{} {}", req.method(), req.path()) })
+    Err(ApiError::NotFound {
+        resource: "route",
+        id: format!("{} {}", req.method(), req.path()),
+    })
 }
 
 pub fn run(listener: TcpListener, state: AppState) -> std::io::Result<Server> {
-    let keys = web::Data::new(JwtKeys::hs256(state.config.jwt_secret.as_bytes(), state.config.token_ttl_seconds));
+    let keys = web::Data::new(JwtKeys::hs256(
+        state.config.jwt_secret.as_bytes(),
+        state.config.token_ttl_seconds,
+    ));
     let limit = web::Data::new(BodyLimit(state.config.body_limit_bytes));
     let state = web::Data::new(state);
     let spec = ApiDoc::openapi();
@@ -151,7 +208,14 @@ pub fn run(listener: TcpListener, state: AppState) -> std::io::Result<Server> {
             .app_data(web::QueryConfig::default().error_handler(query_error))
             .app_data(web::PathConfig::default().error_handler(path_error))
             .configure(crate::routes::configure)
-            .route("/docs", web::get().to(|| async { HttpResponse::Found().insert_header(("Location", "/docs/")).finish() }))
+            .route(
+                "/docs",
+                web::get().to(|| async {
+                    HttpResponse::Found()
+                        .insert_header(("Location", "/docs/"))
+                        .finish()
+                }),
+            )
             .service(SwaggerUi::new("/docs/{_:.*}").url("/openapi.json", spec.clone()))
             .default_service(web::to(not_found))
     })

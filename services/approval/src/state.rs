@@ -23,6 +23,9 @@ impl AppState {
     }
 
     pub fn calendar(&self) -> WorkCalendar {
-        self.calendar.read().unwrap_or_else(|p| p.into_inner()).clone()
+        self.calendar
+            .read()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone()
     }
 }

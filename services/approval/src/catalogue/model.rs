@@ -111,8 +111,14 @@ pub struct FlowStep {
 
 pub fn default_flow() -> Vec<FlowStep> {
     vec![
-        FlowStep { name: "一审 review".into(), role: StepRole::Reviewer },
-        FlowStep { name: "一核 approval".into(), role: StepRole::Approver },
+        FlowStep {
+            name: "一审 review".into(),
+            role: StepRole::Reviewer,
+        },
+        FlowStep {
+            name: "一核 approval".into(),
+            role: StepRole::Approver,
+        },
     ]
 }
 

@@ -6,7 +6,9 @@ use std::collections::HashSet;
 use platform::auth::Role;
 use platform::FieldError;
 
-use super::model::{BundleInput, DepartmentInput, ItemInput, ItemKind, StepRole, UserInput, UserUpdate};
+use super::model::{
+    BundleInput, DepartmentInput, ItemInput, ItemKind, StepRole, UserInput, UserUpdate,
+};
 
 /// The longest limit the catalogue accepts, in days: anything longer is a typo.
 pub const MAX_LIMIT_DAYS: i64 = 365;
@@ -15,7 +17,8 @@ pub const MIN_PASSWORD_LEN: usize = 10;
 fn code(field: &str, v: &str, errs: &mut Vec<FieldError>) {
     let ok = !v.is_empty()
         && v.len() <= 64
-        && v.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-'))
+        && v.chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-'))
         && v.chars().next().is_some_and(|c| c.is_ascii_alphanumeric());
     if !ok {
         errs.push(FieldError::new(
@@ -29,19 +32,27 @@ fn text(field: &str, v: &str, max: usize, errs: &mut Vec<FieldError>) {
     if v.trim().is_empty() {
         errs.push(FieldError::new(field, "must not be empty"));
     } else if v.chars().count() > max {
-        errs.push(FieldError::new(field, format!("must be at most {max} characters")));
+        errs.push(FieldError::new(
+            field,
+            format!("must be at most {max} characters"),
+        ));
     }
 }
 
 fn optional_text(field: &str, v: &str, max: usize, errs: &mut Vec<FieldError>) {
     if v.chars().count() > max {
-        errs.push(FieldError::new(field, format!("must be at most {max} characters")));
+        errs.push(FieldError::new(
+            field,
+            format!("must be at most {max} characters"),
+        ));
     }
 }
 
 /// A pragmatic address check: one `@`, a dotted domain, no spaces, ≤ 254 bytes.
 pub fn is_email(v: &str) -> bool {
-    let Some((local, domain)) = v.split_once('@') else { return false };
+    let Some((local, domain)) = v.split_once('@') else {
+        return false;
+    };
     v.len() <= 254
         && !local.is_empty()
         && !domain.contains('@')
@@ -54,7 +65,10 @@ pub fn is_email(v: &str) -> bool {
 fn email(field: &str, v: &Option<String>, errs: &mut Vec<FieldError>) {
     if let Some(v) = v {
         if !is_email(v) {
-            errs.push(FieldError::new(field, format!("`{v}` is not an e-mail address")));
+            errs.push(FieldError::new(
+                field,
+                format!("`{v}` is not an e-mail address"),
+            ));
         }
     }
 }
@@ -63,7 +77,10 @@ fn limit(field: &str, v: i64, errs: &mut Vec<FieldError>) {
     if v < 0 {
         errs.push(FieldError::new(field, "must not be negative"));
     } else if v > MAX_LIMIT_DAYS {
-        errs.push(FieldError::new(field, format!("must be at most {MAX_LIMIT_DAYS} days")));
+        errs.push(FieldError::new(
+            field,
+            format!("must be at most {MAX_LIMIT_DAYS} days"),
+        ));
     }
 }
 
@@ -114,7 +131,10 @@ pub fn item(i: &ItemInput) -> Vec<FieldError> {
     if i.fee_amount_cents < 0 {
         errs.push(FieldError::new("fee_amount_cents", "must not be negative"));
     } else if i.fee_amount_cents > 100_000_000_00 {
-        errs.push(FieldError::new("fee_amount_cents", "is not a plausible fee"));
+        errs.push(FieldError::new(
+            "fee_amount_cents",
+            "is not a plausible fee",
+        ));
     }
     if i.materials.len() > 200 {
         errs.push(FieldError::new("materials", "at most 200 materials"));
@@ -157,15 +177,24 @@ pub fn bundle(b: &BundleInput) -> Vec<FieldError> {
     optional_text("description", &b.description, 4000, &mut errs);
     limit("promised_limit_days", b.promised_limit_days, &mut errs);
     if b.promised_limit_days == 0 {
-        errs.push(FieldError::new("promised_limit_days", "a bundle needs at least 1 day"));
+        errs.push(FieldError::new(
+            "promised_limit_days",
+            "a bundle needs at least 1 day",
+        ));
     }
     if b.stages.is_empty() {
-        errs.push(FieldError::new("stages", "needs at least one stage with one item"));
+        errs.push(FieldError::new(
+            "stages",
+            "needs at least one stage with one item",
+        ));
     }
     let mut seen = HashSet::new();
     for (s, stage) in b.stages.iter().enumerate() {
         if stage.is_empty() {
-            errs.push(FieldError::new(format!("stages[{s}]"), "a stage needs at least one item"));
+            errs.push(FieldError::new(
+                format!("stages[{s}]"),
+                "a stage needs at least one item",
+            ));
         }
         for (n, c) in stage.iter().enumerate() {
             if !seen.insert(c.as_str()) {
@@ -185,7 +214,10 @@ fn username(v: &str, errs: &mut Vec<FieldError>) {
 
 fn password(field: &str, v: &str, errs: &mut Vec<FieldError>) {
     if v.chars().count() < MIN_PASSWORD_LEN {
-        errs.push(FieldError::new(field, format!("must be at least {MIN_PASSWORD_LEN} characters")));
+        errs.push(FieldError::new(
+            field,
+            format!("must be at least {MIN_PASSWORD_LEN} characters"),
+        ));
     } else if v.len() > 256 {
         errs.push(FieldError::new(field, "must be at most 256 bytes"));
     }
@@ -274,7 +306,11 @@ mod tests {
         assert_eq!(fields(item(&i)), vec!["promised_limit_days"]);
         i.statutory_limit_days = 3;
         i.promised_limit_days = 0;
-        assert_eq!(fields(item(&i)), vec!["promised_limit_days"], "promised item with 0 days");
+        assert_eq!(
+            fields(item(&i)),
+            vec!["promised_limit_days"],
+            "promised item with 0 days"
+        );
         i.kind = ItemKind::Instant;
         assert!(item(&i).is_empty(), "instant item with 0 days is fine");
         i.promised_limit_days = 1;
@@ -284,13 +320,25 @@ mod tests {
     #[test]
     fn materials_and_flow_are_checked_by_index() {
         let mut i = item_input();
-        i.materials.push(Material { code: "M01".into(), name: "".into(), required: false, tolerance_allowed: true });
+        i.materials.push(Material {
+            code: "M01".into(),
+            name: "".into(),
+            required: false,
+            tolerance_allowed: true,
+        });
         assert_eq!(
             fields(item(&i)),
-            vec!["materials[1].name", "materials[1].code", "materials[1].tolerance_allowed"]
+            vec![
+                "materials[1].name",
+                "materials[1].code",
+                "materials[1].tolerance_allowed"
+            ]
         );
         let mut i = item_input();
-        i.flow_steps = vec![FlowStep { name: "一审".into(), role: StepRole::Reviewer }];
+        i.flow_steps = vec![FlowStep {
+            name: "一审".into(),
+            role: StepRole::Reviewer,
+        }];
         assert_eq!(fields(item(&i)), vec!["flow_steps"]);
         i.flow_steps.clear();
         assert_eq!(fields(item(&i)), vec!["flow_steps"]);
@@ -343,7 +391,11 @@ mod tests {
             password: "short".into(),
         };
         assert_eq!(fields(user(&u)), vec!["password", "department_id"]);
-        let u = UserInput { role: Role::Supervisor, password: "long enough pw".into(), ..u };
+        let u = UserInput {
+            role: Role::Supervisor,
+            password: "long enough pw".into(),
+            ..u
+        };
         assert!(user(&u).is_empty());
     }
 }

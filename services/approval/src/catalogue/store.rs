@@ -9,8 +9,9 @@ use platform::pagination::{Page, PageRequest};
 use platform::{ApiError, FieldError};
 use sea_orm::sea_query::Expr;
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, IntoActiveModel,
-    PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, Select, Set, TransactionTrait,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait,
+    IntoActiveModel, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, Select, Set,
+    TransactionTrait,
 };
 use serde::Serialize;
 use utoipa::ToSchema;
@@ -29,10 +30,17 @@ pub struct Deleted {
 }
 
 fn deleted(id: i32, soft: bool) -> Deleted {
-    Deleted { id, mode: if soft { "soft" } else { "hard" }.into() }
+    Deleted {
+        id,
+        mode: if soft { "soft" } else { "hard" }.into(),
+    }
 }
 
-fn page_query<E: EntityTrait>(q: Select<E>, id_col: impl ColumnTrait, page: &PageRequest) -> Select<E> {
+fn page_query<E: EntityTrait>(
+    q: Select<E>,
+    id_col: impl ColumnTrait,
+    page: &PageRequest,
+) -> Select<E> {
     let q = match page.after_id {
         Some(after) => q.filter(id_col.gt(after)),
         None => q,
@@ -43,13 +51,20 @@ fn page_query<E: EntityTrait>(q: Select<E>, id_col: impl ColumnTrait, page: &Pag
 async fn department_ref<C: ConnectionTrait>(c: &C, id: i32, field: &str) -> Result<(), ApiError> {
     match department::Entity::find_by_id(id).one(c).await? {
         Some(d) if d.deleted_at.is_none() => Ok(()),
-        Some(_) => Err(ApiError::validation(field, format!("department {id} has been deleted"))),
-        None => Err(ApiError::validation(field, format!("unknown department {id}"))),
+        Some(_) => Err(ApiError::validation(
+            field,
+            format!("department {id} has been deleted"),
+        )),
+        None => Err(ApiError::validation(
+            field,
+            format!("unknown department {id}"),
+        )),
     }
 }
 
 fn parse_json_column<T: serde::de::DeserializeOwned>(raw: &str, what: &str) -> Result<T, ApiError> {
-    serde_json::from_str(raw).map_err(|e| ApiError::Internal(format!("stored {what} unreadable: {e}")))
+    serde_json::from_str(raw)
+        .map_err(|e| ApiError::Internal(format!("stored {what} unreadable: {e}")))
 }
 
 fn to_json_column<T: Serialize>(v: &T) -> String {
@@ -95,38 +110,61 @@ pub async fn list_departments(
     Ok(page.page(rows, |r| r.id as i64, Department::from))
 }
 
-pub async fn get_department<C: ConnectionTrait>(c: &C, id: i32) -> Result<department::Model, ApiError> {
+pub async fn get_department<C: ConnectionTrait>(
+    c: &C,
+    id: i32,
+) -> Result<department::Model, ApiError> {
     department::Entity::find_by_id(id)
         .one(c)
         .await?
         .ok_or_else(|| ApiError::not_found("department", id))
 }
 
-async fn department_code_free<C: ConnectionTrait>(c: &C, code: &str, except: Option<i32>) -> Result<(), ApiError> {
+async fn department_code_free<C: ConnectionTrait>(
+    c: &C,
+    code: &str,
+    except: Option<i32>,
+) -> Result<(), ApiError> {
     let mut q = department::Entity::find().filter(department::Column::Code.eq(code));
     if let Some(id) = except {
         q = q.filter(department::Column::Id.ne(id));
     }
     if q.count(c).await? > 0 {
-        return Err(ApiError::conflict_on("duplicate_code", "code", format!("department code `{code}` is already used")));
+        return Err(ApiError::conflict_on(
+            "duplicate_code",
+            "code",
+            format!("department code `{code}` is already used"),
+        ));
     }
     Ok(())
 }
 
 /// The parent must exist, be live, and not be the department itself or one of its descendants.
-async fn department_parent<C: ConnectionTrait>(c: &C, id: Option<i32>, parent: Option<i32>) -> Result<(), ApiError> {
-    let Some(mut cursor) = parent else { return Ok(()) };
+async fn department_parent<C: ConnectionTrait>(
+    c: &C,
+    id: Option<i32>,
+    parent: Option<i32>,
+) -> Result<(), ApiError> {
+    let Some(mut cursor) = parent else {
+        return Ok(());
+    };
     department_ref(c, cursor, "parent_id").await?;
     for _ in 0..64 {
         if Some(cursor) == id {
-            return Err(ApiError::validation("parent_id", "a department cannot be its own ancestor"));
+            return Err(ApiError::validation(
+                "parent_id",
+                "a department cannot be its own ancestor",
+            ));
         }
         match get_department(c, cursor).await?.parent_id {
             Some(p) => cursor = p,
             None => return Ok(()),
         }
     }
-    Err(ApiError::validation("parent_id", "the department tree is deeper than 64 levels"))
+    Err(ApiError::validation(
+        "parent_id",
+        "the department tree is deeper than 64 levels",
+    ))
 }
 
 pub async fn create_department(
@@ -153,7 +191,17 @@ pub async fn create_department(
     .insert(&txn)
     .await?;
     let view = Department::from(m);
-    audit::record(&txn, actor, now, "create", "department", view.id, None::<&()>, Some(&view)).await?;
+    audit::record(
+        &txn,
+        actor,
+        now,
+        "create",
+        "department",
+        view.id,
+        None::<&()>,
+        Some(&view),
+    )
+    .await?;
     txn.commit().await?;
     Ok(view)
 }
@@ -169,7 +217,10 @@ pub async fn update_department(
     let txn = db.begin().await?;
     let current = get_department(&txn, id).await?;
     if current.deleted_at.is_some() {
-        return Err(ApiError::conflict("deleted", format!("department {id} has been deleted")));
+        return Err(ApiError::conflict(
+            "deleted",
+            format!("department {id} has been deleted"),
+        ));
     }
     department_parent(&txn, Some(id), input.parent_id).await?;
     department_code_free(&txn, &input.code, Some(id)).await?;
@@ -182,7 +233,17 @@ pub async fn update_department(
     am.window_email = Set(input.window_email);
     am.updated_at = Set(now);
     let view = Department::from(am.update(&txn).await?);
-    audit::record(&txn, actor, now, "update", "department", id, Some(&before), Some(&view)).await?;
+    audit::record(
+        &txn,
+        actor,
+        now,
+        "update",
+        "department",
+        id,
+        Some(&before),
+        Some(&view),
+    )
+    .await?;
     txn.commit().await?;
     Ok(view)
 }
@@ -196,11 +257,21 @@ pub async fn delete_department(
     let txn = db.begin().await?;
     let current = get_department(&txn, id).await?;
     let refs = item::Entity::find()
-        .filter(item::Column::DepartmentId.eq(id).or(item::Column::PostApprovalDepartmentId.eq(id)))
+        .filter(
+            item::Column::DepartmentId
+                .eq(id)
+                .or(item::Column::PostApprovalDepartmentId.eq(id)),
+        )
         .count(&txn)
         .await?
-        + user::Entity::find().filter(user::Column::DepartmentId.eq(id)).count(&txn).await?
-        + bundle::Entity::find().filter(bundle::Column::LeadDepartmentId.eq(id)).count(&txn).await?;
+        + user::Entity::find()
+            .filter(user::Column::DepartmentId.eq(id))
+            .count(&txn)
+            .await?
+        + bundle::Entity::find()
+            .filter(bundle::Column::LeadDepartmentId.eq(id))
+            .count(&txn)
+            .await?;
     let live_children = department::Entity::find()
         .filter(department::Column::ParentId.eq(id))
         .filter(department::Column::DeletedAt.is_null())
@@ -212,7 +283,10 @@ pub async fn delete_department(
             format!("department {id} still has {live_children} sub-department(s); move or delete them first"),
         ));
     }
-    let children = department::Entity::find().filter(department::Column::ParentId.eq(id)).count(&txn).await?;
+    let children = department::Entity::find()
+        .filter(department::Column::ParentId.eq(id))
+        .count(&txn)
+        .await?;
     let before = Department::from(current.clone());
     let soft = refs + children > 0;
     if soft {
@@ -225,7 +299,17 @@ pub async fn delete_department(
     } else {
         department::Entity::delete_by_id(id).exec(&txn).await?;
     }
-    audit::record(&txn, actor, now, if soft { "soft_delete" } else { "delete" }, "department", id, Some(&before), None::<&()>).await?;
+    audit::record(
+        &txn,
+        actor,
+        now,
+        if soft { "soft_delete" } else { "delete" },
+        "department",
+        id,
+        Some(&before),
+        None::<&()>,
+    )
+    .await?;
     txn.commit().await?;
     Ok(deleted(id, soft))
 }
@@ -275,7 +359,11 @@ pub struct ItemFilter {
     pub include_deleted: bool,
 }
 
-pub async fn list_items(db: &DatabaseConnection, f: ItemFilter, page: PageRequest) -> Result<Page<Item>, ApiError> {
+pub async fn list_items(
+    db: &DatabaseConnection,
+    f: ItemFilter,
+    page: PageRequest,
+) -> Result<Page<Item>, ApiError> {
     let mut q = item::Entity::find();
     if let Some(d) = f.department_id {
         q = q.filter(item::Column::DepartmentId.eq(d));
@@ -295,12 +383,21 @@ pub async fn list_items(db: &DatabaseConnection, f: ItemFilter, page: PageReques
     for r in rows.into_iter().take(page.limit as usize) {
         items.push(item_view(r)?);
     }
-    let next_cursor = if more { items.last().map(|i| platform::pagination::encode_cursor(i.id as i64)) } else { None };
+    let next_cursor = if more {
+        items
+            .last()
+            .map(|i| platform::pagination::encode_cursor(i.id as i64))
+    } else {
+        None
+    };
     Ok(Page { items, next_cursor })
 }
 
 pub async fn get_item_row<C: ConnectionTrait>(c: &C, id: i32) -> Result<item::Model, ApiError> {
-    item::Entity::find_by_id(id).one(c).await?.ok_or_else(|| ApiError::not_found("item", id))
+    item::Entity::find_by_id(id)
+        .one(c)
+        .await?
+        .ok_or_else(|| ApiError::not_found("item", id))
 }
 
 pub async fn get_item(db: &DatabaseConnection, id: i32) -> Result<Item, ApiError> {
@@ -314,13 +411,21 @@ pub fn may_write_item(actor: &AuthUser, department_id: i32) -> Result<(), ApiErr
     actor.require_department(department_id)
 }
 
-async fn item_code_free<C: ConnectionTrait>(c: &C, code: &str, except: Option<i32>) -> Result<(), ApiError> {
+async fn item_code_free<C: ConnectionTrait>(
+    c: &C,
+    code: &str,
+    except: Option<i32>,
+) -> Result<(), ApiError> {
     let mut q = item::Entity::find().filter(item::Column::Code.eq(code));
     if let Some(id) = except {
         q = q.filter(item::Column::Id.ne(id));
     }
     if q.count(c).await? > 0 {
-        return Err(ApiError::conflict_on("duplicate_code", "code", format!("item code `{code}` is already used")));
+        return Err(ApiError::conflict_on(
+            "duplicate_code",
+            "code",
+            format!("item code `{code}` is already used"),
+        ));
     }
     Ok(())
 }
@@ -355,28 +460,56 @@ async fn item_refs<C: ConnectionTrait>(c: &C, i: &ItemInput) -> Result<(), ApiEr
     Ok(())
 }
 
-pub async fn create_item(db: &DatabaseConnection, actor: &AuthUser, now: DateTime<Utc>, input: ItemInput) -> Result<Item, ApiError> {
+pub async fn create_item(
+    db: &DatabaseConnection,
+    actor: &AuthUser,
+    now: DateTime<Utc>,
+    input: ItemInput,
+) -> Result<Item, ApiError> {
     may_write_item(actor, input.department_id)?;
     ApiError::validation_all(rules::item(&input))?;
     let txn = db.begin().await?;
     item_refs(&txn, &input).await?;
     item_code_free(&txn, &input.code, None).await?;
-    let mut am = item::ActiveModel { created_at: Set(now), deleted_at: Set(None), ..Default::default() };
+    let mut am = item::ActiveModel {
+        created_at: Set(now),
+        deleted_at: Set(None),
+        ..Default::default()
+    };
     fill_item(&mut am, input, now);
     let view = item_view(am.insert(&txn).await?)?;
-    audit::record(&txn, actor, now, "create", "item", view.id, None::<&()>, Some(&view)).await?;
+    audit::record(
+        &txn,
+        actor,
+        now,
+        "create",
+        "item",
+        view.id,
+        None::<&()>,
+        Some(&view),
+    )
+    .await?;
     txn.commit().await?;
     Ok(view)
 }
 
-pub async fn update_item(db: &DatabaseConnection, actor: &AuthUser, now: DateTime<Utc>, id: i32, input: ItemInput) -> Result<Item, ApiError> {
+pub async fn update_item(
+    db: &DatabaseConnection,
+    actor: &AuthUser,
+    now: DateTime<Utc>,
+    id: i32,
+    input: ItemInput,
+) -> Result<Item, ApiError> {
     let txn = db.begin().await?;
     let current = get_item_row(&txn, id).await?;
     may_write_item(actor, current.department_id)?;
     may_write_item(actor, input.department_id)?;
     ApiError::validation_all(rules::item(&input))?;
     if current.deleted_at.is_some() {
-        return Err(ApiError::conflict("deleted", format!("item {id} has been deleted")));
+        return Err(ApiError::conflict(
+            "deleted",
+            format!("item {id} has been deleted"),
+        ));
     }
     item_refs(&txn, &input).await?;
     item_code_free(&txn, &input.code, Some(id)).await?;
@@ -384,17 +517,35 @@ pub async fn update_item(db: &DatabaseConnection, actor: &AuthUser, now: DateTim
     let mut am = current.into_active_model();
     fill_item(&mut am, input, now);
     let view = item_view(am.update(&txn).await?)?;
-    audit::record(&txn, actor, now, "update", "item", id, Some(&before), Some(&view)).await?;
+    audit::record(
+        &txn,
+        actor,
+        now,
+        "update",
+        "item",
+        id,
+        Some(&before),
+        Some(&view),
+    )
+    .await?;
     txn.commit().await?;
     Ok(view)
 }
 
 /// Items referenced by a bundle (and, later, by cases) are soft-deleted: they cannot vanish.
-pub async fn delete_item(db: &DatabaseConnection, actor: &AuthUser, now: DateTime<Utc>, id: i32) -> Result<Deleted, ApiError> {
+pub async fn delete_item(
+    db: &DatabaseConnection,
+    actor: &AuthUser,
+    now: DateTime<Utc>,
+    id: i32,
+) -> Result<Deleted, ApiError> {
     let txn = db.begin().await?;
     let current = get_item_row(&txn, id).await?;
     may_write_item(actor, current.department_id)?;
-    let refs = bundle_item::Entity::find().filter(bundle_item::Column::ItemId.eq(id)).count(&txn).await?;
+    let refs = bundle_item::Entity::find()
+        .filter(bundle_item::Column::ItemId.eq(id))
+        .count(&txn)
+        .await?;
     let before = item_view(current.clone())?;
     let soft = refs > 0;
     if soft {
@@ -407,7 +558,17 @@ pub async fn delete_item(db: &DatabaseConnection, actor: &AuthUser, now: DateTim
     } else {
         item::Entity::delete_by_id(id).exec(&txn).await?;
     }
-    audit::record(&txn, actor, now, if soft { "soft_delete" } else { "delete" }, "item", id, Some(&before), None::<&()>).await?;
+    audit::record(
+        &txn,
+        actor,
+        now,
+        if soft { "soft_delete" } else { "delete" },
+        "item",
+        id,
+        Some(&before),
+        None::<&()>,
+    )
+    .await?;
     txn.commit().await?;
     Ok(deleted(id, soft))
 }
@@ -431,11 +592,21 @@ async fn bundle_view<C: ConnectionTrait>(c: &C, m: bundle::Model) -> Result<Bund
         .collect();
     let mut stages: Vec<Stage> = Vec::new();
     for l in links {
-        let Some(i) = items.get(&l.item_id) else { continue };
-        let r = BundleItemRef { id: i.id, code: i.code.clone(), name: i.name.clone(), department_id: i.department_id };
+        let Some(i) = items.get(&l.item_id) else {
+            continue;
+        };
+        let r = BundleItemRef {
+            id: i.id,
+            code: i.code.clone(),
+            name: i.name.clone(),
+            department_id: i.department_id,
+        };
         match stages.last_mut() {
             Some(s) if s.stage == l.stage => s.items.push(r),
-            _ => stages.push(Stage { stage: l.stage, items: vec![r] }),
+            _ => stages.push(Stage {
+                stage: l.stage,
+                items: vec![r],
+            }),
         }
     }
     let join_policy: JoinPolicy = stored_enum(&m.join_policy, "join_policy")?;
@@ -459,7 +630,11 @@ pub struct BundleFilter {
     pub include_deleted: bool,
 }
 
-pub async fn list_bundles(db: &DatabaseConnection, f: BundleFilter, page: PageRequest) -> Result<Page<Bundle>, ApiError> {
+pub async fn list_bundles(
+    db: &DatabaseConnection,
+    f: BundleFilter,
+    page: PageRequest,
+) -> Result<Page<Bundle>, ApiError> {
     let mut q = bundle::Entity::find();
     if let Some(d) = f.lead_department_id {
         q = q.filter(bundle::Column::LeadDepartmentId.eq(d));
@@ -473,12 +648,21 @@ pub async fn list_bundles(db: &DatabaseConnection, f: BundleFilter, page: PageRe
     for r in rows.into_iter().take(page.limit as usize) {
         items.push(bundle_view(db, r).await?);
     }
-    let next_cursor = if more { items.last().map(|b| platform::pagination::encode_cursor(b.id as i64)) } else { None };
+    let next_cursor = if more {
+        items
+            .last()
+            .map(|b| platform::pagination::encode_cursor(b.id as i64))
+    } else {
+        None
+    };
     Ok(Page { items, next_cursor })
 }
 
 async fn get_bundle_row<C: ConnectionTrait>(c: &C, id: i32) -> Result<bundle::Model, ApiError> {
-    bundle::Entity::find_by_id(id).one(c).await?.ok_or_else(|| ApiError::not_found("bundle", id))
+    bundle::Entity::find_by_id(id)
+        .one(c)
+        .await?
+        .ok_or_else(|| ApiError::not_found("bundle", id))
 }
 
 pub async fn get_bundle(db: &DatabaseConnection, id: i32) -> Result<Bundle, ApiError> {
@@ -488,7 +672,10 @@ pub async fn get_bundle(db: &DatabaseConnection, id: i32) -> Result<Bundle, ApiE
 
 /// Resolve the stages' item codes to live items, naming the first unknown one by its position,
 /// and check that the overall promise fits inside the statutory limits of the stages.
-async fn resolve_stages<C: ConnectionTrait>(c: &C, input: &BundleInput) -> Result<Vec<(i32, i32, i32)>, ApiError> {
+async fn resolve_stages<C: ConnectionTrait>(
+    c: &C,
+    input: &BundleInput,
+) -> Result<Vec<(i32, i32, i32)>, ApiError> {
     let codes: Vec<&String> = input.stages.iter().flatten().collect();
     let found: HashMap<String, item::Model> = item::Entity::find()
         .filter(item::Column::Code.is_in(codes.iter().map(|s| s.as_str())))
@@ -508,8 +695,14 @@ async fn resolve_stages<C: ConnectionTrait>(c: &C, input: &BundleInput) -> Resul
                     stage_max = stage_max.max(i.statutory_limit_days as i64);
                     links.push((i.id, s as i32 + 1, n as i32));
                 }
-                Some(_) => errs.push(FieldError::new(format!("stages[{s}][{n}]"), format!("item `{code}` has been deleted"))),
-                None => errs.push(FieldError::new(format!("stages[{s}][{n}]"), format!("unknown item `{code}`"))),
+                Some(_) => errs.push(FieldError::new(
+                    format!("stages[{s}][{n}]"),
+                    format!("item `{code}` has been deleted"),
+                )),
+                None => errs.push(FieldError::new(
+                    format!("stages[{s}][{n}]"),
+                    format!("unknown item `{code}`"),
+                )),
             }
         }
         statutory_sum += stage_max;
@@ -527,18 +720,30 @@ async fn resolve_stages<C: ConnectionTrait>(c: &C, input: &BundleInput) -> Resul
     Ok(links)
 }
 
-async fn bundle_code_free<C: ConnectionTrait>(c: &C, code: &str, except: Option<i32>) -> Result<(), ApiError> {
+async fn bundle_code_free<C: ConnectionTrait>(
+    c: &C,
+    code: &str,
+    except: Option<i32>,
+) -> Result<(), ApiError> {
     let mut q = bundle::Entity::find().filter(bundle::Column::Code.eq(code));
     if let Some(id) = except {
         q = q.filter(bundle::Column::Id.ne(id));
     }
     if q.count(c).await? > 0 {
-        return Err(ApiError::conflict_on("duplicate_code", "code", format!("bundle code `{code}` is already used")));
+        return Err(ApiError::conflict_on(
+            "duplicate_code",
+            "code",
+            format!("bundle code `{code}` is already used"),
+        ));
     }
     Ok(())
 }
 
-async fn write_links<C: ConnectionTrait>(c: &C, bundle_id: i32, links: Vec<(i32, i32, i32)>) -> Result<(), ApiError> {
+async fn write_links<C: ConnectionTrait>(
+    c: &C,
+    bundle_id: i32,
+    links: Vec<(i32, i32, i32)>,
+) -> Result<(), ApiError> {
     bundle_item::Entity::delete_many()
         .filter(bundle_item::Column::BundleId.eq(bundle_id))
         .exec(c)
@@ -557,7 +762,12 @@ async fn write_links<C: ConnectionTrait>(c: &C, bundle_id: i32, links: Vec<(i32,
     Ok(())
 }
 
-pub async fn create_bundle(db: &DatabaseConnection, actor: &AuthUser, now: DateTime<Utc>, input: BundleInput) -> Result<Bundle, ApiError> {
+pub async fn create_bundle(
+    db: &DatabaseConnection,
+    actor: &AuthUser,
+    now: DateTime<Utc>,
+    input: BundleInput,
+) -> Result<Bundle, ApiError> {
     ApiError::validation_all(rules::bundle(&input))?;
     let txn = db.begin().await?;
     department_ref(&txn, input.lead_department_id, "lead_department_id").await?;
@@ -579,17 +789,36 @@ pub async fn create_bundle(db: &DatabaseConnection, actor: &AuthUser, now: DateT
     .await?;
     write_links(&txn, m.id, links).await?;
     let view = bundle_view(&txn, m).await?;
-    audit::record(&txn, actor, now, "create", "bundle", view.id, None::<&()>, Some(&view)).await?;
+    audit::record(
+        &txn,
+        actor,
+        now,
+        "create",
+        "bundle",
+        view.id,
+        None::<&()>,
+        Some(&view),
+    )
+    .await?;
     txn.commit().await?;
     Ok(view)
 }
 
-pub async fn update_bundle(db: &DatabaseConnection, actor: &AuthUser, now: DateTime<Utc>, id: i32, input: BundleInput) -> Result<Bundle, ApiError> {
+pub async fn update_bundle(
+    db: &DatabaseConnection,
+    actor: &AuthUser,
+    now: DateTime<Utc>,
+    id: i32,
+    input: BundleInput,
+) -> Result<Bundle, ApiError> {
     ApiError::validation_all(rules::bundle(&input))?;
     let txn = db.begin().await?;
     let current = get_bundle_row(&txn, id).await?;
     if current.deleted_at.is_some() {
-        return Err(ApiError::conflict("deleted", format!("bundle {id} has been deleted")));
+        return Err(ApiError::conflict(
+            "deleted",
+            format!("bundle {id} has been deleted"),
+        ));
     }
     department_ref(&txn, input.lead_department_id, "lead_department_id").await?;
     let links = resolve_stages(&txn, &input).await?;
@@ -606,20 +835,48 @@ pub async fn update_bundle(db: &DatabaseConnection, actor: &AuthUser, now: DateT
     let m = am.update(&txn).await?;
     write_links(&txn, id, links).await?;
     let view = bundle_view(&txn, m).await?;
-    audit::record(&txn, actor, now, "update", "bundle", id, Some(&before), Some(&view)).await?;
+    audit::record(
+        &txn,
+        actor,
+        now,
+        "update",
+        "bundle",
+        id,
+        Some(&before),
+        Some(&view),
+    )
+    .await?;
     txn.commit().await?;
     Ok(view)
 }
 
 /// Nothing references a bundle yet (cases arrive with the approval engine), so a bundle is
 /// removed with its stage links.
-pub async fn delete_bundle(db: &DatabaseConnection, actor: &AuthUser, now: DateTime<Utc>, id: i32) -> Result<Deleted, ApiError> {
+pub async fn delete_bundle(
+    db: &DatabaseConnection,
+    actor: &AuthUser,
+    now: DateTime<Utc>,
+    id: i32,
+) -> Result<Deleted, ApiError> {
     let txn = db.begin().await?;
     let current = get_bundle_row(&txn, id).await?;
     let before = bundle_view(&txn, current).await?;
-    bundle_item::Entity::delete_many().filter(bundle_item::Column::BundleId.eq(id)).exec(&txn).await?;
+    bundle_item::Entity::delete_many()
+        .filter(bundle_item::Column::BundleId.eq(id))
+        .exec(&txn)
+        .await?;
     bundle::Entity::delete_by_id(id).exec(&txn).await?;
-    audit::record(&txn, actor, now, "delete", "bundle", id, Some(&before), None::<&()>).await?;
+    audit::record(
+        &txn,
+        actor,
+        now,
+        "delete",
+        "bundle",
+        id,
+        Some(&before),
+        None::<&()>,
+    )
+    .await?;
     txn.commit().await?;
     Ok(deleted(id, false))
 }
@@ -647,7 +904,11 @@ pub struct UserFilter {
     pub include_deleted: bool,
 }
 
-pub async fn list_users(db: &DatabaseConnection, f: UserFilter, page: PageRequest) -> Result<Page<User>, ApiError> {
+pub async fn list_users(
+    db: &DatabaseConnection,
+    f: UserFilter,
+    page: PageRequest,
+) -> Result<Page<User>, ApiError> {
     let mut q = user::Entity::find();
     if let Some(r) = f.role {
         q = q.filter(user::Column::Role.eq(r.as_str()));
@@ -664,27 +925,56 @@ pub async fn list_users(db: &DatabaseConnection, f: UserFilter, page: PageReques
     for r in rows.into_iter().take(page.limit as usize) {
         items.push(user_view(r)?);
     }
-    let next_cursor = if more { items.last().map(|u| platform::pagination::encode_cursor(u.id as i64)) } else { None };
+    let next_cursor = if more {
+        items
+            .last()
+            .map(|u| platform::pagination::encode_cursor(u.id as i64))
+    } else {
+        None
+    };
     Ok(Page { items, next_cursor })
 }
 
 pub async fn get_user_row<C: ConnectionTrait>(c: &C, id: i32) -> Result<user::Model, ApiError> {
-    user::Entity::find_by_id(id).one(c).await?.ok_or_else(|| ApiError::not_found("user", id))
+    user::Entity::find_by_id(id)
+        .one(c)
+        .await?
+        .ok_or_else(|| ApiError::not_found("user", id))
 }
 
-pub async fn find_user_by_name(db: &DatabaseConnection, username: &str) -> Result<Option<user::Model>, ApiError> {
-    Ok(user::Entity::find().filter(user::Column::Username.eq(username)).one(db).await?)
+pub async fn find_user_by_name(
+    db: &DatabaseConnection,
+    username: &str,
+) -> Result<Option<user::Model>, ApiError> {
+    Ok(user::Entity::find()
+        .filter(user::Column::Username.eq(username))
+        .one(db)
+        .await?)
 }
 
-pub async fn create_user(db: &DatabaseConnection, actor: &AuthUser, now: DateTime<Utc>, input: UserInput) -> Result<User, ApiError> {
+pub async fn create_user(
+    db: &DatabaseConnection,
+    actor: &AuthUser,
+    now: DateTime<Utc>,
+    input: UserInput,
+) -> Result<User, ApiError> {
     ApiError::validation_all(rules::user(&input))?;
     let hash = hash_password(&input.password)?;
     let txn = db.begin().await?;
     if let Some(d) = input.department_id {
         department_ref(&txn, d, "department_id").await?;
     }
-    if user::Entity::find().filter(user::Column::Username.eq(&input.username)).count(&txn).await? > 0 {
-        return Err(ApiError::conflict_on("duplicate_username", "username", format!("username `{}` is taken", input.username)));
+    if user::Entity::find()
+        .filter(user::Column::Username.eq(&input.username))
+        .count(&txn)
+        .await?
+        > 0
+    {
+        return Err(ApiError::conflict_on(
+            "duplicate_username",
+            "username",
+            format!("username `{}` is taken", input.username),
+        ));
     }
     let m = user::ActiveModel {
         username: Set(input.username),
@@ -702,12 +992,28 @@ pub async fn create_user(db: &DatabaseConnection, actor: &AuthUser, now: DateTim
     .insert(&txn)
     .await?;
     let view = user_view(m)?;
-    audit::record(&txn, actor, now, "create", "user", view.id, None::<&()>, Some(&view)).await?;
+    audit::record(
+        &txn,
+        actor,
+        now,
+        "create",
+        "user",
+        view.id,
+        None::<&()>,
+        Some(&view),
+    )
+    .await?;
     txn.commit().await?;
     Ok(view)
 }
 
-pub async fn update_user(db: &DatabaseConnection, actor: &AuthUser, now: DateTime<Utc>, id: i32, input: UserUpdate) -> Result<User, ApiError> {
+pub async fn update_user(
+    db: &DatabaseConnection,
+    actor: &AuthUser,
+    now: DateTime<Utc>,
+    id: i32,
+    input: UserUpdate,
+) -> Result<User, ApiError> {
     ApiError::validation_all(rules::user_update(&input))?;
     let hash = match &input.password {
         Some(p) => Some(hash_password(p)?),
@@ -716,13 +1022,19 @@ pub async fn update_user(db: &DatabaseConnection, actor: &AuthUser, now: DateTim
     let txn = db.begin().await?;
     let current = get_user_row(&txn, id).await?;
     if current.deleted_at.is_some() {
-        return Err(ApiError::conflict("deleted", format!("user {id} has been deleted")));
+        return Err(ApiError::conflict(
+            "deleted",
+            format!("user {id} has been deleted"),
+        ));
     }
     if let Some(d) = input.department_id {
         department_ref(&txn, d, "department_id").await?;
     }
     if id == actor.id && (input.role != Role::Admin || !input.active) {
-        return Err(ApiError::conflict("self_lockout", "an admin cannot remove their own admin role or deactivate themselves"));
+        return Err(ApiError::conflict(
+            "self_lockout",
+            "an admin cannot remove their own admin role or deactivate themselves",
+        ));
     }
     let before = user_view(current.clone())?;
     let mut am = current.into_active_model();
@@ -736,15 +1048,33 @@ pub async fn update_user(db: &DatabaseConnection, actor: &AuthUser, now: DateTim
     }
     am.updated_at = Set(now);
     let view = user_view(am.update(&txn).await?)?;
-    audit::record(&txn, actor, now, "update", "user", id, Some(&before), Some(&view)).await?;
+    audit::record(
+        &txn,
+        actor,
+        now,
+        "update",
+        "user",
+        id,
+        Some(&before),
+        Some(&view),
+    )
+    .await?;
     txn.commit().await?;
     Ok(view)
 }
 
 /// Users are never removed: the audit trail and, later, case events name them.
-pub async fn delete_user(db: &DatabaseConnection, actor: &AuthUser, now: DateTime<Utc>, id: i32) -> Result<Deleted, ApiError> {
+pub async fn delete_user(
+    db: &DatabaseConnection,
+    actor: &AuthUser,
+    now: DateTime<Utc>,
+    id: i32,
+) -> Result<Deleted, ApiError> {
     if id == actor.id {
-        return Err(ApiError::conflict("self_lockout", "an admin cannot delete themselves"));
+        return Err(ApiError::conflict(
+            "self_lockout",
+            "an admin cannot delete themselves",
+        ));
     }
     let txn = db.begin().await?;
     let current = get_user_row(&txn, id).await?;
@@ -758,7 +1088,17 @@ pub async fn delete_user(db: &DatabaseConnection, actor: &AuthUser, now: DateTim
             .exec(&txn)
             .await?;
     }
-    audit::record(&txn, actor, now, "soft_delete", "user", id, Some(&before), None::<&()>).await?;
+    audit::record(
+        &txn,
+        actor,
+        now,
+        "soft_delete",
+        "user",
+        id,
+        Some(&before),
+        None::<&()>,
+    )
+    .await?;
     txn.commit().await?;
     Ok(deleted(id, true))
 }

@@ -42,7 +42,11 @@ pub struct AuditEntry {
     (status = 200, body = Page<AuditEntry>),
     (status = 403, body = platform::error::Problem, content_type = "application/problem+json"),
 ))]
-pub async fn list(state: web::Data<AppState>, user: AuthUser, q: web::Query<ListQuery>) -> ApiResult<HttpResponse> {
+pub async fn list(
+    state: web::Data<AppState>,
+    user: AuthUser,
+    q: web::Query<ListQuery>,
+) -> ApiResult<HttpResponse> {
     user.require(&[Role::Admin, Role::Supervisor])?;
     let q = q.into_inner();
     let page = PageRequest::parse(q.limit, q.cursor.as_deref())?;
@@ -56,18 +60,26 @@ pub async fn list(state: web::Data<AppState>, user: AuthUser, q: web::Query<List
     if let Some(after) = page.after_id {
         sel = sel.filter(audit_log::Column::Id.gt(after));
     }
-    let rows = sel.order_by_asc(audit_log::Column::Id).limit(page.limit + 1).all(&state.db).await?;
+    let rows = sel
+        .order_by_asc(audit_log::Column::Id)
+        .limit(page.limit + 1)
+        .all(&state.db)
+        .await?;
     let parse = |s: Option<String>| s.and_then(|s| serde_json::from_str(&s).ok());
-    let out: Page<AuditEntry> = page.page(rows, |r| r.id as i64, |r| AuditEntry {
-        id: r.id,
-        at: r.at,
-        actor_id: r.actor_id,
-        actor_name: r.actor_name,
-        action: r.action,
-        entity: r.entity,
-        entity_id: r.entity_id,
-        before: parse(r.before),
-        after: parse(r.after),
-    });
+    let out: Page<AuditEntry> = page.page(
+        rows,
+        |r| r.id as i64,
+        |r| AuditEntry {
+            id: r.id,
+            at: r.at,
+            actor_id: r.actor_id,
+            actor_name: r.actor_name,
+            action: r.action,
+            entity: r.entity,
+            entity_id: r.entity_id,
+            before: parse(r.before),
+            after: parse(r.after),
+        },
+    );
     Ok(HttpResponse::Ok().json(out))
 }

@@ -43,14 +43,28 @@ pub async fn token(
 ) -> ApiResult<web::Json<TokenResponse>> {
     let req = body.into_inner();
     let user = store::find_user_by_name(&state.db, &req.username).await?;
-    let hash = user.as_ref().map(|u| u.password_hash.as_str()).unwrap_or(DUMMY_HASH);
+    let hash = user
+        .as_ref()
+        .map(|u| u.password_hash.as_str())
+        .unwrap_or(DUMMY_HASH);
     let password_ok = verify_password(&req.password, hash);
     let user = match user {
         Some(u) if password_ok && u.active && u.deleted_at.is_none() => u,
-        _ => return Err(ApiError::unauthorized("invalid_credentials", "unknown user, wrong password or inactive account")),
+        _ => {
+            return Err(ApiError::unauthorized(
+                "invalid_credentials",
+                "unknown user, wrong password or inactive account",
+            ))
+        }
     };
     let role: Role = user.role.parse().map_err(ApiError::Internal)?;
-    let token = keys.issue(user.id, &user.username, role, user.department_id, state.now())?;
+    let token = keys.issue(
+        user.id,
+        &user.username,
+        role,
+        user.department_id,
+        state.now(),
+    )?;
     Ok(web::Json(TokenResponse {
         access_token: token,
         token_type: "Bearer".into(),

@@ -28,10 +28,17 @@ pub struct ListQuery {
     (status = 200, body = Page<Bundle>),
     (status = 401, body = platform::error::Problem, content_type = "application/problem+json"),
 ))]
-pub async fn list(state: web::Data<AppState>, _user: AuthUser, q: web::Query<ListQuery>) -> ApiResult<HttpResponse> {
+pub async fn list(
+    state: web::Data<AppState>,
+    _user: AuthUser,
+    q: web::Query<ListQuery>,
+) -> ApiResult<HttpResponse> {
     let q = q.into_inner();
     let page = PageRequest::parse(q.limit, q.cursor.as_deref())?;
-    let f = BundleFilter { lead_department_id: q.lead_department_id, include_deleted: q.include_deleted };
+    let f = BundleFilter {
+        lead_department_id: q.lead_department_id,
+        include_deleted: q.include_deleted,
+    };
     Ok(HttpResponse::Ok().json(store::list_bundles(&state.db, f, page).await?))
 }
 
@@ -40,8 +47,14 @@ pub async fn list(state: web::Data<AppState>, _user: AuthUser, q: web::Query<Lis
     (status = 200, body = Bundle),
     (status = 404, body = platform::error::Problem, content_type = "application/problem+json"),
 ))]
-pub async fn get(state: web::Data<AppState>, _user: AuthUser, id: web::Path<i32>) -> ApiResult<web::Json<Bundle>> {
-    Ok(web::Json(store::get_bundle(&state.db, id.into_inner()).await?))
+pub async fn get(
+    state: web::Data<AppState>,
+    _user: AuthUser,
+    id: web::Path<i32>,
+) -> ApiResult<web::Json<Bundle>> {
+    Ok(web::Json(
+        store::get_bundle(&state.db, id.into_inner()).await?,
+    ))
 }
 
 /// Create a bundle (admin). Stages list item codes; the promise must fit the stages' statutory limits.
@@ -51,7 +64,11 @@ pub async fn get(state: web::Data<AppState>, _user: AuthUser, id: web::Path<i32>
     (status = 409, body = platform::error::Problem, content_type = "application/problem+json"),
     (status = 422, body = platform::error::Problem, content_type = "application/problem+json"),
 ))]
-pub async fn create(state: web::Data<AppState>, user: AuthUser, body: ValidJson<BundleInput>) -> ApiResult<HttpResponse> {
+pub async fn create(
+    state: web::Data<AppState>,
+    user: AuthUser,
+    body: ValidJson<BundleInput>,
+) -> ApiResult<HttpResponse> {
     user.require(&[Role::Admin])?;
     let b = store::create_bundle(&state.db, &user, state.now(), body.into_inner()).await?;
     Ok(HttpResponse::Created().json(b))
@@ -64,9 +81,23 @@ pub async fn create(state: web::Data<AppState>, user: AuthUser, body: ValidJson<
     (status = 409, body = platform::error::Problem, content_type = "application/problem+json"),
     (status = 422, body = platform::error::Problem, content_type = "application/problem+json"),
 ))]
-pub async fn update(state: web::Data<AppState>, user: AuthUser, id: web::Path<i32>, body: ValidJson<BundleInput>) -> ApiResult<web::Json<Bundle>> {
+pub async fn update(
+    state: web::Data<AppState>,
+    user: AuthUser,
+    id: web::Path<i32>,
+    body: ValidJson<BundleInput>,
+) -> ApiResult<web::Json<Bundle>> {
     user.require(&[Role::Admin])?;
-    Ok(web::Json(store::update_bundle(&state.db, &user, state.now(), id.into_inner(), body.into_inner()).await?))
+    Ok(web::Json(
+        store::update_bundle(
+            &state.db,
+            &user,
+            state.now(),
+            id.into_inner(),
+            body.into_inner(),
+        )
+        .await?,
+    ))
 }
 
 /// Delete a bundle (admin).
@@ -74,7 +105,13 @@ pub async fn update(state: web::Data<AppState>, user: AuthUser, id: web::Path<i3
     (status = 200, body = Deleted),
     (status = 404, body = platform::error::Problem, content_type = "application/problem+json"),
 ))]
-pub async fn delete(state: web::Data<AppState>, user: AuthUser, id: web::Path<i32>) -> ApiResult<web::Json<Deleted>> {
+pub async fn delete(
+    state: web::Data<AppState>,
+    user: AuthUser,
+    id: web::Path<i32>,
+) -> ApiResult<web::Json<Deleted>> {
     user.require(&[Role::Admin])?;
-    Ok(web::Json(store::delete_bundle(&state.db, &user, state.now(), id.into_inner()).await?))
+    Ok(web::Json(
+        store::delete_bundle(&state.db, &user, state.now(), id.into_inner()).await?,
+    ))
 }

@@ -64,7 +64,10 @@ fn check_year(year: i32) -> ApiResult<()> {
     if (2000..=2100).contains(&year) {
         Ok(())
     } else {
-        Err(ApiError::validation("year", format!("{year} is outside 2000–2100")))
+        Err(ApiError::validation(
+            "year",
+            format!("{year} is outside 2000–2100"),
+        ))
     }
 }
 
@@ -87,8 +90,14 @@ pub async fn settings(state: web::Data<AppState>, _user: AuthUser) -> HttpRespon
 /// Every year that has a holiday table.
 #[utoipa::path(get, path = "/v1/calendar/years", tag = "calendar", security(("bearer_auth" = [])), responses((status = 200, body = Vec<HolidayYear>)))]
 pub async fn list_years(state: web::Data<AppState>, _user: AuthUser) -> ApiResult<HttpResponse> {
-    let rows = holiday_table::Entity::find().order_by_asc(holiday_table::Column::Year).all(&state.db).await?;
-    let out = rows.into_iter().map(row_view).collect::<ApiResult<Vec<_>>>()?;
+    let rows = holiday_table::Entity::find()
+        .order_by_asc(holiday_table::Column::Year)
+        .all(&state.db)
+        .await?;
+    let out = rows
+        .into_iter()
+        .map(row_view)
+        .collect::<ApiResult<Vec<_>>>()?;
     Ok(HttpResponse::Ok().json(out))
 }
 
@@ -97,9 +106,16 @@ pub async fn list_years(state: web::Data<AppState>, _user: AuthUser) -> ApiResul
     (status = 200, body = HolidayYear),
     (status = 404, body = platform::error::Problem, content_type = "application/problem+json"),
 ))]
-pub async fn get_year(state: web::Data<AppState>, _user: AuthUser, year: web::Path<i32>) -> ApiResult<web::Json<HolidayYear>> {
+pub async fn get_year(
+    state: web::Data<AppState>,
+    _user: AuthUser,
+    year: web::Path<i32>,
+) -> ApiResult<web::Json<HolidayYear>> {
     let year = year.into_inner();
-    let row = holiday_table::Entity::find_by_id(year).one(&state.db).await?.ok_or_else(|| ApiError::not_found("holiday table", year))?;
+    let row = holiday_table::Entity::find_by_id(year)
+        .one(&state.db)
+        .await?
+        .ok_or_else(|| ApiError::not_found("holiday table", year))?;
     Ok(web::Json(row_view(row)?))
 }
 
@@ -124,13 +140,32 @@ pub async fn put_year(
         .map_err(|e| cs::table_error(e, &input.holidays, &input.makeup_workdays))?;
     let now = state.now();
     let txn = state.db.begin().await?;
-    let before = holiday_table::Entity::find_by_id(year).one(&txn).await?.map(row_view).transpose()?;
+    let before = holiday_table::Entity::find_by_id(year)
+        .one(&txn)
+        .await?
+        .map(row_view)
+        .transpose()?;
     cs::upsert_year(&txn, &table, &user.name, now).await?;
-    let row = holiday_table::Entity::find_by_id(year).one(&txn).await?.ok_or_else(|| ApiError::Internal("year vanished".into()))?;
+    let row = holiday_table::Entity::find_by_id(year)
+        .one(&txn)
+        .await?
+        .ok_or_else(|| ApiError::Internal("year vanished".into()))?;
     let view = row_view(row)?;
-    crate::audit::record(&txn, &user, now, "replace", "holiday_table", year, before.as_ref(), Some(&view)).await?;
+    crate::audit::record(
+        &txn,
+        &user,
+        now,
+        "replace",
+        "holiday_table",
+        year,
+        before.as_ref(),
+        Some(&view),
+    )
+    .await?;
     txn.commit().await?;
-    crate::startup::reload_calendar(&state).await.map_err(ApiError::Internal)?;
+    crate::startup::reload_calendar(&state)
+        .await
+        .map_err(ApiError::Internal)?;
     Ok(web::Json(view))
 }
 
@@ -171,7 +206,11 @@ pub struct Deadline {
     (status = 200, body = Deadline),
     (status = 422, description = "bad limit, or a year without a holiday table (`calendar_year_missing`)", body = platform::error::Problem, content_type = "application/problem+json"),
 ))]
-pub async fn deadline(state: web::Data<AppState>, _user: AuthUser, q: web::Query<DeadlineQuery>) -> ApiResult<web::Json<Deadline>> {
+pub async fn deadline(
+    state: web::Data<AppState>,
+    _user: AuthUser,
+    q: web::Query<DeadlineQuery>,
+) -> ApiResult<web::Json<Deadline>> {
     let q = q.into_inner();
     if !(0..=365).contains(&q.days) {
         return Err(ApiError::validation("days", "must be between 0 and 365"));
@@ -182,8 +221,14 @@ pub async fn deadline(state: web::Data<AppState>, _user: AuthUser, q: web::Query
     };
     let cal = state.calendar();
     let clock = StatutoryClock::start(q.accepted_at, q.days as u32, unit, WarnRule::default());
-    let due = clock.due_at(&cal).map_err(cs::compute_error)?.ok_or_else(|| ApiError::Internal("running clock has no due moment".into()))?;
-    let warn = clock.warn_at(&cal).map_err(cs::compute_error)?.ok_or_else(|| ApiError::Internal("running clock has no warning moment".into()))?;
+    let due = clock
+        .due_at(&cal)
+        .map_err(cs::compute_error)?
+        .ok_or_else(|| ApiError::Internal("running clock has no due moment".into()))?;
+    let warn = clock
+        .warn_at(&cal)
+        .map_err(cs::compute_error)?
+        .ok_or_else(|| ApiError::Internal("running clock has no warning moment".into()))?;
     Ok(web::Json(Deadline {
         accepted_at: q.accepted_at,
         days: q.days as u32,

@@ -29,10 +29,17 @@ pub struct ListQuery {
     (status = 200, body = Page<Department>),
     (status = 401, body = platform::error::Problem, content_type = "application/problem+json"),
 ))]
-pub async fn list(state: web::Data<AppState>, _user: AuthUser, q: web::Query<ListQuery>) -> ApiResult<HttpResponse> {
+pub async fn list(
+    state: web::Data<AppState>,
+    _user: AuthUser,
+    q: web::Query<ListQuery>,
+) -> ApiResult<HttpResponse> {
     let q = q.into_inner();
     let page = PageRequest::parse(q.limit, q.cursor.as_deref())?;
-    let f = DepartmentFilter { parent_id: q.parent_id, include_deleted: q.include_deleted };
+    let f = DepartmentFilter {
+        parent_id: q.parent_id,
+        include_deleted: q.include_deleted,
+    };
     Ok(HttpResponse::Ok().json(store::list_departments(&state.db, f, page).await?))
 }
 
@@ -41,8 +48,16 @@ pub async fn list(state: web::Data<AppState>, _user: AuthUser, q: web::Query<Lis
     (status = 200, body = Department),
     (status = 404, body = platform::error::Problem, content_type = "application/problem+json"),
 ))]
-pub async fn get(state: web::Data<AppState>, _user: AuthUser, id: web::Path<i32>) -> ApiResult<web::Json<Department>> {
-    Ok(web::Json(store::get_department(&state.db, id.into_inner()).await?.into()))
+pub async fn get(
+    state: web::Data<AppState>,
+    _user: AuthUser,
+    id: web::Path<i32>,
+) -> ApiResult<web::Json<Department>> {
+    Ok(web::Json(
+        store::get_department(&state.db, id.into_inner())
+            .await?
+            .into(),
+    ))
 }
 
 /// Create a department (admin).
@@ -52,7 +67,11 @@ pub async fn get(state: web::Data<AppState>, _user: AuthUser, id: web::Path<i32>
     (status = 409, description = "duplicate code", body = platform::error::Problem, content_type = "application/problem+json"),
     (status = 422, description = "invalid field", body = platform::error::Problem, content_type = "application/problem+json"),
 ))]
-pub async fn create(state: web::Data<AppState>, user: AuthUser, body: ValidJson<DepartmentInput>) -> ApiResult<HttpResponse> {
+pub async fn create(
+    state: web::Data<AppState>,
+    user: AuthUser,
+    body: ValidJson<DepartmentInput>,
+) -> ApiResult<HttpResponse> {
     user.require(&[Role::Admin])?;
     let d = store::create_department(&state.db, &user, state.now(), body.into_inner()).await?;
     Ok(HttpResponse::Created().json(d))
@@ -72,7 +91,16 @@ pub async fn update(
     body: ValidJson<DepartmentInput>,
 ) -> ApiResult<web::Json<Department>> {
     user.require(&[Role::Admin])?;
-    Ok(web::Json(store::update_department(&state.db, &user, state.now(), id.into_inner(), body.into_inner()).await?))
+    Ok(web::Json(
+        store::update_department(
+            &state.db,
+            &user,
+            state.now(),
+            id.into_inner(),
+            body.into_inner(),
+        )
+        .await?,
+    ))
 }
 
 /// Delete a department (admin): soft when anything references it, refused while it has live sub-departments.
@@ -81,7 +109,13 @@ pub async fn update(
     (status = 404, body = platform::error::Problem, content_type = "application/problem+json"),
     (status = 409, body = platform::error::Problem, content_type = "application/problem+json"),
 ))]
-pub async fn delete(state: web::Data<AppState>, user: AuthUser, id: web::Path<i32>) -> ApiResult<web::Json<Deleted>> {
+pub async fn delete(
+    state: web::Data<AppState>,
+    user: AuthUser,
+    id: web::Path<i32>,
+) -> ApiResult<web::Json<Deleted>> {
     user.require(&[Role::Admin])?;
-    Ok(web::Json(store::delete_department(&state.db, &user, state.now(), id.into_inner()).await?))
+    Ok(web::Json(
+        store::delete_department(&state.db, &user, state.now(), id.into_inner()).await?,
+    ))
 }

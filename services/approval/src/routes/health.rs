@@ -38,7 +38,11 @@ pub async fn readyz(state: web::Data<AppState>) -> HttpResponse {
         },
     };
     let ok = database == "ok" && (redis == "ok" || redis == "not_configured");
-    let body = Health { status: if ok { "ok" } else { "unavailable" }.into(), database, redis };
+    let body = Health {
+        status: if ok { "ok" } else { "unavailable" }.into(),
+        database,
+        redis,
+    };
     if ok {
         HttpResponse::Ok().json(body)
     } else {

@@ -33,10 +33,19 @@ pub struct ListQuery {
     (status = 200, body = Page<Item>),
     (status = 401, body = platform::error::Problem, content_type = "application/problem+json"),
 ))]
-pub async fn list(state: web::Data<AppState>, _user: AuthUser, q: web::Query<ListQuery>) -> ApiResult<HttpResponse> {
+pub async fn list(
+    state: web::Data<AppState>,
+    _user: AuthUser,
+    q: web::Query<ListQuery>,
+) -> ApiResult<HttpResponse> {
     let q = q.into_inner();
     let page = PageRequest::parse(q.limit, q.cursor.as_deref())?;
-    let f = ItemFilter { department_id: q.department_id, category: q.category, kind: q.kind, include_deleted: q.include_deleted };
+    let f = ItemFilter {
+        department_id: q.department_id,
+        category: q.category,
+        kind: q.kind,
+        include_deleted: q.include_deleted,
+    };
     Ok(HttpResponse::Ok().json(store::list_items(&state.db, f, page).await?))
 }
 
@@ -45,8 +54,14 @@ pub async fn list(state: web::Data<AppState>, _user: AuthUser, q: web::Query<Lis
     (status = 200, body = Item),
     (status = 404, body = platform::error::Problem, content_type = "application/problem+json"),
 ))]
-pub async fn get(state: web::Data<AppState>, _user: AuthUser, id: web::Path<i32>) -> ApiResult<web::Json<Item>> {
-    Ok(web::Json(store::get_item(&state.db, id.into_inner()).await?))
+pub async fn get(
+    state: web::Data<AppState>,
+    _user: AuthUser,
+    id: web::Path<i32>,
+) -> ApiResult<web::Json<Item>> {
+    Ok(web::Json(
+        store::get_item(&state.db, id.into_inner()).await?,
+    ))
 }
 
 /// Create an item: an admin, or the approver (首席代表) of the item's own department.
@@ -56,7 +71,11 @@ pub async fn get(state: web::Data<AppState>, _user: AuthUser, id: web::Path<i32>
     (status = 409, body = platform::error::Problem, content_type = "application/problem+json"),
     (status = 422, body = platform::error::Problem, content_type = "application/problem+json"),
 ))]
-pub async fn create(state: web::Data<AppState>, user: AuthUser, body: ValidJson<ItemInput>) -> ApiResult<HttpResponse> {
+pub async fn create(
+    state: web::Data<AppState>,
+    user: AuthUser,
+    body: ValidJson<ItemInput>,
+) -> ApiResult<HttpResponse> {
     let i = store::create_item(&state.db, &user, state.now(), body.into_inner()).await?;
     Ok(HttpResponse::Created().json(i))
 }
@@ -69,8 +88,22 @@ pub async fn create(state: web::Data<AppState>, user: AuthUser, body: ValidJson<
     (status = 409, body = platform::error::Problem, content_type = "application/problem+json"),
     (status = 422, body = platform::error::Problem, content_type = "application/problem+json"),
 ))]
-pub async fn update(state: web::Data<AppState>, user: AuthUser, id: web::Path<i32>, body: ValidJson<ItemInput>) -> ApiResult<web::Json<Item>> {
-    Ok(web::Json(store::update_item(&state.db, &user, state.now(), id.into_inner(), body.into_inner()).await?))
+pub async fn update(
+    state: web::Data<AppState>,
+    user: AuthUser,
+    id: web::Path<i32>,
+    body: ValidJson<ItemInput>,
+) -> ApiResult<web::Json<Item>> {
+    Ok(web::Json(
+        store::update_item(
+            &state.db,
+            &user,
+            state.now(),
+            id.into_inner(),
+            body.into_inner(),
+        )
+        .await?,
+    ))
 }
 
 /// Delete an item: soft when a bundle references it (it cannot vanish), hard otherwise.
@@ -79,6 +112,12 @@ pub async fn update(state: web::Data<AppState>, user: AuthUser, id: web::Path<i3
     (status = 403, body = platform::error::Problem, content_type = "application/problem+json"),
     (status = 404, body = platform::error::Problem, content_type = "application/problem+json"),
 ))]
-pub async fn delete(state: web::Data<AppState>, user: AuthUser, id: web::Path<i32>) -> ApiResult<web::Json<Deleted>> {
-    Ok(web::Json(store::delete_item(&state.db, &user, state.now(), id.into_inner()).await?))
+pub async fn delete(
+    state: web::Data<AppState>,
+    user: AuthUser,
+    id: web::Path<i32>,
+) -> ApiResult<web::Json<Deleted>> {
+    Ok(web::Json(
+        store::delete_item(&state.db, &user, state.now(), id.into_inner()).await?,
+    ))
 }

@@ -36,7 +36,11 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                         .put(items::update)
                         .delete(items::delete),
                 )
-                .service(web::resource("/bundles").get(bundles::list).post(bundles::create))
+                .service(
+                    web::resource("/bundles")
+                        .get(bundles::list)
+                        .post(bundles::create),
+                )
                 .service(
                     web::resource("/bundles/{id}")
                         .get(bundles::get)

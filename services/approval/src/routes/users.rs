@@ -28,11 +28,19 @@ pub struct ListQuery {
     (status = 200, body = Page<User>),
     (status = 403, body = platform::error::Problem, content_type = "application/problem+json"),
 ))]
-pub async fn list(state: web::Data<AppState>, user: AuthUser, q: web::Query<ListQuery>) -> ApiResult<HttpResponse> {
+pub async fn list(
+    state: web::Data<AppState>,
+    user: AuthUser,
+    q: web::Query<ListQuery>,
+) -> ApiResult<HttpResponse> {
     user.require(&[Role::Admin])?;
     let q = q.into_inner();
     let page = PageRequest::parse(q.limit, q.cursor.as_deref())?;
-    let f = UserFilter { role: q.role, department_id: q.department_id, include_deleted: q.include_deleted };
+    let f = UserFilter {
+        role: q.role,
+        department_id: q.department_id,
+        include_deleted: q.include_deleted,
+    };
     Ok(HttpResponse::Ok().json(store::list_users(&state.db, f, page).await?))
 }
 
@@ -41,9 +49,15 @@ pub async fn list(state: web::Data<AppState>, user: AuthUser, q: web::Query<List
     (status = 200, body = User),
     (status = 404, body = platform::error::Problem, content_type = "application/problem+json"),
 ))]
-pub async fn get(state: web::Data<AppState>, user: AuthUser, id: web::Path<i32>) -> ApiResult<web::Json<User>> {
+pub async fn get(
+    state: web::Data<AppState>,
+    user: AuthUser,
+    id: web::Path<i32>,
+) -> ApiResult<web::Json<User>> {
     user.require(&[Role::Admin])?;
-    Ok(web::Json(store::user_view(store::get_user_row(&state.db, id.into_inner()).await?)?))
+    Ok(web::Json(store::user_view(
+        store::get_user_row(&state.db, id.into_inner()).await?,
+    )?))
 }
 
 /// Create a user (admin); the password is stored as an argon2id hash.
@@ -52,7 +66,11 @@ pub async fn get(state: web::Data<AppState>, user: AuthUser, id: web::Path<i32>)
     (status = 409, body = platform::error::Problem, content_type = "application/problem+json"),
     (status = 422, body = platform::error::Problem, content_type = "application/problem+json"),
 ))]
-pub async fn create(state: web::Data<AppState>, user: AuthUser, body: ValidJson<UserInput>) -> ApiResult<HttpResponse> {
+pub async fn create(
+    state: web::Data<AppState>,
+    user: AuthUser,
+    body: ValidJson<UserInput>,
+) -> ApiResult<HttpResponse> {
     user.require(&[Role::Admin])?;
     let u = store::create_user(&state.db, &user, state.now(), body.into_inner()).await?;
     Ok(HttpResponse::Created().json(u))
@@ -65,9 +83,23 @@ pub async fn create(state: web::Data<AppState>, user: AuthUser, body: ValidJson<
     (status = 409, body = platform::error::Problem, content_type = "application/problem+json"),
     (status = 422, body = platform::error::Problem, content_type = "application/problem+json"),
 ))]
-pub async fn update(state: web::Data<AppState>, user: AuthUser, id: web::Path<i32>, body: ValidJson<UserUpdate>) -> ApiResult<web::Json<User>> {
+pub async fn update(
+    state: web::Data<AppState>,
+    user: AuthUser,
+    id: web::Path<i32>,
+    body: ValidJson<UserUpdate>,
+) -> ApiResult<web::Json<User>> {
     user.require(&[Role::Admin])?;
-    Ok(web::Json(store::update_user(&state.db, &user, state.now(), id.into_inner(), body.into_inner()).await?))
+    Ok(web::Json(
+        store::update_user(
+            &state.db,
+            &user,
+            state.now(),
+            id.into_inner(),
+            body.into_inner(),
+        )
+        .await?,
+    ))
 }
 
 /// Deactivate and retire a user (admin); the row stays for the audit trail.
@@ -75,7 +107,13 @@ pub async fn update(state: web::Data<AppState>, user: AuthUser, id: web::Path<i3
     (status = 200, body = Deleted),
     (status = 404, body = platform::error::Problem, content_type = "application/problem+json"),
 ))]
-pub async fn delete(state: web::Data<AppState>, user: AuthUser, id: web::Path<i32>) -> ApiResult<web::Json<Deleted>> {
+pub async fn delete(
+    state: web::Data<AppState>,
+    user: AuthUser,
+    id: web::Path<i32>,
+) -> ApiResult<web::Json<Deleted>> {
     user.require(&[Role::Admin])?;
-    Ok(web::Json(store::delete_user(&state.db, &user, state.now(), id.into_inner()).await?))
+    Ok(web::Json(
+        store::delete_user(&state.db, &user, state.now(), id.into_inner()).await?,
+    ))
 }

@@ -1,1 +1,12 @@
+//! HTTP tests of the approval service: one binary, each test on a fresh database
+//! (SQLite by default; PostgreSQL when `TEST_DATABASE_URL` is set).
 
+mod auth;
+mod bundles;
+mod calendar;
+mod departments;
+mod helpers;
+mod items;
+mod openapi;
+mod users;
+mod validation;

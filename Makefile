@@ -1,0 +1,58 @@
+# The commands people type. `make run` and `make test` are all a fresh machine needs.
+SHELL := /bin/bash
+CARGO ?= cargo
+
+.PHONY: run test test-sqlite test-postgres lint fmt openapi openapi-check migrate bench build clean
+
+## Start the approval service on the embedded defaults (SQLite under ./var, in-process cache,
+## demo data: the Hohhot bundle and one user per role).
+run:
+	DEMO_DATA=$${DEMO_DATA:-true} $(CARGO) run -p approval -- serve
+
+## Every test: the whole workspace on SQLite, then the HTTP suite again on PostgreSQL when
+## TEST_DATABASE_URL is set (.ci/run sets it). Same target/, no rebuild between the two.
+test: test-sqlite test-postgres
+
+test-sqlite:
+	env -u TEST_DATABASE_URL $(CARGO) test --workspace
+
+test-postgres:
+	@if [ -n "$${TEST_DATABASE_URL:-}" ]; then \
+		echo "== HTTP suite again on PostgreSQL ($${TEST_DATABASE_URL})"; \
+		$(CARGO) test -p approval --test api; \
+	else \
+		echo "== TEST_DATABASE_URL not set: PostgreSQL run skipped (.ci/run always sets it)"; \
+	fi
+
+lint:
+	$(CARGO) fmt --all -- --check
+	$(CARGO) clippy --workspace --all-targets -- -D warnings
+
+fmt:
+	$(CARGO) fmt --all
+
+## Regenerate the committed OpenAPI documents from the code.
+openapi:
+	$(CARGO) run -q -p approval -- openapi > openapi/approval.json
+
+## Fail when the committed OpenAPI documents differ from what the code generates.
+openapi-check:
+	@tmp=$$(mktemp); $(CARGO) run -q -p approval -- openapi > $$tmp; \
+	if ! diff -u openapi/approval.json $$tmp > /dev/null; then \
+		diff -u openapi/approval.json $$tmp | head -40; rm -f $$tmp; \
+		echo "openapi/approval.json is stale: run 'make openapi' and commit it"; exit 1; \
+	fi; rm -f $$tmp; echo "openapi/approval.json is up to date"
+
+## Apply pending migrations to DATABASE_URL (default: the SQLite file of `make run`) and exit.
+migrate:
+	$(CARGO) run -p approval -- migrate
+
+## Benchmarks: figures and ratios, never pass/fail on time.
+bench:
+	$(CARGO) bench -p calendar --bench deadline
+
+build:
+	$(CARGO) build --workspace
+
+clean:
+	rm -rf var

@@ -1,0 +1,281 @@
+use std::sync::Arc;
+
+use approval::startup::{system_actor, Application};
+use chrono::Utc;
+use platform::auth::{JwtKeys, Role};
+use platform::clock::ManualClock;
+use platform::config::Config;
+use reqwest::{Response, StatusCode};
+use sea_orm::{ConnectionTrait, Database, DatabaseConnection, Statement};
+use serde_json::{json, Value};
+
+pub const SECRET: &str = "test-secret-test-secret-test-secret";
+
+pub struct TestApp {
+    pub address: String,
+    pub client: reqwest::Client,
+    pub clock: ManualClock,
+    pub keys: JwtKeys,
+    pub admin_token: String,
+    pub admin_id: i32,
+    pub db: DatabaseConnection,
+}
+
+fn random_suffix() -> String {
+    use rand::Rng;
+    let n: u64 = rand::thread_rng().gen();
+    format!("{n:016x}")
+}
+
+/// A fresh database: a new PostgreSQL database when `TEST_DATABASE_URL` is set, else a
+/// new SQLite file in the temp dir.
+async fn fresh_database_url() -> String {
+    match std::env::var("TEST_DATABASE_URL")
+        .ok()
+        .filter(|s| !s.is_empty())
+    {
+        Some(base) => {
+            let name = format!("t_approval_{}", random_suffix());
+            let admin = Database::connect(&base)
+                .await
+                .expect("connect TEST_DATABASE_URL");
+            admin
+                .execute(Statement::from_string(
+                    admin.get_database_backend(),
+                    format!("CREATE DATABASE {name}"),
+                ))
+                .await
+                .expect("create test database");
+            admin.close().await.ok();
+            let (head, _) = base
+                .rsplit_once('/')
+                .expect("TEST_DATABASE_URL has a database name");
+            format!("{head}/{name}")
+        }
+        None => {
+            let path = std::env::temp_dir().join(format!("approval-test-{}.db", random_suffix()));
+            format!("sqlite://{}?mode=rwc", path.display())
+        }
+    }
+}
+
+pub async fn spawn_app() -> TestApp {
+    let database_url = fresh_database_url().await;
+    let config = Config {
+        service: "approval".into(),
+        database_url: database_url.clone(),
+        redis_url: std::env::var("TEST_REDIS_URL")
+            .ok()
+            .filter(|s| !s.is_empty()),
+        jwt_secret: SECRET.into(),
+        jwt_secret_generated: false,
+        bind: "127.0.0.1:0".into(),
+        token_ttl_seconds: 3600,
+        body_limit_bytes: 64 * 1024,
+        demo_data: false,
+        office_hours: "09:00-17:00".into(),
+        calendar_fallback: "error".into(),
+        bootstrap_admin: None,
+    };
+    // Tokens are signed with the wall clock's "now" in mind; the service's clock starts there too.
+    let clock = ManualClock::new(Utc::now());
+    let app = Application::build(config, Arc::new(clock.clone()))
+        .await
+        .expect("build app");
+    let port = app.port();
+    let db = app.state.db.clone();
+    tokio::spawn(app.run_until_stopped());
+    let admin = approval::catalogue::store::create_user(
+        &db,
+        &system_actor(),
+        Utc::now(),
+        approval::catalogue::model::UserInput {
+            username: "root".into(),
+            display_name: "Test admin".into(),
+            email: None,
+            role: Role::Admin,
+            department_id: None,
+            password: "root-password".into(),
+        },
+    )
+    .await
+    .expect("admin user");
+    let keys = JwtKeys::hs256(SECRET.as_bytes(), 3600);
+    let admin_token = keys
+        .issue(admin.id, "root", Role::Admin, None, Utc::now())
+        .unwrap();
+    TestApp {
+        address: format!("http://127.0.0.1:{port}"),
+        client: reqwest::Client::new(),
+        clock,
+        keys,
+        admin_token,
+        admin_id: admin.id,
+        db,
+    }
+}
+
+impl TestApp {
+    /// A token for any role (the service trusts the signed claims).
+    pub fn token(&self, role: Role, dept: Option<i32>) -> String {
+        self.keys
+            .issue(9_000, &format!("test-{role}"), role, dept, Utc::now())
+            .unwrap()
+    }
+
+    fn url(&self, path: &str) -> String {
+        format!("{}{}", self.address, path)
+    }
+
+    pub async fn get(&self, path: &str, token: &str) -> Response {
+        self.client
+            .get(self.url(path))
+            .bearer_auth(token)
+            .send()
+            .await
+            .unwrap()
+    }
+
+    pub async fn get_anon(&self, path: &str) -> Response {
+        self.client.get(self.url(path)).send().await.unwrap()
+    }
+
+    pub async fn post(&self, path: &str, token: &str, body: &Value) -> Response {
+        self.client
+            .post(self.url(path))
+            .bearer_auth(token)
+            .json(body)
+            .send()
+            .await
+            .unwrap()
+    }
+
+    pub async fn post_raw(
+        &self,
+        path: &str,
+        token: &str,
+        body: impl Into<reqwest::Body>,
+    ) -> Response {
+        self.client
+            .post(self.url(path))
+            .bearer_auth(token)
+            .header("content-type", "application/json")
+            .body(body)
+            .send()
+            .await
+            .unwrap()
+    }
+
+    pub async fn put(&self, path: &str, token: &str, body: &Value) -> Response {
+        self.client
+            .put(self.url(path))
+            .bearer_auth(token)
+            .json(body)
+            .send()
+            .await
+            .unwrap()
+    }
+
+    pub async fn delete(&self, path: &str, token: &str) -> Response {
+        self.client
+            .delete(self.url(path))
+            .bearer_auth(token)
+            .send()
+            .await
+            .unwrap()
+    }
+
+    pub async fn create_department(&self, code: &str) -> i32 {
+        let r = self
+            .post("/v1/departments", &self.admin_token, &department_body(code))
+            .await;
+        let body = expect_status(r, StatusCode::CREATED).await;
+        body["id"].as_i64().unwrap() as i32
+    }
+
+    pub async fn create_item(&self, code: &str, dept: i32) -> i32 {
+        let r = self
+            .post("/v1/items", &self.admin_token, &item_body(code, dept))
+            .await;
+        let body = expect_status(r, StatusCode::CREATED).await;
+        body["id"].as_i64().unwrap() as i32
+    }
+
+    pub async fn count_rows(&self, table: &str) -> i64 {
+        let row = self
+            .db
+            .query_one(Statement::from_string(
+                self.db.get_database_backend(),
+                format!("SELECT COUNT(*) AS n FROM {table}"),
+            ))
+            .await
+            .unwrap()
+            .unwrap();
+        row.try_get::<i64>("", "n").unwrap()
+    }
+}
+
+pub fn department_body(code: &str) -> Value {
+    json!({
+        "code": code,
+        "name": format!("Department {code}"),
+        "head_email": format!("head.{}@example.gov.cn", code.to_lowercase()),
+        "window_email": format!("window.{}@example.gov.cn", code.to_lowercase()),
+    })
+}
+
+pub fn item_body(code: &str, dept: i32) -> Value {
+    json!({
+        "code": code,
+        "category": "administrative_licensing",
+        "name": format!("Item {code}"),
+        "legal_basis": "《行政许可法》",
+        "department_id": dept,
+        "statutory_limit_days": 20,
+        "promised_limit_days": 5,
+        "location": "Hall A, window 3",
+        "materials": [
+            {"code": "M01", "name": "申请书", "required": true},
+            {"code": "M02", "name": "住所证明", "required": true, "tolerance_allowed": true},
+            {"code": "M03", "name": "其他材料", "required": false}
+        ],
+        "supervision_method": "电子监察",
+        "fee_standard": "不收费",
+        "fee_basis": "",
+        "kind": "promised",
+        "completion_method": "窗口领取",
+    })
+}
+
+pub async fn expect_status(r: Response, status: StatusCode) -> Value {
+    let got = r.status();
+    let text = r.text().await.unwrap();
+    assert_eq!(got, status, "body: {text}");
+    serde_json::from_str(&text).unwrap_or(Value::Null)
+}
+
+/// Assert a problem+json answer with this status, code and (if given) field.
+pub async fn expect_problem(
+    r: Response,
+    status: StatusCode,
+    code: &str,
+    field: Option<&str>,
+) -> Value {
+    let ct = r
+        .headers()
+        .get("content-type")
+        .map(|v| v.to_str().unwrap().to_string())
+        .unwrap_or_default();
+    let body = expect_status(r, status).await;
+    assert_eq!(ct, "application/problem+json", "content type of {body}");
+    assert_eq!(body["status"], status.as_u16(), "{body}");
+    assert_eq!(body["code"], code, "{body}");
+    if let Some(f) = field {
+        assert_eq!(body["field"], f, "{body}");
+    }
+    assert!(
+        body["detail"].as_str().is_some_and(|d| !d.is_empty()),
+        "{body}"
+    );
+    body
+}
