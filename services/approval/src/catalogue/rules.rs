@@ -13,6 +13,8 @@ use super::model::{
 /// The longest limit the catalogue accepts, in days: anything longer is a typo.
 pub const MAX_LIMIT_DAYS: i64 = 365;
 pub const MIN_PASSWORD_LEN: usize = 10;
+/// The largest fee the catalogue accepts, in fen (100 million yuan).
+pub const MAX_FEE_CENTS: i64 = 10_000_000_000;
 
 fn code(field: &str, v: &str, errs: &mut Vec<FieldError>) {
     let ok = !v.is_empty()
@@ -130,7 +132,7 @@ pub fn item(i: &ItemInput) -> Vec<FieldError> {
     }
     if i.fee_amount_cents < 0 {
         errs.push(FieldError::new("fee_amount_cents", "must not be negative"));
-    } else if i.fee_amount_cents > 100_000_000_00 {
+    } else if i.fee_amount_cents > MAX_FEE_CENTS {
         errs.push(FieldError::new(
             "fee_amount_cents",
             "is not a plausible fee",

@@ -18,7 +18,7 @@ use utoipa::ToSchema;
 
 use super::model::*;
 use super::rules;
-use crate::audit;
+use crate::audit::{self, Change};
 use crate::entities::{bundle, bundle_item, department, item, user};
 
 /// What a DELETE did: `soft` keeps the row (it is referenced) and hides it from new use.
@@ -195,11 +195,7 @@ pub async fn create_department(
         &txn,
         actor,
         now,
-        "create",
-        "department",
-        view.id,
-        None::<&()>,
-        Some(&view),
+        Change::new("create", "department", view.id).after(&view),
     )
     .await?;
     txn.commit().await?;
@@ -237,11 +233,9 @@ pub async fn update_department(
         &txn,
         actor,
         now,
-        "update",
-        "department",
-        id,
-        Some(&before),
-        Some(&view),
+        Change::new("update", "department", id)
+            .before(&before)
+            .after(&view),
     )
     .await?;
     txn.commit().await?;
@@ -303,11 +297,12 @@ pub async fn delete_department(
         &txn,
         actor,
         now,
-        if soft { "soft_delete" } else { "delete" },
-        "department",
-        id,
-        Some(&before),
-        None::<&()>,
+        Change::new(
+            if soft { "soft_delete" } else { "delete" },
+            "department",
+            id,
+        )
+        .before(&before),
     )
     .await?;
     txn.commit().await?;
@@ -482,11 +477,7 @@ pub async fn create_item(
         &txn,
         actor,
         now,
-        "create",
-        "item",
-        view.id,
-        None::<&()>,
-        Some(&view),
+        Change::new("create", "item", view.id).after(&view),
     )
     .await?;
     txn.commit().await?;
@@ -521,11 +512,9 @@ pub async fn update_item(
         &txn,
         actor,
         now,
-        "update",
-        "item",
-        id,
-        Some(&before),
-        Some(&view),
+        Change::new("update", "item", id)
+            .before(&before)
+            .after(&view),
     )
     .await?;
     txn.commit().await?;
@@ -562,11 +551,7 @@ pub async fn delete_item(
         &txn,
         actor,
         now,
-        if soft { "soft_delete" } else { "delete" },
-        "item",
-        id,
-        Some(&before),
-        None::<&()>,
+        Change::new(if soft { "soft_delete" } else { "delete" }, "item", id).before(&before),
     )
     .await?;
     txn.commit().await?;
@@ -793,11 +778,7 @@ pub async fn create_bundle(
         &txn,
         actor,
         now,
-        "create",
-        "bundle",
-        view.id,
-        None::<&()>,
-        Some(&view),
+        Change::new("create", "bundle", view.id).after(&view),
     )
     .await?;
     txn.commit().await?;
@@ -839,11 +820,9 @@ pub async fn update_bundle(
         &txn,
         actor,
         now,
-        "update",
-        "bundle",
-        id,
-        Some(&before),
-        Some(&view),
+        Change::new("update", "bundle", id)
+            .before(&before)
+            .after(&view),
     )
     .await?;
     txn.commit().await?;
@@ -870,11 +849,7 @@ pub async fn delete_bundle(
         &txn,
         actor,
         now,
-        "delete",
-        "bundle",
-        id,
-        Some(&before),
-        None::<&()>,
+        Change::new("delete", "bundle", id).before(&before),
     )
     .await?;
     txn.commit().await?;
@@ -996,11 +971,7 @@ pub async fn create_user(
         &txn,
         actor,
         now,
-        "create",
-        "user",
-        view.id,
-        None::<&()>,
-        Some(&view),
+        Change::new("create", "user", view.id).after(&view),
     )
     .await?;
     txn.commit().await?;
@@ -1052,11 +1023,9 @@ pub async fn update_user(
         &txn,
         actor,
         now,
-        "update",
-        "user",
-        id,
-        Some(&before),
-        Some(&view),
+        Change::new("update", "user", id)
+            .before(&before)
+            .after(&view),
     )
     .await?;
     txn.commit().await?;
@@ -1092,11 +1061,7 @@ pub async fn delete_user(
         &txn,
         actor,
         now,
-        "soft_delete",
-        "user",
-        id,
-        Some(&before),
-        None::<&()>,
+        Change::new("soft_delete", "user", id).before(&before),
     )
     .await?;
     txn.commit().await?;

@@ -8,6 +8,7 @@ use sea_orm::{EntityTrait, QueryOrder, TransactionTrait};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
+use crate::audit::{self, Change};
 use crate::calendar_store as cs;
 use crate::entities::holiday_table;
 use crate::state::AppState;
@@ -151,15 +152,13 @@ pub async fn put_year(
         .await?
         .ok_or_else(|| ApiError::Internal("year vanished".into()))?;
     let view = row_view(row)?;
-    crate::audit::record(
+    audit::record(
         &txn,
         &user,
         now,
-        "replace",
-        "holiday_table",
-        year,
-        before.as_ref(),
-        Some(&view),
+        Change::new("replace", "holiday_table", year)
+            .before(&before)
+            .after(&view),
     )
     .await?;
     txn.commit().await?;
