@@ -5,6 +5,7 @@ pub use sea_orm_migration::prelude::*;
 
 mod m20261123_000001_catalogue;
 mod m20261123_000002_calendar_and_audit;
+mod m20261123_000003_cases;
 
 pub struct Migrator;
 
@@ -14,6 +15,7 @@ impl MigratorTrait for Migrator {
         vec![
             Box::new(m20261123_000001_catalogue::Migration),
             Box::new(m20261123_000002_calendar_and_audit::Migration),
+            Box::new(m20261123_000003_cases::Migration),
         ]
     }
 }

@@ -20,7 +20,12 @@
 //!   [`WorkCalendar::deadline`]`(t, n)` for `n >= 1` is the local `close` of
 //!   the `n`-th working day strictly after the local date of `t`, as UTC.
 //!   Acceptance on a holiday or after hours does not change the rule: the
-//!   next working day is day 1.
+//!   next working day is day 1. Nothing of the acceptance day counts, so
+//!   for [`StatutoryClock`](crate::StatutoryClock) a pause on the acceptance
+//!   day does not move the due moment; how the clock counts (from the close
+//!   of the acceptance date, a budget of `n` full working days, pauses,
+//!   extensions, warnings) is written down in the
+//!   [clock module docs](crate::clock#model).
 //! * **`n = 0` (即办件, same-day items).** The `close` of the acceptance day
 //!   if it is a working day and `t` is before `close`; otherwise the `close`
 //!   of the next working day.
@@ -344,6 +349,8 @@ impl WorkCalendar {
     /// Working time from `t` to [`Self::deadline`]`(t, n)`, in closed form:
     /// what is left of the acceptance day's office hours (if it is a working
     /// day), plus `n` full working days (`n = 0`: one, if nothing is left).
+    /// The clock uses it as the budget of `n = 0` items only; for `n >= 1` it
+    /// counts `n` full days from the acceptance date's close instead.
     pub(crate) fn working_time_to_deadline(
         &self,
         t: DateTime<Utc>,

@@ -2,46 +2,86 @@
 //!
 //! # Model
 //!
-//! * **Budget.** For [`LimitUnit::WorkingDays`] the budget is the working time
-//!   from `started_at` to [`WorkCalendar::deadline`]`(started_at, limit)`,
-//!   `limit` including extensions (延期). It therefore includes what is left of
-//!   the acceptance day's office hours, and with no pauses the due moment is
-//!   exactly that deadline (see the [calendar module docs](crate::calendar)).
-//!   For [`LimitUnit::NaturalDays`] the due moment without pauses is the
-//!   local office close of the start date plus `limit` calendar days (`0`: the
-//!   same day's close), and the budget is the wall-clock time up to it
-//!   (zero if that close has already passed at the start).
-//! * **Consumption.** Working time (or wall time, for natural days) consumed
-//!   outside pauses. Time stopped for supplement (补正) or a special procedure
-//!   (特别程序: hearing, expert review, testing) does not count (Administrative
-//!   Licensing Law arts. 42, 45). A pause that begins and ends outside office
-//!   hours of working days (e.g. over a holiday) consumes nothing and moves
-//!   nothing; a pause covering office hours moves the due moment by exactly the
-//!   working time it covered.
+//! The deadline rules themselves (working days, office hours, "the day of
+//! acceptance is not counted", 即办件) are in the
+//! [calendar module docs](crate::calendar); this is how the clock applies
+//! them to an application that can be paused and extended. `n` below is the
+//! limit *including* extensions ([`StatutoryClock::limit_days`]).
+//!
+//! * **Counting start (`count_from`) and budget.** The clock consumes time
+//!   from `count_from` on, until it has used up its budget:
+//!   * [`LimitUnit::WorkingDays`], `n >= 1`: `count_from` is the office close
+//!     of the local date of `started_at` ([`WorkCalendar::close_of`]), or
+//!     `started_at` itself if that is later (acceptance after hours: there is
+//!     no working time between the two, so nothing changes). The budget is
+//!     exactly `n` full working days, `n` ×
+//!     [`OfficeHours::day_length`](crate::OfficeHours::day_length).
+//!     Since there is no working time between that close and the next working
+//!     day's opening, this is "day 1 starts at the opening of the first
+//!     working day after the acceptance date": the acceptance day
+//!     (期间开始的当日) is not counted at all, and a pause on it — or the part
+//!     of a longer pause that falls on it — consumes and moves nothing.
+//!     Without pauses the due moment is exactly
+//!     [`WorkCalendar::deadline`]`(started_at, n)`.
+//!   * [`LimitUnit::WorkingDays`], `n = 0` (即办件, same-day items): the
+//!     acceptance day is the only day there is, so `count_from` is
+//!     `started_at` and the budget is the working time from `started_at` to
+//!     [`WorkCalendar::deadline`]`(started_at, 0)` (the rest of the
+//!     acceptance day's office hours, or the next working day if nothing is
+//!     left). A pause on the acceptance day moves such an item.
+//!   * [`LimitUnit::NaturalDays`], `n >= 1`: the due moment without pauses is
+//!     the local office close of the start date plus `n` calendar days.
+//!     The acceptance day is not counted here either, by the same rule
+//!     applied to wall-clock time: `count_from` is local midnight at the end
+//!     of the acceptance date, and the budget is the wall-clock time from it
+//!     to that close (`n - 1` days plus the close's time of day, e.g.
+//!     `n - 1` days and 17 h; the due moment without pauses is the same as
+//!     before this rule). Only the part of a pause after that midnight
+//!     counts.
+//!   * [`LimitUnit::NaturalDays`], `n = 0`: `count_from` is `started_at`, the
+//!     due moment without pauses the same day's close, the budget the
+//!     wall-clock time up to it (zero if it has already passed at the start).
+//! * **Extensions (延期)** add days to `n`, so for a limit of at least one day
+//!   they add that many full days (working days of office hours, or 24 h) to
+//!   the budget, and without pauses the clock is due at the deadline of the
+//!   extended limit. Extending a 即办件 (`n = 0`) turns it into an `n >= 1`
+//!   clock, counted from the acceptance day's close like any other. The law
+//!   allows one extension, the workflow enforces that; the clock accepts
+//!   several.
+//! * **Consumption.** Working time (or wall time, for natural days) after
+//!   `count_from` and outside pauses. Time stopped for supplement (补正) or a
+//!   special procedure (特别程序: hearing, expert review, testing) does not
+//!   count (Administrative Licensing Law arts. 42, 45). A pause that begins
+//!   and ends outside office hours of working days (e.g. over a holiday)
+//!   consumes nothing and moves nothing; a pause covering office hours after
+//!   `count_from` moves the due moment by exactly the working time it covered
+//!   there.
 //! * **`due_at`.** The earliest moment at which the consumed time reaches the
-//!   budget, walking forward from `started_at` and skipping the pauses. While
+//!   budget, walking forward from `count_from` and skipping the pauses. While
 //!   the clock is paused it is `None` (no due moment while the clock is
 //!   stopped) — unless the budget was already used up before the current
 //!   pause began: that due moment lies in the past and is returned, so a
 //!   pause cannot hide an overdue item.
-//! * **`warn_at`.** The moment the consumed time reaches the warning budget:
-//!   `num/den` of the budget for [`WarnRule::Fraction`] (default 2/3), or for
-//!   [`WarnRule::DaysBefore`]`(k)` the budget less `k` full days (working days
-//!   of office hours, or 24 h days), i.e. the deadline computed with
-//!   `limit - k`, clamped at the start. Same `None` rule as `due_at`.
-//! * **Status.** Overdue means `now` is strictly after `due_at` (wall clock),
-//!   so an item is red from the evening of its last day, while
-//!   `remaining_working_seconds` (budget minus consumed) only turns negative
-//!   when working time runs again. `overdue_working_days` counts the days in
-//!   `(local date of due_at, local date of now]` in the clock's unit (working
-//!   days, or calendar days for natural-day clocks).
-//! * **Extensions (延期)** add days to the limit; the law allows one, the
-//!   workflow enforces that, the clock accepts several.
+//! * **`warn_at`.** The moment the consumed time (from `count_from`) reaches
+//!   the warning budget: `num/den` of the budget for [`WarnRule::Fraction`]
+//!   (default 2/3), or for [`WarnRule::DaysBefore`]`(k)` the budget less `k`
+//!   full days (working days of office hours, or 24 h days) — without pauses
+//!   the deadline computed with `n - k` for working days — clamped at zero,
+//!   i.e. at `count_from` (so `k >= n` warns at `count_from`). Same `None`
+//!   rule as `due_at`.
+//! * **Status.** `elapsed_working_seconds` is the time consumed in
+//!   `[count_from, now)` outside pauses (0 on the acceptance day of an
+//!   `n >= 1` clock), `remaining_working_seconds` the budget minus that.
+//!   Overdue means `now` is strictly after `due_at` (wall clock), so an item
+//!   is red from the evening of its last day, while `remaining_working_seconds`
+//!   only turns negative when working time runs again. `overdue_working_days`
+//!   counts the days in `(local date of due_at, local date of now]` in the
+//!   clock's unit (working days, or calendar days for natural-day clocks).
 
-use chrono::{DateTime, Days, TimeDelta, Utc};
+use chrono::{DateTime, Days, NaiveTime, TimeDelta, Utc};
 use serde::{Deserialize, Serialize};
 
-use crate::calendar::{local_date, MAX_LIMIT_DAYS};
+use crate::calendar::{from_local, local_date, MAX_LIMIT_DAYS};
 use crate::{CalendarError, ClockProblem, WorkCalendar};
 
 /// Unit of a statutory limit.
@@ -67,6 +107,15 @@ impl Default for WarnRule {
     fn default() -> Self {
         Self::Fraction { num: 2, den: 3 }
     }
+}
+
+/// Where the clock starts counting and how much it may consume from there;
+/// see the [module docs](self).
+#[derive(Clone, Copy, Debug)]
+struct Budget {
+    /// `count_from`.
+    from: DateTime<Utc>,
+    time: TimeDelta,
 }
 
 /// Why the clock stopped.
@@ -102,7 +151,8 @@ pub struct ClockStatus {
     pub due_at: Option<DateTime<Utc>>,
     /// `None` while paused, unless reached before the pause.
     pub warn_at: Option<DateTime<Utc>>,
-    /// Budget consumed in `[started_at, now)` outside pauses.
+    /// Budget consumed in `[count_from, now)` outside pauses (see the
+    /// [module docs](self) for `count_from`).
     pub elapsed_working_seconds: i64,
     /// Budget minus consumed; negative once working time runs past the due moment.
     pub remaining_working_seconds: i64,
@@ -275,14 +325,14 @@ impl StatutoryClock {
     /// The due moment; `None` while paused (see the [module docs](self)).
     pub fn due_at(&self, cal: &WorkCalendar) -> Result<Option<DateTime<Utc>>, CalendarError> {
         let budget = self.budget(cal)?;
-        self.reach(cal, budget)
+        self.reach(cal, budget.from, budget.time)
     }
 
     /// The warning moment; `None` while paused (see the [module docs](self)).
     pub fn warn_at(&self, cal: &WorkCalendar) -> Result<Option<DateTime<Utc>>, CalendarError> {
         let budget = self.budget(cal)?;
-        let target = self.warn_budget(cal, budget)?;
-        self.reach(cal, target)
+        let target = self.warn_budget(cal, budget.time)?;
+        self.reach(cal, budget.from, target)
     }
 
     /// Snapshot at `now`.
@@ -292,9 +342,9 @@ impl StatutoryClock {
         now: DateTime<Utc>,
     ) -> Result<ClockStatus, CalendarError> {
         let budget = self.budget(cal)?;
-        let due_at = self.reach(cal, budget)?;
-        let warn_at = self.reach(cal, self.warn_budget(cal, budget)?)?;
-        let used = self.consumed_until(cal, now)?;
+        let due_at = self.reach(cal, budget.from, budget.time)?;
+        let warn_at = self.reach(cal, budget.from, self.warn_budget(cal, budget.time)?)?;
+        let used = self.consumed_until(cal, budget.from, now)?;
         let overdue = due_at.is_some_and(|due| now > due);
         let overdue_working_days = match due_at {
             Some(due) if overdue => {
@@ -312,7 +362,7 @@ impl StatutoryClock {
             due_at,
             warn_at,
             elapsed_working_seconds: used.num_seconds(),
-            remaining_working_seconds: (budget - used).num_seconds(),
+            remaining_working_seconds: (budget.time - used).num_seconds(),
             overdue,
             overdue_working_days,
             paused: self.is_paused(),
@@ -336,17 +386,41 @@ impl StatutoryClock {
         Ok(self.limit_days())
     }
 
-    /// Time the clock may consume before it is due.
-    fn budget(&self, cal: &WorkCalendar) -> Result<TimeDelta, CalendarError> {
+    /// `count_from` and the time the clock may consume from there before it
+    /// is due (see the [module docs](self)).
+    fn budget(&self, cal: &WorkCalendar) -> Result<Budget, CalendarError> {
         let n = self.checked_limit()?;
-        match self.unit {
-            LimitUnit::WorkingDays => cal.working_time_to_deadline(self.started_at, n),
-            LimitUnit::NaturalDays => {
+        let start = self.started_at;
+        let day = local_date(start);
+        match (self.unit, n) {
+            (LimitUnit::WorkingDays, 0) => Ok(Budget {
+                from: start,
+                time: cal.working_time_to_deadline(start, 0)?,
+            }),
+            (LimitUnit::WorkingDays, n) => {
                 cal.hours().validate()?;
-                let last = local_date(self.started_at)
+                Ok(Budget {
+                    from: cal.close_of(day).max(start),
+                    time: TimeDelta::seconds(i64::from(n) * cal.hours().seconds_per_day()),
+                })
+            }
+            (LimitUnit::NaturalDays, n) => {
+                cal.hours().validate()?;
+                let too_far = || limit_err("limit in days", i64::from(n), 0, 0);
+                let last = day
                     .checked_add_days(Days::new(u64::from(n)))
-                    .ok_or_else(|| limit_err("limit in days", i64::from(n), 0, 0))?;
-                Ok((cal.close_of(last) - self.started_at).max(TimeDelta::zero()))
+                    .ok_or_else(too_far)?;
+                let from = if n == 0 {
+                    start
+                } else {
+                    // Local midnight at the end of the acceptance date.
+                    let next = day.succ_opt().ok_or_else(too_far)?;
+                    from_local(next.and_time(NaiveTime::MIN))
+                };
+                Ok(Budget {
+                    from,
+                    time: (cal.close_of(last) - from).max(TimeDelta::zero()),
+                })
             }
         }
     }
@@ -419,14 +493,16 @@ impl StatutoryClock {
         }
     }
 
-    /// The moment consumption reaches `target`; `None` if a still-open pause
-    /// comes first.
+    /// The moment consumption counted from `from` (`count_from`) reaches
+    /// `target`; `None` if a still-open pause comes first. Pauses (or their
+    /// parts) before `from` measure nothing.
     fn reach(
         &self,
         cal: &WorkCalendar,
+        from: DateTime<Utc>,
         target: TimeDelta,
     ) -> Result<Option<DateTime<Utc>>, CalendarError> {
-        let mut cursor = self.started_at;
+        let mut cursor = from;
         let mut rest = target;
         for p in &self.pauses {
             let avail = self.measure(cal, cursor, p.from)?;
@@ -442,14 +518,15 @@ impl StatutoryClock {
         self.advance(cal, cursor, rest).map(Some)
     }
 
-    /// Time consumed in `[started_at, now)` outside pauses.
+    /// Time consumed in `[from, now)` outside pauses (`from` is `count_from`).
     fn consumed_until(
         &self,
         cal: &WorkCalendar,
+        from: DateTime<Utc>,
         now: DateTime<Utc>,
     ) -> Result<TimeDelta, CalendarError> {
         let mut used = TimeDelta::zero();
-        let mut cursor = self.started_at;
+        let mut cursor = from;
         for p in &self.pauses {
             if now <= p.from {
                 break;

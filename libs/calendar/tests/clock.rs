@@ -9,7 +9,7 @@ use common::{bj, cal, HOUR};
 const WD: LimitUnit = LimitUnit::WorkingDays;
 
 /// Mon 2026-03-02 10:00, 5 working days: 3/3..3/6 = 1..4, Mon 3/9 = 5.
-/// Budget: 7 h on 3/2 + 5 x 8 h = 47 h.
+/// Counted from the acceptance day's close, 3/2 17:00; budget 5 x 8 h = 40 h.
 fn march(limit: u32, warn: WarnRule) -> StatutoryClock {
     StatutoryClock::start(bj(2026, 3, 2, 10, 0), limit, WD, warn)
 }
@@ -29,6 +29,71 @@ fn without_pauses_due_is_the_deadline() {
     let c = march(5, WarnRule::default());
     assert_eq!(due(&c), bj(2026, 3, 9, 17, 0));
     assert_eq!(due(&c), cal().deadline(c.started_at(), 5).unwrap());
+}
+
+/// Mon 2026-03-09 10:00, 5 working days: Mon 3/9 is the acceptance day (not
+/// counted), Tue 3/10 = 1, Wed 3/11 = 2, Thu 3/12 = 3, Fri 3/13 = 4,
+/// Mon 3/16 = 5 -> due Mon 3/16 17:00. Budget 40 h from 3/9 17:00.
+fn accepted_ninth() -> StatutoryClock {
+    StatutoryClock::start(bj(2026, 3, 9, 10, 0), 5, WD, WarnRule::default())
+}
+
+#[test]
+fn pause_on_the_acceptance_day_moves_nothing() {
+    let cal = cal();
+    let plain = accepted_ninth();
+    assert_eq!(due(&plain), bj(2026, 3, 16, 17, 0));
+    assert_eq!(due(&plain), cal.deadline(plain.started_at(), 5).unwrap());
+    // Paused 10:00-16:00 on the acceptance day: the due moment stays the
+    // deadline (it used to move 6 working hours later, to Tue 3/17 15:00).
+    let c = paused(plain.clone(), bj(2026, 3, 9, 10, 0), bj(2026, 3, 9, 16, 0));
+    assert_eq!(due(&c), bj(2026, 3, 16, 17, 0));
+    assert_eq!(due(&c), cal.deadline(c.started_at(), 5).unwrap());
+    assert_eq!(c.warn_at(&cal).unwrap(), plain.warn_at(&cal).unwrap());
+    // Nothing is consumed on the acceptance day, paused or not.
+    for clock in [&plain, &c] {
+        let s = clock.status(&cal, bj(2026, 3, 9, 16, 30)).unwrap();
+        assert_eq!(s.elapsed_working_seconds, 0);
+        assert_eq!(s.remaining_working_seconds, 40 * HOUR);
+    }
+    // Up to the close, or past it into the evening: still nothing.
+    let c = paused(plain.clone(), bj(2026, 3, 9, 10, 0), bj(2026, 3, 9, 20, 0));
+    assert_eq!(due(&c), bj(2026, 3, 16, 17, 0));
+    // Still paused: no due moment while the clock is stopped.
+    let mut open = plain.clone();
+    open.pause(bj(2026, 3, 9, 11, 0), PauseReason::Supplement)
+        .unwrap();
+    assert_eq!(open.due_at(&cal).unwrap(), None);
+    assert_eq!(open.warn_at(&cal).unwrap(), None);
+}
+
+#[test]
+fn pause_from_the_acceptance_day_into_day_two() {
+    let cal = cal();
+    // Paused Mon 3/9 10:00 .. Wed 3/11 13:00. Only the part after the
+    // acceptance day counts: Tue 3/10 09:00-17:00 (8 h, all of day 1) +
+    // Wed 3/11 09:00-13:00 (4 h) = 12 working hours.
+    let c = paused(
+        accepted_ninth(),
+        bj(2026, 3, 9, 10, 0),
+        bj(2026, 3, 11, 13, 0),
+    );
+    // Mon 3/16 17:00 + 12 working hours: Tue 3/17 09:00-17:00 (8 h),
+    // Wed 3/18 09:00-13:00 (4 h).
+    assert_eq!(due(&c), bj(2026, 3, 18, 13, 0));
+    let shift = cal
+        .working_seconds_between(bj(2026, 3, 16, 17, 0), due(&c))
+        .unwrap();
+    assert_eq!(shift, 12 * HOUR);
+    // Wed 3/11 15:00: 2 h used (13:00-15:00), 38 h left.
+    let s = c.status(&cal, bj(2026, 3, 11, 15, 0)).unwrap();
+    assert_eq!(s.elapsed_working_seconds, 2 * HOUR);
+    assert_eq!(s.remaining_working_seconds, 38 * HOUR);
+    // One working hour after the due moment.
+    let s = c.status(&cal, bj(2026, 3, 18, 14, 0)).unwrap();
+    assert!(s.overdue);
+    assert_eq!(s.remaining_working_seconds, -HOUR);
+    assert_eq!(s.overdue_working_days, 0);
 }
 
 #[test]
@@ -71,7 +136,7 @@ fn pause_starting_and_ending_on_a_holiday_moves_nothing() {
 
 #[test]
 fn pause_spanning_the_year_end() {
-    // Mon 2025-12-29 10:00, 5 WD -> 2026-01-06 17:00; budget 7 + 5 x 8 = 47 h.
+    // Mon 2025-12-29 10:00, 5 WD -> 2026-01-06 17:00; budget 5 x 8 = 40 h from 12/29 17:00.
     let start = StatutoryClock::start(bj(2025, 12, 29, 10, 0), 5, WD, WarnRule::default());
     assert_eq!(due(&start), bj(2026, 1, 6, 17, 0));
     // Paused 12/31 10:00 -> 1/5 10:00 covers 7 h (12/31) + 8 h (Sun 1/4, make-up)
@@ -104,6 +169,10 @@ fn extension_of_three_days() {
     assert_eq!(c.extensions(), &[3]);
     // 3/3..3/6 = 1..4, 3/9..3/12 = 5..8.
     assert_eq!(due(&c), bj(2026, 3, 12, 17, 0));
+    assert_eq!(due(&c), cal().deadline(c.started_at(), 8).unwrap());
+    // The extension adds 3 full working days to the 40 h budget.
+    let s = c.status(&cal(), c.started_at()).unwrap();
+    assert_eq!(s.remaining_working_seconds, 8 * 8 * HOUR);
     let err = c.extend(0).unwrap_err();
     assert!(
         matches!(err, CalendarError::InvalidLimit { value: 0, .. }),
@@ -116,6 +185,23 @@ fn extension_of_three_days() {
 }
 
 #[test]
+fn extending_a_same_day_item() {
+    // 即办件 accepted Mon 3/2 10:00 and extended by 2 days: a 2-day limit,
+    // counted like any other from 3/2 17:00 (16 h), due Wed 3/4 17:00.
+    let mut c = march(0, WarnRule::default());
+    c.extend(2).unwrap();
+    assert_eq!(due(&c), bj(2026, 3, 4, 17, 0));
+    assert_eq!(due(&c), cal().deadline(c.started_at(), 2).unwrap());
+    let s = c.status(&cal(), bj(2026, 3, 2, 16, 0)).unwrap();
+    assert_eq!(s.elapsed_working_seconds, 0);
+    assert_eq!(s.remaining_working_seconds, 16 * HOUR);
+    // So a pause on the acceptance day no longer moves it (unlike the
+    // unextended item in `limit_zero_same_day_item`).
+    let c = paused(c, bj(2026, 3, 2, 11, 0), bj(2026, 3, 2, 13, 0));
+    assert_eq!(due(&c), bj(2026, 3, 4, 17, 0));
+}
+
+#[test]
 fn status_overdue_by_working_days() {
     let cal = cal();
     let c = march(5, WarnRule::default());
@@ -123,7 +209,8 @@ fn status_overdue_by_working_days() {
     let s = c.status(&cal, bj(2026, 3, 9, 16, 0)).unwrap();
     assert!(!s.overdue);
     assert_eq!(s.remaining_working_seconds, HOUR);
-    assert_eq!(s.elapsed_working_seconds, 46 * HOUR);
+    // 4 x 8 h (3/3..3/6) + 7 h (3/9); the acceptance day 3/2 counts nothing.
+    assert_eq!(s.elapsed_working_seconds, 39 * HOUR);
     // Exactly at due: not yet overdue.
     let s = c.status(&cal, bj(2026, 3, 9, 17, 0)).unwrap();
     assert!(!s.overdue);
@@ -138,7 +225,7 @@ fn status_overdue_by_working_days() {
     assert!(s.overdue);
     assert_eq!(s.overdue_working_days, 3);
     assert_eq!(s.remaining_working_seconds, -17 * HOUR);
-    assert_eq!(s.elapsed_working_seconds, (47 + 17) * HOUR);
+    assert_eq!(s.elapsed_working_seconds, (40 + 17) * HOUR);
     assert_eq!(s.due_at, Some(bj(2026, 3, 9, 17, 0)));
     assert!(!s.paused);
 }
@@ -156,8 +243,8 @@ fn status_while_paused() {
     assert!(s.paused);
     assert!(!s.overdue);
     assert_eq!(s.due_at, None);
-    // 7 h on 3/2 + 1 h on 3/3 before the pause.
-    assert_eq!(s.elapsed_working_seconds, 8 * HOUR);
+    // 1 h on 3/3 before the pause (the acceptance day 3/2 is not counted).
+    assert_eq!(s.elapsed_working_seconds, HOUR);
     assert_eq!(s.remaining_working_seconds, 39 * HOUR);
     c.resume(bj(2026, 3, 4, 10, 0)).unwrap();
     assert_eq!(c.pauses().len(), 1);
@@ -175,7 +262,7 @@ fn pause_after_the_due_moment_does_not_hide_it() {
     let s = c.status(&cal, bj(2026, 3, 12, 10, 0)).unwrap();
     assert!(s.overdue && s.paused);
     assert_eq!(s.overdue_working_days, 3);
-    // Consumed until the pause: 47 h + 8 h (3/10) + 1 h (3/11).
+    // Consumed until the pause: 40 h + 8 h (3/10) + 1 h (3/11).
     assert_eq!(s.remaining_working_seconds, -9 * HOUR);
 }
 
@@ -223,13 +310,19 @@ fn refused_state_changes() {
 
 #[test]
 fn warn_at_two_thirds() {
-    // Budget 47 h; 2/3 = 31 h 20 min: 7 (3/2) + 8 + 8 + 8 = 31 h by 3/5 17:00,
-    // the last 20 min on Fri 3/6: 09:20.
+    // Budget 40 h from 3/2 17:00; 2/3 = 26 h 40 min: 8 + 8 + 8 = 24 h by
+    // 3/5 17:00, the last 2 h 40 min on Fri 3/6: 11:40.
     let c = march(5, WarnRule::Fraction { num: 2, den: 3 });
-    assert_eq!(c.warn_at(&cal()).unwrap(), Some(bj(2026, 3, 6, 9, 20)));
-    // Accepted before opening: budget 48 h, 2/3 = 32 h = 3/2..3/5, landing on a close.
-    let early = StatutoryClock::start(bj(2026, 3, 2, 8, 0), 5, WD, WarnRule::default());
-    assert_eq!(early.warn_at(&cal()).unwrap(), Some(bj(2026, 3, 5, 17, 0)));
+    assert_eq!(c.warn_at(&cal()).unwrap(), Some(bj(2026, 3, 6, 11, 40)));
+    // The time of acceptance on 3/2 does not matter: before opening, after
+    // hours, or at the close itself, the same 40 h are counted from 3/2 17:00.
+    for (h, m) in [(8, 0), (16, 59), (17, 0), (21, 30)] {
+        let other = StatutoryClock::start(bj(2026, 3, 2, h, m), 5, WD, WarnRule::default());
+        assert_eq!(other.warn_at(&cal()).unwrap(), Some(bj(2026, 3, 6, 11, 40)));
+    }
+    // Three quarters of 40 h = 30 h: 3 days to 3/5 17:00, 6 h on 3/6: 15:00.
+    let c = march(5, WarnRule::Fraction { num: 3, den: 4 });
+    assert_eq!(c.warn_at(&cal()).unwrap(), Some(bj(2026, 3, 6, 15, 0)));
     let bad = march(5, WarnRule::Fraction { num: 1, den: 0 });
     assert!(matches!(
         bad.warn_at(&cal()).unwrap_err(),
@@ -251,9 +344,13 @@ fn warn_at_days_before() {
     // 5 days before a 5-day limit: the close of the acceptance day.
     let c = march(5, WarnRule::DaysBefore(5));
     assert_eq!(c.warn_at(&cal()).unwrap(), Some(bj(2026, 3, 2, 17, 0)));
-    // More days than the limit: clamped at the start.
+    // More days than the limit: clamped at zero budget, i.e. at the moment
+    // counting starts (the acceptance day's close), not at the start.
     let c = march(5, WarnRule::DaysBefore(9));
-    assert_eq!(c.warn_at(&cal()).unwrap(), Some(bj(2026, 3, 2, 10, 0)));
+    assert_eq!(c.warn_at(&cal()).unwrap(), Some(bj(2026, 3, 2, 17, 0)));
+    // Accepted after hours, counting starts at acceptance itself.
+    let late = StatutoryClock::start(bj(2026, 3, 2, 19, 0), 5, WD, WarnRule::DaysBefore(9));
+    assert_eq!(late.warn_at(&cal()).unwrap(), Some(bj(2026, 3, 2, 19, 0)));
     // A 2-hour pause moves the warning too: 3/9 11:00.
     let c = paused(
         march(5, WarnRule::DaysBefore(1)),
@@ -295,6 +392,23 @@ fn natural_days() {
         bj(2026, 3, 4, 10, 0),
     );
     assert_eq!(c.due_at(&cal).unwrap(), Some(bj(2026, 3, 13, 17, 0)));
+    // The acceptance day is not counted for natural days either: counting
+    // starts at local midnight 3/3 00:00, the budget is 9 days + 17 h.
+    let plain = StatutoryClock::start(
+        bj(2026, 3, 2, 10, 0),
+        10,
+        LimitUnit::NaturalDays,
+        WarnRule::default(),
+    );
+    let s = plain.status(&cal, bj(2026, 3, 2, 23, 0)).unwrap();
+    assert_eq!(s.elapsed_working_seconds, 0);
+    assert_eq!(s.remaining_working_seconds, (9 * 24 + 17) * HOUR);
+    // A pause on 3/2, even into the evening, moves nothing ...
+    let on_day = paused(plain.clone(), bj(2026, 3, 2, 10, 0), bj(2026, 3, 2, 23, 0));
+    assert_eq!(on_day.due_at(&cal).unwrap(), Some(bj(2026, 3, 12, 17, 0)));
+    // ... and one from 3/2 20:00 to 3/3 02:00 moves it by the 2 h after midnight.
+    let across = paused(plain, bj(2026, 3, 2, 20, 0), bj(2026, 3, 3, 2, 0));
+    assert_eq!(across.due_at(&cal).unwrap(), Some(bj(2026, 3, 12, 19, 0)));
     // Overdue counted in calendar days.
     let s = c.status(&cal, bj(2026, 3, 16, 8, 0)).unwrap();
     assert!(s.overdue);

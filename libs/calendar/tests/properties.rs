@@ -41,6 +41,12 @@ fn with_pauses(mut clock: StatutoryClock, plan: &[(i64, i64)]) -> StatutoryClock
     clock
 }
 
+/// Local midnight ending the local date of `t`.
+fn end_of_acceptance_date(t: DateTime<Utc>) -> DateTime<Utc> {
+    let day = calendar::local_date(t);
+    common::bj(day.year(), day.month(), day.day(), 0, 0) + TimeDelta::days(1)
+}
+
 proptest! {
     #[test]
     fn add_then_count_round_trips(day in start_day(), n in 1u32..=30) {
@@ -94,10 +100,56 @@ proptest! {
     }
 
     #[test]
-    fn due_without_pauses_is_the_deadline(t in start_moment(), n in 0u32..=30) {
+    fn due_without_pauses_is_the_deadline(t in start_moment(), n in 0u32..=30, e in 0u32..=30) {
         let c = lenient();
         let clock = StatutoryClock::start(t, n, LimitUnit::WorkingDays, WarnRule::default());
         prop_assert_eq!(clock.due_at(&c).unwrap().unwrap(), c.deadline(t, n).unwrap());
+        // An extension of e days: still the deadline, of n + e days.
+        let mut extended = clock.clone();
+        if e > 0 {
+            extended.extend(e).unwrap();
+        }
+        prop_assert_eq!(extended.due_at(&c).unwrap().unwrap(), c.deadline(t, n + e).unwrap());
+        // From one day on the budget is that many full working days, none of
+        // it used on the acceptance day.
+        if n + e >= 1 {
+            let day = c.hours().seconds_per_day();
+            for now in [t, end_of_acceptance_date(t) - TimeDelta::seconds(1)] {
+                let s = extended.status(&c, now).unwrap();
+                prop_assert_eq!(s.elapsed_working_seconds, 0);
+                prop_assert_eq!(s.remaining_working_seconds, i64::from(n + e) * day);
+            }
+        }
+    }
+
+    #[test]
+    fn pause_within_the_acceptance_day_changes_nothing(
+        t in start_moment(),
+        n in 1u32..=30,
+        natural in any::<bool>(),
+        cuts in prop::collection::vec(0i64..=86_400, 4),
+    ) {
+        let c = lenient();
+        let unit = if natural { LimitUnit::NaturalDays } else { LimitUnit::WorkingDays };
+        let plain = StatutoryClock::start(t, n, unit, WarnRule::default());
+        let midnight = end_of_acceptance_date(t);
+        let rest = (midnight - t).num_seconds();
+        let mut cuts: Vec<i64> = cuts.iter().map(|x| x % (rest + 1)).collect();
+        cuts.sort_unstable();
+        // Two pauses [c0, c1) and [c2, c3), both inside [t, midnight].
+        let mut clock = plain.clone();
+        for pair in cuts.chunks(2) {
+            let (from, to) = (t + TimeDelta::seconds(pair[0]), t + TimeDelta::seconds(pair[1]));
+            clock.pause(from, PauseReason::Supplement).unwrap();
+            clock.resume(to).unwrap();
+        }
+        prop_assert_eq!(clock.due_at(&c).unwrap(), plain.due_at(&c).unwrap());
+        prop_assert_eq!(clock.warn_at(&c).unwrap(), plain.warn_at(&c).unwrap());
+        if !natural {
+            prop_assert_eq!(clock.due_at(&c).unwrap().unwrap(), c.deadline(t, n).unwrap());
+        }
+        let later = midnight + TimeDelta::days(3);
+        prop_assert_eq!(clock.status(&c, later).unwrap(), plain.status(&c, later).unwrap());
     }
 
     #[test]
@@ -135,7 +187,9 @@ proptest! {
         let (before, after) = (clock.due_at(&c).unwrap(), extended.due_at(&c).unwrap());
         prop_assert!(after >= before);
         // n = 0 accepted off hours already runs to the next working day's close,
-        // which is also day 1; from n = 1 on every extra day is a later close.
+        // which is also day 1 (and an extended n = 0 item counts from the
+        // acceptance day's close, as any other); from n = 1 on every extra day
+        // is a later close.
         if n >= 1 {
             prop_assert!(after > before);
         }

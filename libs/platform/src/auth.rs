@@ -38,10 +38,12 @@ pub enum Role {
     OrgDept,
     /// Platform administrator: catalogue, users, calendar.
     Admin,
+    /// Service account of another system (integrations): reads statistics and the event feed.
+    Service,
 }
 
 impl Role {
-    pub const ALL: [Role; 7] = [
+    pub const ALL: [Role; 8] = [
         Role::Clerk,
         Role::Reviewer,
         Role::Approver,
@@ -49,6 +51,7 @@ impl Role {
         Role::Assessor,
         Role::OrgDept,
         Role::Admin,
+        Role::Service,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -60,6 +63,7 @@ impl Role {
             Role::Assessor => "assessor",
             Role::OrgDept => "org_dept",
             Role::Admin => "admin",
+            Role::Service => "service",
         }
     }
 

@@ -10,6 +10,7 @@
 //! `suspended:approving:hearing`, `in_progress:2`); refusals carry a stable [`Refusal::code`].
 
 mod actor;
+mod applicant;
 mod branch;
 mod case;
 mod event;
@@ -19,6 +20,7 @@ mod refusal;
 mod transition;
 
 pub use actor::{Actor, Role, SYSTEM_USER_ID};
+pub use applicant::{check_citizen_id, check_credit_code, IdentifierError};
 pub use branch::{Branch, BranchCommand, BranchState, Phase, SpecialProcedure};
 pub use case::{case_transition, Case, CaseCommand, CaseState, CaseTransition};
 pub use event::{DepartmentRejection, Event};

@@ -4,6 +4,7 @@
 
 pub mod audit;
 pub mod calendar_store;
+pub mod cases;
 pub mod catalogue;
 pub mod demo;
 pub mod entities;

@@ -1,9 +1,13 @@
 //! sea-orm entities, one per table; relations are resolved by explicit queries.
 
 pub mod audit_log;
+pub mod branch;
 pub mod bundle;
 pub mod bundle_item;
+pub mod case;
 pub mod department;
+pub mod event;
 pub mod holiday_table;
+pub mod idempotency_key;
 pub mod item;
 pub mod user;

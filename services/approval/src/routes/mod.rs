@@ -4,7 +4,9 @@ pub mod audit;
 pub mod auth;
 pub mod bundles;
 pub mod calendar;
+pub mod cases;
 pub mod departments;
+pub mod events;
 pub mod health;
 pub mod items;
 pub mod users;
@@ -62,6 +64,15 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                         .put(calendar::put_year),
                 )
                 .route("/calendar/deadline", web::get().to(calendar::deadline))
-                .route("/audit", web::get().to(audit::list)),
+                .route("/audit", web::get().to(audit::list))
+                .service(web::resource("/cases").get(cases::list).post(cases::submit))
+                .route("/cases/{id}", web::get().to(cases::get))
+                .route("/cases/{id}/timeline", web::get().to(cases::timeline))
+                .route("/cases/{id}/payment", web::post().to(cases::payment))
+                .route("/cases/{id}/withdraw", web::post().to(cases::withdraw))
+                .route("/cases/{id}/issue", web::post().to(cases::issue))
+                .route("/branches/{id}", web::get().to(cases::get_branch))
+                .route("/branches/{id}/commands", web::post().to(cases::command))
+                .route("/events", web::get().to(events::feed)),
         );
 }

@@ -4,6 +4,7 @@
 mod auth;
 mod bundles;
 mod calendar;
+mod cases;
 mod departments;
 mod helpers;
 mod items;

@@ -1,0 +1,359 @@
+//! Parallel-approval cases (办件), their branches (分件), the event log that is also the feed
+//! (`GET /v1/events`), and idempotency keys for retried requests.
+
+use sea_orm_migration::prelude::*;
+
+#[derive(DeriveMigrationName)]
+pub struct Migration;
+
+#[derive(DeriveIden)]
+enum Cases {
+    Table,
+    Id,
+    CaseNo,
+    BundleId,
+    ItemId,
+    ApplicantKind,
+    ApplicantName,
+    ApplicantIdNumber,
+    ApplicantPhone,
+    Materials,
+    State,
+    StageCount,
+    JoinPolicy,
+    AcceptedAt,
+    AcceptedBy,
+    DueAt,
+    FeeTotalCents,
+    PaidCents,
+    PaymentRef,
+    PaidAt,
+    IssuedAt,
+    ClosedReason,
+    Version,
+    UpdatedAt,
+}
+
+#[derive(DeriveIden)]
+enum Branches {
+    Table,
+    Id,
+    CaseId,
+    ItemId,
+    DepartmentId,
+    Stage,
+    State,
+    ExtensionUsed,
+    DecisionNote,
+    Clock,
+    DueAt,
+    WarnAt,
+    OpenedAt,
+    DecidedAt,
+    Version,
+    UpdatedAt,
+}
+
+#[derive(DeriveIden)]
+enum Events {
+    Table,
+    Seq,
+    CaseId,
+    BranchId,
+    Kind,
+    ActorId,
+    ActorRole,
+    At,
+    FromState,
+    ToState,
+    Payload,
+}
+
+#[derive(DeriveIden)]
+enum IdempotencyKeys {
+    Table,
+    Id,
+    Key,
+    UserId,
+    Fingerprint,
+    Status,
+    Body,
+    CreatedAt,
+}
+
+#[async_trait::async_trait]
+impl MigrationTrait for Migration {
+    async fn up(&self, m: &SchemaManager) -> Result<(), DbErr> {
+        m.create_table(
+            Table::create()
+                .table(Cases::Table)
+                .col(
+                    ColumnDef::new(Cases::Id)
+                        .integer()
+                        .not_null()
+                        .auto_increment()
+                        .primary_key(),
+                )
+                .col(
+                    ColumnDef::new(Cases::CaseNo)
+                        .string_len(32)
+                        .not_null()
+                        .unique_key(),
+                )
+                .col(ColumnDef::new(Cases::BundleId).integer().null())
+                .col(ColumnDef::new(Cases::ItemId).integer().null())
+                .col(
+                    ColumnDef::new(Cases::ApplicantKind)
+                        .string_len(16)
+                        .not_null(),
+                )
+                .col(
+                    ColumnDef::new(Cases::ApplicantName)
+                        .string_len(200)
+                        .not_null(),
+                )
+                .col(
+                    ColumnDef::new(Cases::ApplicantIdNumber)
+                        .string_len(32)
+                        .not_null(),
+                )
+                .col(ColumnDef::new(Cases::ApplicantPhone).string_len(32).null())
+                .col(ColumnDef::new(Cases::Materials).text().not_null())
+                .col(ColumnDef::new(Cases::State).string_len(32).not_null())
+                .col(ColumnDef::new(Cases::StageCount).integer().not_null())
+                .col(ColumnDef::new(Cases::JoinPolicy).string_len(48).not_null())
+                .col(
+                    ColumnDef::new(Cases::AcceptedAt)
+                        .timestamp_with_time_zone()
+                        .not_null(),
+                )
+                .col(ColumnDef::new(Cases::AcceptedBy).integer().not_null())
+                .col(
+                    ColumnDef::new(Cases::DueAt)
+                        .timestamp_with_time_zone()
+                        .not_null(),
+                )
+                .col(
+                    ColumnDef::new(Cases::FeeTotalCents)
+                        .big_integer()
+                        .not_null(),
+                )
+                .col(ColumnDef::new(Cases::PaidCents).big_integer().not_null())
+                .col(ColumnDef::new(Cases::PaymentRef).string_len(64).null())
+                .col(
+                    ColumnDef::new(Cases::PaidAt)
+                        .timestamp_with_time_zone()
+                        .null(),
+                )
+                .col(
+                    ColumnDef::new(Cases::IssuedAt)
+                        .timestamp_with_time_zone()
+                        .null(),
+                )
+                .col(ColumnDef::new(Cases::ClosedReason).text().null())
+                .col(ColumnDef::new(Cases::Version).big_integer().not_null())
+                .col(
+                    ColumnDef::new(Cases::UpdatedAt)
+                        .timestamp_with_time_zone()
+                        .not_null(),
+                )
+                .to_owned(),
+        )
+        .await?;
+        m.create_index(
+            Index::create()
+                .name("idx_cases_state")
+                .table(Cases::Table)
+                .col(Cases::State)
+                .to_owned(),
+        )
+        .await?;
+        m.create_index(
+            Index::create()
+                .name("idx_cases_applicant")
+                .table(Cases::Table)
+                .col(Cases::ApplicantIdNumber)
+                .to_owned(),
+        )
+        .await?;
+
+        m.create_table(
+            Table::create()
+                .table(Branches::Table)
+                .col(
+                    ColumnDef::new(Branches::Id)
+                        .integer()
+                        .not_null()
+                        .auto_increment()
+                        .primary_key(),
+                )
+                .col(ColumnDef::new(Branches::CaseId).integer().not_null())
+                .col(ColumnDef::new(Branches::ItemId).integer().not_null())
+                .col(ColumnDef::new(Branches::DepartmentId).integer().not_null())
+                .col(ColumnDef::new(Branches::Stage).integer().not_null())
+                .col(ColumnDef::new(Branches::State).string_len(48).not_null())
+                .col(ColumnDef::new(Branches::ExtensionUsed).boolean().not_null())
+                .col(ColumnDef::new(Branches::DecisionNote).text().null())
+                .col(ColumnDef::new(Branches::Clock).text().not_null())
+                .col(
+                    ColumnDef::new(Branches::DueAt)
+                        .timestamp_with_time_zone()
+                        .null(),
+                )
+                .col(
+                    ColumnDef::new(Branches::WarnAt)
+                        .timestamp_with_time_zone()
+                        .null(),
+                )
+                .col(
+                    ColumnDef::new(Branches::OpenedAt)
+                        .timestamp_with_time_zone()
+                        .not_null(),
+                )
+                .col(
+                    ColumnDef::new(Branches::DecidedAt)
+                        .timestamp_with_time_zone()
+                        .null(),
+                )
+                .col(ColumnDef::new(Branches::Version).big_integer().not_null())
+                .col(
+                    ColumnDef::new(Branches::UpdatedAt)
+                        .timestamp_with_time_zone()
+                        .not_null(),
+                )
+                .foreign_key(
+                    ForeignKey::create()
+                        .from(Branches::Table, Branches::CaseId)
+                        .to(Cases::Table, Cases::Id),
+                )
+                .to_owned(),
+        )
+        .await?;
+        m.create_index(
+            Index::create()
+                .name("uq_branches_case_item")
+                .table(Branches::Table)
+                .col(Branches::CaseId)
+                .col(Branches::ItemId)
+                .unique()
+                .to_owned(),
+        )
+        .await?;
+        m.create_index(
+            Index::create()
+                .name("idx_branches_department")
+                .table(Branches::Table)
+                .col(Branches::DepartmentId)
+                .col(Branches::State)
+                .to_owned(),
+        )
+        .await?;
+        // E-supervision is a query on these, never a scan.
+        m.create_index(
+            Index::create()
+                .name("idx_branches_due_at")
+                .table(Branches::Table)
+                .col(Branches::DueAt)
+                .to_owned(),
+        )
+        .await?;
+        m.create_index(
+            Index::create()
+                .name("idx_branches_warn_at")
+                .table(Branches::Table)
+                .col(Branches::WarnAt)
+                .to_owned(),
+        )
+        .await?;
+
+        m.create_table(
+            Table::create()
+                .table(Events::Table)
+                .col(
+                    ColumnDef::new(Events::Seq)
+                        .big_integer()
+                        .not_null()
+                        .auto_increment()
+                        .primary_key(),
+                )
+                .col(ColumnDef::new(Events::CaseId).integer().not_null())
+                .col(ColumnDef::new(Events::BranchId).integer().null())
+                .col(ColumnDef::new(Events::Kind).string_len(48).not_null())
+                .col(ColumnDef::new(Events::ActorId).integer().not_null())
+                .col(ColumnDef::new(Events::ActorRole).string_len(32).not_null())
+                .col(
+                    ColumnDef::new(Events::At)
+                        .timestamp_with_time_zone()
+                        .not_null(),
+                )
+                .col(ColumnDef::new(Events::FromState).string_len(48).not_null())
+                .col(ColumnDef::new(Events::ToState).string_len(48).not_null())
+                .col(ColumnDef::new(Events::Payload).text().not_null())
+                .to_owned(),
+        )
+        .await?;
+        m.create_index(
+            Index::create()
+                .name("idx_events_case")
+                .table(Events::Table)
+                .col(Events::CaseId)
+                .col(Events::Seq)
+                .to_owned(),
+        )
+        .await?;
+
+        m.create_table(
+            Table::create()
+                .table(IdempotencyKeys::Table)
+                .col(
+                    ColumnDef::new(IdempotencyKeys::Id)
+                        .integer()
+                        .not_null()
+                        .auto_increment()
+                        .primary_key(),
+                )
+                .col(
+                    ColumnDef::new(IdempotencyKeys::Key)
+                        .string_len(128)
+                        .not_null(),
+                )
+                .col(ColumnDef::new(IdempotencyKeys::UserId).integer().not_null())
+                .col(
+                    ColumnDef::new(IdempotencyKeys::Fingerprint)
+                        .string_len(64)
+                        .not_null(),
+                )
+                .col(ColumnDef::new(IdempotencyKeys::Status).integer().not_null())
+                .col(ColumnDef::new(IdempotencyKeys::Body).text().not_null())
+                .col(
+                    ColumnDef::new(IdempotencyKeys::CreatedAt)
+                        .timestamp_with_time_zone()
+                        .not_null(),
+                )
+                .to_owned(),
+        )
+        .await?;
+        m.create_index(
+            Index::create()
+                .name("uq_idempotency_user_key")
+                .table(IdempotencyKeys::Table)
+                .col(IdempotencyKeys::UserId)
+                .col(IdempotencyKeys::Key)
+                .unique()
+                .to_owned(),
+        )
+        .await
+    }
+
+    async fn down(&self, m: &SchemaManager) -> Result<(), DbErr> {
+        for t in [
+            IdempotencyKeys::Table.into_iden(),
+            Events::Table.into_iden(),
+            Branches::Table.into_iden(),
+            Cases::Table.into_iden(),
+        ] {
+            m.drop_table(Table::drop().table(t).to_owned()).await?;
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,1118 @@
+//! Case persistence: submission, branch and case commands, the join, payment, queries.
+//! Every write is one transaction that starts by locking the case (see the module doc).
+
+use std::collections::HashMap;
+
+use actix_web::http::StatusCode;
+use calendar::{LimitUnit, StatutoryClock, WarnRule, WorkCalendar};
+use chrono::{DateTime, Utc};
+use platform::auth::{AuthUser, Role};
+use platform::{ApiError, FieldError};
+use sea_orm::sea_query::{Expr, Query};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait,
+    IntoActiveModel, QueryFilter, QueryOrder, QuerySelect, Set, TransactionTrait,
+};
+use serde_json::json;
+use workflow::{BranchCommand, BranchState, CaseCommand, CaseState, ClockEffect, JoinOutcome};
+
+use super::events::{self, NewEvent};
+use super::idempotency::{self, IdemKey};
+use super::model::*;
+use crate::calendar_store::compute_error;
+use crate::entities::{branch, bundle, bundle_item, case, event, item};
+
+// ---------- mapping to the pure workflow ----------
+
+pub fn wf_actor(user: &AuthUser) -> workflow::Actor {
+    let role = match user.role {
+        Role::Clerk => workflow::Role::Clerk,
+        Role::Reviewer => workflow::Role::Reviewer,
+        Role::Approver => workflow::Role::Approver,
+        Role::Supervisor => workflow::Role::Supervisor,
+        Role::Assessor => workflow::Role::Assessor,
+        Role::OrgDept => workflow::Role::OrgDept,
+        Role::Admin => workflow::Role::Admin,
+        Role::Service => workflow::Role::Service,
+    };
+    workflow::Actor::new(user.id as i64, role, user.department_id.map(i64::from))
+}
+
+/// A refused command: 403 for permissions, 422 for a bad payload, 409 for the wrong state.
+fn refusal(r: workflow::Refusal) -> ApiError {
+    if r.is_permission() {
+        ApiError::forbidden(r.to_string())
+    } else if r.is_invalid_input() {
+        ApiError::Validation {
+            code: r.code(),
+            errors: vec![FieldError::new("command", r.to_string())],
+        }
+    } else {
+        ApiError::conflict(r.code(), r.to_string())
+    }
+}
+
+fn stored<T: std::str::FromStr>(v: &str, what: &str) -> Result<T, ApiError>
+where
+    T::Err: std::fmt::Display,
+{
+    v.parse()
+        .map_err(|e| ApiError::Internal(format!("stored {what} `{v}` unreadable: {e}")))
+}
+
+fn wf_branch(b: &branch::Model) -> Result<workflow::Branch, ApiError> {
+    Ok(workflow::Branch {
+        id: b.id as i64,
+        case_id: b.case_id as i64,
+        item_id: b.item_id as i64,
+        department_id: b.department_id as i64,
+        stage: b.stage as u32,
+        state: stored(&b.state, "branch state")?,
+        extension_used: b.extension_used,
+        version: b.version,
+        decision_note: b.decision_note.clone(),
+    })
+}
+
+fn join_policy(stored_name: &str) -> workflow::JoinPolicy {
+    workflow::JoinPolicy::AllMustApprove {
+        reject_fast: stored_name != "all_must_approve_wait_all",
+    }
+}
+
+fn clock_of(b: &branch::Model) -> Result<StatutoryClock, ApiError> {
+    serde_json::from_str(&b.clock)
+        .map_err(|e| ApiError::Internal(format!("stored clock of branch {}: {e}", b.id)))
+}
+
+fn pause_reason(r: workflow::PauseReason) -> calendar::PauseReason {
+    use workflow::SpecialProcedure as P;
+    match r {
+        workflow::PauseReason::Supplement => calendar::PauseReason::Supplement,
+        workflow::PauseReason::SpecialProcedure(P::Hearing) => calendar::PauseReason::Hearing,
+        workflow::PauseReason::SpecialProcedure(P::ExpertReview) => {
+            calendar::PauseReason::ExpertReview
+        }
+        workflow::PauseReason::SpecialProcedure(P::Testing) => calendar::PauseReason::Testing,
+        workflow::PauseReason::SpecialProcedure(P::Other) => calendar::PauseReason::Other,
+    }
+}
+
+// ---------- views ----------
+
+fn branch_view(b: &branch::Model, now: DateTime<Utc>) -> Result<BranchView, ApiError> {
+    let state: BranchState = stored(&b.state, "branch state")?;
+    Ok(BranchView {
+        id: b.id,
+        case_id: b.case_id,
+        item_id: b.item_id,
+        department_id: b.department_id,
+        stage: b.stage,
+        state: b.state.clone(),
+        extension_used: b.extension_used,
+        decision_note: b.decision_note.clone(),
+        due_at: b.due_at,
+        warn_at: b.warn_at,
+        paused: state.is_clock_paused(),
+        overdue: state.is_open() && b.due_at.is_some_and(|d| d < now),
+        opened_at: b.opened_at,
+        decided_at: b.decided_at,
+        version: b.version,
+    })
+}
+
+fn case_view(
+    c: &case::Model,
+    branches: &[branch::Model],
+    now: DateTime<Utc>,
+) -> Result<CaseView, ApiError> {
+    let kind = match c.applicant_kind.as_str() {
+        "enterprise" => ApplicantKind::Enterprise,
+        _ => ApplicantKind::Person,
+    };
+    Ok(CaseView {
+        id: c.id,
+        case_no: c.case_no.clone(),
+        bundle_id: c.bundle_id,
+        item_id: c.item_id,
+        applicant: Applicant {
+            kind,
+            name: c.applicant_name.clone(),
+            id_number: c.applicant_id_number.clone(),
+            phone: c.applicant_phone.clone(),
+        },
+        materials: serde_json::from_str(&c.materials)
+            .map_err(|e| ApiError::Internal(format!("stored materials: {e}")))?,
+        state: c.state.clone(),
+        stage_count: c.stage_count,
+        accepted_at: c.accepted_at,
+        due_at: c.due_at,
+        fee_total_cents: c.fee_total_cents,
+        paid_cents: c.paid_cents,
+        payment_ref: c.payment_ref.clone(),
+        paid_at: c.paid_at,
+        issued_at: c.issued_at,
+        closed_reason: c.closed_reason.clone(),
+        version: c.version,
+        branches: branches
+            .iter()
+            .map(|b| branch_view(b, now))
+            .collect::<Result<_, _>>()?,
+    })
+}
+
+// ---------- loading ----------
+
+/// A case with its branches and the items of each stage, loaded inside a transaction.
+struct CaseContext {
+    case: case::Model,
+    branches: Vec<branch::Model>,
+    stages: Vec<Vec<item::Model>>,
+}
+
+async fn stages_of<C: ConnectionTrait>(
+    c: &C,
+    bundle_id: Option<i32>,
+    item_id: Option<i32>,
+) -> Result<Vec<Vec<item::Model>>, ApiError> {
+    if let Some(bid) = bundle_id {
+        let links = bundle_item::Entity::find()
+            .filter(bundle_item::Column::BundleId.eq(bid))
+            .order_by_asc(bundle_item::Column::Stage)
+            .order_by_asc(bundle_item::Column::Position)
+            .all(c)
+            .await?;
+        let ids: Vec<i32> = links.iter().map(|l| l.item_id).collect();
+        let items: HashMap<i32, item::Model> = item::Entity::find()
+            .filter(item::Column::Id.is_in(ids))
+            .all(c)
+            .await?
+            .into_iter()
+            .map(|i| (i.id, i))
+            .collect();
+        let mut stages: Vec<Vec<item::Model>> = Vec::new();
+        let mut last_stage = 0;
+        for l in links {
+            let Some(i) = items.get(&l.item_id) else {
+                continue;
+            };
+            if l.stage != last_stage {
+                stages.push(Vec::new());
+                last_stage = l.stage;
+            }
+            if let Some(s) = stages.last_mut() {
+                s.push(i.clone());
+            }
+        }
+        Ok(stages)
+    } else if let Some(iid) = item_id {
+        let i = item::Entity::find_by_id(iid)
+            .one(c)
+            .await?
+            .ok_or_else(|| ApiError::Internal(format!("item {iid} vanished")))?;
+        Ok(vec![vec![i]])
+    } else {
+        Err(ApiError::Internal("case without bundle or item".into()))
+    }
+}
+
+async fn load<C: ConnectionTrait>(c: &C, case_id: i32) -> Result<CaseContext, ApiError> {
+    let case = case::Entity::find_by_id(case_id)
+        .one(c)
+        .await?
+        .ok_or_else(|| ApiError::not_found("case", case_id))?;
+    let branches = branch::Entity::find()
+        .filter(branch::Column::CaseId.eq(case_id))
+        .order_by_asc(branch::Column::Id)
+        .all(c)
+        .await?;
+    let stages = stages_of(c, case.bundle_id, case.item_id).await?;
+    Ok(CaseContext {
+        case,
+        branches,
+        stages,
+    })
+}
+
+/// Serialise every write to one case: bump its version first thing in the transaction.
+async fn lock_case<C: ConnectionTrait>(
+    c: &C,
+    case_id: i32,
+    now: DateTime<Utc>,
+) -> Result<(), ApiError> {
+    let res = case::Entity::update_many()
+        .col_expr(
+            case::Column::Version,
+            Expr::col(case::Column::Version).add(1),
+        )
+        .col_expr(case::Column::UpdatedAt, Expr::value(now))
+        .filter(case::Column::Id.eq(case_id))
+        .exec(c)
+        .await?;
+    if res.rows_affected == 0 {
+        return Err(ApiError::not_found("case", case_id));
+    }
+    Ok(())
+}
+
+// ---------- branches and the clock ----------
+
+/// A clock's due and warning moments (both absent while paused).
+type Moments = (Option<DateTime<Utc>>, Option<DateTime<Utc>>);
+
+fn clock_moments(clock: &StatutoryClock, cal: &WorkCalendar) -> Result<Moments, ApiError> {
+    Ok((
+        clock.due_at(cal).map_err(compute_error)?,
+        clock.warn_at(cal).map_err(compute_error)?,
+    ))
+}
+
+async fn open_branches<C: ConnectionTrait>(
+    c: &C,
+    cal: &WorkCalendar,
+    case_id: i32,
+    stage: u32,
+    items: &[item::Model],
+    now: DateTime<Utc>,
+) -> Result<Vec<branch::Model>, ApiError> {
+    let mut out = Vec::new();
+    for i in items {
+        let unit = if i.limit_unit == "natural_days" {
+            LimitUnit::NaturalDays
+        } else {
+            LimitUnit::WorkingDays
+        };
+        let clock =
+            StatutoryClock::start(now, i.promised_limit_days as u32, unit, WarnRule::default());
+        let (due, warn) = clock_moments(&clock, cal)?;
+        let m = branch::ActiveModel {
+            case_id: Set(case_id),
+            item_id: Set(i.id),
+            department_id: Set(i.department_id),
+            stage: Set(stage as i32),
+            state: Set(BranchState::Received.to_string()),
+            extension_used: Set(false),
+            decision_note: Set(None),
+            clock: Set(
+                serde_json::to_string(&clock).map_err(|e| ApiError::Internal(e.to_string()))?
+            ),
+            due_at: Set(due),
+            warn_at: Set(warn),
+            opened_at: Set(now),
+            decided_at: Set(None),
+            version: Set(0),
+            updated_at: Set(now),
+            ..Default::default()
+        }
+        .insert(c)
+        .await?;
+        out.push(m);
+    }
+    Ok(out)
+}
+
+/// Store a branch after a transition: state, clock effect, moments; guarded by its version.
+async fn save_branch<C: ConnectionTrait>(
+    c: &C,
+    cal: &WorkCalendar,
+    row: &branch::Model,
+    next: &workflow::Branch,
+    effect: ClockEffect,
+    now: DateTime<Utc>,
+) -> Result<branch::Model, ApiError> {
+    let mut clock = clock_of(row)?;
+    let clock_err = |e: calendar::CalendarError| ApiError::conflict("clock_refused", e.to_string());
+    match effect {
+        ClockEffect::None => {}
+        ClockEffect::Pause(r) => clock.pause(now, pause_reason(r)).map_err(clock_err)?,
+        ClockEffect::Resume => clock.resume(now).map_err(clock_err)?,
+        ClockEffect::Extend(days) => clock.extend(days).map_err(clock_err)?,
+    }
+    let (due, warn) = clock_moments(&clock, cal)?;
+    let res = branch::Entity::update_many()
+        .col_expr(branch::Column::State, Expr::value(next.state.to_string()))
+        .col_expr(
+            branch::Column::ExtensionUsed,
+            Expr::value(next.extension_used),
+        )
+        .col_expr(
+            branch::Column::DecisionNote,
+            Expr::value(next.decision_note.clone()),
+        )
+        .col_expr(
+            branch::Column::Clock,
+            Expr::value(
+                serde_json::to_string(&clock).map_err(|e| ApiError::Internal(e.to_string()))?,
+            ),
+        )
+        .col_expr(branch::Column::DueAt, Expr::value(due))
+        .col_expr(branch::Column::WarnAt, Expr::value(warn))
+        .col_expr(
+            branch::Column::DecidedAt,
+            Expr::value(if next.state.is_decided() {
+                Some(now)
+            } else {
+                row.decided_at
+            }),
+        )
+        .col_expr(branch::Column::Version, Expr::value(next.version))
+        .col_expr(branch::Column::UpdatedAt, Expr::value(now))
+        .filter(branch::Column::Id.eq(row.id))
+        .filter(branch::Column::Version.eq(row.version))
+        .exec(c)
+        .await?;
+    if res.rows_affected != 1 {
+        return Err(ApiError::conflict(
+            "stale_version",
+            format!("branch {} changed meanwhile; reload and retry", row.id),
+        ));
+    }
+    branch::Entity::find_by_id(row.id)
+        .one(c)
+        .await?
+        .ok_or_else(|| ApiError::Internal("branch vanished".into()))
+}
+
+fn replace_branch(ctx: &mut CaseContext, updated: branch::Model) {
+    if let Some(slot) = ctx.branches.iter_mut().find(|b| b.id == updated.id) {
+        *slot = updated;
+    }
+}
+
+/// Cancel branches (system actor) and record their events.
+async fn cancel<C: ConnectionTrait>(
+    c: &C,
+    cal: &WorkCalendar,
+    ctx: &mut CaseContext,
+    ids: &[i64],
+    reason: &str,
+    now: DateTime<Utc>,
+    out: &mut Vec<NewEvent>,
+) -> Result<(), ApiError> {
+    let wf: Vec<workflow::Branch> = ctx
+        .branches
+        .iter()
+        .map(wf_branch)
+        .collect::<Result<_, _>>()?;
+    for (id, t) in workflow::cancel_branches(&wf, ids, reason, now) {
+        let Some(row) = ctx.branches.iter().find(|b| b.id as i64 == id).cloned() else {
+            continue;
+        };
+        let next = t.apply(&wf_branch(&row)?);
+        let saved = save_branch(c, cal, &row, &next, t.clock, now).await?;
+        replace_branch(ctx, saved);
+        out.extend(t.events.iter().map(NewEvent::from_workflow));
+    }
+    Ok(())
+}
+
+/// The join (汇合): run after every branch decision, inside the same transaction.
+async fn run_join<C: ConnectionTrait>(
+    c: &C,
+    cal: &WorkCalendar,
+    ctx: &mut CaseContext,
+    now: DateTime<Utc>,
+    out: &mut Vec<NewEvent>,
+) -> Result<(), ApiError> {
+    let wf_case = workflow::Case {
+        id: ctx.case.id as i64,
+        stage_count: ctx.case.stage_count as u32,
+        state: stored(&ctx.case.state, "case state")?,
+        version: ctx.case.version,
+    };
+    let wf: Vec<workflow::Branch> = ctx
+        .branches
+        .iter()
+        .map(wf_branch)
+        .collect::<Result<_, _>>()?;
+    let outcome = workflow::join(&wf_case, &wf, join_policy(&ctx.case.join_policy), now);
+    let Some(new_state) = outcome.new_state() else {
+        return Ok(());
+    };
+    if let Some(e) = outcome.event() {
+        out.push(NewEvent::from_workflow(e));
+    }
+    let mut closed_reason = ctx.case.closed_reason.clone();
+    match &outcome {
+        JoinOutcome::OpenStage { stage, .. } => {
+            let items = ctx
+                .stages
+                .get(*stage as usize - 1)
+                .cloned()
+                .unwrap_or_default();
+            let opened = open_branches(c, cal, ctx.case.id, *stage, &items, now).await?;
+            ctx.branches.extend(opened);
+        }
+        JoinOutcome::Rejected {
+            rejections,
+            cancel_branch_ids,
+            cancel_reason,
+            ..
+        } => {
+            closed_reason = Some(
+                rejections
+                    .iter()
+                    .map(|r| format!("department {}: {}", r.department_id, r.reason))
+                    .collect::<Vec<_>>()
+                    .join("; "),
+            );
+            cancel(c, cal, ctx, cancel_branch_ids, cancel_reason, now, out).await?;
+        }
+        JoinOutcome::Ready { .. } | JoinOutcome::Nothing => {}
+    }
+    set_case_state(c, ctx, new_state, closed_reason, now).await
+}
+
+async fn set_case_state<C: ConnectionTrait>(
+    c: &C,
+    ctx: &mut CaseContext,
+    state: CaseState,
+    closed_reason: Option<String>,
+    now: DateTime<Utc>,
+) -> Result<(), ApiError> {
+    let mut am = ctx.case.clone().into_active_model();
+    am.state = Set(state.to_string());
+    am.closed_reason = Set(closed_reason);
+    if state == CaseState::Issued {
+        am.issued_at = Set(Some(now));
+    }
+    am.updated_at = Set(now);
+    ctx.case = am.update(c).await?;
+    Ok(())
+}
+
+async fn finish<C: ConnectionTrait>(
+    c: &C,
+    ctx: &CaseContext,
+    actor: &AuthUser,
+    now: DateTime<Utc>,
+    events_out: Vec<NewEvent>,
+    idem: Option<&IdemKey>,
+    status: StatusCode,
+) -> Result<CaseView, ApiError> {
+    events::append(c, actor.id, actor.role.as_str(), now, events_out).await?;
+    let view = case_view(&ctx.case, &ctx.branches, now)?;
+    if let Some(k) = idem {
+        let body = serde_json::to_string(&view).map_err(|e| ApiError::Internal(e.to_string()))?;
+        idempotency::save(c, k, status, &body, now).await?;
+    }
+    Ok(view)
+}
+
+// ---------- submission (一口受理) ----------
+
+struct Resolved {
+    bundle: Option<bundle::Model>,
+    single: Option<item::Model>,
+    stages: Vec<Vec<item::Model>>,
+    promised_days: u32,
+    policy: String,
+}
+
+async fn resolve_target(db: &DatabaseConnection, input: &CaseInput) -> Result<Resolved, ApiError> {
+    match (&input.bundle_code, &input.item_code) {
+        (Some(code), None) => {
+            let b = bundle::Entity::find()
+                .filter(bundle::Column::Code.eq(code.as_str()))
+                .one(db)
+                .await?
+                .filter(|b| b.deleted_at.is_none())
+                .ok_or_else(|| {
+                    ApiError::validation("bundle_code", format!("unknown bundle `{code}`"))
+                })?;
+            let stages = stages_of(db, Some(b.id), None).await?;
+            if let Some(gone) = stages.iter().flatten().find(|i| i.deleted_at.is_some()) {
+                return Err(ApiError::conflict(
+                    "item_retired",
+                    format!("bundle `{code}` contains retired item `{}`", gone.code),
+                ));
+            }
+            Ok(Resolved {
+                promised_days: b.promised_limit_days as u32,
+                policy: b.join_policy.clone(),
+                bundle: Some(b),
+                single: None,
+                stages,
+            })
+        }
+        (None, Some(code)) => {
+            let i = item::Entity::find()
+                .filter(item::Column::Code.eq(code.as_str()))
+                .one(db)
+                .await?
+                .filter(|i| i.deleted_at.is_none())
+                .ok_or_else(|| {
+                    ApiError::validation("item_code", format!("unknown item `{code}`"))
+                })?;
+            Ok(Resolved {
+                promised_days: i.promised_limit_days as u32,
+                policy: "all_must_approve".into(),
+                stages: vec![vec![i.clone()]],
+                bundle: None,
+                single: Some(i),
+            })
+        }
+        _ => Err(ApiError::validation(
+            "bundle_code",
+            "give exactly one of bundle_code and item_code",
+        )),
+    }
+}
+
+/// The window's checks (一口受理): applicant identity, and every material against the items'
+/// lists — key materials present, 容缺 only where allowed and with a promise date.
+fn check_submission(
+    input: &CaseInput,
+    items: &[&item::Model],
+    today: chrono::NaiveDate,
+) -> Result<(), ApiError> {
+    let mut errs = Vec::new();
+    let a = &input.applicant;
+    if a.name.trim().is_empty() || a.name.chars().count() > 200 {
+        errs.push(FieldError::new(
+            "applicant.name",
+            "must be 1–200 characters",
+        ));
+    }
+    let id_check = match a.kind {
+        ApplicantKind::Person => workflow::check_citizen_id(&a.id_number),
+        ApplicantKind::Enterprise => workflow::check_credit_code(&a.id_number),
+    };
+    if let Err(e) = id_check {
+        let what = match a.kind {
+            ApplicantKind::Person => "citizen ID number (GB 11643)",
+            ApplicantKind::Enterprise => "unified social credit code (GB 32100)",
+        };
+        errs.push(FieldError::new(
+            "applicant.id_number",
+            format!("not a valid {what}: {e}"),
+        ));
+    }
+    let by_code: HashMap<&str, &item::Model> =
+        items.iter().map(|i| (i.code.as_str(), *i)).collect();
+    let mut given: HashMap<(String, String), bool> = HashMap::new();
+    for (n, m) in input.materials.iter().enumerate() {
+        let Some(item) = by_code.get(m.item_code.as_str()) else {
+            errs.push(FieldError::new(
+                format!("materials[{n}].item_code"),
+                format!("item `{}` is not part of this application", m.item_code),
+            ));
+            continue;
+        };
+        let list: Vec<crate::catalogue::model::Material> =
+            serde_json::from_str(&item.materials).unwrap_or_default();
+        let Some(spec) = list.iter().find(|s| s.code == m.material_code) else {
+            errs.push(FieldError::new(
+                format!("materials[{n}].material_code"),
+                format!(
+                    "`{}` is not a material of item `{}`",
+                    m.material_code, m.item_code
+                ),
+            ));
+            continue;
+        };
+        if given
+            .insert((m.item_code.clone(), m.material_code.clone()), m.missing)
+            .is_some()
+        {
+            errs.push(FieldError::new(format!("materials[{n}]"), "listed twice"));
+        }
+        if m.missing {
+            if !spec.tolerance_allowed {
+                errs.push(FieldError::new(
+                    format!("materials[{n}].missing"),
+                    format!("`{}` is a key material: it cannot be accepted as missing (容缺 not allowed)", spec.name),
+                ));
+            }
+            match m.promised_by {
+                None => errs.push(FieldError::new(
+                    format!("materials[{n}].promised_by"),
+                    "a 容缺 material needs a promise date",
+                )),
+                Some(d) if d < today => errs.push(FieldError::new(
+                    format!("materials[{n}].promised_by"),
+                    "the promise date is in the past",
+                )),
+                _ => {}
+            }
+        } else if m.promised_by.is_some() {
+            errs.push(FieldError::new(
+                format!("materials[{n}].promised_by"),
+                "only missing materials have a promise date",
+            ));
+        }
+    }
+    for item in items {
+        let list: Vec<crate::catalogue::model::Material> =
+            serde_json::from_str(&item.materials).unwrap_or_default();
+        for spec in list.iter().filter(|s| s.required) {
+            if !given.contains_key(&(item.code.clone(), spec.code.clone())) {
+                errs.push(FieldError::new(
+                    "materials",
+                    format!(
+                        "required material `{}` ({}) of item `{}` was not received",
+                        spec.code, spec.name, item.code
+                    ),
+                ));
+            }
+        }
+    }
+    ApiError::validation_all(errs)
+}
+
+fn case_number(now: DateTime<Utc>) -> String {
+    use rand::Rng;
+    let local = now.with_timezone(&chrono_tz::Asia::Shanghai);
+    format!(
+        "{}-{:08X}",
+        local.format("%Y%m%d"),
+        rand::thread_rng().gen::<u32>()
+    )
+}
+
+pub async fn submit(
+    db: &DatabaseConnection,
+    cal: &WorkCalendar,
+    actor: &AuthUser,
+    now: DateTime<Utc>,
+    input: CaseInput,
+    idem: Option<&IdemKey>,
+) -> Result<CaseView, ApiError> {
+    actor.require(&[Role::Clerk])?;
+    let target = resolve_target(db, &input).await?;
+    let all_items: Vec<&item::Model> = target.stages.iter().flatten().collect();
+    let today = now.with_timezone(&chrono_tz::Asia::Shanghai).date_naive();
+    check_submission(&input, &all_items, today)?;
+    let fee_total: i64 = all_items.iter().map(|i| i.fee_amount_cents).sum();
+    let due_at = cal
+        .deadline(now, target.promised_days)
+        .map_err(compute_error)?;
+
+    let txn = db.begin().await?;
+    let c = case::ActiveModel {
+        case_no: Set(case_number(now)),
+        bundle_id: Set(target.bundle.as_ref().map(|b| b.id)),
+        item_id: Set(target.single.as_ref().map(|i| i.id)),
+        applicant_kind: Set(input.applicant.kind.as_str().into()),
+        applicant_name: Set(input.applicant.name.trim().to_string()),
+        applicant_id_number: Set(input.applicant.id_number.to_ascii_uppercase()),
+        applicant_phone: Set(input.applicant.phone.clone()),
+        materials: Set(serde_json::to_string(&input.materials)
+            .map_err(|e| ApiError::Internal(e.to_string()))?),
+        state: Set(CaseState::Accepted.to_string()),
+        stage_count: Set(target.stages.len() as i32),
+        join_policy: Set(target.policy.clone()),
+        accepted_at: Set(now),
+        accepted_by: Set(actor.id),
+        due_at: Set(due_at),
+        fee_total_cents: Set(fee_total),
+        paid_cents: Set(0),
+        payment_ref: Set(None),
+        paid_at: Set(None),
+        issued_at: Set(None),
+        closed_reason: Set(None),
+        version: Set(0),
+        updated_at: Set(now),
+        ..Default::default()
+    }
+    .insert(&txn)
+    .await?;
+    let mut ctx = CaseContext {
+        case: c,
+        branches: Vec::new(),
+        stages: target.stages,
+    };
+    let mut out = vec![NewEvent {
+        case_id: ctx.case.id,
+        branch_id: None,
+        kind: "case_accepted".into(),
+        from_state: String::new(),
+        to_state: "accepted".into(),
+        payload: json!({
+            "type": "case_accepted",
+            "case_id": ctx.case.id,
+            "case_no": ctx.case.case_no,
+            "bundle_id": ctx.case.bundle_id,
+            "item_id": ctx.case.item_id,
+            "applicant_kind": ctx.case.applicant_kind,
+            "fee_total_cents": fee_total,
+            "tolerated_missing": input.materials.iter().filter(|m| m.missing).count(),
+            "due_at": due_at,
+            "at": now,
+        }),
+    }];
+    run_join(&txn, cal, &mut ctx, now, &mut out).await?;
+    let view = finish(&txn, &ctx, actor, now, out, idem, StatusCode::CREATED).await?;
+    txn.commit().await?;
+    Ok(view)
+}
+
+// ---------- commands ----------
+
+/// A command on a branch, with the version the client saw (`If-Match`), if any.
+pub struct BranchRequest {
+    pub branch_id: i32,
+    pub command: BranchCommand,
+    pub if_match: Option<i64>,
+}
+
+pub async fn branch_command(
+    db: &DatabaseConnection,
+    cal: &WorkCalendar,
+    actor: &AuthUser,
+    now: DateTime<Utc>,
+    request: BranchRequest,
+    idem: Option<&IdemKey>,
+) -> Result<CaseView, ApiError> {
+    let BranchRequest {
+        branch_id,
+        command: cmd,
+        if_match,
+    } = request;
+    if matches!(cmd, BranchCommand::Cancel { .. }) {
+        return Err(ApiError::forbidden(
+            "cancel is done by the system (withdrawal or join), not by users",
+        ));
+    }
+    let b0 = branch::Entity::find_by_id(branch_id)
+        .one(db)
+        .await?
+        .ok_or_else(|| ApiError::not_found("branch", branch_id))?;
+    let txn = db.begin().await?;
+    lock_case(&txn, b0.case_id, now).await?;
+    let mut ctx = load(&txn, b0.case_id).await?;
+    let row = ctx
+        .branches
+        .iter()
+        .find(|b| b.id == branch_id)
+        .cloned()
+        .ok_or_else(|| ApiError::not_found("branch", branch_id))?;
+    let case_state: CaseState = stored(&ctx.case.state, "case state")?;
+    if case_state.is_closed() {
+        return Err(ApiError::conflict(
+            "case_closed",
+            format!(
+                "case is {}; its branches take no more commands",
+                case_state.as_str()
+            ),
+        ));
+    }
+    if let Some(v) = if_match {
+        if v != row.version {
+            return Err(ApiError::conflict(
+                "stale_version",
+                format!(
+                    "branch {branch_id} is at version {} (state {}), not {v}",
+                    row.version, row.state
+                ),
+            ));
+        }
+    }
+    let wf = wf_branch(&row)?;
+    let t = workflow::transition(&wf, &cmd, &wf_actor(actor), now).map_err(refusal)?;
+    let mut out: Vec<NewEvent> = t.events.iter().map(NewEvent::from_workflow).collect();
+    let next = t.apply(&wf);
+    let saved = save_branch(&txn, cal, &row, &next, t.clock, now).await?;
+    replace_branch(&mut ctx, saved);
+    if next.state.is_decided() {
+        run_join(&txn, cal, &mut ctx, now, &mut out).await?;
+    }
+    let view = finish(&txn, &ctx, actor, now, out, idem, StatusCode::OK).await?;
+    txn.commit().await?;
+    Ok(view)
+}
+
+pub async fn case_command(
+    db: &DatabaseConnection,
+    cal: &WorkCalendar,
+    actor: &AuthUser,
+    now: DateTime<Utc>,
+    case_id: i32,
+    cmd: CaseCommand,
+    idem: Option<&IdemKey>,
+) -> Result<CaseView, ApiError> {
+    let txn = db.begin().await?;
+    lock_case(&txn, case_id, now).await?;
+    let mut ctx = load(&txn, case_id).await?;
+    let wf_case = workflow::Case {
+        id: ctx.case.id as i64,
+        stage_count: ctx.case.stage_count as u32,
+        state: stored(&ctx.case.state, "case state")?,
+        version: ctx.case.version,
+    };
+    let wf: Vec<workflow::Branch> = ctx
+        .branches
+        .iter()
+        .map(wf_branch)
+        .collect::<Result<_, _>>()?;
+    let t =
+        workflow::case_transition(&wf_case, &wf, &cmd, &wf_actor(actor), now).map_err(refusal)?;
+    if matches!(cmd, CaseCommand::Issue) && ctx.case.paid_cents < ctx.case.fee_total_cents {
+        return Err(ApiError::conflict(
+            "payment_outstanding",
+            format!(
+                "{} fen of {} are unpaid: record the payment (一站缴费) before issuing",
+                ctx.case.fee_total_cents - ctx.case.paid_cents,
+                ctx.case.fee_total_cents
+            ),
+        ));
+    }
+    let mut out: Vec<NewEvent> = t.events.iter().map(NewEvent::from_workflow).collect();
+    cancel(
+        &txn,
+        cal,
+        &mut ctx,
+        &t.cancel_branch_ids,
+        &t.cancel_reason,
+        now,
+        &mut out,
+    )
+    .await?;
+    let reason = match &cmd {
+        CaseCommand::Withdraw { reason } => Some(reason.clone()),
+        CaseCommand::Issue => ctx.case.closed_reason.clone(),
+    };
+    set_case_state(&txn, &mut ctx, t.new_state, reason, now).await?;
+    let view = finish(&txn, &ctx, actor, now, out, idem, StatusCode::OK).await?;
+    txn.commit().await?;
+    Ok(view)
+}
+
+pub async fn record_payment(
+    db: &DatabaseConnection,
+    actor: &AuthUser,
+    now: DateTime<Utc>,
+    case_id: i32,
+    input: PaymentInput,
+    idem: Option<&IdemKey>,
+) -> Result<CaseView, ApiError> {
+    actor.require(&[Role::Clerk])?;
+    if input.reference.trim().is_empty() || input.reference.len() > 64 {
+        return Err(ApiError::validation("reference", "must be 1–64 characters"));
+    }
+    let txn = db.begin().await?;
+    lock_case(&txn, case_id, now).await?;
+    let mut ctx = load(&txn, case_id).await?;
+    let state: CaseState = stored(&ctx.case.state, "case state")?;
+    if matches!(state, CaseState::Rejected | CaseState::Withdrawn) {
+        return Err(ApiError::conflict(
+            "case_closed",
+            format!("case is {}; no payment is due", state.as_str()),
+        ));
+    }
+    if ctx.case.paid_at.is_some() {
+        return Err(ApiError::conflict(
+            "already_paid",
+            "the payment of this case is already recorded",
+        ));
+    }
+    if input.amount_cents != ctx.case.fee_total_cents {
+        return Err(ApiError::validation(
+            "amount_cents",
+            format!(
+                "one payment covers every item: expected {} fen, got {}",
+                ctx.case.fee_total_cents, input.amount_cents
+            ),
+        ));
+    }
+    let mut am = ctx.case.clone().into_active_model();
+    am.paid_cents = Set(input.amount_cents);
+    am.payment_ref = Set(Some(input.reference.clone()));
+    am.paid_at = Set(Some(now));
+    ctx.case = am.update(&txn).await?;
+    let out = vec![NewEvent {
+        case_id,
+        branch_id: None,
+        kind: "payment_recorded".into(),
+        from_state: ctx.case.state.clone(),
+        to_state: ctx.case.state.clone(),
+        payload: json!({"type": "payment_recorded", "case_id": case_id, "amount_cents": input.amount_cents, "reference": input.reference, "at": now}),
+    }];
+    let view = finish(&txn, &ctx, actor, now, out, idem, StatusCode::OK).await?;
+    txn.commit().await?;
+    Ok(view)
+}
+
+// ---------- queries ----------
+
+/// Department-scoped roles see only cases with a branch of their department.
+fn visible_department(actor: &AuthUser) -> Result<Option<i32>, ApiError> {
+    match actor.role {
+        Role::Reviewer | Role::Approver => {
+            Ok(Some(actor.department_id.ok_or_else(|| {
+                ApiError::forbidden("your account has no department")
+            })?))
+        }
+        Role::OrgDept => Err(ApiError::forbidden(
+            "role org_dept reads assessment results, not cases",
+        )),
+        _ => Ok(None),
+    }
+}
+
+pub async fn get_case(
+    db: &DatabaseConnection,
+    actor: &AuthUser,
+    now: DateTime<Utc>,
+    case_id: i32,
+) -> Result<CaseView, ApiError> {
+    let scope = visible_department(actor)?;
+    let ctx = load(db, case_id).await?;
+    if let Some(d) = scope {
+        if !ctx.branches.iter().any(|b| b.department_id == d) {
+            return Err(ApiError::not_found("case", case_id));
+        }
+    }
+    case_view(&ctx.case, &ctx.branches, now)
+}
+
+pub async fn get_branch_case(
+    db: &DatabaseConnection,
+    actor: &AuthUser,
+    now: DateTime<Utc>,
+    branch_id: i32,
+) -> Result<(BranchView, i64), ApiError> {
+    let b = branch::Entity::find_by_id(branch_id)
+        .one(db)
+        .await?
+        .ok_or_else(|| ApiError::not_found("branch", branch_id))?;
+    if let Some(d) = visible_department(actor)? {
+        if b.department_id != d {
+            return Err(ApiError::not_found("branch", branch_id));
+        }
+    }
+    Ok((branch_view(&b, now)?, b.version))
+}
+
+pub struct CaseFilter {
+    pub state: Option<String>,
+    pub department_id: Option<i32>,
+    pub overdue: Option<bool>,
+    pub applicant: Option<String>,
+}
+
+pub async fn list_cases(
+    db: &DatabaseConnection,
+    actor: &AuthUser,
+    now: DateTime<Utc>,
+    f: CaseFilter,
+    page: platform::pagination::PageRequest,
+) -> Result<platform::pagination::Page<CaseView>, ApiError> {
+    let scope = visible_department(actor)?;
+    let mut q = case::Entity::find();
+    if let Some(s) = &f.state {
+        q = q.filter(
+            case::Column::State
+                .eq(s.as_str())
+                .or(case::Column::State.starts_with(format!("{s}:"))),
+        );
+    }
+    for d in [scope, f.department_id].into_iter().flatten() {
+        q = q.filter(
+            case::Column::Id.in_subquery(
+                Query::select()
+                    .column(branch::Column::CaseId)
+                    .from(branch::Entity)
+                    .and_where(branch::Column::DepartmentId.eq(d))
+                    .to_owned(),
+            ),
+        );
+    }
+    if let Some(overdue) = f.overdue {
+        let sub = Query::select()
+            .column(branch::Column::CaseId)
+            .from(branch::Entity)
+            .and_where(branch::Column::DueAt.lt(now))
+            .and_where(branch::Column::DecidedAt.is_null())
+            .and_where(branch::Column::State.ne("cancelled"))
+            .to_owned();
+        q = if overdue {
+            q.filter(case::Column::Id.in_subquery(sub))
+        } else {
+            q.filter(case::Column::Id.not_in_subquery(sub))
+        };
+    }
+    if let Some(a) = &f.applicant {
+        q = q.filter(
+            case::Column::ApplicantIdNumber
+                .eq(a.to_ascii_uppercase())
+                .or(case::Column::ApplicantName.eq(a.as_str())),
+        );
+    }
+    if let Some(after) = page.after_id {
+        q = q.filter(case::Column::Id.gt(after));
+    }
+    let rows = q
+        .order_by_asc(case::Column::Id)
+        .limit(page.limit + 1)
+        .all(db)
+        .await?;
+    let ids: Vec<i32> = rows.iter().map(|c| c.id).collect();
+    let mut by_case: HashMap<i32, Vec<branch::Model>> = HashMap::new();
+    for b in branch::Entity::find()
+        .filter(branch::Column::CaseId.is_in(ids))
+        .order_by_asc(branch::Column::Id)
+        .all(db)
+        .await?
+    {
+        by_case.entry(b.case_id).or_default().push(b);
+    }
+    let more = rows.len() as u64 > page.limit;
+    let mut items = Vec::new();
+    for c in rows.into_iter().take(page.limit as usize) {
+        let bs = by_case.remove(&c.id).unwrap_or_default();
+        items.push(case_view(&c, &bs, now)?);
+    }
+    let next_cursor = if more {
+        items
+            .last()
+            .map(|c| platform::pagination::encode_cursor(c.id as i64))
+    } else {
+        None
+    };
+    Ok(platform::pagination::Page { items, next_cursor })
+}
+
+fn event_view(e: event::Model) -> EventView {
+    EventView {
+        seq: e.seq,
+        case_id: e.case_id,
+        branch_id: e.branch_id,
+        kind: e.kind,
+        actor_id: e.actor_id,
+        actor_role: e.actor_role,
+        at: e.at,
+        from_state: e.from_state,
+        to_state: e.to_state,
+        payload: serde_json::from_str(&e.payload).unwrap_or(serde_json::Value::Null),
+    }
+}
+
+pub async fn timeline(
+    db: &DatabaseConnection,
+    actor: &AuthUser,
+    now: DateTime<Utc>,
+    case_id: i32,
+) -> Result<Vec<EventView>, ApiError> {
+    get_case(db, actor, now, case_id).await?;
+    let rows = event::Entity::find()
+        .filter(event::Column::CaseId.eq(case_id))
+        .order_by_asc(event::Column::Seq)
+        .all(db)
+        .await?;
+    Ok(rows.into_iter().map(event_view).collect())
+}
+
+pub async fn feed(db: &DatabaseConnection, after: i64, limit: u64) -> Result<EventPage, ApiError> {
+    let rows = event::Entity::find()
+        .filter(event::Column::Seq.gt(after))
+        .order_by_asc(event::Column::Seq)
+        .limit(limit)
+        .all(db)
+        .await?;
+    let next_after = rows.last().map(|e| e.seq).unwrap_or(after);
+    Ok(EventPage {
+        events: rows.into_iter().map(event_view).collect(),
+        next_after,
+    })
+}

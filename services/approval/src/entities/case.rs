@@ -1,0 +1,37 @@
+use sea_orm::entity::prelude::*;
+
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+#[sea_orm(table_name = "cases")]
+pub struct Model {
+    #[sea_orm(primary_key)]
+    pub id: i32,
+    #[sea_orm(unique)]
+    pub case_no: String,
+    pub bundle_id: Option<i32>,
+    pub item_id: Option<i32>,
+    pub applicant_kind: String,
+    pub applicant_name: String,
+    pub applicant_id_number: String,
+    pub applicant_phone: Option<String>,
+    /// JSON array of received and 容缺 materials.
+    pub materials: String,
+    pub state: String,
+    pub stage_count: i32,
+    pub join_policy: String,
+    pub accepted_at: DateTimeUtc,
+    pub accepted_by: i32,
+    pub due_at: DateTimeUtc,
+    pub fee_total_cents: i64,
+    pub paid_cents: i64,
+    pub payment_ref: Option<String>,
+    pub paid_at: Option<DateTimeUtc>,
+    pub issued_at: Option<DateTimeUtc>,
+    pub closed_reason: Option<String>,
+    pub version: i64,
+    pub updated_at: DateTimeUtc,
+}
+
+#[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+pub enum Relation {}
+
+impl ActiveModelBehavior for ActiveModel {}

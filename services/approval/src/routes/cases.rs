@@ -1,0 +1,331 @@
+use actix_web::{web, HttpRequest, HttpResponse};
+use platform::auth::AuthUser;
+use platform::json::parse_json;
+use platform::pagination::{Page, PageRequest};
+use platform::{ApiError, ApiResult};
+use serde::Deserialize;
+use utoipa::IntoParams;
+use workflow::{BranchCommand, CaseCommand};
+
+use crate::cases::idempotency::{self, IdemKey};
+use crate::cases::model::*;
+use crate::cases::store::{self, CaseFilter};
+use crate::state::AppState;
+
+/// Read the body (already size-limited by actix's payload config) and the Idempotency-Key.
+async fn idem_and_body(
+    req: &HttpRequest,
+    user: &AuthUser,
+    body: &web::Bytes,
+) -> ApiResult<Option<IdemKey>> {
+    IdemKey::from_request(req, user.id, body)
+}
+
+fn require_json(req: &HttpRequest) -> ApiResult<()> {
+    let ok = req
+        .headers()
+        .get("content-type")
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.to_ascii_lowercase().starts_with("application/json"));
+    if ok {
+        Ok(())
+    } else {
+        Err(ApiError::Unsupported {
+            message: "request body must be JSON (Content-Type: application/json)".into(),
+        })
+    }
+}
+
+fn if_match(req: &HttpRequest) -> ApiResult<Option<i64>> {
+    let Some(v) = req.headers().get("If-Match") else {
+        return Ok(None);
+    };
+    let s = v
+        .to_str()
+        .unwrap_or_default()
+        .trim()
+        .trim_start_matches("W/")
+        .trim_matches('"');
+    s.parse().map(Some).map_err(|_| {
+        ApiError::bad_request(
+            "invalid_if_match",
+            "If-Match must be a branch version, e.g. \"3\"",
+        )
+    })
+}
+
+/// Accept a case at the window (一口受理), clerk only. One transaction writes the case, every
+/// first-stage branch with its due and warning moments, and the events. Send an
+/// `Idempotency-Key` header so a retry returns the first case instead of making a second.
+#[utoipa::path(post, path = "/v1/cases", tag = "cases", request_body = CaseInput, security(("bearer_auth" = [])),
+    params(("Idempotency-Key" = Option<String>, Header, description = "retry-safe key, 1–128 visible ASCII characters")),
+    responses(
+        (status = 201, body = CaseView),
+        (status = 403, body = platform::error::Problem, content_type = "application/problem+json"),
+        (status = 422, description = "bad applicant id, unknown bundle, materials not in the item's list, key material missing", body = platform::error::Problem, content_type = "application/problem+json"),
+    ))]
+pub async fn submit(
+    state: web::Data<AppState>,
+    user: AuthUser,
+    req: HttpRequest,
+    body: web::Bytes,
+) -> ApiResult<HttpResponse> {
+    require_json(&req)?;
+    let idem = idem_and_body(&req, &user, &body).await?;
+    if let Some(k) = &idem {
+        if let Some(replayed) = idempotency::replay(&state.db, k).await? {
+            return Ok(replayed);
+        }
+    }
+    let input: CaseInput = parse_json(&body)?;
+    let cal = state.calendar();
+    match store::submit(&state.db, &cal, &user, state.now(), input, idem.as_ref()).await {
+        Ok(view) => Ok(HttpResponse::Created().json(view)),
+        Err(e) => replay_on_race(&state, idem.as_ref(), e).await,
+    }
+}
+
+/// Two identical retries racing: the loser's insert of the key fails; answer with the winner's.
+async fn replay_on_race(
+    state: &AppState,
+    idem: Option<&IdemKey>,
+    e: ApiError,
+) -> ApiResult<HttpResponse> {
+    if let (
+        Some(k),
+        ApiError::Conflict {
+            code: "duplicate", ..
+        },
+    ) = (idem, &e)
+    {
+        if let Some(replayed) = idempotency::replay(&state.db, k).await? {
+            return Ok(replayed);
+        }
+    }
+    Err(e)
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+pub struct ListQuery {
+    /// `accepted`, `in_progress`, `ready_for_issuance`, `issued`, `rejected`, `withdrawn`.
+    pub state: Option<String>,
+    /// Cases with a branch in this department.
+    pub department_id: Option<i32>,
+    /// `true`: cases with an open branch past its due moment; `false`: none.
+    pub overdue: Option<bool>,
+    /// Applicant ID number / credit code, or exact name.
+    pub applicant: Option<String>,
+    pub limit: Option<u64>,
+    pub cursor: Option<String>,
+}
+
+/// List cases. Reviewers and approvers see only cases with a branch of their department.
+#[utoipa::path(get, path = "/v1/cases", tag = "cases", params(ListQuery), security(("bearer_auth" = [])), responses(
+    (status = 200, body = Page<CaseView>),
+    (status = 403, body = platform::error::Problem, content_type = "application/problem+json"),
+))]
+pub async fn list(
+    state: web::Data<AppState>,
+    user: AuthUser,
+    q: web::Query<ListQuery>,
+) -> ApiResult<HttpResponse> {
+    let q = q.into_inner();
+    let page = PageRequest::parse(q.limit, q.cursor.as_deref())?;
+    let f = CaseFilter {
+        state: q.state,
+        department_id: q.department_id,
+        overdue: q.overdue,
+        applicant: q.applicant,
+    };
+    Ok(HttpResponse::Ok().json(store::list_cases(&state.db, &user, state.now(), f, page).await?))
+}
+
+/// One case with its branches.
+#[utoipa::path(get, path = "/v1/cases/{id}", tag = "cases", security(("bearer_auth" = [])), responses(
+    (status = 200, body = CaseView),
+    (status = 404, body = platform::error::Problem, content_type = "application/problem+json"),
+))]
+pub async fn get(
+    state: web::Data<AppState>,
+    user: AuthUser,
+    id: web::Path<i32>,
+) -> ApiResult<web::Json<CaseView>> {
+    Ok(web::Json(
+        store::get_case(&state.db, &user, state.now(), id.into_inner()).await?,
+    ))
+}
+
+/// The full timeline of a case: every event, in order.
+#[utoipa::path(get, path = "/v1/cases/{id}/timeline", tag = "cases", security(("bearer_auth" = [])), responses(
+    (status = 200, body = Vec<EventView>),
+    (status = 404, body = platform::error::Problem, content_type = "application/problem+json"),
+))]
+pub async fn timeline(
+    state: web::Data<AppState>,
+    user: AuthUser,
+    id: web::Path<i32>,
+) -> ApiResult<HttpResponse> {
+    Ok(HttpResponse::Ok()
+        .json(store::timeline(&state.db, &user, state.now(), id.into_inner()).await?))
+}
+
+/// Record the one payment for all items (一站缴费), clerk only.
+#[utoipa::path(post, path = "/v1/cases/{id}/payment", tag = "cases", request_body = PaymentInput, security(("bearer_auth" = [])), responses(
+    (status = 200, body = CaseView),
+    (status = 409, body = platform::error::Problem, content_type = "application/problem+json"),
+    (status = 422, body = platform::error::Problem, content_type = "application/problem+json"),
+))]
+pub async fn payment(
+    state: web::Data<AppState>,
+    user: AuthUser,
+    req: HttpRequest,
+    id: web::Path<i32>,
+    body: web::Bytes,
+) -> ApiResult<HttpResponse> {
+    require_json(&req)?;
+    let idem = idem_and_body(&req, &user, &body).await?;
+    if let Some(k) = &idem {
+        if let Some(replayed) = idempotency::replay(&state.db, k).await? {
+            return Ok(replayed);
+        }
+    }
+    let input: PaymentInput = parse_json(&body)?;
+    match store::record_payment(
+        &state.db,
+        &user,
+        state.now(),
+        id.into_inner(),
+        input,
+        idem.as_ref(),
+    )
+    .await
+    {
+        Ok(v) => Ok(HttpResponse::Ok().json(v)),
+        Err(e) => replay_on_race(&state, idem.as_ref(), e).await,
+    }
+}
+
+async fn run_case_command(
+    state: web::Data<AppState>,
+    user: AuthUser,
+    req: HttpRequest,
+    id: i32,
+    cmd: CaseCommand,
+    body: &[u8],
+) -> ApiResult<HttpResponse> {
+    let idem = IdemKey::from_request(&req, user.id, body)?;
+    if let Some(k) = &idem {
+        if let Some(replayed) = idempotency::replay(&state.db, k).await? {
+            return Ok(replayed);
+        }
+    }
+    let cal = state.calendar();
+    match store::case_command(&state.db, &cal, &user, state.now(), id, cmd, idem.as_ref()).await {
+        Ok(v) => Ok(HttpResponse::Ok().json(v)),
+        Err(e) => replay_on_race(&state, idem.as_ref(), e).await,
+    }
+}
+
+/// Withdraw a case (撤件), clerk or admin: its open branches are cancelled.
+#[utoipa::path(post, path = "/v1/cases/{id}/withdraw", tag = "cases", request_body = WithdrawInput, security(("bearer_auth" = [])), responses(
+    (status = 200, body = CaseView),
+    (status = 409, body = platform::error::Problem, content_type = "application/problem+json"),
+))]
+pub async fn withdraw(
+    state: web::Data<AppState>,
+    user: AuthUser,
+    req: HttpRequest,
+    id: web::Path<i32>,
+    body: web::Bytes,
+) -> ApiResult<HttpResponse> {
+    require_json(&req)?;
+    let input: WithdrawInput = parse_json(&body)?;
+    run_case_command(
+        state,
+        user,
+        req,
+        id.into_inner(),
+        CaseCommand::Withdraw {
+            reason: input.reason,
+        },
+        &body,
+    )
+    .await
+}
+
+/// Unified issuance (统一发证), clerk only, once the case is ready and paid.
+#[utoipa::path(post, path = "/v1/cases/{id}/issue", tag = "cases", security(("bearer_auth" = [])), responses(
+    (status = 200, body = CaseView),
+    (status = 409, description = "not ready, or payment outstanding", body = platform::error::Problem, content_type = "application/problem+json"),
+))]
+pub async fn issue(
+    state: web::Data<AppState>,
+    user: AuthUser,
+    req: HttpRequest,
+    id: web::Path<i32>,
+) -> ApiResult<HttpResponse> {
+    run_case_command(state, user, req, id.into_inner(), CaseCommand::Issue, b"").await
+}
+
+/// One branch (分件). The `ETag` is its version, for `If-Match` on the next command.
+#[utoipa::path(get, path = "/v1/branches/{id}", tag = "cases", security(("bearer_auth" = [])), responses(
+    (status = 200, body = BranchView),
+    (status = 404, body = platform::error::Problem, content_type = "application/problem+json"),
+))]
+pub async fn get_branch(
+    state: web::Data<AppState>,
+    user: AuthUser,
+    id: web::Path<i32>,
+) -> ApiResult<HttpResponse> {
+    let (view, version) =
+        store::get_branch_case(&state.db, &user, state.now(), id.into_inner()).await?;
+    Ok(HttpResponse::Ok()
+        .insert_header(("ETag", format!("\"{version}\"")))
+        .json(view))
+}
+
+/// Run a command on a branch: `start_review`, `review`, `approve`, `reject`,
+/// `request_supplement`, `supplement`, `suspend`, `resume`, `extend`. Body:
+/// `{"command": "<name>", ...fields}`. Reviewers and approvers of the branch's own department
+/// only (a clerk may record `supplement`). A refused transition is 409 naming the state; a
+/// stale `If-Match` is 409 `stale_version`; nothing is half-written.
+#[utoipa::path(post, path = "/v1/branches/{id}/commands", tag = "cases", security(("bearer_auth" = [])),
+    request_body(content = serde_json::Value, description = "e.g. {\"command\":\"approve\",\"opinion\":\"准予许可\"}, {\"command\":\"request_supplement\",\"missing\":[\"M02\"],\"note\":\"\"}, {\"command\":\"extend\",\"days\":5,\"approved_by\":\"局长\"}"),
+    params(
+        ("If-Match" = Option<String>, Header, description = "the branch version the client saw"),
+        ("Idempotency-Key" = Option<String>, Header, description = "retry-safe key"),
+    ),
+    responses(
+        (status = 200, description = "the whole case after the command (and the join)", body = CaseView),
+        (status = 403, body = platform::error::Problem, content_type = "application/problem+json"),
+        (status = 409, body = platform::error::Problem, content_type = "application/problem+json"),
+        (status = 422, body = platform::error::Problem, content_type = "application/problem+json"),
+    ))]
+pub async fn command(
+    state: web::Data<AppState>,
+    user: AuthUser,
+    req: HttpRequest,
+    id: web::Path<i32>,
+    body: web::Bytes,
+) -> ApiResult<HttpResponse> {
+    require_json(&req)?;
+    let version = if_match(&req)?;
+    let idem = idem_and_body(&req, &user, &body).await?;
+    if let Some(k) = &idem {
+        if let Some(replayed) = idempotency::replay(&state.db, k).await? {
+            return Ok(replayed);
+        }
+    }
+    let cmd: BranchCommand = parse_json(&body)?;
+    let cal = state.calendar();
+    let request = store::BranchRequest {
+        branch_id: id.into_inner(),
+        command: cmd,
+        if_match: version,
+    };
+    match store::branch_command(&state.db, &cal, &user, state.now(), request, idem.as_ref()).await {
+        Ok(v) => Ok(HttpResponse::Ok().json(v)),
+        Err(e) => replay_on_race(&state, idem.as_ref(), e).await,
+    }
+}
