@@ -47,9 +47,15 @@ openapi-check:
 migrate:
 	$(CARGO) run -p approval -- migrate
 
-## Benchmarks: figures and ratios, never pass/fail on time.
+## Benchmarks: figures and ratios, never pass/fail on time. Needs PostgreSQL (BENCH_DATABASE_URL,
+## default postgres://postgres@127.0.0.1:5432/test). Writes bench/results.md.
 bench:
-	$(CARGO) bench -p calendar --bench deadline
+	@mkdir -p bench
+	$(CARGO) bench --no-run -p calendar -p approval
+	@{ echo "# Benchmark results"; echo; echo "Machine: $$(nproc) cores, $$(uname -sr); run $$(date -u +%Y-%m-%dT%H:%MZ)."; echo; \
+	  echo "## Working-day calendar (libs/calendar)"; echo; echo '```'; \
+	  $(CARGO) bench -q -p calendar --bench deadline; echo '```'; \
+	  RUST_LOG=warn $(CARGO) bench -q -p approval --bench lifecycle; } | tee bench/results.md
 
 build:
 	$(CARGO) build --workspace
