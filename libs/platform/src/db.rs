@@ -16,8 +16,10 @@ pub async fn connect(url: &str) -> Result<DatabaseConnection, DbErr> {
         .connect_timeout(Duration::from_secs(5))
         .acquire_timeout(Duration::from_secs(10));
     if is_sqlite {
-        // One writer at a time anyway; a small pool keeps lock waits short.
-        opts.max_connections(4).min_connections(1);
+        // SQLite has one writer at a time. With a single connection every transaction runs
+        // alone, so two transactions can never deadlock upgrading their locks (SQLITE_BUSY);
+        // the embedded default trades concurrency for never failing a request that way.
+        opts.max_connections(1).min_connections(1);
     } else {
         opts.max_connections(20);
     }

@@ -38,6 +38,8 @@ pub struct Application {
     port: u16,
     server: Server,
     pub state: AppState,
+    /// Kept alive for as long as the application runs.
+    _scheduler: Option<tokio_cron_scheduler::JobScheduler>,
 }
 
 /// The actor recorded for what the service does by itself (seeding, bootstrap).
@@ -55,7 +57,18 @@ pub async fn migrate(db: &DatabaseConnection) -> Result<(), sea_orm::DbErr> {
 }
 
 impl Application {
+    /// Build with the e-supervision settings from the environment.
     pub async fn build(config: Config, clock: SharedClock) -> Result<Self, StartupError> {
+        let supervision = crate::state::SupervisionSettings::from_lookup(|k| std::env::var(k).ok())
+            .map_err(StartupError::Config)?;
+        Self::build_with(config, supervision, clock).await
+    }
+
+    pub async fn build_with(
+        config: Config,
+        supervision: crate::state::SupervisionSettings,
+        clock: SharedClock,
+    ) -> Result<Self, StartupError> {
         let (hours, fallback) =
             calendar_store::calendar_settings(&config.office_hours, &config.calendar_fallback)
                 .map_err(StartupError::Config)?;
@@ -82,12 +95,24 @@ impl Application {
             ),
             None => None,
         };
+        let mailer = crate::notices::mailer::Mailer::from_settings(
+            supervision.smtp_url.as_deref(),
+            std::path::Path::new(&supervision.mail_dir),
+        )
+        .map_err(|e| StartupError::Config(format!("mail: {e}")))?;
+        let mail_from: lettre::message::Mailbox = supervision
+            .mail_from
+            .parse()
+            .map_err(|e| StartupError::Config(format!("MAIL_FROM: {e}")))?;
         let state = AppState {
             db,
             clock,
             calendar: Arc::new(RwLock::new(cal)),
             redis,
             config: config.clone(),
+            supervision,
+            mailer: Arc::new(mailer),
+            mail_from,
         };
         let listener = TcpListener::bind(&config.bind)
             .map_err(|e| StartupError::Bind(config.bind.clone(), e))?;
@@ -98,10 +123,17 @@ impl Application {
         let server =
             run(listener, state.clone()).map_err(|e| StartupError::Bind(config.bind.clone(), e))?;
         spawn_calendar_refresh(state.clone());
+        let scheduler = if state.supervision.scheduler_enabled {
+            let s = crate::supervision::scheduler::start(state.clone());
+            Some(s.await.map_err(StartupError::Config)?)
+        } else {
+            None
+        };
         Ok(Application {
             port,
             server,
             state,
+            _scheduler: scheduler,
         })
     }
 

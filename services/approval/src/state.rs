@@ -7,6 +7,18 @@ use platform::clock::SharedClock;
 use platform::config::Config;
 use sea_orm::DatabaseConnection;
 
+/// What the clock rules need: the calendar and the e-supervision thresholds.
+#[derive(Clone, Debug)]
+pub struct Timing {
+    pub cal: WorkCalendar,
+    /// A red card (红牌) when overdue by more than this many working days (`RED_CARD_DAYS`, default 3).
+    pub red_card_days: u32,
+    /// Working days a supervising department has to claim an approved result (`CLAIM_LIMIT_DAYS`, default 5).
+    pub claim_limit_days: u32,
+    /// Working days a department has to answer an assigned complaint (`COMPLAINT_LIMIT_DAYS`, default 5).
+    pub complaint_limit_days: u32,
+}
+
 #[derive(Clone)]
 pub struct AppState {
     pub db: DatabaseConnection,
@@ -15,6 +27,87 @@ pub struct AppState {
     pub calendar: Arc<RwLock<WorkCalendar>>,
     pub redis: Option<redis::Client>,
     pub config: Config,
+    pub supervision: SupervisionSettings,
+    /// SMTP or files (`SMTP_URL` / `MAIL_DIR`).
+    pub mailer: Arc<crate::notices::mailer::Mailer>,
+    pub mail_from: lettre::message::Mailbox,
+}
+
+/// E-supervision settings, from the environment (documented in the README).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SupervisionSettings {
+    pub red_card_days: u32,
+    pub claim_limit_days: u32,
+    pub complaint_limit_days: u32,
+    /// Cron (with seconds) of the sweep, Asia/Shanghai; `SWEEP_CRON`, default every minute.
+    pub sweep_cron: String,
+    /// Seconds between notice deliveries; `DELIVERY_INTERVAL_SECONDS`, default 15.
+    pub delivery_interval_secs: u32,
+    /// Run the scheduler (sweep, delivery, digests); `SCHEDULER=off` disables it (tests, one-off commands).
+    pub scheduler_enabled: bool,
+    /// `SMTP_URL`: unset → mail is written as files into `MAIL_DIR` (default `./var/mail`).
+    pub smtp_url: Option<String>,
+    pub mail_dir: String,
+    pub mail_from: String,
+}
+
+impl Default for SupervisionSettings {
+    fn default() -> Self {
+        SupervisionSettings {
+            red_card_days: 3,
+            claim_limit_days: 5,
+            complaint_limit_days: 5,
+            sweep_cron: "0 * * * * *".into(),
+            delivery_interval_secs: 15,
+            scheduler_enabled: true,
+            smtp_url: None,
+            mail_dir: "./var/mail".into(),
+            mail_from: "电子监察 <supervision@parallel-approval.local>".into(),
+        }
+    }
+}
+
+impl SupervisionSettings {
+    /// Read from variables through `get`; bad numbers name the variable.
+    pub fn from_lookup(get: impl Fn(&str) -> Option<String>) -> Result<Self, String> {
+        let d = SupervisionSettings::default();
+        let num = |name: &str, default: u32, max: u32| -> Result<u32, String> {
+            match get(name).filter(|v| !v.trim().is_empty()) {
+                None => Ok(default),
+                Some(v) => match v.trim().parse::<u32>() {
+                    Ok(n) if n <= max => Ok(n),
+                    _ => Err(format!(
+                        "{name}: expected a whole number 0–{max}, got `{v}`"
+                    )),
+                },
+            }
+        };
+        Ok(SupervisionSettings {
+            red_card_days: num("RED_CARD_DAYS", d.red_card_days, 60)?,
+            claim_limit_days: num("CLAIM_LIMIT_DAYS", d.claim_limit_days, 60)?,
+            complaint_limit_days: num("COMPLAINT_LIMIT_DAYS", d.complaint_limit_days, 60)?,
+            sweep_cron: get("SWEEP_CRON")
+                .filter(|v| !v.trim().is_empty())
+                .unwrap_or(d.sweep_cron),
+            delivery_interval_secs: num(
+                "DELIVERY_INTERVAL_SECONDS",
+                d.delivery_interval_secs,
+                3600,
+            )?
+            .max(1),
+            scheduler_enabled: !matches!(
+                get("SCHEDULER").as_deref(),
+                Some("off") | Some("false") | Some("0")
+            ),
+            smtp_url: get("SMTP_URL").filter(|v| !v.trim().is_empty()),
+            mail_dir: get("MAIL_DIR")
+                .filter(|v| !v.trim().is_empty())
+                .unwrap_or(d.mail_dir),
+            mail_from: get("MAIL_FROM")
+                .filter(|v| !v.trim().is_empty())
+                .unwrap_or(d.mail_from),
+        })
+    }
 }
 
 impl AppState {
@@ -27,5 +120,14 @@ impl AppState {
             .read()
             .unwrap_or_else(|p| p.into_inner())
             .clone()
+    }
+
+    pub fn timing(&self) -> Timing {
+        Timing {
+            cal: self.calendar(),
+            red_card_days: self.supervision.red_card_days,
+            claim_limit_days: self.supervision.claim_limit_days,
+            complaint_limit_days: self.supervision.complaint_limit_days,
+        }
     }
 }

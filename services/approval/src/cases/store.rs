@@ -4,7 +4,7 @@
 use std::collections::HashMap;
 
 use actix_web::http::StatusCode;
-use calendar::{LimitUnit, StatutoryClock, WarnRule, WorkCalendar};
+use calendar::{LimitUnit, StatutoryClock, WarnRule};
 use chrono::{DateTime, Utc};
 use platform::auth::{AuthUser, Role};
 use platform::{ApiError, FieldError};
@@ -21,6 +21,8 @@ use super::idempotency::{self, IdemKey};
 use super::model::*;
 use crate::calendar_store::compute_error;
 use crate::entities::{branch, bundle, bundle_item, case, event, item};
+use crate::state::Timing;
+use crate::supervision::alerts;
 
 // ---------- mapping to the pure workflow ----------
 
@@ -257,19 +259,18 @@ async fn lock_case<C: ConnectionTrait>(
 
 // ---------- branches and the clock ----------
 
-/// A clock's due and warning moments (both absent while paused).
-type Moments = (Option<DateTime<Utc>>, Option<DateTime<Utc>>);
-
-fn clock_moments(clock: &StatutoryClock, cal: &WorkCalendar) -> Result<Moments, ApiError> {
-    Ok((
-        clock.due_at(cal).map_err(compute_error)?,
-        clock.warn_at(cal).map_err(compute_error)?,
-    ))
+fn clock_moments(
+    clock: &StatutoryClock,
+    cal: &Timing,
+    issued: i32,
+    open: bool,
+) -> Result<alerts::AlertMoments, ApiError> {
+    alerts::moments(clock, &cal.cal, cal.red_card_days, issued, open).map_err(compute_error)
 }
 
 async fn open_branches<C: ConnectionTrait>(
     c: &C,
-    cal: &WorkCalendar,
+    cal: &Timing,
     case_id: i32,
     stage: u32,
     items: &[item::Model],
@@ -284,7 +285,7 @@ async fn open_branches<C: ConnectionTrait>(
         };
         let clock =
             StatutoryClock::start(now, i.promised_limit_days as u32, unit, WarnRule::default());
-        let (due, warn) = clock_moments(&clock, cal)?;
+        let m = clock_moments(&clock, cal, 0, true)?;
         let m = branch::ActiveModel {
             case_id: Set(case_id),
             item_id: Set(i.id),
@@ -296,8 +297,11 @@ async fn open_branches<C: ConnectionTrait>(
             clock: Set(
                 serde_json::to_string(&clock).map_err(|e| ApiError::Internal(e.to_string()))?
             ),
-            due_at: Set(due),
-            warn_at: Set(warn),
+            due_at: Set(m.due_at),
+            warn_at: Set(m.warn_at),
+            red_at: Set(m.red_at),
+            next_alert_at: Set(m.next_alert_at),
+            alert_level: Set(0),
             opened_at: Set(now),
             decided_at: Set(None),
             version: Set(0),
@@ -314,7 +318,7 @@ async fn open_branches<C: ConnectionTrait>(
 /// Store a branch after a transition: state, clock effect, moments; guarded by its version.
 async fn save_branch<C: ConnectionTrait>(
     c: &C,
-    cal: &WorkCalendar,
+    cal: &Timing,
     row: &branch::Model,
     next: &workflow::Branch,
     effect: ClockEffect,
@@ -328,7 +332,7 @@ async fn save_branch<C: ConnectionTrait>(
         ClockEffect::Resume => clock.resume(now).map_err(clock_err)?,
         ClockEffect::Extend(days) => clock.extend(days).map_err(clock_err)?,
     }
-    let (due, warn) = clock_moments(&clock, cal)?;
+    let m = clock_moments(&clock, cal, row.alert_level, next.state.is_open())?;
     let res = branch::Entity::update_many()
         .col_expr(branch::Column::State, Expr::value(next.state.to_string()))
         .col_expr(
@@ -345,8 +349,10 @@ async fn save_branch<C: ConnectionTrait>(
                 serde_json::to_string(&clock).map_err(|e| ApiError::Internal(e.to_string()))?,
             ),
         )
-        .col_expr(branch::Column::DueAt, Expr::value(due))
-        .col_expr(branch::Column::WarnAt, Expr::value(warn))
+        .col_expr(branch::Column::DueAt, Expr::value(m.due_at))
+        .col_expr(branch::Column::WarnAt, Expr::value(m.warn_at))
+        .col_expr(branch::Column::RedAt, Expr::value(m.red_at))
+        .col_expr(branch::Column::NextAlertAt, Expr::value(m.next_alert_at))
         .col_expr(
             branch::Column::DecidedAt,
             Expr::value(if next.state.is_decided() {
@@ -367,6 +373,16 @@ async fn save_branch<C: ConnectionTrait>(
             format!("branch {} changed meanwhile; reload and retry", row.id),
         ));
     }
+    if next.state.is_decided() {
+        // The branch's open cards close with it: a warning in time, cards late, or cancelled.
+        let late = row.due_at.is_some_and(|d| now > d);
+        let (in_time, late_how) = match next.state {
+            BranchState::Cancelled => ("cancelled", "cancelled"),
+            _ if late => ("finished_late", "finished_late"),
+            _ => ("finished_in_time", "finished_late"),
+        };
+        crate::supervision::cards::close_for_branch(c, row.id, in_time, late_how, now).await?;
+    }
     branch::Entity::find_by_id(row.id)
         .one(c)
         .await?
@@ -382,7 +398,7 @@ fn replace_branch(ctx: &mut CaseContext, updated: branch::Model) {
 /// Cancel branches (system actor) and record their events.
 async fn cancel<C: ConnectionTrait>(
     c: &C,
-    cal: &WorkCalendar,
+    cal: &Timing,
     ctx: &mut CaseContext,
     ids: &[i64],
     reason: &str,
@@ -409,7 +425,7 @@ async fn cancel<C: ConnectionTrait>(
 /// The join (汇合): run after every branch decision, inside the same transaction.
 async fn run_join<C: ConnectionTrait>(
     c: &C,
-    cal: &WorkCalendar,
+    cal: &Timing,
     ctx: &mut CaseContext,
     now: DateTime<Utc>,
     out: &mut Vec<NewEvent>,
@@ -672,7 +688,7 @@ fn case_number(now: DateTime<Utc>) -> String {
 
 pub async fn submit(
     db: &DatabaseConnection,
-    cal: &WorkCalendar,
+    cal: &Timing,
     actor: &AuthUser,
     now: DateTime<Utc>,
     input: CaseInput,
@@ -685,6 +701,7 @@ pub async fn submit(
     check_submission(&input, &all_items, today)?;
     let fee_total: i64 = all_items.iter().map(|i| i.fee_amount_cents).sum();
     let due_at = cal
+        .cal
         .deadline(now, target.promised_days)
         .map_err(compute_error)?;
 
@@ -758,7 +775,7 @@ pub struct BranchRequest {
 
 pub async fn branch_command(
     db: &DatabaseConnection,
-    cal: &WorkCalendar,
+    cal: &Timing,
     actor: &AuthUser,
     now: DateTime<Utc>,
     request: BranchRequest,
@@ -813,6 +830,11 @@ pub async fn branch_command(
     let mut out: Vec<NewEvent> = t.events.iter().map(NewEvent::from_workflow).collect();
     let next = t.apply(&wf);
     let saved = save_branch(&txn, cal, &row, &next, t.clock, now).await?;
+    if next.state == BranchState::Approved {
+        if let Some(e) = crate::supervision::claims::push(&txn, cal, &saved, now).await? {
+            out.push(e);
+        }
+    }
     replace_branch(&mut ctx, saved);
     if next.state.is_decided() {
         run_join(&txn, cal, &mut ctx, now, &mut out).await?;
@@ -824,7 +846,7 @@ pub async fn branch_command(
 
 pub async fn case_command(
     db: &DatabaseConnection,
-    cal: &WorkCalendar,
+    cal: &Timing,
     actor: &AuthUser,
     now: DateTime<Utc>,
     case_id: i32,

@@ -20,6 +20,12 @@ pub struct Model {
     pub decided_at: Option<DateTimeUtc>,
     pub version: i64,
     pub updated_at: DateTimeUtc,
+    /// Due moment + the red-card threshold in working days.
+    pub red_at: Option<DateTimeUtc>,
+    /// The next moment the sweep has something to issue for this branch (NULL: nothing).
+    pub next_alert_at: Option<DateTimeUtc>,
+    /// Alerts issued so far: 0 none, 1 warning, 2 yellow card, 3 red card.
+    pub alert_level: i32,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

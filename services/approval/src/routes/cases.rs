@@ -78,7 +78,7 @@ pub async fn submit(
         }
     }
     let input: CaseInput = parse_json(&body)?;
-    let cal = state.calendar();
+    let cal = state.timing();
     match store::submit(&state.db, &cal, &user, state.now(), input, idem.as_ref()).await {
         Ok(view) => Ok(HttpResponse::Created().json(view)),
         Err(e) => replay_on_race(&state, idem.as_ref(), e).await,
@@ -220,7 +220,7 @@ async fn run_case_command(
             return Ok(replayed);
         }
     }
-    let cal = state.calendar();
+    let cal = state.timing();
     match store::case_command(&state.db, &cal, &user, state.now(), id, cmd, idem.as_ref()).await {
         Ok(v) => Ok(HttpResponse::Ok().json(v)),
         Err(e) => replay_on_race(&state, idem.as_ref(), e).await,
@@ -318,7 +318,7 @@ pub async fn command(
         }
     }
     let cmd: BranchCommand = parse_json(&body)?;
-    let cal = state.calendar();
+    let cal = state.timing();
     let request = store::BranchRequest {
         branch_id: id.into_inner(),
         command: cmd,

@@ -12,6 +12,9 @@ pub struct Health {
     pub database: String,
     /// Redis check: `ok`, the error, or `not_configured` (in-process fallback).
     pub redis: String,
+    /// How scheduled jobs are kept to one run per tick: `redis_lock+ledger`, or `ledger`
+    /// (the database's job ledger alone: no Redis configured, or Redis unreachable).
+    pub scheduling: String,
 }
 
 /// Liveness: the process is up.
@@ -38,10 +41,17 @@ pub async fn readyz(state: web::Data<AppState>) -> HttpResponse {
         },
     };
     let ok = database == "ok" && (redis == "ok" || redis == "not_configured");
+    let scheduling = if redis == "ok" {
+        "redis_lock+ledger"
+    } else {
+        "ledger"
+    }
+    .to_string();
     let body = Health {
         status: if ok { "ok" } else { "unavailable" }.into(),
         database,
         redis,
+        scheduling,
     };
     if ok {
         HttpResponse::Ok().json(body)

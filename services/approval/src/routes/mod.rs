@@ -9,6 +9,7 @@ pub mod departments;
 pub mod events;
 pub mod health;
 pub mod items;
+pub mod supervision;
 pub mod users;
 
 use actix_web::web;
@@ -73,6 +74,37 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                 .route("/cases/{id}/issue", web::post().to(cases::issue))
                 .route("/branches/{id}", web::get().to(cases::get_branch))
                 .route("/branches/{id}/commands", web::post().to(cases::command))
-                .route("/events", web::get().to(events::feed)),
+                .route("/events", web::get().to(events::feed))
+                .route("/cards", web::get().to(supervision::list_cards))
+                .route(
+                    "/cards/{id}/acknowledge",
+                    web::post().to(supervision::acknowledge),
+                )
+                .route("/cards/{id}/revoke", web::post().to(supervision::revoke))
+                .route("/claims", web::get().to(supervision::list_claims))
+                .route("/claims/{id}/claim", web::post().to(supervision::claim))
+                .service(
+                    web::resource("/complaints")
+                        .get(supervision::list_complaints)
+                        .post(supervision::file_complaint),
+                )
+                .route(
+                    "/complaints/{id}/assign",
+                    web::post().to(supervision::assign_complaint),
+                )
+                .route(
+                    "/complaints/{id}/answer",
+                    web::post().to(supervision::answer_complaint),
+                )
+                .route(
+                    "/complaints/{id}/close",
+                    web::post().to(supervision::close_complaint),
+                )
+                .route("/statistics", web::get().to(supervision::statistics))
+                .route("/notices", web::get().to(supervision::list_notices))
+                .route(
+                    "/supervision/jobs/{job}/run",
+                    web::post().to(supervision::run_job),
+                ),
         );
 }

@@ -12,7 +12,7 @@ use serde_json::{json, Value};
 use crate::helpers::*;
 
 /// Mon 2026-03-09 10:00 in Asia/Shanghai: an ordinary working week.
-fn monday_morning() -> DateTime<Utc> {
+pub fn monday_morning() -> DateTime<Utc> {
     DateTime::parse_from_rfc3339("2026-03-09T10:00:00+08:00")
         .unwrap()
         .with_timezone(&Utc)
@@ -21,14 +21,14 @@ fn monday_morning() -> DateTime<Utc> {
 const PERSON_ID: &str = "11010519491231002X";
 const CREDIT_CODE: &str = "91350100M000100Y43";
 
-struct Hohhot {
-    app: TestApp,
+pub struct Hohhot {
+    pub app: TestApp,
     /// item code → department id
-    dept_of: HashMap<String, i32>,
-    clerk: String,
+    pub dept_of: HashMap<String, i32>,
+    pub clerk: String,
 }
 
-async fn hohhot() -> Hohhot {
+pub async fn hohhot() -> Hohhot {
     let app = spawn_app().await;
     app.clock.set(monday_morning());
     approval::demo::seed(&app.db, monday_morning())
@@ -58,7 +58,7 @@ async fn hohhot() -> Hohhot {
     }
 }
 
-fn all_materials() -> Value {
+pub fn all_materials() -> Value {
     json!([
         {"item_code": "HHHT-SCJG-001", "material_code": "M01"},
         {"item_code": "HHHT-SCJG-001", "material_code": "M02"},
@@ -74,7 +74,7 @@ fn all_materials() -> Value {
     ])
 }
 
-fn bundle_case() -> Value {
+pub fn bundle_case() -> Value {
     json!({
         "bundle_code": "HHHT-ENT-ACCESS",
         "applicant": {"kind": "enterprise", "name": "呼和浩特示范科技有限公司", "id_number": CREDIT_CODE, "phone": "0471-0000000"},
@@ -83,7 +83,7 @@ fn bundle_case() -> Value {
 }
 
 impl Hohhot {
-    async fn submit(&self) -> Value {
+    pub async fn submit(&self) -> Value {
         expect_status(
             self.app
                 .post("/v1/cases", &self.clerk, &bundle_case())
@@ -93,15 +93,15 @@ impl Hohhot {
         .await
     }
 
-    fn reviewer(&self, dept: i32) -> String {
+    pub fn reviewer(&self, dept: i32) -> String {
         self.app.token(Role::Reviewer, Some(dept))
     }
 
-    fn approver(&self, dept: i32) -> String {
+    pub fn approver(&self, dept: i32) -> String {
         self.app.token(Role::Approver, Some(dept))
     }
 
-    async fn command(&self, branch: &Value, token: &str, body: Value) -> reqwest::Response {
+    pub async fn command(&self, branch: &Value, token: &str, body: Value) -> reqwest::Response {
         let id = branch["id"].as_i64().unwrap();
         self.app
             .post(&format!("/v1/branches/{id}/commands"), token, &body)
@@ -109,7 +109,7 @@ impl Hohhot {
     }
 
     /// 一审 then 一核 approval of a branch by its own department.
-    async fn approve(&self, branch: &Value) -> Value {
+    pub async fn approve(&self, branch: &Value) -> Value {
         let dept = branch["department_id"].as_i64().unwrap() as i32;
         for (token, body) in [
             (self.reviewer(dept), json!({"command": "start_review"})),
@@ -127,7 +127,7 @@ impl Hohhot {
         self.case(branch["case_id"].as_i64().unwrap()).await
     }
 
-    async fn case(&self, id: i64) -> Value {
+    pub async fn case(&self, id: i64) -> Value {
         expect_status(
             self.app
                 .get(&format!("/v1/cases/{id}"), &self.app.admin_token)
@@ -138,7 +138,7 @@ impl Hohhot {
     }
 }
 
-fn branch_of(case: &Value, dept: i32) -> &Value {
+pub fn branch_of(case: &Value, dept: i32) -> &Value {
     case["branches"]
         .as_array()
         .unwrap()

@@ -19,6 +19,7 @@ pub struct TestApp {
     pub admin_token: String,
     pub admin_id: i32,
     pub db: DatabaseConnection,
+    pub database_url: String,
 }
 
 fn random_suffix() -> String {
@@ -59,6 +60,19 @@ async fn fresh_database_url() -> String {
     }
 }
 
+/// E-supervision settings for tests: no background scheduler (tests run jobs on demand with
+/// the injected clock), mail written to a fresh temp folder.
+pub fn test_supervision() -> approval::state::SupervisionSettings {
+    approval::state::SupervisionSettings {
+        scheduler_enabled: false,
+        mail_dir: std::env::temp_dir()
+            .join(format!("approval-test-mail-{}", random_suffix()))
+            .display()
+            .to_string(),
+        ..Default::default()
+    }
+}
+
 pub async fn spawn_app() -> TestApp {
     let database_url = fresh_database_url().await;
     let config = Config {
@@ -79,7 +93,7 @@ pub async fn spawn_app() -> TestApp {
     };
     // Tokens are signed with the wall clock's "now" in mind; the service's clock starts there too.
     let clock = ManualClock::new(Utc::now());
-    let app = Application::build(config, Arc::new(clock.clone()))
+    let app = Application::build_with(config, test_supervision(), Arc::new(clock.clone()))
         .await
         .expect("build app");
     let port = app.port();
@@ -112,6 +126,7 @@ pub async fn spawn_app() -> TestApp {
         admin_token,
         admin_id: admin.id,
         db,
+        database_url,
     }
 }
 

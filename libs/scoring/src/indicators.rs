@@ -1,0 +1,201 @@
+//! Computed indicator rules (计算类指标) as pure functions of counts.
+//!
+//! Conventions (this product's reading):
+//! * A ratio whose denominator is zero is 100 %: nothing was due, so nothing
+//!   was missed.
+//! * A count that exceeds its whole (more supervised than should be, more on
+//!   time than finished) is an input error, never silently clamped.
+//! * Category points are `ratio × max`, rounded once (see [`points`](crate::points)).
+//!
+//! The satisfaction rule lives in [`satisfaction`](crate::satisfaction).
+
+use serde::{Deserialize, Serialize};
+
+use crate::error::ScoringError;
+use crate::points::{Percent, Points};
+use crate::system::ComputedKind;
+
+/// Weight of the on-time rate (按时办结率) in 高效类, percent.
+pub const EFFICIENCY_ON_TIME_SHARE: i64 = 80;
+/// Weight of the early-completion rate (提前办结率) in 高效类, percent.
+pub const EFFICIENCY_EARLY_SHARE: i64 = 20;
+
+/// Counts for 电子监察覆盖率.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct CoverageInput {
+    /// Items that should be under e-supervision (应纳入).
+    pub should: u64,
+    /// Items that are (已纳入).
+    pub are: u64,
+}
+
+/// Counts for 高效类. `early ≤ on_time ≤ finished`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct EfficiencyInput {
+    /// Cases finished (办结) in the quarter.
+    pub finished: u64,
+    /// Of those, finished within the statutory/promised limit.
+    pub on_time: u64,
+    /// Of those, finished before the limit (提前办结).
+    pub early: u64,
+}
+
+/// Counts for 数据交换.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct DataExchangeInput {
+    /// Records reported in real time.
+    pub reported_in_time: u64,
+    /// All records due to be reported.
+    pub total: u64,
+}
+
+/// Result of the efficiency rule.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Efficiency {
+    pub on_time_rate: Percent,
+    pub early_rate: Percent,
+    /// `80 % × on_time_rate + 20 % × early_rate`.
+    pub combined: Percent,
+    pub points: Points,
+}
+
+fn part_of(kind: ComputedKind, part: u64, whole: u64, what: &str) -> Result<Percent, ScoringError> {
+    if part > whole {
+        return Err(ScoringError::InconsistentCounts {
+            kind,
+            detail: format!("{what}: {part} > {whole}"),
+        });
+    }
+    Ok(Percent::from_counts(part, whole).unwrap_or(Percent::HUNDRED))
+}
+
+/// Coverage ratio `are / should` (100 % when nothing should be supervised).
+pub fn coverage(should: u64, are: u64) -> Result<Percent, ScoringError> {
+    part_of(ComputedKind::Coverage, are, should, "are > should")
+}
+
+/// Real-time reporting ratio `reported_in_time / total` (100 % when total is 0).
+pub fn data_exchange(reported_in_time: u64, total: u64) -> Result<Percent, ScoringError> {
+    part_of(
+        ComputedKind::DataExchange,
+        reported_in_time,
+        total,
+        "reported_in_time > total",
+    )
+}
+
+/// Efficiency points out of `max`: on-time rate weighted 80 %, early-completion
+/// rate 20 % (each rate over `finished`; both 100 % when nothing finished).
+pub fn efficiency(
+    finished: u64,
+    on_time: u64,
+    early: u64,
+    max: Points,
+) -> Result<Efficiency, ScoringError> {
+    let on_time_rate = part_of(
+        ComputedKind::Efficiency,
+        on_time,
+        finished,
+        "on_time > finished",
+    )?;
+    part_of(ComputedKind::Efficiency, early, on_time, "early > on_time")?;
+    let early_rate = part_of(
+        ComputedKind::Efficiency,
+        early,
+        finished,
+        "early > finished",
+    )?;
+    let combined = Percent::from_centi(
+        on_time_rate.centi() * EFFICIENCY_ON_TIME_SHARE
+            + early_rate.centi() * EFFICIENCY_EARLY_SHARE,
+    )
+    .scale(1, 100);
+    Ok(Efficiency {
+        on_time_rate,
+        early_rate,
+        combined,
+        points: combined.of(max),
+    })
+}
+
+/// Case-volume tier 1..=5 (办件量档次). With bounds `[b2, b3, b4, b5]`:
+/// `count < b2` → 1, `b2 ≤ count < b3` → 2, …, `count ≥ b5` → 5.
+/// A count exactly on a bound belongs to the higher tier.
+pub fn volume_tier(count: u64, tiers: [u64; 4]) -> u8 {
+    let above = tiers.iter().filter(|&&bound| count >= bound).count();
+    // `above` is 0..=4 (strictly increasing bounds are validated elsewhere;
+    // with unsorted bounds this still yields a value in range).
+    1 + u8::try_from(above).unwrap_or(4)
+}
+
+/// Points for a tier: `tier / 5 × max` (tier clamped to 1..=5).
+pub fn volume_points(tier: u8, max: Points) -> Points {
+    max.scale(i64::from(tier.clamp(1, 5)), 5)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn pct(c: i64) -> Percent {
+        Percent::from_centi(c)
+    }
+
+    #[test]
+    fn coverage_and_data_exchange() {
+        assert_eq!(coverage(200, 190), Ok(pct(9_500)));
+        assert_eq!(coverage(0, 0), Ok(Percent::HUNDRED));
+        assert_eq!(coverage(3, 1), Ok(pct(3_333)));
+        assert!(matches!(
+            coverage(10, 11),
+            Err(ScoringError::InconsistentCounts {
+                kind: ComputedKind::Coverage,
+                ..
+            })
+        ));
+        assert_eq!(data_exchange(450, 500), Ok(pct(9_000)));
+        assert!(data_exchange(501, 500).is_err());
+    }
+
+    #[test]
+    fn efficiency_weights_on_time_and_early() {
+        // 380/400 = 95 %, 100/400 = 25 %; 0.8×95 + 0.2×25 = 81 %; 81 % of 20 = 16.20
+        let e = efficiency(400, 380, 100, Points::whole(20));
+        assert_eq!(
+            e,
+            Ok(Efficiency {
+                on_time_rate: pct(9_500),
+                early_rate: pct(2_500),
+                combined: pct(8_100),
+                points: Points::from_centi(1_620),
+            })
+        );
+        assert_eq!(
+            efficiency(0, 0, 0, Points::whole(20)).map(|e| e.points),
+            Ok(Points::whole(20))
+        );
+        assert!(efficiency(10, 11, 0, Points::whole(20)).is_err());
+        assert!(efficiency(10, 5, 6, Points::whole(20)).is_err());
+    }
+
+    #[test]
+    fn volume_tiers_at_each_bound() {
+        let t = [500, 2_000, 5_000, 10_000];
+        assert_eq!(volume_tier(0, t), 1);
+        assert_eq!(volume_tier(499, t), 1);
+        assert_eq!(volume_tier(500, t), 2);
+        assert_eq!(volume_tier(1_999, t), 2);
+        assert_eq!(volume_tier(2_000, t), 3);
+        assert_eq!(volume_tier(4_999, t), 3);
+        assert_eq!(volume_tier(5_000, t), 4);
+        assert_eq!(volume_tier(9_999, t), 4);
+        assert_eq!(volume_tier(10_000, t), 5);
+        assert_eq!(volume_tier(u64::MAX, t), 5);
+        let max = Points::whole(5);
+        let pts: Vec<i64> = (1..=5).map(|t| volume_points(t, max).centi()).collect();
+        assert_eq!(pts, [100, 200, 300, 400, 500]);
+        // 3/5 of 15.00 = 9.00; 1/5 of 0.07 = 0.014 → 0.01
+        assert_eq!(volume_points(3, Points::whole(15)).centi(), 900);
+        assert_eq!(volume_points(1, Points::from_centi(7)).centi(), 1);
+    }
+}

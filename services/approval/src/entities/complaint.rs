@@ -1,0 +1,31 @@
+use sea_orm::entity::prelude::*;
+
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+#[sea_orm(table_name = "complaints")]
+pub struct Model {
+    #[sea_orm(primary_key)]
+    pub id: i32,
+    pub case_id: i32,
+    pub case_no: String,
+    pub complainant: String,
+    pub contact: String,
+    pub content: String,
+    /// `open`, `assigned`, `answered`, `closed`.
+    pub status: String,
+    pub assigned_department_id: Option<i32>,
+    pub assigned_by: Option<i32>,
+    pub assigned_at: Option<DateTimeUtc>,
+    pub due_at: Option<DateTimeUtc>,
+    pub answer: Option<String>,
+    pub answered_by: Option<i32>,
+    pub answered_at: Option<DateTimeUtc>,
+    pub closed_by: Option<i32>,
+    pub closed_at: Option<DateTimeUtc>,
+    pub created_at: DateTimeUtc,
+    pub version: i64,
+}
+
+#[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+pub enum Relation {}
+
+impl ActiveModelBehavior for ActiveModel {}

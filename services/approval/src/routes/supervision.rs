@@ -1,0 +1,365 @@
+//! E-supervision routes: cards, claims (审管互动), complaints (投诉), statistics, notices, and
+//! running a scheduled job on demand.
+
+use actix_web::{web, HttpResponse};
+use chrono::{DateTime, NaiveDate, TimeZone, Utc};
+use platform::auth::{AuthUser, Role};
+use platform::json::ValidJson;
+use platform::pagination::{Page, PageRequest};
+use platform::{ApiError, ApiResult};
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+
+use crate::entities::notice;
+use crate::state::AppState;
+use crate::supervision::cards::{self, Card, CardFilter, RevokeInput};
+use crate::supervision::claims::{self, Claim};
+use crate::supervision::complaints::{self, AnswerInput, AssignInput, Complaint, ComplaintInput};
+use crate::supervision::jobs::{self, JobKind, JobRun};
+use crate::supervision::stats::{self, DepartmentStats};
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+pub struct CardQuery {
+    /// `warning`, `yellow`, `red`, `unclaimed`.
+    pub level: Option<String>,
+    pub department_id: Option<i32>,
+    pub case_id: Option<i32>,
+    /// `true`: not yet closed; `false`: closed.
+    pub open: Option<bool>,
+    pub limit: Option<u64>,
+    pub cursor: Option<String>,
+}
+
+/// Cards (预警, 黄牌, 红牌, 认领超时). Department staff see their own department's.
+#[utoipa::path(get, path = "/v1/cards", tag = "supervision", params(CardQuery), security(("bearer_auth" = [])), responses((status = 200, body = Page<Card>)))]
+pub async fn list_cards(
+    state: web::Data<AppState>,
+    user: AuthUser,
+    q: web::Query<CardQuery>,
+) -> ApiResult<HttpResponse> {
+    let q = q.into_inner();
+    let page = PageRequest::parse(q.limit, q.cursor.as_deref())?;
+    let f = CardFilter {
+        level: q.level,
+        department_id: q.department_id,
+        case_id: q.case_id,
+        open: q.open,
+    };
+    Ok(HttpResponse::Ok().json(cards::list(&state.db, &user, f, page).await?))
+}
+
+/// Acknowledge a card: a supervisor, or staff of the card's department. Twice is a 409.
+#[utoipa::path(post, path = "/v1/cards/{id}/acknowledge", tag = "supervision", security(("bearer_auth" = [])), responses(
+    (status = 200, body = Card),
+    (status = 409, body = platform::error::Problem, content_type = "application/problem+json"),
+))]
+pub async fn acknowledge(
+    state: web::Data<AppState>,
+    user: AuthUser,
+    id: web::Path<i32>,
+) -> ApiResult<web::Json<Card>> {
+    Ok(web::Json(
+        cards::acknowledge(&state.db, &user, state.now(), id.into_inner()).await?,
+    ))
+}
+
+/// Revoke a card (supervisor), naming its level and the reason.
+#[utoipa::path(post, path = "/v1/cards/{id}/revoke", tag = "supervision", request_body = RevokeInput, security(("bearer_auth" = [])), responses(
+    (status = 200, body = Card),
+    (status = 409, description = "another level than the card's, or already closed", body = platform::error::Problem, content_type = "application/problem+json"),
+))]
+pub async fn revoke(
+    state: web::Data<AppState>,
+    user: AuthUser,
+    id: web::Path<i32>,
+    body: ValidJson<RevokeInput>,
+) -> ApiResult<web::Json<Card>> {
+    Ok(web::Json(
+        cards::revoke(
+            &state.db,
+            &user,
+            state.now(),
+            id.into_inner(),
+            body.into_inner(),
+        )
+        .await?,
+    ))
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+pub struct ClaimQuery {
+    pub department_id: Option<i32>,
+    /// `true`: not yet claimed.
+    pub open: Option<bool>,
+    pub limit: Option<u64>,
+    pub cursor: Option<String>,
+}
+
+/// Approved results pushed to supervising departments (审管互动).
+#[utoipa::path(get, path = "/v1/claims", tag = "supervision", params(ClaimQuery), security(("bearer_auth" = [])), responses((status = 200, body = Page<Claim>)))]
+pub async fn list_claims(
+    state: web::Data<AppState>,
+    user: AuthUser,
+    q: web::Query<ClaimQuery>,
+) -> ApiResult<HttpResponse> {
+    let q = q.into_inner();
+    let page = PageRequest::parse(q.limit, q.cursor.as_deref())?;
+    Ok(HttpResponse::Ok()
+        .json(claims::list(&state.db, &user, q.department_id, q.open, page).await?))
+}
+
+/// Claim (认领) an approved result: staff of the supervising department.
+#[utoipa::path(post, path = "/v1/claims/{id}/claim", tag = "supervision", security(("bearer_auth" = [])), responses(
+    (status = 200, body = Claim),
+    (status = 409, body = platform::error::Problem, content_type = "application/problem+json"),
+))]
+pub async fn claim(
+    state: web::Data<AppState>,
+    user: AuthUser,
+    id: web::Path<i32>,
+) -> ApiResult<web::Json<Claim>> {
+    Ok(web::Json(
+        claims::claim(&state.db, &user, state.now(), id.into_inner()).await?,
+    ))
+}
+
+/// File a complaint (投诉). Open to anyone holding a case number: no token needed.
+#[utoipa::path(post, path = "/v1/complaints", tag = "supervision", request_body = ComplaintInput, responses(
+    (status = 201, body = Complaint),
+    (status = 422, body = platform::error::Problem, content_type = "application/problem+json"),
+))]
+pub async fn file_complaint(
+    state: web::Data<AppState>,
+    body: ValidJson<ComplaintInput>,
+) -> ApiResult<HttpResponse> {
+    Ok(HttpResponse::Created()
+        .json(complaints::file(&state.db, state.now(), body.into_inner()).await?))
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+pub struct ComplaintQuery {
+    /// `open`, `assigned`, `answered`, `closed`.
+    pub status: Option<String>,
+    pub limit: Option<u64>,
+    pub cursor: Option<String>,
+}
+
+/// Complaints: supervisors see all; department staff those assigned to them.
+#[utoipa::path(get, path = "/v1/complaints", tag = "supervision", params(ComplaintQuery), security(("bearer_auth" = [])), responses((status = 200, body = Page<Complaint>)))]
+pub async fn list_complaints(
+    state: web::Data<AppState>,
+    user: AuthUser,
+    q: web::Query<ComplaintQuery>,
+) -> ApiResult<HttpResponse> {
+    let q = q.into_inner();
+    let page = PageRequest::parse(q.limit, q.cursor.as_deref())?;
+    Ok(HttpResponse::Ok()
+        .json(complaints::list(&state.db, &user, state.now(), q.status, page).await?))
+}
+
+/// Assign a complaint to a department with a time limit (supervisor); the department is notified.
+#[utoipa::path(post, path = "/v1/complaints/{id}/assign", tag = "supervision", request_body = AssignInput, security(("bearer_auth" = [])), responses((status = 200, body = Complaint)))]
+pub async fn assign_complaint(
+    state: web::Data<AppState>,
+    user: AuthUser,
+    id: web::Path<i32>,
+    body: ValidJson<AssignInput>,
+) -> ApiResult<web::Json<Complaint>> {
+    let t = state.timing();
+    Ok(web::Json(
+        complaints::assign(
+            &state.db,
+            &t,
+            &user,
+            state.now(),
+            id.into_inner(),
+            body.into_inner(),
+        )
+        .await?,
+    ))
+}
+
+/// Answer a complaint: staff of the assigned department, or a supervisor.
+#[utoipa::path(post, path = "/v1/complaints/{id}/answer", tag = "supervision", request_body = AnswerInput, security(("bearer_auth" = [])), responses((status = 200, body = Complaint)))]
+pub async fn answer_complaint(
+    state: web::Data<AppState>,
+    user: AuthUser,
+    id: web::Path<i32>,
+    body: ValidJson<AnswerInput>,
+) -> ApiResult<web::Json<Complaint>> {
+    Ok(web::Json(
+        complaints::answer(
+            &state.db,
+            &user,
+            state.now(),
+            id.into_inner(),
+            body.into_inner(),
+        )
+        .await?,
+    ))
+}
+
+/// Close an answered complaint (supervisor).
+#[utoipa::path(post, path = "/v1/complaints/{id}/close", tag = "supervision", security(("bearer_auth" = [])), responses((status = 200, body = Complaint)))]
+pub async fn close_complaint(
+    state: web::Data<AppState>,
+    user: AuthUser,
+    id: web::Path<i32>,
+) -> ApiResult<web::Json<Complaint>> {
+    Ok(web::Json(
+        complaints::close(&state.db, &user, state.now(), id.into_inner()).await?,
+    ))
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+pub struct StatsQuery {
+    /// First day of the period (Asia/Shanghai), inclusive.
+    pub from: NaiveDate,
+    /// Last day of the period, inclusive.
+    pub to: NaiveDate,
+    pub department_id: Option<i32>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Statistics {
+    pub from: NaiveDate,
+    pub to: NaiveDate,
+    /// Definitions: see the `statistics` section of the README (finished branches are the
+    /// denominator of every rate; rates are 0–1, null when nothing finished).
+    pub departments: Vec<DepartmentStats>,
+}
+
+fn local_midnight(d: NaiveDate) -> DateTime<Utc> {
+    let naive = d.and_hms_opt(0, 0, 0).unwrap_or_default();
+    chrono_tz::Asia::Shanghai
+        .from_local_datetime(&naive)
+        .single()
+        .map(|t| t.with_timezone(&Utc))
+        .unwrap_or_else(|| Utc.from_utc_datetime(&naive))
+}
+
+/// Per-department figures for a period: received, finished, 即日办结率, 提前办结率, 按时办结率,
+/// overdue, cards by level, complaints. For supervisors, assessors, admins and integrations.
+#[utoipa::path(get, path = "/v1/statistics", tag = "supervision", params(StatsQuery), security(("bearer_auth" = [])), responses(
+    (status = 200, body = Statistics),
+    (status = 422, body = platform::error::Problem, content_type = "application/problem+json"),
+))]
+pub async fn statistics(
+    state: web::Data<AppState>,
+    user: AuthUser,
+    q: web::Query<StatsQuery>,
+) -> ApiResult<web::Json<Statistics>> {
+    user.require(&[Role::Supervisor, Role::Assessor, Role::Admin, Role::Service])?;
+    let q = q.into_inner();
+    if q.to < q.from {
+        return Err(ApiError::validation("to", "must not be before `from`"));
+    }
+    if (q.to - q.from).num_days() > 366 {
+        return Err(ApiError::validation("to", "a period is at most a year"));
+    }
+    let end = q.to.succ_opt().unwrap_or(q.to);
+    let rows = stats::query(
+        &state.db,
+        local_midnight(q.from),
+        local_midnight(end),
+        q.department_id,
+        state.now(),
+    )
+    .await?;
+    Ok(web::Json(Statistics {
+        from: q.from,
+        to: q.to,
+        departments: rows,
+    }))
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct NoticeView {
+    pub id: i32,
+    pub kind: String,
+    pub subject: String,
+    pub recipients: Vec<String>,
+    /// `pending`, `sending`, `sent`, `failed`.
+    pub status: String,
+    pub attempts: i32,
+    pub next_attempt_at: DateTime<Utc>,
+    pub last_error: Option<String>,
+    pub sent_at: Option<DateTime<Utc>>,
+    pub created_at: DateTime<Utc>,
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+pub struct NoticeQuery {
+    pub status: Option<String>,
+    pub kind: Option<String>,
+    pub limit: Option<u64>,
+    pub cursor: Option<String>,
+}
+
+/// The notice queue (admin, supervisor): what was sent, what waits, what failed and why.
+#[utoipa::path(get, path = "/v1/notices", tag = "supervision", params(NoticeQuery), security(("bearer_auth" = [])), responses((status = 200, body = Page<NoticeView>)))]
+pub async fn list_notices(
+    state: web::Data<AppState>,
+    user: AuthUser,
+    q: web::Query<NoticeQuery>,
+) -> ApiResult<HttpResponse> {
+    user.require(&[Role::Admin, Role::Supervisor])?;
+    let q = q.into_inner();
+    let page = PageRequest::parse(q.limit, q.cursor.as_deref())?;
+    let mut sel = notice::Entity::find();
+    if let Some(s) = &q.status {
+        sel = sel.filter(notice::Column::Status.eq(s.as_str()));
+    }
+    if let Some(k) = &q.kind {
+        sel = sel.filter(notice::Column::Kind.eq(k.as_str()));
+    }
+    if let Some(after) = page.after_id {
+        sel = sel.filter(notice::Column::Id.gt(after));
+    }
+    let rows = sel
+        .order_by_asc(notice::Column::Id)
+        .limit(page.limit + 1)
+        .all(&state.db)
+        .await?;
+    let out = page.page(
+        rows,
+        |r| r.id as i64,
+        |n| NoticeView {
+            id: n.id,
+            kind: n.kind,
+            subject: n.subject,
+            recipients: serde_json::from_str(&n.recipients).unwrap_or_default(),
+            status: n.status,
+            attempts: n.attempts,
+            next_attempt_at: n.next_attempt_at,
+            last_error: n.last_error,
+            sent_at: n.sent_at,
+            created_at: n.created_at,
+        },
+    );
+    Ok(HttpResponse::Ok().json(out))
+}
+
+/// Run a scheduled job now (admin, supervisor): `sweep`, `deliver`, `daily_digest`,
+/// `weekly_notice`, `monthly_analysis`. Goes through the same once-per-tick ledger as the
+/// scheduler, so two replicas asked at the same minute run it once.
+#[utoipa::path(post, path = "/v1/supervision/jobs/{job}/run", tag = "supervision", security(("bearer_auth" = [])), responses(
+    (status = 200, body = JobRun),
+    (status = 404, body = platform::error::Problem, content_type = "application/problem+json"),
+))]
+pub async fn run_job(
+    state: web::Data<AppState>,
+    user: AuthUser,
+    job: web::Path<String>,
+) -> ApiResult<web::Json<JobRun>> {
+    user.require(&[Role::Admin, Role::Supervisor])?;
+    let name = job.into_inner();
+    let job = JobKind::parse(&name).ok_or_else(|| ApiError::not_found("job", &name))?;
+    Ok(web::Json(jobs::run_once(&state, job, state.now()).await?))
+}

@@ -1,0 +1,201 @@
+//! When a branch is due an alert (pure): the early warning (预警) when its warning moment
+//! passes, the yellow card (黄牌) at its due moment, the red card (红牌) when it is overdue by
+//! more than the configured number of working days. Each branch stores the moment of its next
+//! alert (`next_alert_at`), so the sweep reads only what has come due.
+
+use calendar::{CalendarError, StatutoryClock, WorkCalendar};
+use chrono::{DateTime, Utc};
+
+/// The alert levels, in the order they are issued.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum AlertLevel {
+    /// 预警: the warning moment passed (default: 2/3 of the working time used).
+    Warning = 1,
+    /// 黄牌: the due moment passed.
+    Yellow = 2,
+    /// 红牌: overdue by more than the red-card threshold.
+    Red = 3,
+}
+
+impl AlertLevel {
+    pub const ALL: [AlertLevel; 3] = [AlertLevel::Warning, AlertLevel::Yellow, AlertLevel::Red];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            AlertLevel::Warning => "warning",
+            AlertLevel::Yellow => "yellow",
+            AlertLevel::Red => "red",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|l| l.as_str() == s)
+    }
+
+    pub fn rank(self) -> i32 {
+        self as i32
+    }
+}
+
+/// The stored moments of a branch's clock.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct AlertMoments {
+    pub warn_at: Option<DateTime<Utc>>,
+    pub due_at: Option<DateTime<Utc>>,
+    pub red_at: Option<DateTime<Utc>>,
+    pub next_alert_at: Option<DateTime<Utc>>,
+}
+
+/// The moment each level falls due (none while the clock is paused).
+fn moment_of(level: AlertLevel, m: &AlertMoments) -> Option<DateTime<Utc>> {
+    match level {
+        AlertLevel::Warning => m.warn_at,
+        AlertLevel::Yellow => m.due_at,
+        AlertLevel::Red => m.red_at,
+    }
+}
+
+/// The next alert after `issued` (the highest level issued so far, 0 = none).
+pub fn next_alert(issued: i32, m: &AlertMoments) -> Option<DateTime<Utc>> {
+    AlertLevel::ALL
+        .into_iter()
+        .filter(|l| l.rank() > issued)
+        .find_map(|l| moment_of(l, m))
+}
+
+/// The levels above `issued` whose moment has come by `now`, in order.
+pub fn due_levels(issued: i32, m: &AlertMoments, now: DateTime<Utc>) -> Vec<AlertLevel> {
+    AlertLevel::ALL
+        .into_iter()
+        .filter(|l| l.rank() > issued)
+        .filter(|l| moment_of(*l, m).is_some_and(|t| t <= now))
+        .collect()
+}
+
+/// Compute the moments of a clock. A decided branch (`open = false`) has no next alert.
+pub fn moments(
+    clock: &StatutoryClock,
+    cal: &WorkCalendar,
+    red_card_days: u32,
+    issued: i32,
+    open: bool,
+) -> Result<AlertMoments, CalendarError> {
+    let due_at = clock.due_at(cal)?;
+    let warn_at = clock.warn_at(cal)?;
+    let red_at = match due_at {
+        Some(d) => Some(cal.advance_working_seconds(
+            d,
+            i64::from(red_card_days) * cal.hours().seconds_per_day(),
+        )?),
+        None => None,
+    };
+    let mut m = AlertMoments {
+        warn_at,
+        due_at,
+        red_at,
+        next_alert_at: None,
+    };
+    if open {
+        m.next_alert_at = next_alert(issued, &m);
+    }
+    Ok(m)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use calendar::{LimitUnit, PauseReason, WarnRule};
+
+    fn t(s: &str) -> DateTime<Utc> {
+        DateTime::parse_from_rfc3339(s).unwrap().with_timezone(&Utc)
+    }
+
+    #[test]
+    fn moments_of_a_five_day_clock_and_red_after_three_working_days() {
+        let cal = WorkCalendar::builtin();
+        // Mon 9 Mar 2026 10:00: due Mon 16 Mar 17:00; red 3 working days later, Thu 19 Mar 17:00.
+        let clock = StatutoryClock::start(
+            t("2026-03-09T10:00:00+08:00"),
+            5,
+            LimitUnit::WorkingDays,
+            WarnRule::default(),
+        );
+        let m = moments(&clock, &cal, 3, 0, true).unwrap();
+        assert_eq!(m.due_at, Some(t("2026-03-16T17:00:00+08:00")));
+        assert_eq!(m.red_at, Some(t("2026-03-19T17:00:00+08:00")));
+        assert_eq!(m.next_alert_at, m.warn_at);
+        assert_eq!(
+            moments(&clock, &cal, 3, 1, true).unwrap().next_alert_at,
+            m.due_at
+        );
+        assert_eq!(
+            moments(&clock, &cal, 3, 2, true).unwrap().next_alert_at,
+            m.red_at
+        );
+        assert_eq!(
+            moments(&clock, &cal, 3, 3, true).unwrap().next_alert_at,
+            None
+        );
+        assert_eq!(
+            moments(&clock, &cal, 3, 0, false).unwrap().next_alert_at,
+            None,
+            "decided: nothing more"
+        );
+    }
+
+    #[test]
+    fn red_card_threshold_skips_a_holiday() {
+        let cal = WorkCalendar::builtin();
+        // Due Wed 30 Sep 2026 17:00; 1–7 Oct off, Sat 10 Oct worked: +3 working days = Fri 9 Oct.
+        let clock = StatutoryClock::start(
+            t("2026-09-29T10:00:00+08:00"),
+            1,
+            LimitUnit::WorkingDays,
+            WarnRule::default(),
+        );
+        let m = moments(&clock, &cal, 3, 0, true).unwrap();
+        assert_eq!(m.due_at, Some(t("2026-09-30T17:00:00+08:00")));
+        assert_eq!(m.red_at, Some(t("2026-10-09T17:00:00+08:00")));
+    }
+
+    #[test]
+    fn a_paused_clock_has_no_alert() {
+        let cal = WorkCalendar::builtin();
+        let mut clock = StatutoryClock::start(
+            t("2026-03-09T10:00:00+08:00"),
+            5,
+            LimitUnit::WorkingDays,
+            WarnRule::default(),
+        );
+        clock
+            .pause(t("2026-03-10T10:00:00+08:00"), PauseReason::Supplement)
+            .unwrap();
+        let m = moments(&clock, &cal, 3, 0, true).unwrap();
+        assert_eq!((m.due_at, m.next_alert_at), (None, None));
+    }
+
+    #[test]
+    fn due_levels_are_issued_in_order_and_only_once() {
+        let m = AlertMoments {
+            warn_at: Some(t("2026-03-12T10:00:00Z")),
+            due_at: Some(t("2026-03-16T09:00:00Z")),
+            red_at: Some(t("2026-03-19T09:00:00Z")),
+            next_alert_at: None,
+        };
+        assert!(due_levels(0, &m, t("2026-03-12T09:59:59Z")).is_empty());
+        assert_eq!(
+            due_levels(0, &m, t("2026-03-12T10:00:00Z")),
+            vec![AlertLevel::Warning]
+        );
+        assert_eq!(
+            due_levels(0, &m, t("2026-03-20T00:00:00Z")),
+            AlertLevel::ALL.to_vec(),
+            "a late sweep catches up"
+        );
+        assert_eq!(
+            due_levels(1, &m, t("2026-03-17T00:00:00Z")),
+            vec![AlertLevel::Yellow]
+        );
+        assert!(due_levels(3, &m, t("2027-01-01T00:00:00Z")).is_empty());
+    }
+}

@@ -1,0 +1,355 @@
+//! Complaints (投诉): anyone with a case number can file one; a supervisor assigns it to a
+//! department with a time limit, the department answers, the supervisor closes it. Every step
+//! is an event in the feed (complaints count in the assessment).
+
+use chrono::{DateTime, Utc};
+use platform::auth::{AuthUser, Role};
+use platform::pagination::{Page, PageRequest};
+use platform::{ApiError, FieldError};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait,
+    IntoActiveModel, QueryFilter, QueryOrder, QuerySelect, Set, TransactionTrait,
+};
+use serde::{Deserialize, Serialize};
+use serde_json::json;
+use utoipa::ToSchema;
+
+use crate::calendar_store::compute_error;
+use crate::cases::events::{self, NewEvent};
+use crate::entities::{case, complaint, department};
+use crate::notices::{self, NewNotice};
+use crate::state::Timing;
+
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ComplaintInput {
+    /// The case number on the applicant's receipt.
+    pub case_no: String,
+    pub complainant: String,
+    /// Phone or e-mail for the answer.
+    pub contact: String,
+    pub content: String,
+}
+
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct AssignInput {
+    pub department_id: i32,
+    /// Working days to answer; default `COMPLAINT_LIMIT_DAYS` (5).
+    #[serde(default)]
+    pub limit_days: Option<u32>,
+}
+
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct AnswerInput {
+    pub answer: String,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct Complaint {
+    pub id: i32,
+    pub case_id: i32,
+    pub case_no: String,
+    pub complainant: String,
+    pub contact: String,
+    pub content: String,
+    /// `open`, `assigned`, `answered`, `closed`.
+    pub status: String,
+    pub assigned_department_id: Option<i32>,
+    pub assigned_at: Option<DateTime<Utc>>,
+    /// The department's answer is due by then.
+    pub due_at: Option<DateTime<Utc>>,
+    pub answer: Option<String>,
+    pub answered_at: Option<DateTime<Utc>>,
+    /// Answered (or still open) after `due_at`.
+    pub late: bool,
+    pub closed_at: Option<DateTime<Utc>>,
+    pub created_at: DateTime<Utc>,
+}
+
+fn view(m: complaint::Model, now: DateTime<Utc>) -> Complaint {
+    let late = m.due_at.is_some_and(|d| m.answered_at.unwrap_or(now) > d);
+    Complaint {
+        id: m.id,
+        case_id: m.case_id,
+        case_no: m.case_no,
+        complainant: m.complainant,
+        contact: m.contact,
+        content: m.content,
+        status: m.status,
+        assigned_department_id: m.assigned_department_id,
+        assigned_at: m.assigned_at,
+        due_at: m.due_at,
+        answer: m.answer,
+        answered_at: m.answered_at,
+        late,
+        closed_at: m.closed_at,
+        created_at: m.created_at,
+    }
+}
+
+async fn event<C: ConnectionTrait>(
+    c: &C,
+    actor_id: i32,
+    role: &str,
+    m: &complaint::Model,
+    kind: &str,
+    now: DateTime<Utc>,
+) -> Result<(), ApiError> {
+    events::append(
+        c,
+        actor_id,
+        role,
+        now,
+        vec![NewEvent {
+            case_id: m.case_id,
+            branch_id: None,
+            kind: kind.into(),
+            from_state: String::new(),
+            to_state: m.status.clone(),
+            payload: json!({
+                "type": kind, "complaint_id": m.id, "case_id": m.case_id, "department_id": m.assigned_department_id,
+                "due_at": m.due_at, "at": now,
+            }),
+        }],
+    )
+    .await
+}
+
+fn text(field: &str, v: &str, max: usize, errs: &mut Vec<FieldError>) {
+    if v.trim().is_empty() {
+        errs.push(FieldError::new(field, "must not be empty"));
+    } else if v.chars().count() > max {
+        errs.push(FieldError::new(
+            field,
+            format!("must be at most {max} characters"),
+        ));
+    }
+}
+
+/// File a complaint; no account needed, only a real case number.
+pub async fn file(
+    db: &DatabaseConnection,
+    now: DateTime<Utc>,
+    input: ComplaintInput,
+) -> Result<Complaint, ApiError> {
+    let mut errs = Vec::new();
+    text("case_no", &input.case_no, 32, &mut errs);
+    text("complainant", &input.complainant, 200, &mut errs);
+    text("contact", &input.contact, 200, &mut errs);
+    text("content", &input.content, 4000, &mut errs);
+    ApiError::validation_all(errs)?;
+    let txn = db.begin().await?;
+    let c = case::Entity::find()
+        .filter(case::Column::CaseNo.eq(input.case_no.trim()))
+        .one(&txn)
+        .await?
+        .ok_or_else(|| {
+            ApiError::validation("case_no", format!("no case numbered `{}`", input.case_no))
+        })?;
+    let m = complaint::ActiveModel {
+        case_id: Set(c.id),
+        case_no: Set(c.case_no),
+        complainant: Set(input.complainant),
+        contact: Set(input.contact),
+        content: Set(input.content),
+        status: Set("open".into()),
+        created_at: Set(now),
+        version: Set(0),
+        ..Default::default()
+    }
+    .insert(&txn)
+    .await?;
+    event(&txn, 0, "public", &m, "complaint_filed", now).await?;
+    txn.commit().await?;
+    Ok(view(m, now))
+}
+
+async fn load<C: ConnectionTrait>(c: &C, id: i32) -> Result<complaint::Model, ApiError> {
+    complaint::Entity::find_by_id(id)
+        .one(c)
+        .await?
+        .ok_or_else(|| ApiError::not_found("complaint", id))
+}
+
+fn wrong_status(m: &complaint::Model, want: &str, action: &str) -> ApiError {
+    ApiError::conflict(
+        "complaint_status",
+        format!(
+            "complaint {} is {}; {action} needs it {want}",
+            m.id, m.status
+        ),
+    )
+}
+
+pub async fn assign(
+    db: &DatabaseConnection,
+    timing: &Timing,
+    actor: &AuthUser,
+    now: DateTime<Utc>,
+    id: i32,
+    input: AssignInput,
+) -> Result<Complaint, ApiError> {
+    actor.require(&[Role::Supervisor])?;
+    let days = input.limit_days.unwrap_or(timing.complaint_limit_days);
+    if !(1..=60).contains(&days) {
+        return Err(ApiError::validation(
+            "limit_days",
+            "must be 1–60 working days",
+        ));
+    }
+    let txn = db.begin().await?;
+    let m = load(&txn, id).await?;
+    if m.status != "open" {
+        return Err(wrong_status(&m, "open", "assigning"));
+    }
+    let d = department::Entity::find_by_id(input.department_id)
+        .one(&txn)
+        .await?
+        .filter(|d| d.deleted_at.is_none());
+    let Some(d) = d else {
+        return Err(ApiError::validation(
+            "department_id",
+            format!("unknown department {}", input.department_id),
+        ));
+    };
+    let due = timing.cal.deadline(now, days).map_err(compute_error)?;
+    let mut am = m.into_active_model();
+    am.status = Set("assigned".into());
+    am.assigned_department_id = Set(Some(d.id));
+    am.assigned_by = Set(Some(actor.id));
+    am.assigned_at = Set(Some(now));
+    am.due_at = Set(Some(due));
+    am.version = Set(am.version.as_ref() + 1);
+    let m = am.update(&txn).await?;
+    notices::enqueue(
+        &txn,
+        NewNotice {
+            kind: "complaint_assigned",
+            dedup_key: format!("complaint_assigned:{}", m.id),
+            subject: format!(
+                "[投诉] complaint {} on case {} assigned to {}",
+                m.id, m.case_no, d.name
+            ),
+            body: format!("{}\n\nAnswer by {} (UTC).", m.content, due),
+            recipients: [d.window_email, d.head_email]
+                .into_iter()
+                .flatten()
+                .collect(),
+        },
+        now,
+    )
+    .await?;
+    event(
+        &txn,
+        actor.id,
+        actor.role.as_str(),
+        &m,
+        "complaint_assigned",
+        now,
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(view(m, now))
+}
+
+pub async fn answer(
+    db: &DatabaseConnection,
+    actor: &AuthUser,
+    now: DateTime<Utc>,
+    id: i32,
+    input: AnswerInput,
+) -> Result<Complaint, ApiError> {
+    actor.require(&[Role::Supervisor, Role::Reviewer, Role::Approver])?;
+    let mut errs = Vec::new();
+    text("answer", &input.answer, 4000, &mut errs);
+    ApiError::validation_all(errs)?;
+    let txn = db.begin().await?;
+    let m = load(&txn, id).await?;
+    if m.status != "assigned" {
+        return Err(wrong_status(&m, "assigned", "answering"));
+    }
+    if actor.role != Role::Supervisor {
+        actor.require_department(m.assigned_department_id.unwrap_or(-1))?;
+    }
+    let mut am = m.into_active_model();
+    am.status = Set("answered".into());
+    am.answer = Set(Some(input.answer));
+    am.answered_by = Set(Some(actor.id));
+    am.answered_at = Set(Some(now));
+    am.version = Set(am.version.as_ref() + 1);
+    let m = am.update(&txn).await?;
+    event(
+        &txn,
+        actor.id,
+        actor.role.as_str(),
+        &m,
+        "complaint_answered",
+        now,
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(view(m, now))
+}
+
+pub async fn close(
+    db: &DatabaseConnection,
+    actor: &AuthUser,
+    now: DateTime<Utc>,
+    id: i32,
+) -> Result<Complaint, ApiError> {
+    actor.require(&[Role::Supervisor])?;
+    let txn = db.begin().await?;
+    let m = load(&txn, id).await?;
+    if m.status != "answered" {
+        return Err(wrong_status(&m, "answered", "closing"));
+    }
+    let mut am = m.into_active_model();
+    am.status = Set("closed".into());
+    am.closed_by = Set(Some(actor.id));
+    am.closed_at = Set(Some(now));
+    am.version = Set(am.version.as_ref() + 1);
+    let m = am.update(&txn).await?;
+    event(
+        &txn,
+        actor.id,
+        actor.role.as_str(),
+        &m,
+        "complaint_closed",
+        now,
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(view(m, now))
+}
+
+pub async fn list(
+    db: &DatabaseConnection,
+    actor: &AuthUser,
+    now: DateTime<Utc>,
+    status: Option<String>,
+    page: PageRequest,
+) -> Result<Page<Complaint>, ApiError> {
+    let mut q = complaint::Entity::find();
+    match actor.role {
+        Role::Reviewer | Role::Approver => {
+            q = q.filter(
+                complaint::Column::AssignedDepartmentId.eq(actor.department_id.unwrap_or(-1)),
+            )
+        }
+        _ => actor.require(&[Role::Supervisor, Role::Admin, Role::Assessor, Role::Service])?,
+    }
+    if let Some(s) = status {
+        q = q.filter(complaint::Column::Status.eq(s));
+    }
+    if let Some(after) = page.after_id {
+        q = q.filter(complaint::Column::Id.gt(after));
+    }
+    let rows = q
+        .order_by_asc(complaint::Column::Id)
+        .limit(page.limit + 1)
+        .all(db)
+        .await?;
+    Ok(page.page(rows, |r| r.id as i64, |r| view(r, now)))
+}

@@ -1,0 +1,358 @@
+//! Scheduled jobs and the rule that each runs once per tick across replicas: a run first
+//! inserts `(job, tick)` into `job_runs` (unique); the replica whose insert wins runs it, the
+//! others skip. With Redis configured, a lock with expiry (`SET NX PX`) also keeps two runs of
+//! the same job from overlapping. Every job is idempotent (cards and notices have unique keys),
+//! so a run that dies midway is simply done again at the next tick.
+
+use chrono::{DateTime, Datelike, Duration, NaiveDate, TimeZone, Utc};
+use platform::ApiError;
+use sea_orm::sea_query::{Expr, OnConflict};
+use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, PaginatorTrait, QueryFilter, Set};
+use serde::Serialize;
+use utoipa::ToSchema;
+
+use super::{stats, sweep};
+use crate::entities::{branch, department, job_run, user};
+use crate::notices::{self, NewNotice};
+use crate::state::AppState;
+
+/// The jobs the scheduler runs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum JobKind {
+    /// Issue warnings and cards that came due (every minute).
+    Sweep,
+    /// Send queued notices (every few seconds).
+    Deliver,
+    /// Daily summary to each department head (08:00).
+    DailyDigest,
+    /// 周通报 to supervisors (Monday 08:30).
+    WeeklyNotice,
+    /// 月分析 to supervisors (1st of the month, 09:00).
+    MonthlyAnalysis,
+}
+
+impl JobKind {
+    pub const ALL: [JobKind; 5] = [
+        JobKind::Sweep,
+        JobKind::Deliver,
+        JobKind::DailyDigest,
+        JobKind::WeeklyNotice,
+        JobKind::MonthlyAnalysis,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            JobKind::Sweep => "sweep",
+            JobKind::Deliver => "deliver",
+            JobKind::DailyDigest => "daily_digest",
+            JobKind::WeeklyNotice => "weekly_notice",
+            JobKind::MonthlyAnalysis => "monthly_analysis",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|j| j.as_str() == s)
+    }
+}
+
+/// The outcome of one attempt to run a job.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct JobRun {
+    pub job: JobKind,
+    /// The tick the run belongs to (the minute, UTC).
+    pub tick: String,
+    /// `false` when another replica (or an earlier call) already ran this tick.
+    pub ran: bool,
+    pub detail: serde_json::Value,
+}
+
+pub fn tick_of(now: DateTime<Utc>) -> String {
+    now.format("%Y-%m-%dT%H:%MZ").to_string()
+}
+
+fn runner_id() -> String {
+    format!(
+        "{}-{}",
+        std::env::var("HOSTNAME").unwrap_or_else(|_| "local".into()),
+        std::process::id()
+    )
+}
+
+/// Claim the tick in the ledger; `true` when this replica won it.
+async fn claim_tick(
+    db: &DatabaseConnection,
+    job: JobKind,
+    tick: &str,
+    now: DateTime<Utc>,
+) -> Result<bool, ApiError> {
+    let inserted = job_run::Entity::insert(job_run::ActiveModel {
+        job: Set(job.as_str().into()),
+        tick: Set(tick.to_string()),
+        runner: Set(runner_id()),
+        started_at: Set(now),
+        finished_at: Set(None),
+        ..Default::default()
+    })
+    .on_conflict(
+        OnConflict::columns([job_run::Column::Job, job_run::Column::Tick])
+            .do_nothing()
+            .to_owned(),
+    )
+    .exec_without_returning(db)
+    .await?;
+    Ok(inserted == 1)
+}
+
+/// A Redis lock with expiry around a run; `None` when Redis is not configured or unreachable
+/// (the ledger alone then keeps runs unique per tick).
+async fn redis_lock(state: &AppState, job: JobKind, ttl_ms: u64) -> Option<bool> {
+    let client = state.redis.as_ref()?;
+    let mut conn = match client.get_multiplexed_async_connection().await {
+        Ok(c) => c,
+        Err(e) => {
+            tracing::warn!(error = %e, job = job.as_str(), "Redis unreachable: running under the job ledger only");
+            return None;
+        }
+    };
+    let key = format!("pa:lock:{}", job.as_str());
+    let res: redis::RedisResult<Option<String>> = redis::cmd("SET")
+        .arg(&key)
+        .arg(runner_id())
+        .arg("NX")
+        .arg("PX")
+        .arg(ttl_ms)
+        .query_async(&mut conn)
+        .await;
+    match res {
+        Ok(v) => Some(v.is_some()),
+        Err(e) => {
+            tracing::warn!(error = %e, "Redis lock failed: running under the job ledger only");
+            None
+        }
+    }
+}
+
+async fn redis_unlock(state: &AppState, job: JobKind) {
+    if let Some(client) = &state.redis {
+        if let Ok(mut conn) = client.get_multiplexed_async_connection().await {
+            let _: redis::RedisResult<i64> = redis::cmd("DEL")
+                .arg(format!("pa:lock:{}", job.as_str()))
+                .query_async(&mut conn)
+                .await;
+        }
+    }
+}
+
+/// Run `job` for the tick of `now`, once across replicas.
+pub async fn run_once(
+    state: &AppState,
+    job: JobKind,
+    now: DateTime<Utc>,
+) -> Result<JobRun, ApiError> {
+    let tick = tick_of(now);
+    if job != JobKind::Deliver && !claim_tick(&state.db, job, &tick, now).await? {
+        return Ok(JobRun {
+            job,
+            tick,
+            ran: false,
+            detail: serde_json::json!("already run for this tick"),
+        });
+    }
+    if redis_lock(state, job, 5 * 60 * 1000).await == Some(false) {
+        return Ok(JobRun {
+            job,
+            tick,
+            ran: false,
+            detail: serde_json::json!("another replica holds the lock"),
+        });
+    }
+    let result = run(state, job, now).await;
+    redis_unlock(state, job).await;
+    let detail = result?;
+    job_run::Entity::update_many()
+        .col_expr(job_run::Column::FinishedAt, Expr::value(Some(Utc::now())))
+        .filter(job_run::Column::Job.eq(job.as_str()))
+        .filter(job_run::Column::Tick.eq(tick.as_str()))
+        .exec(&state.db)
+        .await?;
+    Ok(JobRun {
+        job,
+        tick,
+        ran: true,
+        detail,
+    })
+}
+
+async fn run(
+    state: &AppState,
+    job: JobKind,
+    now: DateTime<Utc>,
+) -> Result<serde_json::Value, ApiError> {
+    match job {
+        JobKind::Sweep => Ok(serde_json::to_value(
+            sweep::sweep(&state.db, &state.timing(), now).await?,
+        )
+        .unwrap_or_default()),
+        JobKind::Deliver => {
+            let report = super::scheduler::deliver(state, now).await?;
+            Ok(serde_json::to_value(report).unwrap_or_default())
+        }
+        JobKind::DailyDigest => daily_digest(&state.db, now).await,
+        JobKind::WeeklyNotice => {
+            let day = local_date(now);
+            let monday = day - Duration::days(day.weekday().num_days_from_monday() as i64);
+            // The week reported on is the one that just ended.
+            let reported = monday - Duration::days(7);
+            let label = format!(
+                "{}-W{:02}",
+                reported.iso_week().year(),
+                reported.iso_week().week()
+            );
+            supervisor_report(
+                &state.db,
+                now,
+                "weekly_notice",
+                "周通报 weekly notice",
+                &label,
+                monday - Duration::days(7),
+                monday,
+            )
+            .await
+        }
+        JobKind::MonthlyAnalysis => {
+            let day = local_date(now);
+            let first = NaiveDate::from_ymd_opt(day.year(), day.month(), 1).unwrap_or(day);
+            let prev = first
+                .checked_sub_months(chrono::Months::new(1))
+                .unwrap_or(first);
+            let label = prev.format("%Y-%m").to_string();
+            supervisor_report(
+                &state.db,
+                now,
+                "monthly_analysis",
+                "月分析 monthly analysis",
+                &label,
+                prev,
+                first,
+            )
+            .await
+        }
+    }
+}
+
+fn local_date(t: DateTime<Utc>) -> NaiveDate {
+    t.with_timezone(&chrono_tz::Asia::Shanghai).date_naive()
+}
+
+fn local_midnight(d: NaiveDate) -> DateTime<Utc> {
+    chrono_tz::Asia::Shanghai
+        .from_local_datetime(&d.and_hms_opt(0, 0, 0).unwrap_or_default())
+        .single()
+        .map(|t| t.with_timezone(&Utc))
+        .unwrap_or_else(|| Utc.from_utc_datetime(&d.and_hms_opt(0, 0, 0).unwrap_or_default()))
+}
+
+/// Each department head: open, warned and overdue branches of the department.
+async fn daily_digest(
+    db: &DatabaseConnection,
+    now: DateTime<Utc>,
+) -> Result<serde_json::Value, ApiError> {
+    let day = local_date(now);
+    let mut queued = 0;
+    for d in department::Entity::find()
+        .filter(department::Column::DeletedAt.is_null())
+        .all(db)
+        .await?
+    {
+        let Some(head) = d.head_email.clone() else {
+            continue;
+        };
+        let open = || {
+            branch::Entity::find()
+                .filter(branch::Column::DepartmentId.eq(d.id))
+                .filter(branch::Column::DecidedAt.is_null())
+                .filter(branch::Column::State.ne("cancelled"))
+        };
+        let total = open().count(db).await?;
+        if total == 0 {
+            continue;
+        }
+        let warned = open()
+            .filter(branch::Column::AlertLevel.gte(1))
+            .count(db)
+            .await?;
+        let overdue = open()
+            .filter(branch::Column::DueAt.lt(now))
+            .count(db)
+            .await?;
+        let fresh = notices::enqueue(
+            db,
+            NewNotice {
+                kind: "daily_digest",
+                dedup_key: format!("digest:daily:{day}:dept:{}", d.id),
+                subject: format!("[电子监察] {} daily summary {day}: {total} open, {warned} warned, {overdue} overdue", d.name),
+                body: format!("Department {} on {day}:\n- open branches: {total}\n- with a warning or card: {warned}\n- overdue: {overdue}\n", d.name),
+                recipients: vec![head],
+            },
+            now,
+        )
+        .await?;
+        queued += u32::from(fresh);
+    }
+    Ok(serde_json::json!({ "queued": queued }))
+}
+
+/// 周通报 / 月分析: the period's figures per department, to every supervisor with an address.
+async fn supervisor_report(
+    db: &DatabaseConnection,
+    now: DateTime<Utc>,
+    kind: &'static str,
+    title: &str,
+    label: &str,
+    from: NaiveDate,
+    to: NaiveDate,
+) -> Result<serde_json::Value, ApiError> {
+    let rows = stats::query(db, local_midnight(from), local_midnight(to), None, now).await?;
+    let recipients: Vec<String> = user::Entity::find()
+        .filter(user::Column::Role.eq("supervisor"))
+        .filter(user::Column::Active.eq(true))
+        .all(db)
+        .await?
+        .into_iter()
+        .filter_map(|u| u.email)
+        .collect();
+    let pct = |r: Option<f64>| {
+        r.map(|r| format!("{:.1}%", r * 100.0))
+            .unwrap_or_else(|| "—".into())
+    };
+    let mut body = format!("{title} {label} ({from} – {to}, exclusive)\n\ndept | received | finished | same-day | early | on-time | overdue | yellow | red | complaints\n");
+    for s in &rows {
+        body.push_str(&format!(
+            "{} | {} | {} | {} | {} | {} | {} | {} | {} | {}\n",
+            s.department_id,
+            s.received,
+            s.finished,
+            pct(s.same_day_rate),
+            pct(s.early_rate),
+            pct(s.on_time_rate),
+            s.finished_late + s.open_overdue,
+            s.yellow_cards,
+            s.red_cards,
+            s.complaints
+        ));
+    }
+    let fresh = notices::enqueue(
+        db,
+        NewNotice {
+            kind,
+            dedup_key: format!("digest:{kind}:{label}"),
+            subject: format!("[电子监察] {title} {label}"),
+            body,
+            recipients,
+        },
+        now,
+    )
+    .await?;
+    Ok(serde_json::json!({ "queued": u32::from(fresh), "departments": rows.len() }))
+}

@@ -1,0 +1,155 @@
+//! The sweep (电子监察 巡检): issue every alert that has come due, exactly once. It is a query
+//! on the indexed `branches.next_alert_at` (and `claims.due_at`), never a scan of every case:
+//! with nothing due it reads nothing, and its work is proportional to what is due.
+
+use chrono::{DateTime, Utc};
+use platform::ApiError;
+use sea_orm::sea_query::Expr;
+use sea_orm::{
+    ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
+    TransactionTrait,
+};
+use serde::Serialize;
+use utoipa::ToSchema;
+
+use super::alerts::{self, AlertLevel, AlertMoments};
+use super::cards::{self, NewCard};
+use crate::entities::{branch, claim};
+use crate::state::Timing;
+
+/// What one sweep issued.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq, Serialize, ToSchema)]
+pub struct SweepReport {
+    pub warnings: u32,
+    pub yellow_cards: u32,
+    pub red_cards: u32,
+    pub unclaimed: u32,
+}
+
+const BATCH: u64 = 200;
+
+fn reason(level: AlertLevel, m: &AlertMoments, red_days: u32) -> String {
+    let at = |t: Option<DateTime<Utc>>| {
+        t.map(|t| {
+            t.with_timezone(&chrono_tz::Asia::Shanghai)
+                .format("%Y-%m-%d %H:%M")
+                .to_string()
+        })
+        .unwrap_or_default()
+    };
+    match level {
+        AlertLevel::Warning => {
+            format!("预警: most of the time limit is used; due {}", at(m.due_at))
+        }
+        AlertLevel::Yellow => format!(
+            "黄牌: the time limit passed at {} and the branch is not decided",
+            at(m.due_at)
+        ),
+        AlertLevel::Red => format!(
+            "红牌: overdue by more than {red_days} working days (due {})",
+            at(m.due_at)
+        ),
+    }
+}
+
+pub async fn sweep(
+    db: &DatabaseConnection,
+    timing: &Timing,
+    now: DateTime<Utc>,
+) -> Result<SweepReport, ApiError> {
+    let mut report = SweepReport::default();
+    loop {
+        let rows = branch::Entity::find()
+            .filter(branch::Column::NextAlertAt.lte(now))
+            .order_by_asc(branch::Column::NextAlertAt)
+            .limit(BATCH)
+            .all(db)
+            .await?;
+        let n = rows.len() as u64;
+        let txn = db.begin().await?;
+        for b in rows {
+            let m = AlertMoments {
+                warn_at: b.warn_at,
+                due_at: b.due_at,
+                red_at: b.red_at,
+                next_alert_at: b.next_alert_at,
+            };
+            let levels = alerts::due_levels(b.alert_level, &m, now);
+            let issued = levels.last().map(|l| l.rank()).unwrap_or(b.alert_level);
+            // Move the branch's next alert on first (a write first: on SQLite the transaction
+            // takes the write lock at once). A branch that changed meanwhile is left to its
+            // own write, which recomputed its moments; the next sweep sees it again.
+            let moved = branch::Entity::update_many()
+                .col_expr(branch::Column::AlertLevel, Expr::value(issued))
+                .col_expr(
+                    branch::Column::NextAlertAt,
+                    Expr::value(alerts::next_alert(issued, &m)),
+                )
+                .filter(branch::Column::Id.eq(b.id))
+                .filter(branch::Column::Version.eq(b.version))
+                .filter(branch::Column::AlertLevel.eq(b.alert_level))
+                .exec(&txn)
+                .await?;
+            if moved.rows_affected != 1 {
+                continue;
+            }
+            for level in levels {
+                let new = NewCard {
+                    subject_kind: "branch",
+                    subject_id: b.id,
+                    case_id: b.case_id,
+                    department_id: b.department_id,
+                    level: level.as_str(),
+                    reason: reason(level, &m, timing.red_card_days),
+                };
+                if cards::issue(&txn, new, now).await? {
+                    match level {
+                        AlertLevel::Warning => report.warnings += 1,
+                        AlertLevel::Yellow => report.yellow_cards += 1,
+                        AlertLevel::Red => report.red_cards += 1,
+                    }
+                }
+            }
+        }
+        txn.commit().await?;
+        if n < BATCH {
+            break;
+        }
+    }
+    // 审管互动: results not claimed in time.
+    let overdue = claim::Entity::find()
+        .filter(claim::Column::DueAt.lte(now))
+        .filter(claim::Column::ClaimedAt.is_null())
+        .filter(claim::Column::FlaggedAt.is_null())
+        .all(db)
+        .await?;
+    for c in overdue {
+        let txn = db.begin().await?;
+        let flagged = claim::Entity::update_many()
+            .col_expr(claim::Column::FlaggedAt, Expr::value(Some(now)))
+            .filter(claim::Column::Id.eq(c.id))
+            .filter(claim::Column::FlaggedAt.is_null())
+            .filter(claim::Column::ClaimedAt.is_null())
+            .exec(&txn)
+            .await?;
+        if flagged.rows_affected != 1 {
+            continue;
+        }
+        let new = NewCard {
+            subject_kind: "claim",
+            subject_id: c.id,
+            case_id: c.case_id,
+            department_id: c.department_id,
+            level: "unclaimed",
+            reason: format!(
+                "认领超时: the approved result of branch {} was not claimed by its due moment {}",
+                c.branch_id, c.due_at
+            ),
+        };
+        if cards::issue(&txn, new, now).await? {
+            report.unclaimed += 1;
+        }
+        txn.commit().await?;
+    }
+    Ok(report)
+}
