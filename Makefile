@@ -10,7 +10,8 @@ run:
 	DEMO_DATA=$${DEMO_DATA:-true} $(CARGO) run -p approval -- serve
 
 ## Every test: the whole workspace on SQLite, then the HTTP suite again on PostgreSQL when
-## TEST_DATABASE_URL is set (.ci/run sets it). Same target/, no rebuild between the two.
+## TEST_DATABASE_URL is set (.ci/run sets it). Both runs use --workspace so features resolve
+## identically and nothing is rebuilt between them.
 test: test-sqlite test-postgres
 
 test-sqlite:
@@ -19,7 +20,7 @@ test-sqlite:
 test-postgres:
 	@if [ -n "$${TEST_DATABASE_URL:-}" ]; then \
 		echo "== HTTP suite again on PostgreSQL ($${TEST_DATABASE_URL})"; \
-		$(CARGO) test -p approval --test api; \
+		$(CARGO) test --workspace; \
 	else \
 		echo "== TEST_DATABASE_URL not set: PostgreSQL run skipped (.ci/run always sets it)"; \
 	fi

@@ -395,6 +395,32 @@ fn replace_branch(ctx: &mut CaseContext, updated: branch::Model) {
     }
 }
 
+/// The feed event of a newly opened branch: who must decide what, by when.
+fn branch_opened_event(b: &branch::Model) -> NewEvent {
+    NewEvent {
+        case_id: b.case_id,
+        branch_id: Some(b.id),
+        kind: "branch_opened".into(),
+        from_state: String::new(),
+        to_state: b.state.clone(),
+        payload: json!({
+            "type": "branch_opened", "branch_id": b.id, "case_id": b.case_id, "item_id": b.item_id,
+            "department_id": b.department_id, "stage": b.stage, "opened_at": b.opened_at,
+            "due_at": b.due_at, "warn_at": b.warn_at, "at": b.opened_at,
+        }),
+    }
+}
+
+/// Add the branch's clock to a workflow event, so feed readers can tell on-time from late.
+fn with_clock(mut e: NewEvent, b: &branch::Model) -> NewEvent {
+    if let Some(obj) = e.payload.as_object_mut() {
+        obj.insert("due_at".into(), json!(b.due_at));
+        obj.insert("opened_at".into(), json!(b.opened_at));
+        obj.insert("item_id".into(), json!(b.item_id));
+    }
+    e
+}
+
 /// Cancel branches (system actor) and record their events.
 async fn cancel<C: ConnectionTrait>(
     c: &C,
@@ -416,8 +442,12 @@ async fn cancel<C: ConnectionTrait>(
         };
         let next = t.apply(&wf_branch(&row)?);
         let saved = save_branch(c, cal, &row, &next, t.clock, now).await?;
+        out.extend(
+            t.events
+                .iter()
+                .map(|e| with_clock(NewEvent::from_workflow(e), &saved)),
+        );
         replace_branch(ctx, saved);
-        out.extend(t.events.iter().map(NewEvent::from_workflow));
     }
     Ok(())
 }
@@ -457,6 +487,7 @@ async fn run_join<C: ConnectionTrait>(
                 .cloned()
                 .unwrap_or_default();
             let opened = open_branches(c, cal, ctx.case.id, *stage, &items, now).await?;
+            out.extend(opened.iter().map(branch_opened_event));
             ctx.branches.extend(opened);
         }
         JoinOutcome::Rejected {
@@ -827,9 +858,13 @@ pub async fn branch_command(
     }
     let wf = wf_branch(&row)?;
     let t = workflow::transition(&wf, &cmd, &wf_actor(actor), now).map_err(refusal)?;
-    let mut out: Vec<NewEvent> = t.events.iter().map(NewEvent::from_workflow).collect();
     let next = t.apply(&wf);
     let saved = save_branch(&txn, cal, &row, &next, t.clock, now).await?;
+    let mut out: Vec<NewEvent> = t
+        .events
+        .iter()
+        .map(|e| with_clock(NewEvent::from_workflow(e), &saved))
+        .collect();
     if next.state == BranchState::Approved {
         if let Some(e) = crate::supervision::claims::push(&txn, cal, &saved, now).await? {
             out.push(e);

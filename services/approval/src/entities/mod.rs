@@ -14,6 +14,4 @@ pub mod holiday_table;
 pub mod idempotency_key;
 pub mod item;
 pub mod job_run;
-pub mod notice;
-pub mod notice_attempt;
 pub mod user;

@@ -11,13 +11,13 @@ use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
-use crate::entities::notice;
 use crate::state::AppState;
 use crate::supervision::cards::{self, Card, CardFilter, RevokeInput};
 use crate::supervision::claims::{self, Claim};
 use crate::supervision::complaints::{self, AnswerInput, AssignInput, Complaint, ComplaintInput};
 use crate::supervision::jobs::{self, JobKind, JobRun};
 use crate::supervision::stats::{self, DepartmentStats};
+use outbox::entity::notice;
 
 #[derive(Debug, Deserialize, IntoParams)]
 #[serde(deny_unknown_fields)]

@@ -4,12 +4,12 @@
 use std::collections::BTreeSet;
 use std::path::Path;
 
-use approval::entities::{notice, notice_attempt};
 use approval::notices::delivery::{backoff, deliver_due, DeliveryPolicy, DeliveryReport};
 use approval::notices::mailer::Mailer;
 use approval::notices::{enqueue, NewNotice};
 use chrono::{DateTime, Duration, Utc};
 use lettre::message::Mailbox;
+use outbox::entity::{notice, notice_attempt};
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder, Set};
 
 use crate::helpers::*;

@@ -14,7 +14,7 @@ use lettre::message::header::{
 use lettre::message::{Body, Mailbox};
 use lettre::{AsyncFileTransport, AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
 
-use crate::entities::notice;
+use crate::entity::notice;
 
 /// How long one SMTP exchange (connect, each command, the data) may take before it counts as
 /// a transient failure.

@@ -31,7 +31,7 @@ use serde::Serialize;
 use utoipa::ToSchema;
 
 use super::mailer::{Mailer, SendError};
-use crate::entities::{notice, notice_attempt};
+use crate::entity::{notice, notice_attempt};
 
 /// Retry and lease settings.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -1,0 +1,68 @@
+//! Notices: rows first, mail second (通知). A notice is committed in the same transaction as
+//! the change that caused it (a card, a complaint assignment, a digest); the delivery worker
+//! ([`delivery`]) sends it later with retries, so nothing is lost when SMTP is down.
+//! `dedup_key` makes a notice unique per cause (`card:17`, `digest:daily:2026-03-09:dept:4`),
+//! so a job that runs twice never queues it twice.
+
+pub mod delivery;
+pub mod entity;
+pub mod mailer;
+
+use chrono::{DateTime, Utc};
+use platform::ApiError;
+use sea_orm::sea_query::OnConflict;
+use sea_orm::{ConnectionTrait, EntityTrait, Set};
+
+use crate::entity::notice;
+
+/// A notice to queue.
+#[derive(Debug, Clone)]
+pub struct NewNotice {
+    /// `warning`, `yellow_card`, `red_card`, `unclaimed`, `claim_pushed`, `complaint_assigned`,
+    /// `daily_digest`, `weekly_notice`, `monthly_analysis`.
+    pub kind: &'static str,
+    pub dedup_key: String,
+    pub subject: String,
+    pub body: String,
+    pub recipients: Vec<String>,
+}
+
+/// Queue a notice; `false` when one with the same `dedup_key` already exists.
+pub async fn enqueue<C: ConnectionTrait>(
+    c: &C,
+    n: NewNotice,
+    now: DateTime<Utc>,
+) -> Result<bool, ApiError> {
+    let am = notice::ActiveModel {
+        kind: Set(n.kind.to_string()),
+        dedup_key: Set(n.dedup_key),
+        subject: Set(n.subject),
+        body: Set(n.body),
+        recipients: Set(serde_json::to_string(&n.recipients).unwrap_or_else(|_| "[]".into())),
+        status: Set(if n.recipients.is_empty() {
+            "failed".into()
+        } else {
+            "pending".into()
+        }),
+        attempts: Set(0),
+        next_attempt_at: Set(now),
+        lease_until: Set(None),
+        last_error: Set(if n.recipients.is_empty() {
+            Some("no recipient address on record".into())
+        } else {
+            None
+        }),
+        sent_at: Set(None),
+        created_at: Set(now),
+        ..Default::default()
+    };
+    let res = notice::Entity::insert(am)
+        .on_conflict(
+            OnConflict::column(notice::Column::DedupKey)
+                .do_nothing()
+                .to_owned(),
+        )
+        .exec_without_returning(c)
+        .await?;
+    Ok(res > 0)
+}
