@@ -2,7 +2,7 @@
 SHELL := /bin/bash
 CARGO ?= cargo
 
-.PHONY: run test test-sqlite test-postgres lint fmt openapi openapi-check migrate bench build clean
+.PHONY: run run-assessment test test-sqlite test-postgres lint fmt openapi openapi-check migrate bench build clean
 
 ## Start the approval service on the embedded defaults (SQLite under ./var, in-process cache,
 ## demo data: the Hohhot bundle and one user per role).
@@ -35,18 +35,26 @@ fmt:
 ## Regenerate the committed OpenAPI documents from the code.
 openapi:
 	$(CARGO) run -q -p approval -- openapi > openapi/approval.json
+	$(CARGO) run -q -p assessment -- openapi > openapi/assessment.json
 
 ## Fail when the committed OpenAPI documents differ from what the code generates.
 openapi-check:
-	@tmp=$$(mktemp); $(CARGO) run -q -p approval -- openapi > $$tmp; \
-	if ! diff -u openapi/approval.json $$tmp > /dev/null; then \
-		diff -u openapi/approval.json $$tmp | head -40; rm -f $$tmp; \
-		echo "openapi/approval.json is stale: run 'make openapi' and commit it"; exit 1; \
-	fi; rm -f $$tmp; echo "openapi/approval.json is up to date"
+	@for svc in approval assessment; do \
+		tmp=$$(mktemp); $(CARGO) run -q -p $$svc -- openapi > $$tmp; \
+		if ! diff -u openapi/$$svc.json $$tmp > /dev/null; then \
+			diff -u openapi/$$svc.json $$tmp | head -40; rm -f $$tmp; \
+			echo "openapi/$$svc.json is stale: run 'make openapi' and commit it"; exit 1; \
+		fi; rm -f $$tmp; echo "openapi/$$svc.json is up to date"; \
+	done
+
+## The assessment service beside it (port 8081), following the approval feed at APPROVAL_URL.
+run-assessment:
+	$(CARGO) run -p assessment -- serve
 
 ## Apply pending migrations to DATABASE_URL (default: the SQLite file of `make run`) and exit.
 migrate:
 	$(CARGO) run -p approval -- migrate
+	$(CARGO) run -p assessment -- migrate
 
 ## Benchmarks: figures and ratios, never pass/fail on time. Needs PostgreSQL (BENCH_DATABASE_URL,
 ## default postgres://postgres@127.0.0.1:5432/test). Writes bench/results.md.
@@ -56,7 +64,8 @@ bench:
 	@{ echo "# Benchmark results"; echo; echo "Machine: $$(nproc) cores, $$(uname -sr); run $$(date -u +%Y-%m-%dT%H:%MZ)."; echo; \
 	  echo "## Working-day calendar (libs/calendar)"; echo; echo '```'; \
 	  $(CARGO) bench -q -p calendar --bench deadline; echo '```'; \
-	  RUST_LOG=warn $(CARGO) bench -q -p approval --bench lifecycle; } | tee bench/results.md
+	  RUST_LOG=warn $(CARGO) bench -q -p approval --bench lifecycle; \
+	  RUST_LOG=warn $(CARGO) bench -q -p approval --bench sweep; } | tee bench/results.md
 
 build:
 	$(CARGO) build --workspace

@@ -3,6 +3,9 @@
 
 pub use sea_orm_migration::prelude::*;
 
+mod assessment;
+pub use assessment::AssessmentMigrator;
+
 mod m20261123_000001_catalogue;
 mod m20261123_000002_calendar_and_audit;
 mod m20261123_000003_cases;
@@ -20,4 +23,76 @@ impl MigratorTrait for Migrator {
             Box::new(m20261123_000004_supervision::Migration),
         ]
     }
+}
+
+/// The outbox tables (`notices`, `notice_attempts`) as the `outbox` crate expects them; the
+/// approval service's migration 4 created the same columns for its own database.
+pub async fn outbox_tables(m: &SchemaManager<'_>) -> Result<(), DbErr> {
+    let ts = |n: &str| {
+        ColumnDef::new(Alias::new(n))
+            .timestamp_with_time_zone()
+            .not_null()
+            .to_owned()
+    };
+    let ts_null = |n: &str| {
+        ColumnDef::new(Alias::new(n))
+            .timestamp_with_time_zone()
+            .null()
+            .to_owned()
+    };
+    m.create_table(
+        Table::create()
+            .table(Alias::new("notices"))
+            .col(
+                ColumnDef::new(Alias::new("id"))
+                    .integer()
+                    .not_null()
+                    .auto_increment()
+                    .primary_key(),
+            )
+            .col(ColumnDef::new(Alias::new("kind")).string_len(32).not_null())
+            .col(
+                ColumnDef::new(Alias::new("dedup_key"))
+                    .string_len(128)
+                    .not_null()
+                    .unique_key(),
+            )
+            .col(
+                ColumnDef::new(Alias::new("subject"))
+                    .string_len(400)
+                    .not_null(),
+            )
+            .col(ColumnDef::new(Alias::new("body")).text().not_null())
+            .col(ColumnDef::new(Alias::new("recipients")).text().not_null())
+            .col(
+                ColumnDef::new(Alias::new("status"))
+                    .string_len(16)
+                    .not_null(),
+            )
+            .col(ColumnDef::new(Alias::new("attempts")).integer().not_null())
+            .col(ts("next_attempt_at"))
+            .col(ts_null("lease_until"))
+            .col(ColumnDef::new(Alias::new("last_error")).text().null())
+            .col(ts_null("sent_at"))
+            .col(ts("created_at"))
+            .to_owned(),
+    )
+    .await?;
+    m.create_table(
+        Table::create()
+            .table(Alias::new("notice_attempts"))
+            .col(
+                ColumnDef::new(Alias::new("id"))
+                    .integer()
+                    .not_null()
+                    .auto_increment()
+                    .primary_key(),
+            )
+            .col(ColumnDef::new(Alias::new("notice_id")).integer().not_null())
+            .col(ts("at"))
+            .col(ColumnDef::new(Alias::new("ok")).boolean().not_null())
+            .col(ColumnDef::new(Alias::new("error")).text().null())
+            .to_owned(),
+    )
+    .await
 }

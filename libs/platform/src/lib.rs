@@ -7,6 +7,8 @@ pub mod clock;
 pub mod config;
 pub mod db;
 pub mod error;
+pub mod http;
+pub mod jobs;
 pub mod json;
 pub mod pagination;
 pub mod telemetry;

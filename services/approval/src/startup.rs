@@ -193,36 +193,6 @@ async fn bootstrap_admin(
     Ok(())
 }
 
-fn query_error(
-    err: actix_web::error::QueryPayloadError,
-    _: &actix_web::HttpRequest,
-) -> actix_web::Error {
-    let msg = err.to_string();
-    let field = msg.split('`').nth(1).map(str::to_string);
-    ApiError::BadRequest {
-        code: "invalid_query",
-        message: format!("query string: {msg}"),
-        field,
-    }
-    .into()
-}
-
-fn path_error(err: actix_web::error::PathError, _: &actix_web::HttpRequest) -> actix_web::Error {
-    ApiError::BadRequest {
-        code: "invalid_path",
-        message: format!("path: {err}"),
-        field: None,
-    }
-    .into()
-}
-
-async fn not_found(req: actix_web::HttpRequest) -> Result<HttpResponse, ApiError> {
-    Err(ApiError::NotFound {
-        resource: "route",
-        id: format!("{} {}", req.method(), req.path()),
-    })
-}
-
 pub fn run(listener: TcpListener, state: AppState) -> std::io::Result<Server> {
     let keys = web::Data::new(JwtKeys::hs256(
         state.config.jwt_secret.as_bytes(),
@@ -237,8 +207,8 @@ pub fn run(listener: TcpListener, state: AppState) -> std::io::Result<Server> {
             .app_data(state.clone())
             .app_data(keys.clone())
             .app_data(limit.clone())
-            .app_data(web::QueryConfig::default().error_handler(query_error))
-            .app_data(web::PathConfig::default().error_handler(path_error))
+            .app_data(web::QueryConfig::default().error_handler(platform::http::query_error))
+            .app_data(web::PathConfig::default().error_handler(platform::http::path_error))
             .configure(crate::routes::configure)
             .route(
                 "/docs",
@@ -249,7 +219,7 @@ pub fn run(listener: TcpListener, state: AppState) -> std::io::Result<Server> {
                 }),
             )
             .service(SwaggerUi::new("/docs/{_:.*}").url("/openapi.json", spec.clone()))
-            .default_service(web::to(not_found))
+            .default_service(web::to(platform::http::not_found))
     })
     .listen(listener)?
     .run();

@@ -7,6 +7,9 @@ use platform::clock::SharedClock;
 use platform::config::Config;
 use sea_orm::DatabaseConnection;
 
+/// The Redis channel on which the approval service announces new feed events.
+pub const EVENTS_CHANNEL: &str = "pa:events";
+
 /// What the clock rules need: the calendar and the e-supervision thresholds.
 #[derive(Clone, Debug)]
 pub struct Timing {
@@ -120,6 +123,22 @@ impl AppState {
             .read()
             .unwrap_or_else(|p| p.into_inner())
             .clone()
+    }
+
+    /// Tell feed readers (over Redis pub/sub, when configured) that new events are committed.
+    /// Fire and forget: readers poll anyway, this only wakes them sooner.
+    pub fn announce_events(&self) {
+        if let Some(client) = self.redis.clone() {
+            tokio::spawn(async move {
+                if let Ok(mut conn) = client.get_multiplexed_async_connection().await {
+                    let _: redis::RedisResult<i64> = redis::cmd("PUBLISH")
+                        .arg(EVENTS_CHANNEL)
+                        .arg("1")
+                        .query_async(&mut conn)
+                        .await;
+                }
+            });
+        }
     }
 
     pub fn timing(&self) -> Timing {

@@ -154,4 +154,6 @@ pub struct EventPage {
     pub events: Vec<EventView>,
     /// Pass as `after` to continue; equals the request's `after` when nothing is new.
     pub next_after: i64,
+    /// The newest `seq` in the log now: `head_seq - next_after` is how far behind a reader is.
+    pub head_seq: i64,
 }

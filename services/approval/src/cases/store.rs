@@ -1168,8 +1168,16 @@ pub async fn feed(db: &DatabaseConnection, after: i64, limit: u64) -> Result<Eve
         .all(db)
         .await?;
     let next_after = rows.last().map(|e| e.seq).unwrap_or(after);
+    let head = event::Entity::find()
+        .order_by_desc(event::Column::Seq)
+        .limit(1)
+        .one(db)
+        .await?
+        .map(|e| e.seq)
+        .unwrap_or(0);
     Ok(EventPage {
         events: rows.into_iter().map(event_view).collect(),
         next_after,
+        head_seq: head.max(next_after),
     })
 }

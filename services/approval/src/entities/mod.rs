@@ -13,5 +13,4 @@ pub mod event;
 pub mod holiday_table;
 pub mod idempotency_key;
 pub mod item;
-pub mod job_run;
 pub mod user;

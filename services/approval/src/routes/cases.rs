@@ -80,7 +80,10 @@ pub async fn submit(
     let input: CaseInput = parse_json(&body)?;
     let cal = state.timing();
     match store::submit(&state.db, &cal, &user, state.now(), input, idem.as_ref()).await {
-        Ok(view) => Ok(HttpResponse::Created().json(view)),
+        Ok(view) => {
+            state.announce_events();
+            Ok(HttpResponse::Created().json(view))
+        }
         Err(e) => replay_on_race(&state, idem.as_ref(), e).await,
     }
 }
@@ -201,7 +204,10 @@ pub async fn payment(
     )
     .await
     {
-        Ok(v) => Ok(HttpResponse::Ok().json(v)),
+        Ok(v) => {
+            state.announce_events();
+            Ok(HttpResponse::Ok().json(v))
+        }
         Err(e) => replay_on_race(&state, idem.as_ref(), e).await,
     }
 }
@@ -222,7 +228,10 @@ async fn run_case_command(
     }
     let cal = state.timing();
     match store::case_command(&state.db, &cal, &user, state.now(), id, cmd, idem.as_ref()).await {
-        Ok(v) => Ok(HttpResponse::Ok().json(v)),
+        Ok(v) => {
+            state.announce_events();
+            Ok(HttpResponse::Ok().json(v))
+        }
         Err(e) => replay_on_race(&state, idem.as_ref(), e).await,
     }
 }
@@ -325,7 +334,10 @@ pub async fn command(
         if_match: version,
     };
     match store::branch_command(&state.db, &cal, &user, state.now(), request, idem.as_ref()).await {
-        Ok(v) => Ok(HttpResponse::Ok().json(v)),
+        Ok(v) => {
+            state.announce_events();
+            Ok(HttpResponse::Ok().json(v))
+        }
         Err(e) => replay_on_race(&state, idem.as_ref(), e).await,
     }
 }

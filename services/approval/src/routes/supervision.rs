@@ -361,5 +361,7 @@ pub async fn run_job(
     user.require(&[Role::Admin, Role::Supervisor])?;
     let name = job.into_inner();
     let job = JobKind::parse(&name).ok_or_else(|| ApiError::not_found("job", &name))?;
-    Ok(web::Json(jobs::run_once(&state, job, state.now()).await?))
+    let run = jobs::run_once(&state, job, state.now()).await?;
+    state.announce_events();
+    Ok(web::Json(run))
 }

@@ -6,13 +6,12 @@
 
 use chrono::{DateTime, Datelike, Duration, NaiveDate, TimeZone, Utc};
 use platform::ApiError;
-use sea_orm::sea_query::{Expr, OnConflict};
-use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, PaginatorTrait, QueryFilter, Set};
+use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, PaginatorTrait, QueryFilter};
 use serde::Serialize;
 use utoipa::ToSchema;
 
 use super::{stats, sweep};
-use crate::entities::{branch, department, job_run, user};
+use crate::entities::{branch, department, user};
 use crate::notices::{self, NewNotice};
 use crate::state::AppState;
 
@@ -67,42 +66,8 @@ pub struct JobRun {
     pub detail: serde_json::Value,
 }
 
-pub fn tick_of(now: DateTime<Utc>) -> String {
-    now.format("%Y-%m-%dT%H:%MZ").to_string()
-}
-
-fn runner_id() -> String {
-    format!(
-        "{}-{}",
-        std::env::var("HOSTNAME").unwrap_or_else(|_| "local".into()),
-        std::process::id()
-    )
-}
-
-/// Claim the tick in the ledger; `true` when this replica won it.
-async fn claim_tick(
-    db: &DatabaseConnection,
-    job: JobKind,
-    tick: &str,
-    now: DateTime<Utc>,
-) -> Result<bool, ApiError> {
-    let inserted = job_run::Entity::insert(job_run::ActiveModel {
-        job: Set(job.as_str().into()),
-        tick: Set(tick.to_string()),
-        runner: Set(runner_id()),
-        started_at: Set(now),
-        finished_at: Set(None),
-        ..Default::default()
-    })
-    .on_conflict(
-        OnConflict::columns([job_run::Column::Job, job_run::Column::Tick])
-            .do_nothing()
-            .to_owned(),
-    )
-    .exec_without_returning(db)
-    .await?;
-    Ok(inserted == 1)
-}
+use platform::jobs::runner_id;
+pub use platform::jobs::tick_of;
 
 /// A Redis lock with expiry around a run; `None` when Redis is not configured or unreachable
 /// (the ledger alone then keeps runs unique per tick).
@@ -151,7 +116,9 @@ pub async fn run_once(
     now: DateTime<Utc>,
 ) -> Result<JobRun, ApiError> {
     let tick = tick_of(now);
-    if job != JobKind::Deliver && !claim_tick(&state.db, job, &tick, now).await? {
+    if job != JobKind::Deliver
+        && !platform::jobs::claim_tick(&state.db, job.as_str(), &tick, now).await?
+    {
         return Ok(JobRun {
             job,
             tick,
@@ -170,12 +137,7 @@ pub async fn run_once(
     let result = run(state, job, now).await;
     redis_unlock(state, job).await;
     let detail = result?;
-    job_run::Entity::update_many()
-        .col_expr(job_run::Column::FinishedAt, Expr::value(Some(Utc::now())))
-        .filter(job_run::Column::Job.eq(job.as_str()))
-        .filter(job_run::Column::Tick.eq(tick.as_str()))
-        .exec(&state.db)
-        .await?;
+    platform::jobs::finish_tick(&state.db, job.as_str(), &tick, Utc::now()).await?;
     Ok(JobRun {
         job,
         tick,

@@ -1,15 +1,17 @@
 use sea_orm::entity::prelude::*;
 
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
-#[sea_orm(table_name = "job_runs")]
+#[sea_orm(table_name = "department_scores")]
 pub struct Model {
     #[sea_orm(primary_key)]
     pub id: i32,
-    pub job: String,
-    pub tick: String,
-    pub runner: String,
-    pub started_at: DateTimeUtc,
-    pub finished_at: Option<DateTimeUtc>,
+    pub result_id: i32,
+    pub department_id: i32,
+    /// Hundredths of a point.
+    pub total: i64,
+    pub grade: String,
+    /// JSON of scoring::QuarterScore.
+    pub breakdown: String,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -1,0 +1,19 @@
+//! Migrations of the assessment service's own database.
+
+use sea_orm_migration::prelude::*;
+
+mod m20261123_100001_assessment;
+
+pub struct AssessmentMigrator;
+
+#[async_trait::async_trait]
+impl MigratorTrait for AssessmentMigrator {
+    fn migrations() -> Vec<Box<dyn MigrationTrait>> {
+        vec![Box::new(m20261123_100001_assessment::Migration)]
+    }
+
+    // Its own ledger table, so the two services could even share one database.
+    fn migration_table_name() -> DynIden {
+        Alias::new("assessment_migrations").into_iden()
+    }
+}

@@ -1,0 +1,120 @@
+//! The approval service, seen only through its documented API: the event feed
+//! (`GET /v1/events`) and the department list. Authenticated as a service account.
+
+use chrono::{DateTime, Utc};
+use platform::auth::{JwtKeys, Role};
+use serde::Deserialize;
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct FeedEvent {
+    pub seq: i64,
+    pub case_id: i32,
+    pub branch_id: Option<i32>,
+    pub kind: String,
+    pub at: DateTime<Utc>,
+    pub from_state: String,
+    pub to_state: String,
+    pub payload: serde_json::Value,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct FeedPage {
+    pub events: Vec<FeedEvent>,
+    pub next_after: i64,
+    #[serde(default)]
+    pub head_seq: i64,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct Department {
+    pub id: i32,
+    pub code: String,
+    pub name: String,
+    pub head_email: Option<String>,
+    pub window_email: Option<String>,
+}
+
+#[derive(Debug, Deserialize)]
+struct DepartmentPage {
+    items: Vec<Department>,
+    next_cursor: Option<String>,
+}
+
+#[derive(Clone)]
+pub struct ApprovalClient {
+    http: reqwest::Client,
+    base: String,
+    /// A fixed token (`APPROVAL_TOKEN`), or keys to mint short-lived service tokens with the
+    /// platform's shared `JWT_SECRET`.
+    token: Option<String>,
+    keys: JwtKeys,
+}
+
+impl ApprovalClient {
+    pub fn new(base: &str, token: Option<String>, keys: JwtKeys) -> Self {
+        let http = reqwest::Client::builder()
+            .timeout(std::time::Duration::from_secs(15))
+            .build()
+            .unwrap_or_default();
+        ApprovalClient {
+            http,
+            base: base.trim_end_matches('/').to_string(),
+            token,
+            keys,
+        }
+    }
+
+    pub fn base(&self) -> &str {
+        &self.base
+    }
+
+    fn bearer(&self) -> Result<String, String> {
+        match &self.token {
+            Some(t) => Ok(t.clone()),
+            None => self
+                .keys
+                .issue(0, "assessment-service", Role::Service, None, Utc::now())
+                .map_err(|e| e.to_string()),
+        }
+    }
+
+    async fn get<T: serde::de::DeserializeOwned>(&self, path: &str) -> Result<T, String> {
+        let r = self
+            .http
+            .get(format!("{}{}", self.base, path))
+            .bearer_auth(self.bearer()?)
+            .send()
+            .await
+            .map_err(|e| format!("approval service unreachable: {e}"))?;
+        let status = r.status();
+        if !status.is_success() {
+            let body = r.text().await.unwrap_or_default();
+            return Err(format!("approval service answered {status}: {body}"));
+        }
+        r.json()
+            .await
+            .map_err(|e| format!("approval service answered unreadable JSON: {e}"))
+    }
+
+    pub async fn events(&self, after: i64, limit: u32) -> Result<FeedPage, String> {
+        self.get(&format!("/v1/events?after={after}&limit={limit}"))
+            .await
+    }
+
+    pub async fn departments(&self) -> Result<Vec<Department>, String> {
+        let mut out = Vec::new();
+        let mut cursor: Option<String> = None;
+        loop {
+            let path = match &cursor {
+                Some(c) => format!("/v1/departments?limit=200&include_deleted=true&cursor={c}"),
+                None => "/v1/departments?limit=200&include_deleted=true".to_string(),
+            };
+            let page: DepartmentPage = self.get(&path).await?;
+            out.extend(page.items);
+            match page.next_cursor {
+                Some(c) => cursor = Some(c),
+                None => return Ok(out),
+            }
+        }
+    }
+}

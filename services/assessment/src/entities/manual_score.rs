@@ -1,0 +1,23 @@
+use sea_orm::entity::prelude::*;
+
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+#[sea_orm(table_name = "manual_scores")]
+pub struct Model {
+    #[sea_orm(primary_key)]
+    pub id: i32,
+    pub department_id: i32,
+    pub year: i32,
+    pub quarter: i32,
+    pub category: String,
+    /// Hundredths of a point.
+    pub points: i64,
+    /// JSON array of evidence references.
+    pub evidence: String,
+    pub entered_by: String,
+    pub entered_at: DateTimeUtc,
+}
+
+#[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+pub enum Relation {}
+
+impl ActiveModelBehavior for ActiveModel {}

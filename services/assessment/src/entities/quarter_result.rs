@@ -1,0 +1,25 @@
+use sea_orm::entity::prelude::*;
+
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+#[sea_orm(table_name = "quarter_results")]
+pub struct Model {
+    #[sea_orm(primary_key)]
+    pub id: i32,
+    pub year: i32,
+    pub quarter: i32,
+    pub revision: i32,
+    pub system_key: String,
+    /// `draft`, `approved`, `published`, `superseded`.
+    pub status: String,
+    pub reason: Option<String>,
+    pub author: String,
+    pub created_at: DateTimeUtc,
+    pub approved_by: Option<String>,
+    pub approved_at: Option<DateTimeUtc>,
+    pub published_at: Option<DateTimeUtc>,
+}
+
+#[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+pub enum Relation {}
+
+impl ActiveModelBehavior for ActiveModel {}

@@ -1,0 +1,583 @@
+//! What assessors and the public enter: manual indicator scores with evidence, bonus and
+//! deduction items (加分项), on-the-spot ratings (现场评价器), 好差评 ratings (one per case and
+//! applicant; a bad one opens a verification-and-rectification item), and third-party
+//! callbacks (第三方回访) drawn reproducibly from a recorded seed.
+
+use chrono::{DateTime, Utc};
+use platform::auth::{AuthUser, Role};
+use platform::ApiError;
+use scoring::{CategorySource, FourLevel, HaochaLevel, Points};
+use sea_orm::sea_query::OnConflict;
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait,
+    PaginatorTrait, QueryFilter, QuerySelect, Set, TransactionTrait,
+};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+use crate::entities::{
+    a_branch, a_case, adjustment, callback_answer, callback_sample, haocha_rating, manual_score,
+    onsite_rating, quarter_result,
+};
+use crate::quarter::Quarter;
+use crate::{rectification, systems};
+
+/// Refuse to change the inputs of a quarter whose result is published (不可私改).
+pub async fn ensure_open<C: ConnectionTrait>(c: &C, q: Quarter) -> Result<(), ApiError> {
+    let published = quarter_result::Entity::find()
+        .filter(quarter_result::Column::Year.eq(q.year))
+        .filter(quarter_result::Column::Quarter.eq(q.q as i32))
+        .filter(quarter_result::Column::Status.eq("published"))
+        .count(c)
+        .await?;
+    if published > 0 {
+        return Err(ApiError::conflict(
+            "quarter_published",
+            format!(
+                "{}Q{} is published: its inputs are frozen; correct it with a new revision",
+                q.year, q.q
+            ),
+        ));
+    }
+    Ok(())
+}
+
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ManualScoreInput {
+    pub department_id: i32,
+    pub year: i32,
+    /// 1–4.
+    pub quarter: i64,
+    /// A manual category of the indicator system: `standardisation`, `openness`, `quality`, `integrity`.
+    pub category: String,
+    /// Points, e.g. `13.5`, from 0 to the category's maximum (two decimals).
+    pub points: f64,
+    /// Evidence references (document numbers, file names): at least one.
+    pub evidence: Vec<String>,
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct ManualScoreView {
+    pub department_id: i32,
+    pub year: i32,
+    pub quarter: i32,
+    pub category: String,
+    pub points: f64,
+    pub evidence: Vec<String>,
+    pub entered_by: String,
+    pub entered_at: DateTime<Utc>,
+}
+
+fn to_points(field: &str, v: f64) -> Result<Points, ApiError> {
+    if !v.is_finite() || !(0.0..=1000.0).contains(&v) {
+        return Err(ApiError::validation(
+            field,
+            "must be a number from 0 up to the maximum",
+        ));
+    }
+    Ok(Points::from_centi((v * 100.0).round() as i64))
+}
+
+/// Enter or replace a manual score (assessor), checked against the quarter's system.
+pub async fn put_manual(
+    db: &DatabaseConnection,
+    actor: &AuthUser,
+    now: DateTime<Utc>,
+    input: ManualScoreInput,
+) -> Result<ManualScoreView, ApiError> {
+    actor.require(&[Role::Assessor])?;
+    let q = Quarter::new(input.year, input.quarter)?;
+    let (_, sys) = systems::for_year(db, q.year).await?;
+    let cat = sys.category(&input.category).ok_or_else(|| {
+        ApiError::validation(
+            "category",
+            format!(
+                "`{}` is not a category of the system in force",
+                input.category
+            ),
+        )
+    })?;
+    if !matches!(cat.source, CategorySource::Manual { .. }) {
+        return Err(ApiError::validation(
+            "category",
+            format!("`{}` is computed from cases, not entered", input.category),
+        ));
+    }
+    let points = to_points("points", input.points)?;
+    let score = scoring::ManualScore {
+        category: input.category.clone(),
+        points,
+        evidence: input.evidence.clone(),
+    };
+    score.validate(cat).map_err(|e| {
+        let field = if score.has_evidence() {
+            "points"
+        } else {
+            "evidence"
+        };
+        ApiError::validation(field, e.to_string())
+    })?;
+    let txn = db.begin().await?;
+    ensure_open(&txn, q).await?;
+    let am = manual_score::ActiveModel {
+        department_id: Set(input.department_id),
+        year: Set(q.year),
+        quarter: Set(q.q as i32),
+        category: Set(input.category.clone()),
+        points: Set(points.centi()),
+        evidence: Set(serde_json::to_string(&input.evidence).unwrap_or_default()),
+        entered_by: Set(actor.name.clone()),
+        entered_at: Set(now),
+        ..Default::default()
+    };
+    manual_score::Entity::insert(am)
+        .on_conflict(
+            OnConflict::columns([
+                manual_score::Column::DepartmentId,
+                manual_score::Column::Year,
+                manual_score::Column::Quarter,
+                manual_score::Column::Category,
+            ])
+            .update_columns([
+                manual_score::Column::Points,
+                manual_score::Column::Evidence,
+                manual_score::Column::EnteredBy,
+                manual_score::Column::EnteredAt,
+            ])
+            .to_owned(),
+        )
+        .exec_without_returning(&txn)
+        .await?;
+    txn.commit().await?;
+    Ok(ManualScoreView {
+        department_id: input.department_id,
+        year: q.year,
+        quarter: q.q as i32,
+        category: input.category,
+        points: points.centi() as f64 / 100.0,
+        evidence: input.evidence,
+        entered_by: actor.name.clone(),
+        entered_at: now,
+    })
+}
+
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct AdjustmentInput {
+    pub department_id: i32,
+    pub year: i32,
+    pub quarter: i64,
+    /// `bonus` (加分项, e.g. innovation) or `deduction`.
+    pub kind: String,
+    /// Positive points, capped by the system when scored.
+    pub points: f64,
+    pub reason: String,
+}
+
+pub async fn add_adjustment(
+    db: &DatabaseConnection,
+    actor: &AuthUser,
+    now: DateTime<Utc>,
+    input: AdjustmentInput,
+) -> Result<serde_json::Value, ApiError> {
+    actor.require(&[Role::Assessor])?;
+    let q = Quarter::new(input.year, input.quarter)?;
+    if !matches!(input.kind.as_str(), "bonus" | "deduction") {
+        return Err(ApiError::validation(
+            "kind",
+            "must be `bonus` or `deduction`",
+        ));
+    }
+    let points = to_points("points", input.points)?;
+    if points.centi() == 0 {
+        return Err(ApiError::validation("points", "must be more than 0"));
+    }
+    if input.reason.trim().is_empty() {
+        return Err(ApiError::validation(
+            "reason",
+            "a bonus or deduction needs its reason",
+        ));
+    }
+    let txn = db.begin().await?;
+    ensure_open(&txn, q).await?;
+    let m = adjustment::ActiveModel {
+        department_id: Set(input.department_id),
+        year: Set(q.year),
+        quarter: Set(q.q as i32),
+        kind: Set(input.kind),
+        points: Set(points.centi()),
+        reason: Set(input.reason),
+        entered_by: Set(actor.name.clone()),
+        entered_at: Set(now),
+        ..Default::default()
+    }
+    .insert(&txn)
+    .await?;
+    txn.commit().await?;
+    Ok(
+        serde_json::json!({"id": m.id, "kind": m.kind, "points": m.points as f64 / 100.0, "reason": m.reason}),
+    )
+}
+
+fn parse_level<T: serde::de::DeserializeOwned>(field: &str, v: &str) -> Result<T, ApiError> {
+    serde_json::from_value(serde_json::Value::String(v.to_string()))
+        .map_err(|_| ApiError::validation(field, format!("`{v}` is not a level of this scale")))
+}
+
+async fn known_case<C: ConnectionTrait>(c: &C, case_id: i32) -> Result<a_case::Model, ApiError> {
+    a_case::Entity::find_by_id(case_id)
+        .one(c)
+        .await?
+        .ok_or_else(|| {
+            ApiError::validation(
+                "case_id",
+                format!("no case {case_id} (cases arrive through the approval feed)"),
+            )
+        })
+}
+
+async fn case_departments<C: ConnectionTrait>(c: &C, case_id: i32) -> Result<Vec<i32>, ApiError> {
+    let mut d: Vec<i32> = a_branch::Entity::find()
+        .filter(a_branch::Column::CaseId.eq(case_id))
+        .all(c)
+        .await?
+        .into_iter()
+        .map(|b| b.department_id)
+        .collect();
+    d.sort();
+    d.dedup();
+    Ok(d)
+}
+
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct OnsiteInput {
+    pub case_id: i32,
+    /// The window's department.
+    pub department_id: i32,
+    /// 很满意 `very_satisfied` / 满意 `satisfied` / 一般 `average` / 不满意 `dissatisfied`.
+    pub level: String,
+}
+
+/// An on-the-spot evaluator press (现场评价器), recorded by the window or an integration.
+pub async fn onsite(
+    db: &DatabaseConnection,
+    actor: &AuthUser,
+    now: DateTime<Utc>,
+    input: OnsiteInput,
+) -> Result<serde_json::Value, ApiError> {
+    actor.require(&[Role::Clerk, Role::Assessor, Role::Service])?;
+    let _: FourLevel = parse_level("level", &input.level)?;
+    known_case(db, input.case_id).await?;
+    if !case_departments(db, input.case_id)
+        .await?
+        .contains(&input.department_id)
+    {
+        return Err(ApiError::validation(
+            "department_id",
+            format!(
+                "department {} has no branch in case {}",
+                input.department_id, input.case_id
+            ),
+        ));
+    }
+    let m = onsite_rating::ActiveModel {
+        case_id: Set(input.case_id),
+        department_id: Set(input.department_id),
+        level: Set(input.level),
+        rated_at: Set(now),
+        ..Default::default()
+    }
+    .insert(db)
+    .await?;
+    Ok(serde_json::json!({"id": m.id}))
+}
+
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct HaochaInput {
+    pub case_id: i32,
+    /// The applicant's ID number or credit code: one rating per case and applicant.
+    pub applicant_id: String,
+    /// 非常满意 `very_satisfied` / 满意 `satisfied` / 基本满意 `basically_satisfied` /
+    /// 不满意 `dissatisfied` / 非常不满意 `very_dissatisfied`.
+    pub level: String,
+    /// The department rated; omitted, the rating counts for every department of the case.
+    #[serde(default)]
+    pub department_id: Option<i32>,
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct HaochaResult {
+    pub id: i32,
+    /// A bad rating (差评) opens one verification-and-rectification item per department rated.
+    pub rectification_ids: Vec<i32>,
+}
+
+/// A 好差评 rating (national five levels).
+pub async fn haocha(
+    db: &DatabaseConnection,
+    cal: &calendar::WorkCalendar,
+    actor: &AuthUser,
+    now: DateTime<Utc>,
+    input: HaochaInput,
+) -> Result<HaochaResult, ApiError> {
+    actor.require(&[Role::Assessor, Role::Service])?;
+    let level: HaochaLevel = parse_level("level", &input.level)?;
+    if input.applicant_id.trim().is_empty() || input.applicant_id.len() > 32 {
+        return Err(ApiError::validation(
+            "applicant_id",
+            "must be 1–32 characters",
+        ));
+    }
+    let txn = db.begin().await?;
+    known_case(&txn, input.case_id).await?;
+    let depts = case_departments(&txn, input.case_id).await?;
+    let rated: Vec<i32> = match input.department_id {
+        Some(d) if depts.contains(&d) => vec![d],
+        Some(d) => {
+            return Err(ApiError::validation(
+                "department_id",
+                format!("department {d} has no branch in case {}", input.case_id),
+            ))
+        }
+        None => depts,
+    };
+    let res = haocha_rating::Entity::insert(haocha_rating::ActiveModel {
+        case_id: Set(input.case_id),
+        applicant_id: Set(input.applicant_id.to_ascii_uppercase()),
+        department_id: Set(input.department_id),
+        level: Set(input.level.clone()),
+        rated_at: Set(now),
+        ..Default::default()
+    })
+    .on_conflict(
+        OnConflict::columns([
+            haocha_rating::Column::CaseId,
+            haocha_rating::Column::ApplicantId,
+        ])
+        .do_nothing()
+        .to_owned(),
+    )
+    .exec_without_returning(&txn)
+    .await?;
+    if res == 0 {
+        return Err(ApiError::conflict(
+            "already_rated",
+            format!("case {} was already rated by this applicant", input.case_id),
+        ));
+    }
+    let row = haocha_rating::Entity::find()
+        .filter(haocha_rating::Column::CaseId.eq(input.case_id))
+        .filter(haocha_rating::Column::ApplicantId.eq(input.applicant_id.to_ascii_uppercase()))
+        .one(&txn)
+        .await?
+        .ok_or_else(|| ApiError::Internal("rating vanished".into()))?;
+    let mut rectification_ids = Vec::new();
+    if scoring::bad_rating(level) {
+        for d in rated {
+            let id = rectification::open(&txn, cal, "bad_rating", &format!("haocha:{}", row.id), d, now, "差评: verify the complaint, rectify within 15 working days and call the applicant back").await?;
+            rectification_ids.push(id);
+        }
+    }
+    txn.commit().await?;
+    Ok(HaochaResult {
+        id: row.id,
+        rectification_ids,
+    })
+}
+
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SampleInput {
+    pub department_id: i32,
+    pub year: i32,
+    pub quarter: i64,
+    /// At least 30 (default 30); fewer when the department had fewer applicants.
+    #[serde(default)]
+    pub size: Option<usize>,
+    /// Give a seed to reproduce a draw; omitted, one is drawn and recorded.
+    #[serde(default)]
+    pub seed: Option<u64>,
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct SampleView {
+    pub id: i32,
+    pub department_id: i32,
+    pub year: i32,
+    pub quarter: i32,
+    /// The recorded seed: the same seed over the same population draws the same cases.
+    pub seed: u64,
+    pub population: i32,
+    pub case_ids: Vec<i64>,
+    pub answered: u64,
+}
+
+/// Draw the quarter's callback sample (第三方回访) for a department, once.
+pub async fn draw_sample(
+    db: &DatabaseConnection,
+    actor: &AuthUser,
+    now: DateTime<Utc>,
+    input: SampleInput,
+) -> Result<SampleView, ApiError> {
+    actor.require(&[Role::Assessor])?;
+    let q = Quarter::new(input.year, input.quarter)?;
+    let size = input.size.unwrap_or(scoring::MIN_CALLBACKS as usize);
+    if size < scoring::MIN_CALLBACKS as usize || size > 1000 {
+        return Err(ApiError::validation(
+            "size",
+            format!(
+                "must be {}–1000 (at least {} applicants per unit)",
+                scoring::MIN_CALLBACKS,
+                scoring::MIN_CALLBACKS
+            ),
+        ));
+    }
+    let (from, to) = q.bounds();
+    let mut population: Vec<i64> = a_branch::Entity::find()
+        .filter(a_branch::Column::DepartmentId.eq(input.department_id))
+        .filter(a_branch::Column::OpenedAt.gte(from))
+        .filter(a_branch::Column::OpenedAt.lt(to))
+        .select_only()
+        .column(a_branch::Column::CaseId)
+        .into_tuple::<i32>()
+        .all(db)
+        .await?
+        .into_iter()
+        .map(i64::from)
+        .collect();
+    population.sort();
+    population.dedup();
+    let seed = input.seed.unwrap_or_else(rand::random::<u64>) & (i64::MAX as u64);
+    let case_ids = scoring::draw_sample(&population, size, seed);
+    let txn = db.begin().await?;
+    ensure_open(&txn, q).await?;
+    let res = callback_sample::Entity::insert(callback_sample::ActiveModel {
+        department_id: Set(input.department_id),
+        year: Set(q.year),
+        quarter: Set(q.q as i32),
+        seed: Set(seed as i64),
+        population: Set(population.len() as i32),
+        case_ids: Set(serde_json::to_string(&case_ids).unwrap_or_default()),
+        drawn_at: Set(now),
+        drawn_by: Set(actor.name.clone()),
+        ..Default::default()
+    })
+    .on_conflict(
+        OnConflict::columns([
+            callback_sample::Column::DepartmentId,
+            callback_sample::Column::Year,
+            callback_sample::Column::Quarter,
+        ])
+        .do_nothing()
+        .to_owned(),
+    )
+    .exec_without_returning(&txn)
+    .await?;
+    if res == 0 {
+        return Err(ApiError::conflict(
+            "already_drawn",
+            format!(
+                "the {}Q{} sample of department {} is drawn already",
+                q.year, q.q, input.department_id
+            ),
+        ));
+    }
+    txn.commit().await?;
+    let m = callback_sample::Entity::find()
+        .filter(callback_sample::Column::DepartmentId.eq(input.department_id))
+        .filter(callback_sample::Column::Year.eq(q.year))
+        .filter(callback_sample::Column::Quarter.eq(q.q as i32))
+        .one(db)
+        .await?
+        .ok_or_else(|| ApiError::Internal("sample vanished".into()))?;
+    sample_view(db, m).await
+}
+
+async fn sample_view<C: ConnectionTrait>(
+    c: &C,
+    m: callback_sample::Model,
+) -> Result<SampleView, ApiError> {
+    let answered = callback_answer::Entity::find()
+        .filter(callback_answer::Column::SampleId.eq(m.id))
+        .count(c)
+        .await?;
+    Ok(SampleView {
+        id: m.id,
+        department_id: m.department_id,
+        year: m.year,
+        quarter: m.quarter,
+        seed: m.seed as u64,
+        population: m.population,
+        case_ids: serde_json::from_str(&m.case_ids).unwrap_or_default(),
+        answered,
+    })
+}
+
+pub async fn get_sample(db: &DatabaseConnection, id: i32) -> Result<SampleView, ApiError> {
+    let m = callback_sample::Entity::find_by_id(id)
+        .one(db)
+        .await?
+        .ok_or_else(|| ApiError::not_found("callback sample", id))?;
+    sample_view(db, m).await
+}
+
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CallbackAnswerInput {
+    pub case_id: i64,
+    /// On the four-level scale: `very_satisfied`, `satisfied`, `average`, `dissatisfied`.
+    pub level: String,
+}
+
+/// Record one callback answer for a sampled case (entered from the call centre's results).
+pub async fn answer(
+    db: &DatabaseConnection,
+    actor: &AuthUser,
+    now: DateTime<Utc>,
+    sample_id: i32,
+    input: CallbackAnswerInput,
+) -> Result<SampleView, ApiError> {
+    actor.require(&[Role::Assessor, Role::Service])?;
+    let _: FourLevel = parse_level("level", &input.level)?;
+    let sample = callback_sample::Entity::find_by_id(sample_id)
+        .one(db)
+        .await?
+        .ok_or_else(|| ApiError::not_found("callback sample", sample_id))?;
+    let ids: Vec<i64> = serde_json::from_str(&sample.case_ids).unwrap_or_default();
+    if !ids.contains(&input.case_id) {
+        return Err(ApiError::validation(
+            "case_id",
+            format!("case {} is not in this sample", input.case_id),
+        ));
+    }
+    let txn = db.begin().await?;
+    ensure_open(&txn, Quarter::new(sample.year, sample.quarter as i64)?).await?;
+    let res = callback_answer::Entity::insert(callback_answer::ActiveModel {
+        sample_id: Set(sample_id),
+        case_id: Set(input.case_id as i32),
+        level: Set(input.level),
+        answered_at: Set(now),
+        ..Default::default()
+    })
+    .on_conflict(
+        OnConflict::columns([
+            callback_answer::Column::SampleId,
+            callback_answer::Column::CaseId,
+        ])
+        .do_nothing()
+        .to_owned(),
+    )
+    .exec_without_returning(&txn)
+    .await?;
+    if res == 0 {
+        return Err(ApiError::conflict(
+            "already_answered",
+            format!("case {} of this sample has its answer", input.case_id),
+        ));
+    }
+    txn.commit().await?;
+    sample_view(db, sample).await
+}

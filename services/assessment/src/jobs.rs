@@ -1,0 +1,157 @@
+//! Scheduled work of the assessment service (tokio-cron-scheduler, Asia/Shanghai): the
+//! quarterly run on the 1st of January, April, July and October (a draft for the quarter that
+//! ended: assessors approve and publish it in the first ten days), rectification reminders and
+//! escalation every morning, and mail delivery every 15 seconds. Once per tick across replicas
+//! through the job ledger ([`platform::jobs`]).
+
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+use outbox::delivery::{deliver_due, DeliveryPolicy};
+use platform::ApiError;
+use serde::Serialize;
+use tokio_cron_scheduler::{Job, JobScheduler};
+use utoipa::ToSchema;
+
+use crate::quarter::Quarter;
+use crate::state::AppState;
+use crate::{feed, rectification, results};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum JobKind {
+    /// Score the quarter that just ended as a draft.
+    QuarterlyRun,
+    /// Remind departments before rectification deadlines; escalate after them.
+    Rectification,
+    /// Send queued mail.
+    Deliver,
+}
+
+impl JobKind {
+    pub const ALL: [JobKind; 3] = [
+        JobKind::QuarterlyRun,
+        JobKind::Rectification,
+        JobKind::Deliver,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            JobKind::QuarterlyRun => "quarterly_run",
+            JobKind::Rectification => "rectification",
+            JobKind::Deliver => "deliver",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|j| j.as_str() == s)
+    }
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct JobRun {
+    pub job: JobKind,
+    pub tick: String,
+    /// `false` when this tick was already run (by another replica or an earlier call).
+    pub ran: bool,
+    #[schema(value_type = Object)]
+    pub detail: serde_json::Value,
+}
+
+pub async fn run_once(
+    state: &AppState,
+    job: JobKind,
+    now: DateTime<Utc>,
+) -> Result<JobRun, ApiError> {
+    let tick = platform::jobs::tick_of(now);
+    if job != JobKind::Deliver
+        && !platform::jobs::claim_tick(&state.db, job.as_str(), &tick, now).await?
+    {
+        return Ok(JobRun {
+            job,
+            tick,
+            ran: false,
+            detail: serde_json::json!("already run for this tick"),
+        });
+    }
+    let detail = match job {
+        JobKind::QuarterlyRun => {
+            let q = Quarter::of(now).previous();
+            if let Err(e) = feed::sync_departments(state).await {
+                tracing::warn!(error = %e, "department sync failed; names may be stale");
+            }
+            let r = results::run(&state.db, "scheduler", now, q).await?;
+            serde_json::json!({"result_id": r.id, "year": r.year, "quarter": r.quarter, "departments": r.departments.len()})
+        }
+        JobKind::Rectification => {
+            rectification::remind_and_escalate(
+                &state.db,
+                &state.cal,
+                state.settings.reminder_days,
+                &state.settings.supervision_email,
+                now,
+            )
+            .await?
+        }
+        JobKind::Deliver => {
+            let r = deliver_due(
+                &state.db,
+                &state.mailer,
+                &state.mail_from,
+                now,
+                &DeliveryPolicy::default(),
+                200,
+            )
+            .await?;
+            serde_json::to_value(r).unwrap_or_default()
+        }
+    };
+    if job != JobKind::Deliver {
+        platform::jobs::finish_tick(&state.db, job.as_str(), &tick, Utc::now()).await?;
+    }
+    Ok(JobRun {
+        job,
+        tick,
+        ran: true,
+        detail,
+    })
+}
+
+fn cron(state: &AppState, schedule: &str, job: JobKind) -> Result<Job, String> {
+    let state = state.clone();
+    Job::new_async_tz(schedule, chrono_tz::Asia::Shanghai, move |_, _| {
+        let state = state.clone();
+        Box::pin(async move {
+            match run_once(&state, job, state.now()).await {
+                Ok(r) => tracing::info!(job = job.as_str(), ran = r.ran, detail = %r.detail, "job"),
+                Err(e) => tracing::error!(job = job.as_str(), error = %e, "job failed; it runs again next tick"),
+            }
+        })
+    })
+    .map_err(|e| format!("{}: {e}", job.as_str()))
+}
+
+pub async fn start(state: AppState) -> Result<JobScheduler, String> {
+    let sched = JobScheduler::new().await.map_err(|e| e.to_string())?;
+    sched
+        .add(cron(&state, "0 0 2 1 1,4,7,10 *", JobKind::QuarterlyRun)?)
+        .await
+        .map_err(|e| e.to_string())?;
+    sched
+        .add(cron(&state, "0 0 9 * * *", JobKind::Rectification)?)
+        .await
+        .map_err(|e| e.to_string())?;
+    let st = state.clone();
+    let deliver = Job::new_repeated_async(Duration::from_secs(15), move |_, _| {
+        let state = st.clone();
+        Box::pin(async move {
+            if let Err(e) = run_once(&state, JobKind::Deliver, state.now()).await {
+                tracing::error!(error = %e, "mail delivery failed; retrying next round");
+            }
+        })
+    })
+    .map_err(|e| e.to_string())?;
+    sched.add(deliver).await.map_err(|e| e.to_string())?;
+    sched.start().await.map_err(|e| e.to_string())?;
+    Ok(sched)
+}

@@ -1,0 +1,17 @@
+//! The assessment service (绩效评估): learns what happened from the approval service's event
+//! feed, scores departments quarterly against an indicator system, publishes immutable results
+//! with revisions, and follows rectification (整改). Scoring rules live in the `scoring` crate.
+
+pub mod approval_client;
+pub mod entities;
+pub mod feed;
+pub mod inputs;
+pub mod jobs;
+pub mod openapi;
+pub mod quarter;
+pub mod rectification;
+pub mod results;
+pub mod routes;
+pub mod startup;
+pub mod state;
+pub mod systems;

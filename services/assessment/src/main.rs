@@ -1,0 +1,53 @@
+//! `assessment [serve|migrate|openapi]`.
+
+use std::sync::Arc;
+
+use assessment::startup::{self, Application};
+use platform::clock::SystemClock;
+use platform::config::Config;
+
+#[tokio::main]
+async fn main() {
+    let cmd = std::env::args().nth(1).unwrap_or_else(|| "serve".into());
+    if cmd == "openapi" {
+        print!("{}", assessment::openapi::spec_json());
+        return;
+    }
+    platform::telemetry::init("info,sqlx=warn,sea_orm_migration=warn");
+    let config = Config::from_env("assessment", 8081)
+        .unwrap_or_else(|e| fail(&format!("configuration: {e}")));
+    match cmd.as_str() {
+        "migrate" => {
+            let db = platform::db::connect(&config.database_url)
+                .await
+                .unwrap_or_else(|e| fail(&format!("database: {e}")));
+            startup::migrate(&db)
+                .await
+                .unwrap_or_else(|e| fail(&format!("migration: {e}")));
+            println!("assessment migrations applied");
+        }
+        "serve" => {
+            let app = Application::build(config, Arc::new(SystemClock))
+                .await
+                .unwrap_or_else(|e| fail(&e.to_string()));
+            let base = format!("http://127.0.0.1:{}", app.port());
+            println!("assessment service listening on {base}");
+            println!("  API docs: {base}/docs/   (spec: {base}/openapi.json)");
+            println!(
+                "  following the approval feed at {}",
+                app.state.approval.base()
+            );
+            if let Err(e) = app.run_until_stopped().await {
+                fail(&format!("server: {e}"));
+            }
+        }
+        other => fail(&format!(
+            "unknown command `{other}`; use serve, migrate or openapi"
+        )),
+    }
+}
+
+fn fail(msg: &str) -> ! {
+    eprintln!("assessment: {msg}");
+    std::process::exit(1)
+}

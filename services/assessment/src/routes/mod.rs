@@ -1,0 +1,56 @@
+//! HTTP handlers of the assessment service: parse, authorise, call, map.
+
+pub mod health;
+pub mod inputs;
+pub mod results;
+
+use actix_web::web;
+
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.route("/healthz", web::get().to(health::healthz))
+        .route("/readyz", web::get().to(health::readyz))
+        .route("/metrics", web::get().to(health::metrics))
+        .service(
+            web::scope("/v1")
+                .service(
+                    web::resource("/indicator-systems")
+                        .get(inputs::list_systems)
+                        .post(inputs::create_system),
+                )
+                .route("/manual-scores", web::put().to(inputs::put_manual))
+                .route("/adjustments", web::post().to(inputs::add_adjustment))
+                .route("/ratings/onsite", web::post().to(inputs::onsite))
+                .route("/ratings/haocha", web::post().to(inputs::haocha))
+                .route("/callback-samples", web::post().to(inputs::draw_sample))
+                .route("/callback-samples/{id}", web::get().to(inputs::get_sample))
+                .route(
+                    "/callback-samples/{id}/answers",
+                    web::post().to(inputs::answer),
+                )
+                .service(
+                    web::resource("/results")
+                        .get(results::list)
+                        .post(results::run),
+                )
+                .route("/results/{id}", web::get().to(results::get))
+                .route("/results/{id}/approve", web::post().to(results::approve))
+                .route("/results/{id}/publish", web::post().to(results::publish))
+                .route("/results/{id}/revisions", web::post().to(results::revise))
+                .route("/departments/{id}/trend", web::get().to(results::trend))
+                .route(
+                    "/rectifications",
+                    web::get().to(results::list_rectifications),
+                )
+                .route(
+                    "/rectifications/{id}/submit",
+                    web::post().to(results::submit_rectification),
+                )
+                .route(
+                    "/rectifications/{id}/decision",
+                    web::post().to(results::decide_rectification),
+                )
+                .route("/feed/status", web::get().to(health::feed_status))
+                .route("/feed/pull", web::post().to(health::feed_pull))
+                .route("/jobs/{job}/run", web::post().to(results::run_job)),
+        );
+}

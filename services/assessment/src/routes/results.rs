@@ -1,0 +1,194 @@
+use actix_web::{web, HttpResponse};
+use platform::auth::{AuthUser, Role};
+use platform::json::ValidJson;
+use platform::{ApiError, ApiResult};
+use serde::Deserialize;
+use utoipa::{IntoParams, ToSchema};
+
+use crate::jobs::{self, JobKind, JobRun};
+use crate::quarter::Quarter;
+use crate::rectification::{self, DecisionInput, Rectification, SubmitInput};
+use crate::results::{self, ResultView, RevisionInput, TrendPoint};
+use crate::state::AppState;
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RunInput {
+    pub year: i32,
+    /// 1–4.
+    pub quarter: i64,
+}
+
+/// Compute (or recompute) a quarter's draft on demand (assessor).
+#[utoipa::path(post, path = "/v1/results", tag = "results", request_body = RunInput, security(("bearer_auth" = [])), responses(
+    (status = 201, body = ResultView),
+    (status = 409, description = "the quarter is approved or published: make a revision", body = platform::error::Problem, content_type = "application/problem+json"),
+    (status = 422, description = "inputs incomplete (names each department and what is missing)", body = platform::error::Problem, content_type = "application/problem+json"),
+))]
+pub async fn run(
+    state: web::Data<AppState>,
+    user: AuthUser,
+    body: ValidJson<RunInput>,
+) -> ApiResult<HttpResponse> {
+    user.require(&[Role::Assessor])?;
+    let b = body.into_inner();
+    let q = Quarter::new(b.year, b.quarter)?;
+    if let Err(e) = crate::feed::sync_departments(&state).await {
+        tracing::warn!(error = %e, "department sync failed; names may be stale");
+    }
+    Ok(HttpResponse::Created().json(results::run(&state.db, &user.name, state.now(), q).await?))
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+pub struct ListQuery {
+    pub year: Option<i32>,
+}
+
+/// Results per quarter with their ranking; others than assessors see published ones only.
+#[utoipa::path(get, path = "/v1/results", tag = "results", params(ListQuery), security(("bearer_auth" = [])), responses((status = 200, body = Vec<ResultView>)))]
+pub async fn list(
+    state: web::Data<AppState>,
+    user: AuthUser,
+    q: web::Query<ListQuery>,
+) -> ApiResult<HttpResponse> {
+    Ok(HttpResponse::Ok().json(results::list(&state.db, &user, q.year).await?))
+}
+
+/// One result: ranking and every department's indicator breakdown.
+#[utoipa::path(get, path = "/v1/results/{id}", tag = "results", security(("bearer_auth" = [])), responses((status = 200, body = ResultView)))]
+pub async fn get(
+    state: web::Data<AppState>,
+    user: AuthUser,
+    id: web::Path<i32>,
+) -> ApiResult<web::Json<ResultView>> {
+    Ok(web::Json(
+        results::get(&state.db, &user, id.into_inner()).await?,
+    ))
+}
+
+/// Approve a draft (assessor, admin).
+#[utoipa::path(post, path = "/v1/results/{id}/approve", tag = "results", security(("bearer_auth" = [])), responses((status = 200, body = ResultView)))]
+pub async fn approve(
+    state: web::Data<AppState>,
+    user: AuthUser,
+    id: web::Path<i32>,
+) -> ApiResult<web::Json<ResultView>> {
+    Ok(web::Json(
+        results::approve(&state.db, &user, state.now(), id.into_inner()).await?,
+    ))
+}
+
+/// Publish an approved result: immutable from now on; failing departments get rectification orders.
+#[utoipa::path(post, path = "/v1/results/{id}/publish", tag = "results", security(("bearer_auth" = [])), responses((status = 200, body = ResultView)))]
+pub async fn publish(
+    state: web::Data<AppState>,
+    user: AuthUser,
+    id: web::Path<i32>,
+) -> ApiResult<web::Json<ResultView>> {
+    Ok(web::Json(
+        results::publish(&state.db, &state.cal, &user, state.now(), id.into_inner()).await?,
+    ))
+}
+
+/// Correct an approved or published result: a new draft revision with reason and author.
+#[utoipa::path(post, path = "/v1/results/{id}/revisions", tag = "results", request_body = RevisionInput, security(("bearer_auth" = [])), responses((status = 201, body = ResultView)))]
+pub async fn revise(
+    state: web::Data<AppState>,
+    user: AuthUser,
+    id: web::Path<i32>,
+    body: ValidJson<RevisionInput>,
+) -> ApiResult<HttpResponse> {
+    Ok(HttpResponse::Created().json(
+        results::revise(
+            &state.db,
+            &user,
+            state.now(),
+            id.into_inner(),
+            body.into_inner(),
+        )
+        .await?,
+    ))
+}
+
+/// A department's published totals over the quarters.
+#[utoipa::path(get, path = "/v1/departments/{id}/trend", tag = "results", security(("bearer_auth" = [])), responses((status = 200, body = Vec<TrendPoint>)))]
+pub async fn trend(
+    state: web::Data<AppState>,
+    _user: AuthUser,
+    id: web::Path<i32>,
+) -> ApiResult<HttpResponse> {
+    Ok(HttpResponse::Ok().json(results::trend(&state.db, id.into_inner()).await?))
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+pub struct RectQuery {
+    pub status: Option<String>,
+}
+
+/// Rectification orders; department staff see their own.
+#[utoipa::path(get, path = "/v1/rectifications", tag = "rectification", params(RectQuery), security(("bearer_auth" = [])), responses((status = 200, body = Vec<Rectification>)))]
+pub async fn list_rectifications(
+    state: web::Data<AppState>,
+    user: AuthUser,
+    q: web::Query<RectQuery>,
+) -> ApiResult<HttpResponse> {
+    Ok(
+        HttpResponse::Ok()
+            .json(rectification::list(&state.db, &user, q.into_inner().status).await?),
+    )
+}
+
+/// The department submits its written rectification.
+#[utoipa::path(post, path = "/v1/rectifications/{id}/submit", tag = "rectification", request_body = SubmitInput, security(("bearer_auth" = [])), responses((status = 200, body = Rectification)))]
+pub async fn submit_rectification(
+    state: web::Data<AppState>,
+    user: AuthUser,
+    id: web::Path<i32>,
+    body: ValidJson<SubmitInput>,
+) -> ApiResult<web::Json<Rectification>> {
+    Ok(web::Json(
+        rectification::submit(
+            &state.db,
+            &user,
+            state.now(),
+            id.into_inner(),
+            body.into_inner(),
+        )
+        .await?,
+    ))
+}
+
+/// A supervisor accepts or returns a submitted rectification.
+#[utoipa::path(post, path = "/v1/rectifications/{id}/decision", tag = "rectification", request_body = DecisionInput, security(("bearer_auth" = [])), responses((status = 200, body = Rectification)))]
+pub async fn decide_rectification(
+    state: web::Data<AppState>,
+    user: AuthUser,
+    id: web::Path<i32>,
+    body: ValidJson<DecisionInput>,
+) -> ApiResult<web::Json<Rectification>> {
+    Ok(web::Json(
+        rectification::decide(
+            &state.db,
+            &user,
+            state.now(),
+            id.into_inner(),
+            body.into_inner(),
+        )
+        .await?,
+    ))
+}
+
+/// Run a scheduled job now (admin, assessor): `quarterly_run`, `rectification`, `deliver`.
+#[utoipa::path(post, path = "/v1/jobs/{job}/run", tag = "results", security(("bearer_auth" = [])), responses((status = 200, body = JobRun)))]
+pub async fn run_job(
+    state: web::Data<AppState>,
+    user: AuthUser,
+    job: web::Path<String>,
+) -> ApiResult<web::Json<JobRun>> {
+    user.require(&[Role::Admin, Role::Assessor])?;
+    let name = job.into_inner();
+    let job = JobKind::parse(&name).ok_or_else(|| ApiError::not_found("job", &name))?;
+    Ok(web::Json(jobs::run_once(&state, job, state.now()).await?))
+}

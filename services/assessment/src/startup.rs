@@ -1,0 +1,158 @@
+//! Building and running the assessment service: connect, migrate, seed the default indicator
+//! system, start the feed consumer and the scheduler, serve.
+
+use std::net::TcpListener;
+use std::sync::Arc;
+
+use actix_web::dev::Server;
+use actix_web::{web, App, HttpResponse, HttpServer};
+use migration::{AssessmentMigrator, MigratorTrait};
+use platform::auth::JwtKeys;
+use platform::clock::SharedClock;
+use platform::config::Config;
+use platform::json::BodyLimit;
+use utoipa::OpenApi;
+use utoipa_swagger_ui::SwaggerUi;
+
+use crate::approval_client::ApprovalClient;
+use crate::openapi::ApiDoc;
+use crate::state::{AppState, AssessmentSettings};
+
+#[derive(Debug, thiserror::Error)]
+pub enum StartupError {
+    #[error("configuration: {0}")]
+    Config(String),
+    #[error("database: {0}")]
+    Database(#[from] sea_orm::DbErr),
+    #[error("binding {0}: {1}")]
+    Bind(String, std::io::Error),
+}
+
+pub struct Application {
+    port: u16,
+    server: Server,
+    pub state: AppState,
+    _scheduler: Option<tokio_cron_scheduler::JobScheduler>,
+}
+
+pub async fn migrate(db: &sea_orm::DatabaseConnection) -> Result<(), sea_orm::DbErr> {
+    AssessmentMigrator::up(db, None).await
+}
+
+impl Application {
+    pub async fn build(config: Config, clock: SharedClock) -> Result<Self, StartupError> {
+        let settings = AssessmentSettings::from_lookup(|k| std::env::var(k).ok())
+            .map_err(StartupError::Config)?;
+        Self::build_with(config, settings, clock).await
+    }
+
+    pub async fn build_with(
+        config: Config,
+        settings: AssessmentSettings,
+        clock: SharedClock,
+    ) -> Result<Self, StartupError> {
+        let db = platform::db::connect(&config.database_url).await?;
+        migrate(&db).await?;
+        crate::systems::seed_default(&db, clock.now()).await?;
+        let redis = match &config.redis_url {
+            Some(url) => Some(
+                redis::Client::open(url.as_str())
+                    .map_err(|e| StartupError::Config(format!("REDIS_URL: {e}")))?,
+            ),
+            None => None,
+        };
+        let keys = JwtKeys::hs256(config.jwt_secret.as_bytes(), 300);
+        let approval = ApprovalClient::new(
+            &settings.approval_url,
+            settings.approval_token.clone(),
+            keys,
+        );
+        let mailer = outbox::mailer::Mailer::from_settings(
+            settings.smtp_url.as_deref(),
+            std::path::Path::new(&settings.mail_dir),
+        )
+        .map_err(|e| StartupError::Config(format!("mail: {e}")))?;
+        let mail_from = settings
+            .mail_from
+            .parse()
+            .map_err(|e| StartupError::Config(format!("MAIL_FROM: {e}")))?;
+        let state = AppState {
+            db,
+            clock,
+            cal: calendar::WorkCalendar::builtin(),
+            approval,
+            redis,
+            config: config.clone(),
+            settings,
+            mailer: Arc::new(mailer),
+            mail_from,
+        };
+        let listener = TcpListener::bind(&config.bind)
+            .map_err(|e| StartupError::Bind(config.bind.clone(), e))?;
+        let port = listener
+            .local_addr()
+            .map_err(|e| StartupError::Bind(config.bind.clone(), e))?
+            .port();
+        let server =
+            run(listener, state.clone()).map_err(|e| StartupError::Bind(config.bind.clone(), e))?;
+        if state.settings.feed_consumer {
+            crate::feed::spawn(state.clone());
+        }
+        let scheduler = if state.settings.scheduler_enabled {
+            Some(
+                crate::jobs::start(state.clone())
+                    .await
+                    .map_err(StartupError::Config)?,
+            )
+        } else {
+            None
+        };
+        Ok(Application {
+            port,
+            server,
+            state,
+            _scheduler: scheduler,
+        })
+    }
+
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
+    pub async fn run_until_stopped(self) -> std::io::Result<()> {
+        self.server.await
+    }
+}
+
+pub fn run(listener: TcpListener, state: AppState) -> std::io::Result<Server> {
+    let keys = web::Data::new(JwtKeys::hs256(
+        state.config.jwt_secret.as_bytes(),
+        state.config.token_ttl_seconds,
+    ));
+    let limit = web::Data::new(BodyLimit(state.config.body_limit_bytes));
+    let state = web::Data::new(state);
+    let spec = ApiDoc::openapi();
+    let server = HttpServer::new(move || {
+        App::new()
+            .wrap(tracing_actix_web::TracingLogger::default())
+            .app_data(state.clone())
+            .app_data(keys.clone())
+            .app_data(limit.clone())
+            .app_data(web::QueryConfig::default().error_handler(platform::http::query_error))
+            .app_data(web::PathConfig::default().error_handler(platform::http::path_error))
+            .configure(crate::routes::configure)
+            .route(
+                "/docs",
+                web::get().to(|| async {
+                    HttpResponse::Found()
+                        .insert_header(("Location", "/docs/"))
+                        .finish()
+                }),
+            )
+            .service(SwaggerUi::new("/docs/{_:.*}").url("/openapi.json", spec.clone()))
+            .default_service(web::to(platform::http::not_found))
+    })
+    .listen(listener)?
+    .run();
+    Ok(server)
+}

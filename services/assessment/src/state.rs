@@ -1,0 +1,104 @@
+//! What every handler and job can reach.
+
+use std::sync::Arc;
+
+use calendar::WorkCalendar;
+use platform::clock::SharedClock;
+use platform::config::Config;
+use sea_orm::DatabaseConnection;
+
+use crate::approval_client::ApprovalClient;
+
+/// Assessment settings from the environment (documented in the README).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct AssessmentSettings {
+    /// `APPROVAL_URL`, default `http://127.0.0.1:8080`.
+    pub approval_url: String,
+    /// `APPROVAL_TOKEN`: a fixed service token; unset → minted with the shared `JWT_SECRET`.
+    pub approval_token: Option<String>,
+    /// `FEED_POLL_MS`: how often to poll the feed when nothing wakes the consumer (default 2000).
+    pub feed_poll_ms: u64,
+    /// `FEED_CONSUMER=off` disables the background consumer (tests drive it by hand).
+    pub feed_consumer: bool,
+    /// `SCHEDULER=off` disables the scheduled jobs.
+    pub scheduler_enabled: bool,
+    /// `SUPERVISION_EMAIL`: where rectification escalations go.
+    pub supervision_email: String,
+    /// Working days before a rectification's deadline when the reminder goes out (default 3).
+    pub reminder_days: u32,
+    pub smtp_url: Option<String>,
+    pub mail_dir: String,
+    pub mail_from: String,
+}
+
+impl Default for AssessmentSettings {
+    fn default() -> Self {
+        AssessmentSettings {
+            approval_url: "http://127.0.0.1:8080".into(),
+            approval_token: None,
+            feed_poll_ms: 2000,
+            feed_consumer: true,
+            scheduler_enabled: true,
+            supervision_email: "supervision@parallel-approval.local".into(),
+            reminder_days: 3,
+            smtp_url: None,
+            mail_dir: "./var/mail-assessment".into(),
+            mail_from: "绩效评估 <assessment@parallel-approval.local>".into(),
+        }
+    }
+}
+
+impl AssessmentSettings {
+    pub fn from_lookup(get: impl Fn(&str) -> Option<String>) -> Result<Self, String> {
+        let d = AssessmentSettings::default();
+        let get = |k: &str| get(k).filter(|v| !v.trim().is_empty());
+        let off = |k: &str| matches!(get(k).as_deref(), Some("off") | Some("false") | Some("0"));
+        let num = |k: &str, default: u64, max: u64| -> Result<u64, String> {
+            match get(k) {
+                None => Ok(default),
+                Some(v) => v
+                    .trim()
+                    .parse::<u64>()
+                    .ok()
+                    .filter(|n| *n <= max)
+                    .ok_or_else(|| format!("{k}: expected a whole number 0–{max}, got `{v}`")),
+            }
+        };
+        Ok(AssessmentSettings {
+            approval_url: get("APPROVAL_URL").unwrap_or(d.approval_url),
+            approval_token: get("APPROVAL_TOKEN"),
+            feed_poll_ms: num("FEED_POLL_MS", d.feed_poll_ms, 600_000)?.max(50),
+            feed_consumer: !off("FEED_CONSUMER"),
+            scheduler_enabled: !off("SCHEDULER"),
+            supervision_email: get("SUPERVISION_EMAIL").unwrap_or(d.supervision_email),
+            reminder_days: num(
+                "RECTIFICATION_REMINDER_DAYS",
+                u64::from(d.reminder_days),
+                15,
+            )? as u32,
+            smtp_url: get("SMTP_URL"),
+            mail_dir: get("MAIL_DIR").unwrap_or(d.mail_dir),
+            mail_from: get("MAIL_FROM").unwrap_or(d.mail_from),
+        })
+    }
+}
+
+#[derive(Clone)]
+pub struct AppState {
+    pub db: DatabaseConnection,
+    pub clock: SharedClock,
+    /// Working days for rectification deadlines (the shipped holiday tables).
+    pub cal: WorkCalendar,
+    pub approval: ApprovalClient,
+    pub redis: Option<redis::Client>,
+    pub config: Config,
+    pub settings: AssessmentSettings,
+    pub mailer: Arc<outbox::mailer::Mailer>,
+    pub mail_from: lettre::message::Mailbox,
+}
+
+impl AppState {
+    pub fn now(&self) -> chrono::DateTime<chrono::Utc> {
+        self.clock.now()
+    }
+}

@@ -1,0 +1,318 @@
+use std::sync::Arc;
+
+use chrono::{DateTime, Utc};
+use platform::auth::{JwtKeys, Role};
+use platform::clock::ManualClock;
+use platform::config::Config;
+use reqwest::{Response, StatusCode};
+use sea_orm::{ConnectionTrait, Database, DatabaseConnection, Statement};
+use serde_json::{json, Value};
+
+pub const SECRET: &str = "shared-test-secret-shared-test-secret";
+
+fn suffix() -> String {
+    format!("{:016x}", rand::random::<u64>())
+}
+
+async fn fresh_db(service: &str) -> String {
+    match std::env::var("TEST_DATABASE_URL")
+        .ok()
+        .filter(|s| !s.is_empty())
+    {
+        Some(base) => {
+            let name = format!("t_{service}_{}", suffix());
+            let admin = Database::connect(&base)
+                .await
+                .expect("connect TEST_DATABASE_URL");
+            admin
+                .execute(Statement::from_string(
+                    admin.get_database_backend(),
+                    format!("CREATE DATABASE {name}"),
+                ))
+                .await
+                .expect("create db");
+            admin.close().await.ok();
+            let (head, _) = base.rsplit_once('/').expect("db name");
+            format!("{head}/{name}")
+        }
+        None => format!(
+            "sqlite://{}?mode=rwc",
+            std::env::temp_dir()
+                .join(format!("{service}-test-{}.db", suffix()))
+                .display()
+        ),
+    }
+}
+
+pub fn config(service: &str, database_url: &str) -> Config {
+    Config {
+        service: service.into(),
+        database_url: database_url.into(),
+        redis_url: std::env::var("TEST_REDIS_URL")
+            .ok()
+            .filter(|s| !s.is_empty()),
+        jwt_secret: SECRET.into(),
+        jwt_secret_generated: false,
+        bind: "127.0.0.1:0".into(),
+        token_ttl_seconds: 3600,
+        body_limit_bytes: 262_144,
+        demo_data: false,
+        office_hours: "09:00-17:00".into(),
+        calendar_fallback: "error".into(),
+        bootstrap_admin: None,
+    }
+}
+
+pub struct Services {
+    pub approval: String,
+    pub assessment: String,
+    pub assessment_db_url: String,
+    pub approval_db: DatabaseConnection,
+    pub db: DatabaseConnection,
+    pub clock: ManualClock,
+    pub client: reqwest::Client,
+    keys: JwtKeys,
+    pub mail_dir: std::path::PathBuf,
+    pub dept: std::collections::HashMap<String, i32>,
+}
+
+pub fn at(s: &str) -> DateTime<Utc> {
+    DateTime::parse_from_rfc3339(s).unwrap().with_timezone(&Utc)
+}
+
+pub async fn start_assessment(
+    approval_url: &str,
+    db_url: &str,
+    clock: &ManualClock,
+    mail_dir: &std::path::Path,
+) -> assessment::startup::Application {
+    let settings = assessment::state::AssessmentSettings {
+        approval_url: approval_url.into(),
+        feed_consumer: false,
+        scheduler_enabled: false,
+        mail_dir: mail_dir.display().to_string(),
+        ..Default::default()
+    };
+    assessment::startup::Application::build_with(
+        config("assessment", db_url),
+        settings,
+        Arc::new(clock.clone()),
+    )
+    .await
+    .expect("assessment starts")
+}
+
+/// Both services on fresh databases, one injected clock (Mon 9 Mar 2026 10:00 Shanghai), the
+/// Hohhot demo catalogue in the approval service.
+pub async fn spawn() -> Services {
+    platform::telemetry::init("error");
+    let clock = ManualClock::new(at("2026-03-09T10:00:00+08:00"));
+    let approval_db_url = fresh_db("approval").await;
+    let settings = approval::state::SupervisionSettings {
+        scheduler_enabled: false,
+        mail_dir: std::env::temp_dir()
+            .join(format!("approval-mail-{}", suffix()))
+            .display()
+            .to_string(),
+        ..Default::default()
+    };
+    let mut cfg = config("approval", &approval_db_url);
+    cfg.demo_data = true;
+    let approval =
+        approval::startup::Application::build_with(cfg, settings, Arc::new(clock.clone()))
+            .await
+            .expect("approval starts");
+    let approval_url = format!("http://127.0.0.1:{}", approval.port());
+    let approval_db = approval.state.db.clone();
+    tokio::spawn(approval.run_until_stopped());
+
+    let db_url = fresh_db("assessment").await;
+    let mail_dir = std::env::temp_dir().join(format!("assessment-mail-{}", suffix()));
+    let app = start_assessment(&approval_url, &db_url, &clock, &mail_dir).await;
+    let assessment_url = format!("http://127.0.0.1:{}", app.port());
+    let db = app.state.db.clone();
+    tokio::spawn(app.run_until_stopped());
+
+    let keys = JwtKeys::hs256(SECRET.as_bytes(), 3600);
+    let client = reqwest::Client::new();
+    let admin = keys
+        .issue(1, "admin", Role::Admin, None, Utc::now())
+        .unwrap();
+    let depts: Value = client
+        .get(format!("{approval_url}/v1/departments?limit=200"))
+        .bearer_auth(&admin)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let dept = depts["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| {
+            (
+                d["code"].as_str().unwrap().to_string(),
+                d["id"].as_i64().unwrap() as i32,
+            )
+        })
+        .collect();
+    Services {
+        approval: approval_url,
+        assessment: assessment_url,
+        assessment_db_url: db_url,
+        approval_db,
+        db,
+        clock,
+        client,
+        keys,
+        mail_dir,
+        dept,
+    }
+}
+
+impl Services {
+    pub fn token(&self, role: Role, dept: Option<i32>) -> String {
+        self.keys
+            .issue(7, &format!("test-{role}"), role, dept, Utc::now())
+            .unwrap()
+    }
+
+    pub async fn call(
+        &self,
+        method: reqwest::Method,
+        url: String,
+        token: &str,
+        body: Option<&Value>,
+    ) -> Response {
+        let mut r = self.client.request(method, url).bearer_auth(token);
+        if let Some(b) = body {
+            r = r.json(b);
+        }
+        r.send().await.unwrap()
+    }
+
+    pub async fn approval_post(&self, path: &str, token: &str, body: &Value) -> Response {
+        self.call(
+            reqwest::Method::POST,
+            format!("{}{}", self.approval, path),
+            token,
+            Some(body),
+        )
+        .await
+    }
+
+    pub async fn post(&self, path: &str, token: &str, body: &Value) -> Response {
+        self.call(
+            reqwest::Method::POST,
+            format!("{}{}", self.assessment, path),
+            token,
+            Some(body),
+        )
+        .await
+    }
+
+    pub async fn put(&self, path: &str, token: &str, body: &Value) -> Response {
+        self.call(
+            reqwest::Method::PUT,
+            format!("{}{}", self.assessment, path),
+            token,
+            Some(body),
+        )
+        .await
+    }
+
+    pub async fn get(&self, path: &str, token: &str) -> Response {
+        self.call(
+            reqwest::Method::GET,
+            format!("{}{}", self.assessment, path),
+            token,
+            None,
+        )
+        .await
+    }
+
+    pub fn d(&self, code: &str) -> i32 {
+        self.dept[code]
+    }
+
+    /// Accept one Hohhot bundle case at the approval window.
+    pub async fn submit_case(&self) -> Value {
+        let clerk = self.token(Role::Clerk, None);
+        let m = |i: &str, c: &str| json!({"item_code": i, "material_code": c});
+        let body = json!({
+            "bundle_code": "HHHT-ENT-ACCESS",
+            "applicant": {"kind": "enterprise", "name": "测试企业", "id_number": "91350100M000100Y43"},
+            "materials": [m("HHHT-SCJG-001","M01"), m("HHHT-SCJG-001","M02"), m("HHHT-SCJG-001","M03"), m("HHHT-SCJG-001","M04"),
+                          m("HHHT-ZJJ-001","M01"), m("HHHT-ZJJ-001","M02"), m("HHHT-SWJ-001","M01"), m("HHHT-SWJ-001","M02"),
+                          m("HHHT-SWJ-001","M03"), m("HHHT-GAJ-001","M01"), m("HHHT-GAJ-001","M02")]
+        });
+        expect(
+            self.approval_post("/v1/cases", &clerk, &body).await,
+            StatusCode::CREATED,
+        )
+        .await
+    }
+
+    /// 一审 and 一核 approval of a branch by its department.
+    pub async fn approve_branch(&self, branch: &Value) {
+        let id = branch["id"].as_i64().unwrap();
+        let dept = branch["department_id"].as_i64().map(|d| d as i32);
+        let path = format!("/v1/branches/{id}/commands");
+        let reviewer = self.token(Role::Reviewer, dept);
+        let approver = self.token(Role::Approver, dept);
+        for (t, b) in [
+            (&reviewer, json!({"command": "start_review"})),
+            (&reviewer, json!({"command": "review", "opinion": ""})),
+            (&approver, json!({"command": "approve", "opinion": ""})),
+        ] {
+            expect(self.approval_post(&path, t, &b).await, StatusCode::OK).await;
+        }
+    }
+
+    pub async fn pull(&self) -> Value {
+        expect(
+            self.post(
+                "/v1/feed/pull",
+                &self.token(Role::Assessor, None),
+                &json!({}),
+            )
+            .await,
+            StatusCode::OK,
+        )
+        .await
+    }
+
+    pub async fn count(&self, table: &str) -> i64 {
+        count(&self.db, table).await
+    }
+}
+
+pub async fn count(db: &DatabaseConnection, table: &str) -> i64 {
+    db.query_one(Statement::from_string(
+        db.get_database_backend(),
+        format!("SELECT COUNT(*) AS n FROM {table}"),
+    ))
+    .await
+    .unwrap()
+    .unwrap()
+    .try_get::<i64>("", "n")
+    .unwrap()
+}
+
+pub async fn expect(r: Response, status: StatusCode) -> Value {
+    let got = r.status();
+    let text = r.text().await.unwrap();
+    assert_eq!(got, status, "body: {text}");
+    serde_json::from_str(&text).unwrap_or(Value::Null)
+}
+
+pub async fn problem(r: Response, status: StatusCode, code: &str, field: Option<&str>) -> Value {
+    let body = expect(r, status).await;
+    assert_eq!(body["code"], code, "{body}");
+    if let Some(f) = field {
+        assert_eq!(body["field"], f, "{body}");
+    }
+    body
+}

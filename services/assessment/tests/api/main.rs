@@ -1,0 +1,7 @@
+//! HTTP tests of the assessment service, running the real approval service beside it: cases
+//! flow, the feed is consumed, quarters are scored, published, corrected and rectified.
+
+mod flow;
+mod helpers;
+mod inputs;
+mod openapi;
