@@ -2,7 +2,7 @@
 SHELL := /bin/bash
 CARGO ?= cargo
 
-.PHONY: run run-assessment test test-sqlite test-postgres lint fmt openapi openapi-check migrate bench build clean
+.PHONY: run run-assessment test test-sqlite test-postgres lint fmt openapi openapi-check migrate bench build clean k8s-check
 
 ## Start the approval service on the embedded defaults (SQLite under ./var, in-process cache,
 ## demo data: the Hohhot bundle and one user per role).
@@ -15,12 +15,12 @@ run:
 test: test-sqlite test-postgres
 
 test-sqlite:
-	env -u TEST_DATABASE_URL $(CARGO) test --workspace
+	eval "$$(bash scripts/python-client.sh)" && env -u TEST_DATABASE_URL $(CARGO) test --workspace
 
 test-postgres:
 	@if [ -n "$${TEST_DATABASE_URL:-}" ]; then \
 		echo "== HTTP suite again on PostgreSQL ($${TEST_DATABASE_URL})"; \
-		$(CARGO) test --workspace; \
+		eval "$$(bash scripts/python-client.sh)" && $(CARGO) test --workspace; \
 	else \
 		echo "== TEST_DATABASE_URL not set: PostgreSQL run skipped (.ci/run always sets it)"; \
 	fi
@@ -72,3 +72,8 @@ build:
 
 clean:
 	rm -rf var
+
+## Render k8s/ (base, dev, prod) with kubectl kustomize and check it offline: Kubernetes JSON
+## schemas (strict), the project's rules, hadolint on the Dockerfiles (scripts/k8s-check.sh).
+k8s-check:
+	bash scripts/k8s-check.sh

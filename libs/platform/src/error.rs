@@ -60,6 +60,9 @@ pub enum ApiError {
     PayloadTooLarge { limit: usize },
     #[error("{message}")]
     Unsupported { message: String },
+    /// Over a rate limit; retry after this many seconds.
+    #[error("too many requests: retry after {retry_after} s")]
+    TooManyRequests { retry_after: u64 },
     /// A dependency (database, Redis) is unreachable.
     #[error("{0}")]
     Unavailable(String),
@@ -166,6 +169,7 @@ impl ApiError {
             ApiError::NotFound { .. } => "not_found",
             ApiError::PayloadTooLarge { .. } => "payload_too_large",
             ApiError::Unsupported { .. } => "unsupported_media_type",
+            ApiError::TooManyRequests { .. } => "rate_limited",
             ApiError::Unavailable(_) => "unavailable",
             ApiError::Internal(_) => "internal",
         }
@@ -205,6 +209,7 @@ impl ResponseError for ApiError {
             ApiError::Conflict { .. } => StatusCode::CONFLICT,
             ApiError::PayloadTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
             ApiError::Unsupported { .. } => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            ApiError::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
             ApiError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
             ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
@@ -218,6 +223,9 @@ impl ResponseError for ApiError {
         builder.insert_header((header::CONTENT_TYPE, "application/problem+json"));
         if matches!(self, ApiError::Unauthorized { .. }) {
             builder.insert_header((header::WWW_AUTHENTICATE, "Bearer"));
+        }
+        if let ApiError::TooManyRequests { retry_after } = self {
+            builder.insert_header((header::RETRY_AFTER, retry_after.to_string()));
         }
         builder.json(self.problem())
     }

@@ -3,13 +3,17 @@
 use sea_orm_migration::prelude::*;
 
 mod m20261123_100001_assessment;
+mod m20261123_100002_cadre;
 
 pub struct AssessmentMigrator;
 
 #[async_trait::async_trait]
 impl MigratorTrait for AssessmentMigrator {
     fn migrations() -> Vec<Box<dyn MigrationTrait>> {
-        vec![Box::new(m20261123_100001_assessment::Migration)]
+        vec![
+            Box::new(m20261123_100001_assessment::Migration),
+            Box::new(m20261123_100002_cadre::Migration),
+        ]
     }
 
     // Its own ledger table, so the two services could even share one database.

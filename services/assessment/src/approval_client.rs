@@ -11,6 +11,10 @@ pub struct FeedEvent {
     pub case_id: i32,
     pub branch_id: Option<i32>,
     pub kind: String,
+    #[serde(default)]
+    pub actor_id: i32,
+    #[serde(default)]
+    pub actor_role: String,
     pub at: DateTime<Utc>,
     pub from_state: String,
     pub to_state: String,

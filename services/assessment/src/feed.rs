@@ -89,8 +89,47 @@ fn int(v: &Value, key: &str) -> Option<i32> {
     v.get(key).and_then(|x| x.as_i64()).map(|n| n as i32)
 }
 
+/// What a department's staff did on a branch, for their daily record (干部考核).
+async fn staff_action<C: ConnectionTrait>(c: &C, e: &FeedEvent) -> Result<(), ApiError> {
+    use crate::entities::staff_action;
+    const STAFF_KINDS: [&str; 6] = [
+        "review_started",
+        "reviewed",
+        "branch_approved",
+        "branch_rejected",
+        "supplement_requested",
+        "extended",
+    ];
+    let staff = matches!(e.actor_role.as_str(), "reviewer" | "approver") && e.actor_id > 0;
+    let (Some(branch_id), Some(dept)) = (e.branch_id, int(&e.payload, "department_id")) else {
+        return Ok(());
+    };
+    if !staff || !STAFF_KINDS.contains(&e.kind.as_str()) {
+        return Ok(());
+    }
+    staff_action::Entity::insert(staff_action::ActiveModel {
+        seq: Set(e.seq),
+        user_id: Set(e.actor_id),
+        department_id: Set(dept),
+        branch_id: Set(branch_id),
+        case_id: Set(e.case_id),
+        kind: Set(e.kind.clone()),
+        at: Set(e.at),
+        due_at: Set(ts(&e.payload, "due_at")),
+    })
+    .on_conflict(
+        OnConflict::column(staff_action::Column::Seq)
+            .do_nothing()
+            .to_owned(),
+    )
+    .exec_without_returning(c)
+    .await?;
+    Ok(())
+}
+
 /// Apply one event to the fact tables; applying it twice changes nothing.
 pub async fn apply<C: ConnectionTrait>(c: &C, e: &FeedEvent) -> Result<(), ApiError> {
+    staff_action(c, e).await?;
     let p = &e.payload;
     match e.kind.as_str() {
         "case_accepted" => {

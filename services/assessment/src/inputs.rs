@@ -22,21 +22,21 @@ use crate::entities::{
 use crate::quarter::Quarter;
 use crate::{rectification, systems};
 
-/// Refuse to change the inputs of a quarter whose result is published (不可私改).
+/// Refuse to change the inputs of a quarter whose newest result is approved or published
+/// (不可私改). To correct one, an assessor first opens a revision (a new draft), which lets the
+/// inputs change again until that revision is approved.
 pub async fn ensure_open<C: ConnectionTrait>(c: &C, q: Quarter) -> Result<(), ApiError> {
-    let published = quarter_result::Entity::find()
+    use sea_orm::QueryOrder;
+    let newest = quarter_result::Entity::find()
         .filter(quarter_result::Column::Year.eq(q.year))
         .filter(quarter_result::Column::Quarter.eq(q.q as i32))
-        .filter(quarter_result::Column::Status.eq("published"))
-        .count(c)
+        .order_by_desc(quarter_result::Column::Revision)
+        .one(c)
         .await?;
-    if published > 0 {
+    if let Some(r) = newest.filter(|r| r.status == "published" || r.status == "approved") {
         return Err(ApiError::conflict(
             "quarter_published",
-            format!(
-                "{}Q{} is published: its inputs are frozen; correct it with a new revision",
-                q.year, q.q
-            ),
+            format!("{}Q{} has a {} result (id {}): its inputs are frozen; open a revision (POST /v1/results/{}/revisions) to correct it", q.year, q.q, r.status, r.id, r.id),
         ));
     }
     Ok(())

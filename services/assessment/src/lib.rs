@@ -3,6 +3,8 @@
 //! with revisions, and follows rectification (整改). Scoring rules live in the `scoring` crate.
 
 pub mod approval_client;
+pub mod cache;
+pub mod cadre;
 pub mod entities;
 pub mod feed;
 pub mod inputs;

@@ -19,6 +19,8 @@ use crate::routes;
         routes::results::run, routes::results::list, routes::results::get, routes::results::approve, routes::results::publish,
         routes::results::revise, routes::results::trend, routes::results::list_rectifications, routes::results::submit_rectification,
         routes::results::decide_rectification, routes::results::run_job,
+        routes::cadre::departments, routes::cadre::department, routes::cadre::staff, routes::cadre::list_schemes,
+        routes::cadre::create_scheme, routes::cadre::put_review,
     ),
     components(schemas(platform::error::Problem, platform::error::FieldError)),
     modifiers(&BearerAuth),
@@ -28,6 +30,7 @@ use crate::routes;
         (name = "results", description = "Quarterly results, revisions, reports"),
         (name = "rectification", description = "Rectification orders (整改)"),
         (name = "feed", description = "The approval feed consumer"),
+        (name = "cadre", description = "Cadre evaluation weighting (干部考核) for organization departments: department and staff scores with provenance, ETags, rate limits"),
         (name = "health", description = "Probes and metrics"),
     )
 )]

@@ -347,9 +347,8 @@ async fn store_scores<C: ConnectionTrait>(
     Ok(())
 }
 
-/// Compute (or recompute) the quarter's draft. Refused while an approved or published result
-/// stands: a published quarter is corrected by a revision, an approved one is re-opened by
-/// computing a revision too.
+/// Compute (or recompute) the quarter's newest draft. Refused when the newest result is
+/// approved or published: open a revision first.
 pub async fn run(
     db: &DatabaseConnection,
     author: &str,
@@ -363,37 +362,36 @@ pub async fn run(
         .order_by_desc(quarter_result::Column::Revision)
         .all(&txn)
         .await?;
-    if let Some(done) = existing
-        .iter()
-        .find(|r| r.status == "published" || r.status == "approved")
-    {
-        return Err(ApiError::conflict(
-            "result_locked",
-            format!(
-                "{}Q{} has a {} result (id {}): correct it with POST /v1/results/{}/revisions",
-                q.year, q.q, done.status, done.id, done.id
-            ),
-        ));
-    }
-    let (key, sys) = systems::for_year(&txn, q.year).await?;
-    let draft = match existing.into_iter().find(|r| r.status == "draft") {
-        Some(d) => d,
-        None => {
-            quarter_result::ActiveModel {
-                year: Set(q.year),
-                quarter: Set(q.q as i32),
-                revision: Set(1),
-                system_key: Set(key.clone()),
-                status: Set("draft".into()),
-                reason: Set(None),
-                author: Set(author.into()),
-                created_at: Set(now),
-                ..Default::default()
+    // The newest revision decides: a draft is recomputed; an approved or published one is
+    // locked (correct it with a revision); none yet → revision 1.
+    let draft =
+        match existing.into_iter().next() {
+            Some(r) if r.status == "draft" => r,
+            Some(done) => return Err(ApiError::conflict(
+                "result_locked",
+                format!(
+                    "{}Q{} has a {} result (id {}): correct it with POST /v1/results/{}/revisions",
+                    q.year, q.q, done.status, done.id, done.id
+                ),
+            )),
+            None => {
+                let (key, _) = systems::for_year(&txn, q.year).await?;
+                quarter_result::ActiveModel {
+                    year: Set(q.year),
+                    quarter: Set(q.q as i32),
+                    revision: Set(1),
+                    system_key: Set(key),
+                    status: Set("draft".into()),
+                    reason: Set(None),
+                    author: Set(author.into()),
+                    created_at: Set(now),
+                    ..Default::default()
+                }
+                .insert(&txn)
+                .await?
             }
-            .insert(&txn)
-            .await?
-        }
-    };
+        };
+    let sys = systems::by_key(&txn, &draft.system_key).await?;
     let scores = score_all(&sys, gather(&txn, q, draft.id as i64).await?)?;
     store_scores(&txn, draft.id, &scores).await?;
     let v = view(&txn, draft).await?;

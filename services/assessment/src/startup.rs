@@ -54,6 +54,7 @@ impl Application {
         let db = platform::db::connect(&config.database_url).await?;
         migrate(&db).await?;
         crate::systems::seed_default(&db, clock.now()).await?;
+        crate::cadre::seed_presets(&db, clock.now()).await?;
         let redis = match &config.redis_url {
             Some(url) => Some(
                 redis::Client::open(url.as_str())
@@ -130,6 +131,9 @@ pub fn run(listener: TcpListener, state: AppState) -> std::io::Result<Server> {
         state.config.token_ttl_seconds,
     ));
     let limit = web::Data::new(BodyLimit(state.config.body_limit_bytes));
+    let limiter = web::Data::new(crate::cache::RateLimiter::new(
+        state.settings.cadre_rate_limit,
+    ));
     let state = web::Data::new(state);
     let spec = ApiDoc::openapi();
     let server = HttpServer::new(move || {
@@ -138,6 +142,7 @@ pub fn run(listener: TcpListener, state: AppState) -> std::io::Result<Server> {
             .app_data(state.clone())
             .app_data(keys.clone())
             .app_data(limit.clone())
+            .app_data(limiter.clone())
             .app_data(web::QueryConfig::default().error_handler(platform::http::query_error))
             .app_data(web::PathConfig::default().error_handler(platform::http::path_error))
             .configure(crate::routes::configure)

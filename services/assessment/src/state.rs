@@ -26,6 +26,8 @@ pub struct AssessmentSettings {
     pub supervision_email: String,
     /// Working days before a rectification's deadline when the reminder goes out (default 3).
     pub reminder_days: u32,
+    /// `CADRE_RATE_LIMIT`: requests per minute per client on the cadre API (default 120).
+    pub cadre_rate_limit: u64,
     pub smtp_url: Option<String>,
     pub mail_dir: String,
     pub mail_from: String,
@@ -41,6 +43,7 @@ impl Default for AssessmentSettings {
             scheduler_enabled: true,
             supervision_email: "supervision@parallel-approval.local".into(),
             reminder_days: 3,
+            cadre_rate_limit: 120,
             smtp_url: None,
             mail_dir: "./var/mail-assessment".into(),
             mail_from: "绩效评估 <assessment@parallel-approval.local>".into(),
@@ -76,6 +79,7 @@ impl AssessmentSettings {
                 u64::from(d.reminder_days),
                 15,
             )? as u32,
+            cadre_rate_limit: num("CADRE_RATE_LIMIT", d.cadre_rate_limit, 1_000_000)?.max(1),
             smtp_url: get("SMTP_URL"),
             mail_dir: get("MAIL_DIR").unwrap_or(d.mail_dir),
             mail_from: get("MAIL_FROM").unwrap_or(d.mail_from),

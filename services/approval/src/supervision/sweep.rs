@@ -26,7 +26,9 @@ pub struct SweepReport {
     pub unclaimed: u32,
 }
 
-const BATCH: u64 = 200;
+/// Branches per transaction: small, so the event-append lock (see `cases::events`) is held
+/// briefly and API commands are not kept waiting behind a large sweep.
+const BATCH: u64 = 50;
 
 fn reason(level: AlertLevel, m: &AlertMoments, red_days: u32) -> String {
     let at = |t: Option<DateTime<Utc>>| {

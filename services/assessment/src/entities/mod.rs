@@ -17,3 +17,6 @@ pub mod manual_score;
 pub mod onsite_rating;
 pub mod quarter_result;
 pub mod rectification;
+pub mod staff_action;
+pub mod staff_review;
+pub mod weighting_scheme;

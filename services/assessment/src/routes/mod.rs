@@ -1,5 +1,6 @@
 //! HTTP handlers of the assessment service: parse, authorise, call, map.
 
+pub mod cadre;
 pub mod health;
 pub mod inputs;
 pub mod results;
@@ -51,6 +52,15 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                 )
                 .route("/feed/status", web::get().to(health::feed_status))
                 .route("/feed/pull", web::post().to(health::feed_pull))
-                .route("/jobs/{job}/run", web::post().to(results::run_job)),
+                .route("/jobs/{job}/run", web::post().to(results::run_job))
+                .route("/cadre/departments", web::get().to(cadre::departments))
+                .route("/cadre/departments/{id}", web::get().to(cadre::department))
+                .route("/cadre/staff", web::get().to(cadre::staff))
+                .service(
+                    web::resource("/weighting-schemes")
+                        .get(cadre::list_schemes)
+                        .post(cadre::create_scheme),
+                )
+                .route("/staff-reviews", web::put().to(cadre::put_review)),
         );
 }

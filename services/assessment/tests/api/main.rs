@@ -1,6 +1,8 @@
 //! HTTP tests of the assessment service, running the real approval service beside it: cases
 //! flow, the feed is consumed, quarters are scored, published, corrected and rectified.
 
+mod cadre;
+mod client;
 mod flow;
 mod helpers;
 mod inputs;
