@@ -146,7 +146,8 @@ mod tests {
     #[test]
     fn red_card_threshold_skips_a_holiday() {
         let cal = WorkCalendar::builtin();
-        // Due Wed 30 Sep 2026 17:00; 1–7 Oct off, Sat 10 Oct worked: +3 working days = Fri 9 Oct.
+        // Due Wed 30 Sep 2026 17:00; 1–7 Oct off; Thu 8 (1), Fri 9 (2), Sat 10 (a make-up
+        // working day, 3): red at Sat 10 Oct 17:00.
         let clock = StatutoryClock::start(
             t("2026-09-29T10:00:00+08:00"),
             1,
@@ -155,7 +156,7 @@ mod tests {
         );
         let m = moments(&clock, &cal, 3, 0, true).unwrap();
         assert_eq!(m.due_at, Some(t("2026-09-30T17:00:00+08:00")));
-        assert_eq!(m.red_at, Some(t("2026-10-09T17:00:00+08:00")));
+        assert_eq!(m.red_at, Some(t("2026-10-10T17:00:00+08:00")));
     }
 
     #[test]
