@@ -23,6 +23,7 @@ fn branch(case: &Value, dept: i32) -> Value {
 /// - GAJ: 10 + 10 (one of two late: 20 × (0.8 × 50 % + 0.2 × 50 %)) + 10 + 0 (不满意) + 1
 ///   + manual 18.99 (8.99 + 3 + 3 + 4) = 49.99
 /// - SWJ: as SCJG, 96.00
+///
 /// The late GAJ branch is handled by staff member 201 (review Monday, approval Wednesday).
 pub async fn published_quarter() -> (Services, i64) {
     let s = spawn().await;
