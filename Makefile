@@ -60,12 +60,14 @@ migrate:
 ## default postgres://postgres@127.0.0.1:5432/test). Writes bench/results.md.
 bench:
 	@mkdir -p bench
-	$(CARGO) bench --no-run -p calendar -p approval
+	$(CARGO) bench --no-run -p calendar -p approval -p assessment
 	@{ echo "# Benchmark results"; echo; echo "Machine: $$(nproc) cores, $$(uname -sr); run $$(date -u +%Y-%m-%dT%H:%MZ)."; echo; \
 	  echo "## Working-day calendar (libs/calendar)"; echo; echo '```'; \
 	  $(CARGO) bench -q -p calendar --bench deadline; echo '```'; \
 	  RUST_LOG=warn $(CARGO) bench -q -p approval --bench lifecycle; \
-	  RUST_LOG=warn $(CARGO) bench -q -p approval --bench sweep; } | tee bench/results.md
+	  RUST_LOG=warn $(CARGO) bench -q -p approval --bench sweep; \
+	  RUST_LOG=warn $(CARGO) bench -q -p assessment --bench scoring; \
+	  RUST_LOG=warn $(CARGO) bench -q -p assessment --bench cadre_pull; } | tee bench/results.md
 
 build:
 	$(CARGO) build --workspace

@@ -79,3 +79,14 @@ pub async fn redis_ping(client: &redis::Client) -> Result<(), String> {
         .await
         .map_err(|_| "timed out after 2 s".to_string())?
 }
+
+/// A short, stable name for the database a service uses: Redis keys (locks, caches, rate
+/// limits) are prefixed with it, so deployments (or test runs) sharing one Redis never meet.
+pub fn namespace(database_url: &str) -> String {
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    for b in database_url.bytes() {
+        h ^= b as u64;
+        h = h.wrapping_mul(0x0000_0100_0000_01b3);
+    }
+    format!("{h:012x}").chars().take(12).collect()
+}

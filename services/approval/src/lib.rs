@@ -6,6 +6,7 @@ pub mod audit;
 pub mod calendar_store;
 pub mod cases;
 pub mod catalogue;
+pub mod console;
 pub mod demo;
 pub mod entities;
 pub mod notices;

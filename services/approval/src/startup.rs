@@ -210,6 +210,7 @@ pub fn run(listener: TcpListener, state: AppState) -> std::io::Result<Server> {
             .app_data(web::QueryConfig::default().error_handler(platform::http::query_error))
             .app_data(web::PathConfig::default().error_handler(platform::http::path_error))
             .configure(crate::routes::configure)
+            .configure(crate::console::configure)
             .route(
                 "/docs",
                 web::get().to(|| async {

@@ -364,33 +364,34 @@ pub async fn run(
         .await?;
     // The newest revision decides: a draft is recomputed; an approved or published one is
     // locked (correct it with a revision); none yet → revision 1.
-    let draft =
-        match existing.into_iter().next() {
-            Some(r) if r.status == "draft" => r,
-            Some(done) => return Err(ApiError::conflict(
+    let draft = match existing.into_iter().next() {
+        Some(r) if r.status == "draft" => r,
+        Some(done) => {
+            return Err(ApiError::conflict(
                 "result_locked",
                 format!(
                     "{}Q{} has a {} result (id {}): correct it with POST /v1/results/{}/revisions",
                     q.year, q.q, done.status, done.id, done.id
                 ),
-            )),
-            None => {
-                let (key, _) = systems::for_year(&txn, q.year).await?;
-                quarter_result::ActiveModel {
-                    year: Set(q.year),
-                    quarter: Set(q.q as i32),
-                    revision: Set(1),
-                    system_key: Set(key),
-                    status: Set("draft".into()),
-                    reason: Set(None),
-                    author: Set(author.into()),
-                    created_at: Set(now),
-                    ..Default::default()
-                }
-                .insert(&txn)
-                .await?
+            ))
+        }
+        None => {
+            let (key, _) = systems::for_year(&txn, q.year).await?;
+            quarter_result::ActiveModel {
+                year: Set(q.year),
+                quarter: Set(q.q as i32),
+                revision: Set(1),
+                system_key: Set(key),
+                status: Set("draft".into()),
+                reason: Set(None),
+                author: Set(author.into()),
+                created_at: Set(now),
+                ..Default::default()
             }
-        };
+            .insert(&txn)
+            .await?
+        }
+    };
     let sys = systems::by_key(&txn, &draft.system_key).await?;
     let scores = score_all(&sys, gather(&txn, q, draft.id as i64).await?)?;
     store_scores(&txn, draft.id, &scores).await?;

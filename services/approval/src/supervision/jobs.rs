@@ -80,7 +80,11 @@ async fn redis_lock(state: &AppState, job: JobKind, ttl_ms: u64) -> Option<bool>
             return None;
         }
     };
-    let key = format!("pa:lock:{}", job.as_str());
+    let key = format!(
+        "pa:lock:{}:{}",
+        platform::db::namespace(&state.config.database_url),
+        job.as_str()
+    );
     let res: redis::RedisResult<Option<String>> = redis::cmd("SET")
         .arg(&key)
         .arg(runner_id())
@@ -102,7 +106,11 @@ async fn redis_unlock(state: &AppState, job: JobKind) {
     if let Some(client) = &state.redis {
         if let Ok(mut conn) = client.get_multiplexed_async_connection().await {
             let _: redis::RedisResult<i64> = redis::cmd("DEL")
-                .arg(format!("pa:lock:{}", job.as_str()))
+                .arg(format!(
+                    "pa:lock:{}:{}",
+                    platform::db::namespace(&state.config.database_url),
+                    job.as_str()
+                ))
                 .query_async(&mut conn)
                 .await;
         }

@@ -313,6 +313,16 @@ async fn hohhot_bundle_from_acceptance_to_unified_issuance() {
     assert_eq!(kinds.iter().filter(|k| **k == "branch_approved").count(), 4);
     assert_eq!(kinds.iter().filter(|k| **k == "case_ready").count(), 1);
     assert_eq!(kinds.last(), Some(&"case_issued"));
+    // Every workflow event in the feed reads back as the workflow crate's typed event.
+    for e in timeline.as_array().unwrap() {
+        let kind = e["kind"].as_str().unwrap();
+        if workflow::Event::KINDS.contains(&kind) {
+            let typed: workflow::Event = serde_json::from_value(e["payload"].clone())
+                .unwrap_or_else(|err| panic!("{kind}: {err}"));
+            assert_eq!(typed.kind(), kind);
+            assert_eq!(typed.case_id(), e["case_id"].as_i64().unwrap());
+        }
+    }
     let seqs: Vec<i64> = timeline
         .as_array()
         .unwrap()

@@ -5,6 +5,7 @@ mod auth;
 mod bundles;
 mod calendar;
 mod cases;
+mod console;
 mod departments;
 mod helpers;
 mod items;

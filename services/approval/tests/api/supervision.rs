@@ -772,3 +772,62 @@ async fn two_replicas_issue_one_card_per_breach() {
     keys.dedup();
     assert_eq!(keys.len(), 36, "no breach carded twice");
 }
+
+/// Redis down: readiness says so (503, `scheduling: ledger`), and scheduled jobs still run
+/// once per tick through the database ledger.
+#[tokio::test]
+async fn with_redis_down_jobs_fall_back_to_the_ledger_and_readyz_says_so() {
+    let h = hohhot().await;
+    let mut cfg = platform::config::Config::from_lookup("approval", 0, |_| None).unwrap();
+    cfg.database_url = h.app.database_url.clone();
+    cfg.redis_url = Some("redis://127.0.0.1:1".into());
+    cfg.jwt_secret = SECRET.into();
+    cfg.bind = "127.0.0.1:0".into();
+    let app = approval::startup::Application::build_with(
+        cfg,
+        test_supervision(),
+        Arc::new(h.app.clock.clone()),
+    )
+    .await
+    .expect("starts without Redis");
+    let url = format!("http://127.0.0.1:{}", app.port());
+    tokio::spawn(app.run_until_stopped());
+    let r = h
+        .app
+        .client
+        .get(format!("{url}/readyz"))
+        .send()
+        .await
+        .unwrap();
+    let ready = expect_status(r, StatusCode::SERVICE_UNAVAILABLE).await;
+    assert!(
+        ready["redis"].as_str().unwrap().starts_with("error"),
+        "{ready}"
+    );
+    assert_eq!(ready["scheduling"], "ledger");
+    h.submit().await;
+    h.app.clock.set(at("2026-03-10T15:00:00+08:00"));
+    let sup = h.app.token(Role::Supervisor, None);
+    let run = |u: String| {
+        let c = h.app.client.clone();
+        let t = sup.clone();
+        async move {
+            c.post(format!("{u}/v1/supervision/jobs/sweep/run"))
+                .bearer_auth(t)
+                .json(&json!({}))
+                .send()
+                .await
+                .unwrap()
+        }
+    };
+    let first = expect_status(run(url.clone()).await, StatusCode::OK).await;
+    assert_eq!(
+        (first["ran"].as_bool(), first["detail"]["warnings"].as_i64()),
+        (Some(true), Some(1))
+    );
+    let again = expect_status(run(h.app.address.clone()).await, StatusCode::OK).await;
+    assert_eq!(
+        again["ran"], false,
+        "the other replica sees the tick taken: no job runs twice"
+    );
+}

@@ -61,15 +61,11 @@ where
 {
     user.require(&[Role::OrgDept, Role::Service, Role::Admin, Role::Assessor])?;
     let now = state.now().timestamp().max(0) as u64;
-    limiter
-        .check(
-            state.redis.as_ref(),
-            &format!("{}:{}:{}", user.role, user.id, user.name),
-            now,
-        )
-        .await?;
+    let ns = platform::db::namespace(&state.config.database_url);
+    let client = format!("{ns}:{}:{}:{}", user.role, user.id, user.name);
+    limiter.check(state.redis.as_ref(), &client, now).await?;
     let generation = cadre::generation(&state.db).await?;
-    let key = format!("pa:cadre:{generation}:{}", req.uri());
+    let key = format!("pa:cadre:{ns}:{generation}:{}", req.uri());
     let body = match cache::get(state.redis.as_ref(), &key).await {
         Some(b) => b,
         None => {

@@ -518,12 +518,13 @@ async fn bad_requests_and_the_rate_limit() {
     let p: Value = r.json().await.unwrap();
     assert_eq!(p["code"], "rate_limited");
     // Another client is not affected.
+    let other = s.token_as(99, Role::OrgDept, None);
     let r = s
         .client
         .get(format!(
             "{url}/v1/cadre/departments?year=2026&scheme=hohhot"
         ))
-        .bearer_auth(&org)
+        .bearer_auth(&other)
         .send()
         .await
         .unwrap();

@@ -67,6 +67,8 @@ pub struct Services {
     pub approval: String,
     pub assessment: String,
     pub assessment_db_url: String,
+    pub approval_db_url: String,
+    pub approval_mail_dir: String,
     pub approval_db: DatabaseConnection,
     pub db: DatabaseConnection,
     pub clock: ManualClock,
@@ -108,12 +110,13 @@ pub async fn spawn() -> Services {
     platform::telemetry::init("error");
     let clock = ManualClock::new(at("2026-03-09T10:00:00+08:00"));
     let approval_db_url = fresh_db("approval").await;
+    let approval_mail_dir = std::env::temp_dir()
+        .join(format!("approval-mail-{}", suffix()))
+        .display()
+        .to_string();
     let settings = approval::state::SupervisionSettings {
         scheduler_enabled: false,
-        mail_dir: std::env::temp_dir()
-            .join(format!("approval-mail-{}", suffix()))
-            .display()
-            .to_string(),
+        mail_dir: approval_mail_dir.clone(),
         ..Default::default()
     };
     let mut cfg = config("approval", &approval_db_url);
@@ -162,6 +165,8 @@ pub async fn spawn() -> Services {
         approval: approval_url,
         assessment: assessment_url,
         assessment_db_url: db_url,
+        approval_db_url,
+        approval_mail_dir,
         approval_db,
         db,
         clock,

@@ -3,7 +3,9 @@
 
 mod cadre;
 mod client;
+mod console;
 mod flow;
 mod helpers;
 mod inputs;
 mod openapi;
+mod replicas;
