@@ -65,6 +65,22 @@ impl PageRequest {
     }
 }
 
+impl PageRequest {
+    /// Like [`PageRequest::page`] for a view that can fail (e.g. a stored value unreadable).
+    pub fn try_page<R, T, E>(
+        &self,
+        rows: Vec<R>,
+        id: impl Fn(&R) -> i64,
+        view: impl Fn(R) -> Result<T, E>,
+    ) -> Result<Page<T>, E> {
+        let page = self.page(rows, id, |r| r);
+        Ok(Page {
+            items: page.items.into_iter().map(view).collect::<Result<_, _>>()?,
+            next_cursor: page.next_cursor,
+        })
+    }
+}
+
 pub fn encode_cursor(id: i64) -> String {
     base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(format!("id:{id}"))
 }

@@ -373,19 +373,7 @@ pub async fn list_items(
         q = q.filter(item::Column::DeletedAt.is_null());
     }
     let rows = page_query(q, item::Column::Id, &page).all(db).await?;
-    let more = rows.len() as u64 > page.limit;
-    let mut items = Vec::with_capacity(rows.len());
-    for r in rows.into_iter().take(page.limit as usize) {
-        items.push(item_view(r)?);
-    }
-    let next_cursor = if more {
-        items
-            .last()
-            .map(|i| platform::pagination::encode_cursor(i.id as i64))
-    } else {
-        None
-    };
-    Ok(Page { items, next_cursor })
+    page.try_page(rows, |r| r.id as i64, item_view)
 }
 
 pub async fn get_item_row<C: ConnectionTrait>(c: &C, id: i32) -> Result<item::Model, ApiError> {
@@ -895,19 +883,7 @@ pub async fn list_users(
         q = q.filter(user::Column::DeletedAt.is_null());
     }
     let rows = page_query(q, user::Column::Id, &page).all(db).await?;
-    let more = rows.len() as u64 > page.limit;
-    let mut items = Vec::new();
-    for r in rows.into_iter().take(page.limit as usize) {
-        items.push(user_view(r)?);
-    }
-    let next_cursor = if more {
-        items
-            .last()
-            .map(|u| platform::pagination::encode_cursor(u.id as i64))
-    } else {
-        None
-    };
-    Ok(Page { items, next_cursor })
+    page.try_page(rows, |r| r.id as i64, user_view)
 }
 
 pub async fn get_user_row<C: ConnectionTrait>(c: &C, id: i32) -> Result<user::Model, ApiError> {
