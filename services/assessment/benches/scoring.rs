@@ -13,12 +13,12 @@
 
 use std::time::{Duration, Instant};
 
-use assessment::entities::{a_branch, onsite_rating};
+use assessment::entities::{a_branch, haocha_rating, onsite_rating};
 use assessment::quarter::Quarter;
 use chrono::{DateTime, Utc};
 use sea_orm::{
     ColumnTrait, ConnectionTrait, Database, DatabaseConnection, EntityTrait, QueryFilter,
-    QueryTrait, Statement, Value,
+    QueryTrait, Statement, TransactionTrait, Value,
 };
 
 /// History from 1 Jan 2022 (Shanghai) to the end of the scored quarter, 2026Q1: 1551 days.
@@ -243,7 +243,7 @@ async fn populate(
         "INSERT INTO manual_scores (department_id, year, quarter, category, points, evidence, \
            entered_by, entered_at) \
          SELECT d, 2022 + k / 4, 1 + k % 4, c.key, \
-           c.maxc - (d * 37 + k * 11 + c.n * 13) % (c.maxc / 4 + 1), \
+           c.maxc - (d * 37 + k * 11 + c.n * 13) % (c.maxc * 3 / 5 + 1), \
            json_build_array('检查记录 ' || (2022 + k / 4) || 'Q' || (1 + k % 4) || '-' || d)::text, \
            'bench', $1 \
          FROM generate_series(1, $2::int) d CROSS JOIN generate_series(0, 16) k \
@@ -324,19 +324,50 @@ fn onsite_query(q: Quarter) -> sea_orm::Select<onsite_rating::Entity> {
         .filter(onsite_rating::Column::RatedAt.lt(to))
 }
 
-async fn explain(db: &DatabaseConnection, st: Statement) -> Vec<String> {
+fn haocha_query(q: Quarter) -> sea_orm::Select<haocha_rating::Entity> {
+    let (from, to) = q.bounds();
+    haocha_rating::Entity::find()
+        .filter(haocha_rating::Column::RatedAt.gte(from))
+        .filter(haocha_rating::Column::RatedAt.lt(to))
+}
+
+/// `EXPLAIN (ANALYZE, BUFFERS)` of `st` in a transaction of its own, after `SET LOCAL` of each of
+/// `settings` (diagnostics only; rolled back).
+async fn explain(db: &DatabaseConnection, st: Statement, settings: &[&str]) -> Vec<String> {
+    let txn = db.begin().await.expect("begin");
+    for s in settings {
+        txn.execute(Statement::from_string(
+            txn.get_database_backend(),
+            format!("SET LOCAL {s}"),
+        ))
+        .await
+        .unwrap_or_else(|e| panic!("{e}: SET LOCAL {s}"));
+    }
     let sql = format!("EXPLAIN (ANALYZE, BUFFERS) {}", st.sql);
-    let rows = db
+    let rows = txn
         .query_all(Statement::from_sql_and_values(
-            db.get_database_backend(),
+            txn.get_database_backend(),
             &sql,
             st.values.map(|v| v.0).unwrap_or_default(),
         ))
         .await
         .unwrap_or_else(|e| panic!("{e}: {sql}"));
+    txn.rollback().await.ok();
     rows.iter()
         .filter_map(|r| r.try_get_by_index::<String>(0).ok())
         .collect()
+}
+
+/// Milliseconds of JIT compilation in a plan ("Timing: … Total N ms"), 0 without JIT.
+fn jit_ms(plan: &[String]) -> f64 {
+    plan.iter()
+        .find_map(|l| {
+            let l = l.trim();
+            l.strip_prefix("Timing: ")
+                .and_then(|t| t.rsplit_once("Total "))
+                .map(|(_, n)| n.trim_end_matches(" ms").parse().unwrap_or(f64::NAN))
+        })
+        .unwrap_or(0.0)
 }
 
 /// Milliseconds PostgreSQL reports for executing a plan ("Execution Time: … ms").
@@ -353,7 +384,10 @@ struct Runs {
     load_branches: Duration,
     loaded: usize,
     branch_plan: Vec<String>,
+    branch_plan_nojit: Vec<String>,
+    branch_plan_forced: Vec<String>,
     onsite_plan: Vec<String>,
+    haocha_plan: Vec<String>,
 }
 
 async fn measure(db: &DatabaseConnection, runs: usize, now: DateTime<Utc>, q: Quarter) -> Runs {
@@ -376,15 +410,27 @@ async fn measure(db: &DatabaseConnection, runs: usize, now: DateTime<Utc>, q: Qu
     let t = Instant::now();
     let loaded = branch_query(q).all(db).await.expect("branches").len();
     let load_branches = t.elapsed();
-    let branch_plan = explain(db, branch_query(q).build(db.get_database_backend())).await;
-    let onsite_plan = explain(db, onsite_query(q).build(db.get_database_backend())).await;
+    let be = db.get_database_backend();
+    let branch_plan = explain(db, branch_query(q).build(be), &[]).await;
+    let branch_plan_nojit = explain(db, branch_query(q).build(be), &["jit = off"]).await;
+    let branch_plan_forced = explain(
+        db,
+        branch_query(q).build(be),
+        &["enable_seqscan = off", "jit = off"],
+    )
+    .await;
+    let onsite_plan = explain(db, onsite_query(q).build(be), &[]).await;
+    let haocha_plan = explain(db, haocha_query(q).build(be), &[]).await;
     Runs {
         times,
         grades,
         load_branches,
         loaded,
         branch_plan,
+        branch_plan_nojit,
+        branch_plan_forced,
         onsite_plan,
+        haocha_plan,
     }
 }
 
@@ -476,12 +522,20 @@ async fn bench(db: DatabaseConnection) {
             vec![],
         )
         .await;
-        exec(&db, "ANALYZE a_branches", vec![]).await;
-        exec(&db, "ANALYZE onsite_ratings", vec![]).await;
+        exec(
+            &db,
+            "CREATE INDEX bench_whatif_haocha_rated ON haocha_ratings (rated_at)",
+            vec![],
+        )
+        .await;
+        for t in ["a_branches", "onsite_ratings", "haocha_ratings"] {
+            exec(&db, &format!("ANALYZE {t}"), vec![]).await;
+        }
         let built = t.elapsed();
         let r = measure(&db, runs, now, q).await;
         exec(&db, "DROP INDEX bench_whatif_branches_decided", vec![]).await;
         exec(&db, "DROP INDEX bench_whatif_onsite_rated", vec![]).await;
+        exec(&db, "DROP INDEX bench_whatif_haocha_rated", vec![]).await;
         Some((built, r))
     } else {
         None
@@ -576,8 +630,20 @@ async fn bench(db: DatabaseConnection) {
         execution_ms(&base.branch_plan)
     );
     println!(
+        "| of that: JIT compilation (PostgreSQL's `jit`, on by default) | {:.0} ms |",
+        jit_ms(&base.branch_plan)
+    );
+    println!(
+        "| the branch read with `SET LOCAL jit = off` | {:.0} ms |",
+        execution_ms(&base.branch_plan_nojit)
+    );
+    println!(
         "| onsite read, PostgreSQL executing it | {:.0} ms |",
         execution_ms(&base.onsite_plan)
+    );
+    println!(
+        "| 好差评 read (no index on `rated_at` either), PostgreSQL executing it | {:.0} ms |",
+        execution_ms(&base.haocha_plan)
     );
     println!();
     print_plan(
@@ -593,7 +659,7 @@ async fn bench(db: DatabaseConnection) {
         let w = med(&r.times);
         println!(
             "What-if, NOT in the migrations: with `CREATE INDEX ON a_branches (decided_at)` and \
-             `CREATE INDEX ON onsite_ratings (rated_at)` (built in {:.1} s, dropped afterwards):\n",
+             `CREATE INDEX ON onsite_ratings (rated_at)`, `… haocha_ratings (rated_at)` (built in {:.1} s, dropped afterwards):\n",
             secs(built)
         );
         println!("| figure | without | with the what-if indexes |\n|---|---|---|");
@@ -613,17 +679,31 @@ async fn bench(db: DatabaseConnection) {
             execution_ms(&r.onsite_plan)
         );
         println!(
+            "| 好差评 read, PostgreSQL ms | {:.0} | {:.0} |",
+            execution_ms(&base.haocha_plan),
+            execution_ms(&r.haocha_plan)
+        );
+        println!(
             "| cases of the quarter per second | {:.0} | {:.0} |",
             q_cases as f64 / secs(m),
             q_cases as f64 / secs(w)
+        );
+        println!(
+            "| branch read with the index forced (`SET LOCAL enable_seqscan = off, jit = off`), \
+             PostgreSQL ms | – | {:.0} |",
+            execution_ms(&r.branch_plan_forced)
         );
         println!(
             "\nratio run time without ÷ with: {:.2}\n",
             secs(m) / secs(w)
         );
         print_plan(
-            "Plan of the branch read with the what-if index",
+            "Plan of the branch read with the what-if index (the planner's choice)",
             &r.branch_plan,
+        );
+        print_plan(
+            "Plan of the branch read with the what-if index, forced",
+            &r.branch_plan_forced,
         );
     }
 }
