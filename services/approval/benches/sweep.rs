@@ -237,7 +237,7 @@ async fn run(db: DatabaseConnection, timing: Timing, start: DateTime<Utc>) {
     println!("\n## E-supervision sweep (PostgreSQL)\n");
     println!(
         "{n} open branches ({ncases} cases × 4), one sweep per tick through \
-         `supervision::sweep::sweep` (read `next_alert_at <= now` in batches of 200, issue, \
+         `supervision::sweep::sweep` (read `next_alert_at <= now` in batches of 50, issue, \
          move on); each due branch issues one 预警 (card, notice, feed event).\n"
     );
     println!("| population | value |\n|---|---|");
