@@ -252,16 +252,8 @@ impl Services {
     /// Accept one Hohhot bundle case at the approval window.
     pub async fn submit_case(&self) -> Value {
         let clerk = self.token(Role::Clerk, None);
-        let m = |i: &str, c: &str| json!({"item_code": i, "material_code": c});
-        let body = json!({
-            "bundle_code": "HHHT-ENT-ACCESS",
-            "applicant": {"kind": "enterprise", "name": "测试企业", "id_number": "91350100M000100Y43"},
-            "materials": [m("HHHT-SCJG-001","M01"), m("HHHT-SCJG-001","M02"), m("HHHT-SCJG-001","M03"), m("HHHT-SCJG-001","M04"),
-                          m("HHHT-ZJJ-001","M01"), m("HHHT-ZJJ-001","M02"), m("HHHT-SWJ-001","M01"), m("HHHT-SWJ-001","M02"),
-                          m("HHHT-SWJ-001","M03"), m("HHHT-GAJ-001","M01"), m("HHHT-GAJ-001","M02")]
-        });
         expect(
-            self.approval_post("/v1/cases", &clerk, &body).await,
+            self.approval_post("/v1/cases", &clerk, &case_body()).await,
             StatusCode::CREATED,
         )
         .await
@@ -271,7 +263,21 @@ impl Services {
     pub async fn approve_branch(&self, branch: &Value) {
         self.approve_branch_as(branch, 7).await
     }
+}
 
+/// A Hohhot bundle application with every material.
+pub fn case_body() -> Value {
+    let m = |i: &str, c: &str| json!({"item_code": i, "material_code": c});
+    json!({
+            "bundle_code": "HHHT-ENT-ACCESS",
+            "applicant": {"kind": "enterprise", "name": "测试企业", "id_number": "91350100M000100Y43"},
+            "materials": [m("HHHT-SCJG-001","M01"), m("HHHT-SCJG-001","M02"), m("HHHT-SCJG-001","M03"), m("HHHT-SCJG-001","M04"),
+                          m("HHHT-ZJJ-001","M01"), m("HHHT-ZJJ-001","M02"), m("HHHT-SWJ-001","M01"), m("HHHT-SWJ-001","M02"),
+                          m("HHHT-SWJ-001","M03"), m("HHHT-GAJ-001","M01"), m("HHHT-GAJ-001","M02")]
+    })
+}
+
+impl Services {
     /// The same, by staff member `user_id` (reviewer and approver of the branch's department).
     pub async fn approve_branch_as(&self, branch: &Value, user_id: i32) {
         let id = branch["id"].as_i64().unwrap();
