@@ -84,6 +84,17 @@ pub fn local_date(t: DateTime<Utc>) -> NaiveDate {
     to_local(t).date()
 }
 
+/// The moment a local date (Asia/Shanghai) begins, in UTC.
+pub fn local_midnight(d: NaiveDate) -> DateTime<Utc> {
+    use chrono::TimeZone;
+    let naive = d.and_time(NaiveTime::MIN);
+    TIME_ZONE
+        .from_local_datetime(&naive)
+        .single()
+        .map(|t| t.with_timezone(&Utc))
+        .unwrap_or_else(|| Utc.from_utc_datetime(&naive))
+}
+
 /// Asia/Shanghai has been a fixed UTC+8 since daylight-saving time ended on
 /// 1991-09-15; from 1992-01-01 (UTC, and local) on, conversions skip the tz
 /// database lookup. A test checks the shortcut against chrono-tz.

@@ -17,7 +17,7 @@ mod hours;
 mod table;
 mod year;
 
-pub use calendar::{local_date, Fallback, WorkCalendar, MAX_LIMIT_DAYS, TIME_ZONE};
+pub use calendar::{local_date, local_midnight, Fallback, WorkCalendar, MAX_LIMIT_DAYS, TIME_ZONE};
 pub use clock::{ClockStatus, LimitUnit, Pause, PauseReason, StatutoryClock, WarnRule};
 pub use error::{CalendarError, ClockProblem};
 pub use hours::OfficeHours;

@@ -1,7 +1,9 @@
 //! Quarters (季度) in Asia/Shanghai: boundaries and parsing.
 
-use chrono::{DateTime, Datelike, NaiveDate, TimeZone, Utc};
+use chrono::{DateTime, Datelike, NaiveDate, Utc};
 use platform::ApiError;
+
+pub use calendar::{local_date, local_midnight as midnight};
 
 /// A calendar quarter.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -74,19 +76,6 @@ impl Quarter {
         let (a, b) = self.bounds();
         t >= a && t < b
     }
-}
-
-pub fn midnight(d: NaiveDate) -> DateTime<Utc> {
-    let naive = d.and_hms_opt(0, 0, 0).unwrap_or_default();
-    chrono_tz::Asia::Shanghai
-        .from_local_datetime(&naive)
-        .single()
-        .map(|t| t.with_timezone(&Utc))
-        .unwrap_or_else(|| Utc.from_utc_datetime(&naive))
-}
-
-pub fn local_date(t: DateTime<Utc>) -> NaiveDate {
-    t.with_timezone(&chrono_tz::Asia::Shanghai).date_naive()
 }
 
 #[cfg(test)]

@@ -36,7 +36,7 @@ use std::collections::BTreeMap;
 
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
-use chrono::{DateTime, Datelike, Duration, NaiveDate, TimeZone, Utc};
+use chrono::{DateTime, Datelike, Duration, NaiveDate, Utc};
 use platform::auth::Role;
 use platform::ApiError;
 use sea_orm::sea_query::Expr;
@@ -47,6 +47,7 @@ use crate::entities::{branch, card, department};
 use crate::state::AppState;
 use crate::supervision::stats;
 use board::{Board, CardRow, DepartmentRow, WeekRow};
+use calendar::local_midnight;
 
 /// Who may see the console.
 pub const ROLES: [Role; 3] = [Role::Supervisor, Role::Admin, Role::Assessor];
@@ -102,15 +103,6 @@ async fn board_page(
     b.viewer = user.name;
     b.role = user.role.as_str().into();
     Ok(html::respond(StatusCode::OK, board::render_board(&b)))
-}
-
-fn local_midnight(d: NaiveDate) -> DateTime<Utc> {
-    let naive = d.and_hms_opt(0, 0, 0).unwrap_or_default();
-    chrono_tz::Asia::Shanghai
-        .from_local_datetime(&naive)
-        .single()
-        .map(|t| t.with_timezone(&Utc))
-        .unwrap_or_else(|| Utc.from_utc_datetime(&naive))
 }
 
 fn local_text(t: DateTime<Utc>) -> String {

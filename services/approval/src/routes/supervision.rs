@@ -2,7 +2,7 @@
 //! running a scheduled job on demand.
 
 use actix_web::{web, HttpResponse};
-use chrono::{DateTime, NaiveDate, TimeZone, Utc};
+use chrono::{DateTime, NaiveDate, Utc};
 use platform::auth::{AuthUser, Role};
 use platform::json::ValidJson;
 use platform::pagination::{Page, PageRequest};
@@ -17,6 +17,7 @@ use crate::supervision::claims::{self, Claim};
 use crate::supervision::complaints::{self, AnswerInput, AssignInput, Complaint, ComplaintInput};
 use crate::supervision::jobs::{self, JobKind, JobRun};
 use crate::supervision::stats::{self, DepartmentStats};
+use calendar::local_midnight;
 use outbox::entity::notice;
 
 #[derive(Debug, Deserialize, IntoParams)]
@@ -232,15 +233,6 @@ pub struct Statistics {
     /// Definitions: see the `statistics` section of the README (finished branches are the
     /// denominator of every rate; rates are 0–1, null when nothing finished).
     pub departments: Vec<DepartmentStats>,
-}
-
-fn local_midnight(d: NaiveDate) -> DateTime<Utc> {
-    let naive = d.and_hms_opt(0, 0, 0).unwrap_or_default();
-    chrono_tz::Asia::Shanghai
-        .from_local_datetime(&naive)
-        .single()
-        .map(|t| t.with_timezone(&Utc))
-        .unwrap_or_else(|| Utc.from_utc_datetime(&naive))
 }
 
 /// Per-department figures for a period: received, finished, 即日办结率, 提前办结率, 按时办结率,

@@ -4,7 +4,7 @@
 //! the same job from overlapping. Every job is idempotent (cards and notices have unique keys),
 //! so a run that dies midway is simply done again at the next tick.
 
-use chrono::{DateTime, Datelike, Duration, NaiveDate, TimeZone, Utc};
+use chrono::{DateTime, Datelike, Duration, NaiveDate, Utc};
 use platform::ApiError;
 use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, PaginatorTrait, QueryFilter};
 use serde::Serialize;
@@ -14,6 +14,7 @@ use super::{stats, sweep};
 use crate::entities::{branch, department, user};
 use crate::notices::{self, NewNotice};
 use crate::state::AppState;
+use calendar::{local_date, local_midnight};
 
 /// The jobs the scheduler runs.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ToSchema)]
@@ -209,18 +210,6 @@ async fn run(
             .await
         }
     }
-}
-
-fn local_date(t: DateTime<Utc>) -> NaiveDate {
-    t.with_timezone(&chrono_tz::Asia::Shanghai).date_naive()
-}
-
-fn local_midnight(d: NaiveDate) -> DateTime<Utc> {
-    chrono_tz::Asia::Shanghai
-        .from_local_datetime(&d.and_hms_opt(0, 0, 0).unwrap_or_default())
-        .single()
-        .map(|t| t.with_timezone(&Utc))
-        .unwrap_or_else(|| Utc.from_utc_datetime(&d.and_hms_opt(0, 0, 0).unwrap_or_default()))
 }
 
 /// Each department head: open, warned and overdue branches of the department.

@@ -15,7 +15,8 @@
 
 use std::collections::BTreeMap;
 
-use chrono::{DateTime, NaiveDate, Utc};
+use calendar::local_date as local;
+use chrono::{DateTime, Utc};
 use serde::Serialize;
 use utoipa::ToSchema;
 
@@ -52,10 +53,6 @@ pub struct DepartmentStats {
     pub red_cards: u64,
     pub unclaimed_cards: u64,
     pub complaints: u64,
-}
-
-fn local(t: DateTime<Utc>) -> NaiveDate {
-    t.with_timezone(&chrono_tz::Asia::Shanghai).date_naive()
 }
 
 fn rate(n: u64, d: u64) -> Option<f64> {
