@@ -10,6 +10,7 @@ mod m20261123_000001_catalogue;
 mod m20261123_000002_calendar_and_audit;
 mod m20261123_000003_cases;
 mod m20261123_000004_supervision;
+mod m20261201_000005_references;
 
 pub struct Migrator;
 
@@ -21,6 +22,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261123_000002_calendar_and_audit::Migration),
             Box::new(m20261123_000003_cases::Migration),
             Box::new(m20261123_000004_supervision::Migration),
+            Box::new(m20261201_000005_references::Migration),
         ]
     }
 }

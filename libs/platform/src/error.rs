@@ -58,6 +58,21 @@ pub enum ApiError {
     },
     #[error("request body is larger than {limit} bytes")]
     PayloadTooLarge { limit: usize },
+    /// Well-formed input refused by a rule of the domain or the law (422). `field` names the
+    /// part of the request to blame when there is one the client sent; the message names the
+    /// rule and, for a legal rule, the article.
+    #[error("{message}")]
+    Unprocessable {
+        code: &'static str,
+        message: String,
+        field: Option<String>,
+    },
+    #[error("{method} is not allowed on {path}")]
+    MethodNotAllowed { method: String, path: String },
+    #[error(
+        "request head is larger than {limit} bytes or has more than {max_headers} header lines"
+    )]
+    HeadersTooLarge { limit: usize, max_headers: usize },
     #[error("{message}")]
     Unsupported { message: String },
     /// Over a rate limit; retry after this many seconds.
@@ -131,6 +146,26 @@ impl ApiError {
         }
     }
 
+    pub fn unprocessable(code: &'static str, message: impl Into<String>) -> Self {
+        ApiError::Unprocessable {
+            code,
+            message: message.into(),
+            field: None,
+        }
+    }
+
+    pub fn unprocessable_on(
+        code: &'static str,
+        field: impl Into<String>,
+        message: impl Into<String>,
+    ) -> Self {
+        ApiError::Unprocessable {
+            code,
+            message: message.into(),
+            field: Some(field.into()),
+        }
+    }
+
     pub fn not_found(resource: &'static str, id: impl ToString) -> Self {
         ApiError::NotFound {
             resource,
@@ -164,7 +199,10 @@ impl ApiError {
             ApiError::BadRequest { code, .. }
             | ApiError::Validation { code, .. }
             | ApiError::Unauthorized { code, .. }
-            | ApiError::Conflict { code, .. } => code,
+            | ApiError::Conflict { code, .. }
+            | ApiError::Unprocessable { code, .. } => code,
+            ApiError::MethodNotAllowed { .. } => "method_not_allowed",
+            ApiError::HeadersTooLarge { .. } => "headers_too_large",
             ApiError::Forbidden { .. } => "forbidden",
             ApiError::NotFound { .. } => "not_found",
             ApiError::PayloadTooLarge { .. } => "payload_too_large",
@@ -178,9 +216,9 @@ impl ApiError {
     pub fn problem(&self) -> Problem {
         let status = self.status_code();
         let (field, errors) = match self {
-            ApiError::BadRequest { field, .. } | ApiError::Conflict { field, .. } => {
-                (field.clone(), Vec::new())
-            }
+            ApiError::BadRequest { field, .. }
+            | ApiError::Conflict { field, .. }
+            | ApiError::Unprocessable { field, .. } => (field.clone(), Vec::new()),
             ApiError::Validation { errors, .. } => {
                 (errors.first().map(|e| e.field.clone()), errors.clone())
             }
@@ -208,6 +246,9 @@ impl ResponseError for ApiError {
             ApiError::NotFound { .. } => StatusCode::NOT_FOUND,
             ApiError::Conflict { .. } => StatusCode::CONFLICT,
             ApiError::PayloadTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
+            ApiError::Unprocessable { .. } => StatusCode::UNPROCESSABLE_ENTITY,
+            ApiError::MethodNotAllowed { .. } => StatusCode::METHOD_NOT_ALLOWED,
+            ApiError::HeadersTooLarge { .. } => StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE,
             ApiError::Unsupported { .. } => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             ApiError::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
             ApiError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
@@ -245,6 +286,25 @@ impl From<sea_orm::DbErr> for ApiError {
                 message: format!("a referenced record is missing or still in use ({detail})"),
                 field: None,
             },
+            // SQLite: the triggers of migration 5 stand in for foreign keys added later.
+            _ if err.to_string().contains("FOREIGN KEY constraint failed") => ApiError::Conflict {
+                code: "reference_violation",
+                message: format!("a referenced record is missing or still in use ({err})"),
+                field: None,
+            },
+            // PostgreSQL refuses U+0000 in text; the edges refuse it first, this is the net.
+            _ if err
+                .to_string()
+                .contains("invalid byte sequence for encoding") =>
+            {
+                ApiError::Validation {
+                    code: "invalid_characters",
+                    errors: vec![FieldError::new(
+                        "body",
+                        "must not contain the control character U+0000",
+                    )],
+                }
+            }
             _ => match err {
                 sea_orm::DbErr::Conn(e) => ApiError::Unavailable(format!("database: {e}")),
                 sea_orm::DbErr::ConnectionAcquire(e) => {

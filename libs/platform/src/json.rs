@@ -80,16 +80,41 @@ impl<T: DeserializeOwned + 'static> FromRequest for ValidJson<T> {
 }
 
 /// Deserialise JSON bytes, mapping serde's error to a problem naming the field.
+///
+/// The whole body must be one JSON value (trailing bytes other than whitespace are refused),
+/// and no string in it may carry a control or bidi-override character ([`crate::text`]).
 pub fn parse_json<T: DeserializeOwned>(body: &[u8]) -> Result<T, ApiError> {
-    let de = &mut serde_json::Deserializer::from_slice(body);
-    match serde_path_to_error::deserialize::<_, T>(de) {
-        Ok(v) => Ok(v),
+    let mut de = serde_json::Deserializer::from_slice(body);
+    let value = match serde_path_to_error::deserialize::<_, T>(&mut de) {
+        Ok(v) => v,
         Err(err) => {
             let path = err.path().to_string();
             let inner = err.into_inner();
-            Err(classify(path, inner))
+            return Err(classify(path, inner));
+        }
+    };
+    de.end().map_err(|e| ApiError::BadRequest {
+        code: "malformed_json",
+        message: format!(
+            "request body is not valid JSON: {} (one JSON value only, nothing after it)",
+            strip_position(&e.to_string())
+        ),
+        field: None,
+    })?;
+    if crate::text::json_may_contain_forbidden(body) {
+        if let Ok(raw) = serde_json::from_slice::<serde_json::Value>(body) {
+            if let Some((field, c)) = crate::text::find_in_json(&raw) {
+                return Err(ApiError::Validation {
+                    code: "invalid_characters",
+                    errors: vec![crate::error::FieldError::new(
+                        field,
+                        crate::text::message(c),
+                    )],
+                });
+            }
         }
     }
+    Ok(value)
 }
 
 fn classify(path: String, err: serde_json::Error) -> ApiError {
@@ -199,6 +224,30 @@ mod tests {
         assert_eq!(field_of(err), ("missing_field", "items[0].required".into()));
         let err = parse_json::<Outer>(br#"{"items":[]}"#).unwrap_err();
         assert_eq!(field_of(err), ("missing_field", "code".into()));
+    }
+
+    #[test]
+    fn trailing_garbage_is_refused() {
+        let err = parse_json::<Outer>(br#"{"code":"a","items":[]} garbage"#).unwrap_err();
+        assert_eq!(field_of(err).0, "malformed_json");
+        let err = parse_json::<Outer>(br#"{"code":"a","items":[]}{}"#).unwrap_err();
+        assert_eq!(field_of(err).0, "malformed_json");
+        assert!(parse_json::<Outer>(b"{\"code\":\"a\",\"items\":[]}\n  ").is_ok());
+    }
+
+    #[test]
+    fn control_characters_name_their_field() {
+        let err = parse_json::<Outer>(br#"{"code":"a\u0000","items":[]}"#).unwrap_err();
+        assert_eq!(field_of(err), ("invalid_characters", "code".into()));
+        let err = parse_json::<Outer>(
+            "{\"code\":\"a\",\"items\":[{\"name\":\"x\u{202e}\",\"required\":true}]}".as_bytes(),
+        )
+        .unwrap_err();
+        assert_eq!(
+            field_of(err),
+            ("invalid_characters", "items[0].name".into())
+        );
+        assert!(parse_json::<Outer>(br#"{"code":"line\nbreak \u00e9","items":[]}"#).is_ok());
     }
 
     #[test]

@@ -12,5 +12,6 @@ pub mod jobs;
 pub mod json;
 pub mod pagination;
 pub mod telemetry;
+pub mod text;
 
 pub use error::{ApiError, ApiResult, FieldError};

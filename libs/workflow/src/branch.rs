@@ -244,10 +244,17 @@ pub enum BranchCommand {
         /// Free note; may be empty.
         note: String,
     },
-    /// The requested materials arrived (recorded by the department or the window clerk).
+    /// Requested materials arrived (recorded by the department or the window clerk). Only
+    /// materials the supplement request listed and that are still outstanding may be named;
+    /// the clock resumes when the last of them is in, or earlier by an explicit decision of
+    /// the department (`resume_reason`), which the event records with what was waived.
     Supplement {
-        /// Materials received: at least one, none blank.
+        /// Materials received: at least one, none blank, each still outstanding.
         received: Vec<String>,
+        /// Resume review although materials are still outstanding: why (department staff
+        /// only, not the window clerk). Absent: the branch keeps waiting for the rest.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        resume_reason: Option<String>,
     },
     /// Suspend for a special procedure (特别程序): the statutory clock pauses.
     Suspend {
@@ -325,6 +332,9 @@ pub struct Branch {
     pub version: i64,
     /// Opinion on approval, reason on rejection or cancellation; `None` while open.
     pub decision_note: Option<String>,
+    /// Material codes the open supplement request (补正) still waits for; empty otherwise.
+    #[serde(default)]
+    pub pending_materials: Vec<String>,
 }
 
 impl Branch {
@@ -340,6 +350,7 @@ impl Branch {
             extension_used: false,
             version: 0,
             decision_note: None,
+            pending_materials: Vec::new(),
         }
     }
 }

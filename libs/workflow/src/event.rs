@@ -82,7 +82,9 @@ pub enum Event {
         note: String,
         at: DateTime<Utc>,
     },
-    /// awaiting_supplement → reviewing.
+    /// Materials arrived: awaiting_supplement → reviewing when nothing is outstanding any more
+    /// (or the department resumed with `resume_reason`, waiving `outstanding`), else the
+    /// branch stays awaiting_supplement with `outstanding` left.
     SupplementReceived {
         branch_id: i64,
         case_id: i64,
@@ -91,6 +93,11 @@ pub enum Event {
         from: String,
         to: String,
         received: Vec<String>,
+        /// Still missing after this delivery (waived when `resume_reason` is set).
+        #[serde(default)]
+        outstanding: Vec<String>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        resume_reason: Option<String>,
         at: DateTime<Utc>,
     },
     /// reviewing/approving → suspended (特别程序).

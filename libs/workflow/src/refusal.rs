@@ -66,6 +66,23 @@ pub enum Refusal {
     /// An extension must name who approved it.
     #[error("approved_by must name who approved the extension")]
     MissingApprover,
+    /// A supplied material was not requested, or was already supplied (补正 covers only what
+    /// the request listed).
+    #[error("received[{index}]: material `{code}` is not outstanding on this branch; outstanding: {}", list(.outstanding))]
+    MaterialNotRequested {
+        /// Position in `received`.
+        index: usize,
+        /// The code sent.
+        code: String,
+        /// What the branch still waits for.
+        outstanding: Vec<String>,
+    },
+    /// Resuming with materials still outstanding is the department's decision.
+    #[error("resume_reason: only the department's reviewer or approver may resume review with materials outstanding (role {actual})")]
+    WaiverNotAllowed {
+        /// The actor's role.
+        actual: Role,
+    },
     /// Extension days out of range.
     #[error("extension of {days} working days is invalid; allowed 1 to {max}")]
     InvalidDays {
@@ -78,7 +95,7 @@ pub enum Refusal {
 
 impl Refusal {
     /// Every code, for documentation and exhaustive mapping in the HTTP layer.
-    pub const CODES: [&'static str; 10] = [
+    pub const CODES: [&'static str; 12] = [
         "not_allowed_in_state",
         "wrong_role",
         "wrong_department",
@@ -89,6 +106,8 @@ impl Refusal {
         "empty_material_list",
         "missing_approver",
         "invalid_days",
+        "material_not_requested",
+        "waiver_not_allowed",
     ];
 
     /// Stable snake_case code.
@@ -104,6 +123,22 @@ impl Refusal {
             Refusal::EmptyMaterialList { .. } => "empty_material_list",
             Refusal::MissingApprover => "missing_approver",
             Refusal::InvalidDays { .. } => "invalid_days",
+            Refusal::MaterialNotRequested { .. } => "material_not_requested",
+            Refusal::WaiverNotAllowed { .. } => "waiver_not_allowed",
+        }
+    }
+
+    /// The payload field to blame (a JSON path into the command body), where there is one.
+    pub fn field(&self) -> Option<String> {
+        match self {
+            Refusal::EmptyReason { field } | Refusal::EmptyMaterialList { field } => {
+                Some((*field).to_owned())
+            }
+            Refusal::MissingApprover => Some("approved_by".to_owned()),
+            Refusal::InvalidDays { .. } => Some("days".to_owned()),
+            Refusal::MaterialNotRequested { index, .. } => Some(format!("received[{index}]")),
+            Refusal::WaiverNotAllowed { .. } => Some("resume_reason".to_owned()),
+            _ => None,
         }
     }
 
@@ -112,7 +147,9 @@ impl Refusal {
     pub fn is_permission(&self) -> bool {
         matches!(
             self,
-            Refusal::WrongRole { .. } | Refusal::WrongDepartment { .. }
+            Refusal::WrongRole { .. }
+                | Refusal::WrongDepartment { .. }
+                | Refusal::WaiverNotAllowed { .. }
         )
     }
 
@@ -124,6 +161,7 @@ impl Refusal {
                 | Refusal::EmptyMaterialList { .. }
                 | Refusal::MissingApprover
                 | Refusal::InvalidDays { .. }
+                | Refusal::MaterialNotRequested { .. }
         )
     }
 }
@@ -135,6 +173,14 @@ fn human(name: &str) -> String {
 fn roles(required: &[Role]) -> String {
     let names: Vec<&str> = required.iter().map(|r| r.as_str()).collect();
     names.join(" or ")
+}
+
+fn list(codes: &[String]) -> String {
+    if codes.is_empty() {
+        "nothing".to_owned()
+    } else {
+        codes.join(", ")
+    }
 }
 
 fn dept(d: &Option<i64>) -> String {

@@ -4,7 +4,7 @@
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
-use crate::actor::{Actor, Permission};
+use crate::actor::{Actor, Permission, Role};
 use crate::branch::{Branch, BranchCommand, BranchState, Phase, SpecialProcedure};
 use crate::event::Event;
 use crate::refusal::Refusal;
@@ -54,6 +54,8 @@ pub struct Transition {
     pub extension_used: bool,
     /// Set on approve (opinion), reject (reason) and cancel (reason); `None` leaves it as is.
     pub decision_note: Option<String>,
+    /// What a supplement request still waits for after the command.
+    pub pending_materials: Vec<String>,
 }
 
 impl Transition {
@@ -68,6 +70,7 @@ impl Transition {
                 .decision_note
                 .clone()
                 .or_else(|| branch.decision_note.clone()),
+            pending_materials: self.pending_materials.clone(),
             ..branch.clone()
         }
     }
@@ -134,6 +137,7 @@ fn sample_commands() -> [BranchCommand; 10] {
         },
         BranchCommand::Supplement {
             received: Vec::new(),
+            resume_reason: None,
         },
         BranchCommand::Suspend {
             procedure: SpecialProcedure::Other,
@@ -174,7 +178,7 @@ fn validate(cmd: &BranchCommand) -> Result<(), Refusal> {
             require_text(reason, "reason")
         }
         BranchCommand::RequestSupplement { missing, .. } => require_materials(missing, "missing"),
-        BranchCommand::Supplement { received } => require_materials(received, "received"),
+        BranchCommand::Supplement { received, .. } => require_materials(received, "received"),
         BranchCommand::Suspend {
             procedure: SpecialProcedure::Other,
             note,
@@ -222,6 +226,7 @@ pub fn transition(
 ) -> Result<Transition, Refusal> {
     authorize(branch, cmd, actor)?;
     validate(cmd)?;
+    let pending = pending_after(branch, cmd, actor)?;
 
     use BranchState as S;
     let from = branch.state;
@@ -234,8 +239,12 @@ pub fn transition(
             S::AwaitingSupplement,
             ClockEffect::Pause(PauseReason::Supplement),
         ),
-        (S::AwaitingSupplement, BranchCommand::Supplement { .. }) => {
-            (S::Reviewing, ClockEffect::Resume)
+        (S::AwaitingSupplement, BranchCommand::Supplement { resume_reason, .. }) => {
+            if pending.is_empty() || resume_reason.is_some() {
+                (S::Reviewing, ClockEffect::Resume)
+            } else {
+                (S::AwaitingSupplement, ClockEffect::None)
+            }
         }
         (S::Approving, BranchCommand::Suspend { procedure, .. }) => (
             S::Suspended {
@@ -271,13 +280,69 @@ pub fn transition(
         _ => None,
     };
 
+    let events = vec![event(branch, cmd, actor, new_state, &pending, now)];
     Ok(Transition {
         new_state,
-        events: vec![event(branch, cmd, actor, new_state, now)],
+        events,
         clock,
         extension_used: branch.extension_used || matches!(cmd, BranchCommand::Extend { .. }),
         decision_note,
+        pending_materials: if new_state == S::AwaitingSupplement {
+            pending
+        } else {
+            Vec::new()
+        },
     })
+}
+
+/// What a supplement request waits for after `cmd`: a request lists its materials once each
+/// (一次性告知); a delivery may name only outstanding materials and removes them; resuming
+/// with materials outstanding needs a reason and department staff.
+fn pending_after(
+    branch: &Branch,
+    cmd: &BranchCommand,
+    actor: &Actor,
+) -> Result<Vec<String>, Refusal> {
+    match cmd {
+        BranchCommand::RequestSupplement { missing, .. } => {
+            let mut out: Vec<String> = Vec::new();
+            for m in missing {
+                let m = m.trim().to_owned();
+                if !out.contains(&m) {
+                    out.push(m);
+                }
+            }
+            Ok(out)
+        }
+        BranchCommand::Supplement {
+            received,
+            resume_reason,
+        } => {
+            let mut left = branch.pending_materials.clone();
+            for (index, code) in received.iter().enumerate() {
+                match left.iter().position(|p| p == code.trim()) {
+                    Some(i) => {
+                        left.remove(i);
+                    }
+                    None => {
+                        return Err(Refusal::MaterialNotRequested {
+                            index,
+                            code: code.clone(),
+                            outstanding: left,
+                        })
+                    }
+                }
+            }
+            if let Some(reason) = resume_reason {
+                require_text(reason, "resume_reason")?;
+                if !matches!(actor.role, Role::Reviewer | Role::Approver) {
+                    return Err(Refusal::WaiverNotAllowed { actual: actor.role });
+                }
+            }
+            Ok(left)
+        }
+        _ => Ok(branch.pending_materials.clone()),
+    }
 }
 
 fn event(
@@ -285,6 +350,7 @@ fn event(
     cmd: &BranchCommand,
     actor: &Actor,
     to: BranchState,
+    pending: &[String],
     at: DateTime<Utc>,
 ) -> Event {
     let branch_id = branch.id;
@@ -344,7 +410,10 @@ fn event(
             note: note.clone(),
             at,
         },
-        BranchCommand::Supplement { received } => Event::SupplementReceived {
+        BranchCommand::Supplement {
+            received,
+            resume_reason,
+        } => Event::SupplementReceived {
             branch_id,
             case_id,
             department_id,
@@ -352,6 +421,8 @@ fn event(
             from,
             to,
             received: received.clone(),
+            outstanding: pending.to_vec(),
+            resume_reason: resume_reason.clone(),
             at,
         },
         BranchCommand::Suspend { procedure, note } => Event::Suspended {

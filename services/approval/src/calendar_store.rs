@@ -136,14 +136,13 @@ pub fn table_error(e: CalendarError, holidays: &[NaiveDate], makeup: &[NaiveDate
 /// Map a computation's refusal (a year without a table) to a clear 422.
 pub fn compute_error(e: CalendarError) -> ApiError {
     match e {
-        CalendarError::YearNotCovered { year } => ApiError::Validation {
-            code: "calendar_year_missing",
-            errors: vec![FieldError::new(
-                "year",
-                format!("no holiday table covers {year}; an admin must PUT /v1/calendar/years/{year} first"),
-            )],
-        },
-        other => ApiError::validation("days", other.to_string()),
+        // The request named no year: the limit ran into it. No `field`, since nothing the
+        // client sent is wrong; the message says what an admin must do.
+        CalendarError::YearNotCovered { year } => ApiError::unprocessable(
+            "calendar_year_missing",
+            format!("the time limit runs into {year}, which has no holiday table yet; an admin must PUT /v1/calendar/years/{year} first"),
+        ),
+        other => ApiError::unprocessable("calendar_refused", other.to_string()),
     }
 }
 

@@ -136,12 +136,33 @@ pub fn run(listener: TcpListener, state: AppState) -> std::io::Result<Server> {
     ));
     let state = web::Data::new(state);
     let spec = ApiDoc::openapi();
+    let routes = web::Data::new(platform::http::RouteTable::from_openapi(&spec));
     let server = HttpServer::new(move || {
         App::new()
+            .wrap(
+                actix_web::middleware::ErrorHandlers::new()
+                    .handler(
+                        actix_web::http::StatusCode::METHOD_NOT_ALLOWED,
+                        platform::http::bodyless_to_problem,
+                    )
+                    .handler(
+                        actix_web::http::StatusCode::NOT_FOUND,
+                        platform::http::bodyless_to_problem,
+                    ),
+            )
+            .wrap_fn(|req, srv| {
+                use actix_web::dev::Service;
+                use futures_util::future::{err, Either};
+                match platform::http::head_too_large(&req) {
+                    Some(e) => Either::Left(err(e.into())),
+                    None => Either::Right(srv.call(req)),
+                }
+            })
             .wrap(tracing_actix_web::TracingLogger::default())
             .app_data(state.clone())
             .app_data(keys.clone())
             .app_data(limit.clone())
+            .app_data(routes.clone())
             .app_data(limiter.clone())
             .app_data(web::QueryConfig::default().error_handler(platform::http::query_error))
             .app_data(web::PathConfig::default().error_handler(platform::http::path_error))

@@ -297,7 +297,10 @@ fn payloads_are_validated() {
         ),
         (
             "awaiting_supplement",
-            BranchCommand::Supplement { received: vec![] },
+            BranchCommand::Supplement {
+                received: vec![],
+                resume_reason: None,
+            },
             "empty_material_list",
         ),
         (

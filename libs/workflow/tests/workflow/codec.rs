@@ -148,6 +148,14 @@ fn refusal_codes_are_distinct_and_listed() {
         Refusal::EmptyMaterialList { field: "missing" },
         Refusal::MissingApprover,
         Refusal::InvalidDays { days: 0, max: 30 },
+        Refusal::MaterialNotRequested {
+            index: 0,
+            code: "NOPE".into(),
+            outstanding: vec!["M01".into()],
+        },
+        Refusal::WaiverNotAllowed {
+            actual: Role::Clerk,
+        },
     ];
     let codes: Vec<&str> = samples.iter().map(Refusal::code).collect();
     assert_eq!(codes, Refusal::CODES);

@@ -14,10 +14,17 @@ pub fn now() -> DateTime<Utc> {
 }
 
 /// A branch of [`DEPT`] in `state`.
+/// A branch awaiting supplement waits for the material [`all_commands`] supplies.
 pub fn branch_in(state: BranchState) -> Branch {
+    let pending_materials = if state == BranchState::AwaitingSupplement {
+        vec!["营业执照副本".into()]
+    } else {
+        Vec::new()
+    };
     Branch {
         state,
         version: 3,
+        pending_materials,
         ..Branch::new(1, CASE_ID, 1000, DEPT, 1)
     }
 }
@@ -93,6 +100,7 @@ pub fn all_commands() -> Vec<BranchCommand> {
         },
         BranchCommand::Supplement {
             received: vec!["营业执照副本".into()],
+            resume_reason: None,
         },
         BranchCommand::Suspend {
             procedure: SpecialProcedure::ExpertReview,

@@ -7,3 +7,4 @@ mod common;
 mod join;
 mod permissions;
 mod props;
+mod supplement;

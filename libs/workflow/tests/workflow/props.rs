@@ -32,7 +32,10 @@ fn command() -> impl Strategy<Value = BranchCommand> {
         text().prop_map(|reason| BranchCommand::Reject { reason }),
         (materials(), text())
             .prop_map(|(missing, note)| BranchCommand::RequestSupplement { missing, note }),
-        materials().prop_map(|received| BranchCommand::Supplement { received }),
+        materials().prop_map(|received| BranchCommand::Supplement {
+            received,
+            resume_reason: None
+        }),
         (procedure(), text())
             .prop_map(|(procedure, note)| BranchCommand::Suspend { procedure, note }),
         Just(BranchCommand::Resume),

@@ -28,14 +28,17 @@ impl IdemKey {
         let Some(v) = req.headers().get("Idempotency-Key") else {
             return Ok(None);
         };
-        let key = v.to_str().map_err(|_| {
-            ApiError::bad_request("invalid_idempotency_key", "Idempotency-Key must be ASCII")
+        let key = v.to_str().map_err(|_| ApiError::BadRequest {
+            code: "invalid_idempotency_key",
+            message: "Idempotency-Key must be ASCII".into(),
+            field: Some("Idempotency-Key".into()),
         })?;
         if key.is_empty() || key.len() > 128 || !key.bytes().all(|b| b.is_ascii_graphic()) {
-            return Err(ApiError::bad_request(
-                "invalid_idempotency_key",
-                "Idempotency-Key must be 1–128 visible ASCII characters",
-            ));
+            return Err(ApiError::BadRequest {
+                code: "invalid_idempotency_key",
+                message: "Idempotency-Key must be 1–128 visible ASCII characters".into(),
+                field: Some("Idempotency-Key".into()),
+            });
         }
         Ok(Some(IdemKey {
             key: key.to_string(),

@@ -102,6 +102,8 @@ pub struct BranchView {
     pub decided_at: Option<DateTime<Utc>>,
     /// Send as `If-Match: "<version>"` with a command to refuse it if the branch changed.
     pub version: i64,
+    /// Material codes the open supplement request (补正) still waits for; empty otherwise.
+    pub pending_materials: Vec<String>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]

@@ -47,7 +47,10 @@ fn refusal(r: workflow::Refusal) -> ApiError {
     } else if r.is_invalid_input() {
         ApiError::Validation {
             code: r.code(),
-            errors: vec![FieldError::new("command", r.to_string())],
+            errors: vec![FieldError::new(
+                r.field().unwrap_or_else(|| "command".into()),
+                r.to_string(),
+            )],
         }
     } else {
         ApiError::conflict(r.code(), r.to_string())
@@ -73,7 +76,67 @@ fn wf_branch(b: &branch::Model) -> Result<workflow::Branch, ApiError> {
         extension_used: b.extension_used,
         version: b.version,
         decision_note: b.decision_note.clone(),
+        pending_materials: match &b.pending_materials {
+            Some(json) => serde_json::from_str(json)
+                .map_err(|e| ApiError::Internal(format!("stored pending materials: {e}")))?,
+            None => Vec::new(),
+        },
     })
+}
+
+/// A branch that entered 补正 before `pending_materials` existed (migration 5) waits for what
+/// its newest `supplement_requested` event listed.
+async fn legacy_pending<C: ConnectionTrait>(
+    c: &C,
+    b: &branch::Model,
+) -> Result<Vec<String>, ApiError> {
+    use crate::entities::event;
+    let last = event::Entity::find()
+        .filter(event::Column::BranchId.eq(b.id))
+        .filter(event::Column::Kind.eq("supplement_requested"))
+        .order_by_desc(event::Column::Seq)
+        .one(c)
+        .await?;
+    Ok(last
+        .and_then(|e| serde_json::from_str::<serde_json::Value>(&e.payload).ok())
+        .and_then(|p| serde_json::from_value(p.get("missing")?.clone()).ok())
+        .unwrap_or_default())
+}
+
+/// A supplement request may list only materials of the branch's item (一次性告知 of what the
+/// item's list requires), each by its code.
+fn check_requested_materials(item: &item::Model, cmd: &BranchCommand) -> Result<(), ApiError> {
+    let BranchCommand::RequestSupplement { missing, .. } = cmd else {
+        return Ok(());
+    };
+    let list: Vec<crate::catalogue::model::Material> = serde_json::from_str(&item.materials)
+        .map_err(|e| ApiError::Internal(format!("stored materials of item {}: {e}", item.id)))?;
+    let errors: Vec<FieldError> = missing
+        .iter()
+        .enumerate()
+        .filter(|(_, m)| !m.trim().is_empty() && !list.iter().any(|s| s.code == m.trim()))
+        .map(|(n, m)| {
+            FieldError::new(
+                format!("missing[{n}]"),
+                format!(
+                    "`{m}` is not a material of item `{}`; its materials: {}",
+                    item.code,
+                    list.iter()
+                        .map(|s| s.code.as_str())
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ),
+            )
+        })
+        .collect();
+    if errors.is_empty() {
+        Ok(())
+    } else {
+        Err(ApiError::Validation {
+            code: "unknown_material",
+            errors,
+        })
+    }
 }
 
 fn join_policy(stored_name: &str) -> workflow::JoinPolicy {
@@ -120,6 +183,11 @@ fn branch_view(b: &branch::Model, now: DateTime<Utc>) -> Result<BranchView, ApiE
         opened_at: b.opened_at,
         decided_at: b.decided_at,
         version: b.version,
+        pending_materials: match &b.pending_materials {
+            Some(json) => serde_json::from_str(json)
+                .map_err(|e| ApiError::Internal(format!("stored pending materials: {e}")))?,
+            None => Vec::new(),
+        },
     })
 }
 
@@ -362,6 +430,17 @@ async fn save_branch<C: ConnectionTrait>(
             }),
         )
         .col_expr(branch::Column::Version, Expr::value(next.version))
+        .col_expr(
+            branch::Column::PendingMaterials,
+            Expr::value(if next.pending_materials.is_empty() {
+                None
+            } else {
+                Some(
+                    serde_json::to_string(&next.pending_materials)
+                        .map_err(|e| ApiError::Internal(e.to_string()))?,
+                )
+            }),
+        )
         .col_expr(branch::Column::UpdatedAt, Expr::value(now))
         .filter(branch::Column::Id.eq(row.id))
         .filter(branch::Column::Version.eq(row.version))
@@ -856,7 +935,13 @@ pub async fn branch_command(
             ));
         }
     }
-    let wf = wf_branch(&row)?;
+    let mut wf = wf_branch(&row)?;
+    if wf.state == BranchState::AwaitingSupplement && row.pending_materials.is_none() {
+        wf.pending_materials = legacy_pending(&txn, &row).await?;
+    }
+    if let Some(item) = ctx.stages.iter().flatten().find(|i| i.id == row.item_id) {
+        check_requested_materials(item, &cmd)?;
+    }
     let t = workflow::transition(&wf, &cmd, &wf_actor(actor), now).map_err(refusal)?;
     let next = t.apply(&wf);
     let saved = save_branch(&txn, cal, &row, &next, t.clock, now).await?;

@@ -19,7 +19,9 @@ use utoipa::ToSchema;
 use super::model::*;
 use super::rules;
 use crate::audit::{self, Change};
-use crate::entities::{bundle, bundle_item, department, item, user};
+use crate::entities::{
+    branch, bundle, bundle_item, card, case, claim, complaint, department, item, user,
+};
 
 /// What a DELETE did: `soft` keeps the row (it is referenced) and hides it from new use.
 #[derive(Debug, Clone, Serialize, ToSchema)]
@@ -265,7 +267,8 @@ pub async fn delete_department(
         + bundle::Entity::find()
             .filter(bundle::Column::LeadDepartmentId.eq(id))
             .count(&txn)
-            .await?;
+            .await?
+        + department_case_refs(&txn, id).await?;
     let live_children = department::Entity::find()
         .filter(department::Column::ParentId.eq(id))
         .filter(department::Column::DeletedAt.is_null())
@@ -509,7 +512,29 @@ pub async fn update_item(
     Ok(view)
 }
 
-/// Items referenced by a bundle (and, later, by cases) are soft-deleted: they cannot vanish.
+/// Records of cases and e-supervision that name department `id`: branches, cards, claims
+/// and complaints assigned to it. Any of them keeps the department as a soft-deleted row.
+async fn department_case_refs<C: ConnectionTrait>(c: &C, id: i32) -> Result<u64, ApiError> {
+    Ok(branch::Entity::find()
+        .filter(branch::Column::DepartmentId.eq(id))
+        .count(c)
+        .await?
+        + card::Entity::find()
+            .filter(card::Column::DepartmentId.eq(id))
+            .count(c)
+            .await?
+        + claim::Entity::find()
+            .filter(claim::Column::DepartmentId.eq(id))
+            .count(c)
+            .await?
+        + complaint::Entity::find()
+            .filter(complaint::Column::AssignedDepartmentId.eq(id))
+            .count(c)
+            .await?)
+}
+
+/// Items referenced by a bundle, a case (as its single item), a branch or a claim are
+/// soft-deleted: a case's history can never lose the item it was decided on.
 pub async fn delete_item(
     db: &DatabaseConnection,
     actor: &AuthUser,
@@ -522,7 +547,19 @@ pub async fn delete_item(
     let refs = bundle_item::Entity::find()
         .filter(bundle_item::Column::ItemId.eq(id))
         .count(&txn)
-        .await?;
+        .await?
+        + case::Entity::find()
+            .filter(case::Column::ItemId.eq(id))
+            .count(&txn)
+            .await?
+        + branch::Entity::find()
+            .filter(branch::Column::ItemId.eq(id))
+            .count(&txn)
+            .await?
+        + claim::Entity::find()
+            .filter(claim::Column::ItemId.eq(id))
+            .count(&txn)
+            .await?;
     let before = item_view(current.clone())?;
     let soft = refs > 0;
     if soft {
@@ -817,8 +854,8 @@ pub async fn update_bundle(
     Ok(view)
 }
 
-/// Nothing references a bundle yet (cases arrive with the approval engine), so a bundle is
-/// removed with its stage links.
+/// A bundle that cases were accepted on is soft-deleted with its stage links kept (the cases
+/// still run and read their stages); one that no case names is removed with its links.
 pub async fn delete_bundle(
     db: &DatabaseConnection,
     actor: &AuthUser,
@@ -827,21 +864,35 @@ pub async fn delete_bundle(
 ) -> Result<Deleted, ApiError> {
     let txn = db.begin().await?;
     let current = get_bundle_row(&txn, id).await?;
-    let before = bundle_view(&txn, current).await?;
-    bundle_item::Entity::delete_many()
-        .filter(bundle_item::Column::BundleId.eq(id))
-        .exec(&txn)
-        .await?;
-    bundle::Entity::delete_by_id(id).exec(&txn).await?;
+    let before = bundle_view(&txn, current.clone()).await?;
+    let soft = case::Entity::find()
+        .filter(case::Column::BundleId.eq(id))
+        .count(&txn)
+        .await?
+        > 0;
+    if soft {
+        if current.deleted_at.is_none() {
+            let mut am = current.into_active_model();
+            am.deleted_at = Set(Some(now));
+            am.updated_at = Set(now);
+            am.update(&txn).await?;
+        }
+    } else {
+        bundle_item::Entity::delete_many()
+            .filter(bundle_item::Column::BundleId.eq(id))
+            .exec(&txn)
+            .await?;
+        bundle::Entity::delete_by_id(id).exec(&txn).await?;
+    }
     audit::record(
         &txn,
         actor,
         now,
-        Change::new("delete", "bundle", id).before(&before),
+        Change::new(if soft { "soft_delete" } else { "delete" }, "bundle", id).before(&before),
     )
     .await?;
     txn.commit().await?;
-    Ok(deleted(id, false))
+    Ok(deleted(id, soft))
 }
 
 // ---------------- users ----------------

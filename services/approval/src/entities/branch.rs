@@ -26,6 +26,8 @@ pub struct Model {
     pub next_alert_at: Option<DateTimeUtc>,
     /// Alerts issued so far: 0 none, 1 warning, 2 yellow card, 3 red card.
     pub alert_level: i32,
+    /// JSON list of the material codes an open supplement request (补正) still waits for.
+    pub pending_materials: Option<String>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -1,6 +1,7 @@
 use actix_web::{web, HttpResponse};
 use chrono::{DateTime, Utc};
 use platform::auth::{AuthUser, Role};
+use platform::http::ValidQuery;
 use platform::pagination::{Page, PageRequest};
 use platform::ApiResult;
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
@@ -45,7 +46,7 @@ pub struct AuditEntry {
 pub async fn list(
     state: web::Data<AppState>,
     user: AuthUser,
-    q: web::Query<ListQuery>,
+    q: ValidQuery<ListQuery>,
 ) -> ApiResult<HttpResponse> {
     user.require(&[Role::Admin, Role::Supervisor])?;
     let q = q.into_inner();

@@ -1,4 +1,5 @@
-use actix_web::web;
+use actix_web::http::header;
+use actix_web::{web, HttpResponse};
 use platform::auth::{verify_password, AuthUser, JwtKeys, Role};
 use platform::json::ValidJson;
 use platform::{ApiError, ApiResult};
@@ -37,10 +38,11 @@ const DUMMY_HASH: &str = "$argon2id$v=19$m=19456,t=2,p=1$c29tZXNhbHRzb21lc2FsdA$
     (status = 422, description = "invalid body", body = platform::error::Problem, content_type = "application/problem+json"),
 ))]
 pub async fn token(
+    _no_query: platform::http::NoQuery,
     state: web::Data<AppState>,
     keys: web::Data<JwtKeys>,
     body: ValidJson<TokenRequest>,
-) -> ApiResult<web::Json<TokenResponse>> {
+) -> ApiResult<HttpResponse> {
     let req = body.into_inner();
     let user = store::find_user_by_name(&state.db, &req.username).await?;
     let hash = user
@@ -65,13 +67,17 @@ pub async fn token(
         user.department_id,
         state.now(),
     )?;
-    Ok(web::Json(TokenResponse {
-        access_token: token,
-        token_type: "Bearer".into(),
-        expires_in: keys.ttl_seconds,
-        role,
-        department_id: user.department_id,
-    }))
+    // RFC 6749 §5.1: a token response must not be cached.
+    Ok(HttpResponse::Ok()
+        .insert_header((header::CACHE_CONTROL, "no-store"))
+        .insert_header((header::PRAGMA, "no-cache"))
+        .json(TokenResponse {
+            access_token: token,
+            token_type: "Bearer".into(),
+            expires_in: keys.ttl_seconds,
+            role,
+            department_id: user.department_id,
+        }))
 }
 
 /// The caller's own account.
@@ -79,7 +85,11 @@ pub async fn token(
     (status = 200, body = User),
     (status = 401, body = platform::error::Problem, content_type = "application/problem+json"),
 ))]
-pub async fn me(state: web::Data<AppState>, user: AuthUser) -> ApiResult<web::Json<User>> {
+pub async fn me(
+    _no_query: platform::http::NoQuery,
+    state: web::Data<AppState>,
+    user: AuthUser,
+) -> ApiResult<web::Json<User>> {
     let row = store::get_user_row(&state.db, user.id).await?;
     Ok(web::Json(store::user_view(row)?))
 }

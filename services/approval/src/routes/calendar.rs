@@ -2,6 +2,7 @@ use actix_web::{web, HttpResponse};
 use calendar::{HolidayTable, LimitUnit, StatutoryClock, WarnRule};
 use chrono::{DateTime, NaiveDate, Utc};
 use platform::auth::{AuthUser, Role};
+use platform::http::ValidQuery;
 use platform::json::ValidJson;
 use platform::{ApiError, ApiResult};
 use sea_orm::{EntityTrait, QueryOrder, TransactionTrait};
@@ -74,7 +75,11 @@ fn check_year(year: i32) -> ApiResult<()> {
 
 /// Calendar settings: time zone, office hours (the working day's boundary), fallback, covered years.
 #[utoipa::path(get, path = "/v1/calendar", tag = "calendar", security(("bearer_auth" = [])), responses((status = 200, body = CalendarSettings)))]
-pub async fn settings(state: web::Data<AppState>, _user: AuthUser) -> HttpResponse {
+pub async fn settings(
+    _no_query: platform::http::NoQuery,
+    state: web::Data<AppState>,
+    _user: AuthUser,
+) -> HttpResponse {
     let cal = state.calendar();
     HttpResponse::Ok().json(CalendarSettings {
         time_zone: "Asia/Shanghai".into(),
@@ -90,7 +95,11 @@ pub async fn settings(state: web::Data<AppState>, _user: AuthUser) -> HttpRespon
 
 /// Every year that has a holiday table.
 #[utoipa::path(get, path = "/v1/calendar/years", tag = "calendar", security(("bearer_auth" = [])), responses((status = 200, body = Vec<HolidayYear>)))]
-pub async fn list_years(state: web::Data<AppState>, _user: AuthUser) -> ApiResult<HttpResponse> {
+pub async fn list_years(
+    _no_query: platform::http::NoQuery,
+    state: web::Data<AppState>,
+    _user: AuthUser,
+) -> ApiResult<HttpResponse> {
     let rows = holiday_table::Entity::find()
         .order_by_asc(holiday_table::Column::Year)
         .all(&state.db)
@@ -108,6 +117,7 @@ pub async fn list_years(state: web::Data<AppState>, _user: AuthUser) -> ApiResul
     (status = 404, body = platform::error::Problem, content_type = "application/problem+json"),
 ))]
 pub async fn get_year(
+    _no_query: platform::http::NoQuery,
     state: web::Data<AppState>,
     _user: AuthUser,
     year: web::Path<i32>,
@@ -128,6 +138,7 @@ pub async fn get_year(
     (status = 422, body = platform::error::Problem, content_type = "application/problem+json"),
 ))]
 pub async fn put_year(
+    _no_query: platform::http::NoQuery,
     state: web::Data<AppState>,
     user: AuthUser,
     year: web::Path<i32>,
@@ -208,7 +219,7 @@ pub struct Deadline {
 pub async fn deadline(
     state: web::Data<AppState>,
     _user: AuthUser,
-    q: web::Query<DeadlineQuery>,
+    q: ValidQuery<DeadlineQuery>,
 ) -> ApiResult<web::Json<Deadline>> {
     let q = q.into_inner();
     if !(0..=365).contains(&q.days) {

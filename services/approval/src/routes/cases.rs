@@ -1,5 +1,6 @@
 use actix_web::{web, HttpRequest, HttpResponse};
 use platform::auth::AuthUser;
+use platform::http::ValidQuery;
 use platform::json::parse_json;
 use platform::pagination::{Page, PageRequest};
 use platform::{ApiError, ApiResult};
@@ -46,11 +47,10 @@ fn if_match(req: &HttpRequest) -> ApiResult<Option<i64>> {
         .trim()
         .trim_start_matches("W/")
         .trim_matches('"');
-    s.parse().map(Some).map_err(|_| {
-        ApiError::bad_request(
-            "invalid_if_match",
-            "If-Match must be a branch version, e.g. \"3\"",
-        )
+    s.parse().map(Some).map_err(|_| ApiError::BadRequest {
+        code: "invalid_if_match",
+        message: "If-Match must be a branch version, e.g. \"3\"".into(),
+        field: Some("If-Match".into()),
     })
 }
 
@@ -65,6 +65,7 @@ fn if_match(req: &HttpRequest) -> ApiResult<Option<i64>> {
         (status = 422, description = "bad applicant id, unknown bundle, materials not in the item's list, key material missing", body = platform::error::Problem, content_type = "application/problem+json"),
     ))]
 pub async fn submit(
+    _no_query: platform::http::NoQuery,
     state: web::Data<AppState>,
     user: AuthUser,
     req: HttpRequest,
@@ -131,7 +132,7 @@ pub struct ListQuery {
 pub async fn list(
     state: web::Data<AppState>,
     user: AuthUser,
-    q: web::Query<ListQuery>,
+    q: ValidQuery<ListQuery>,
 ) -> ApiResult<HttpResponse> {
     let q = q.into_inner();
     let page = PageRequest::parse(q.limit, q.cursor.as_deref())?;
@@ -150,6 +151,7 @@ pub async fn list(
     (status = 404, body = platform::error::Problem, content_type = "application/problem+json"),
 ))]
 pub async fn get(
+    _no_query: platform::http::NoQuery,
     state: web::Data<AppState>,
     user: AuthUser,
     id: web::Path<i32>,
@@ -165,6 +167,7 @@ pub async fn get(
     (status = 404, body = platform::error::Problem, content_type = "application/problem+json"),
 ))]
 pub async fn timeline(
+    _no_query: platform::http::NoQuery,
     state: web::Data<AppState>,
     user: AuthUser,
     id: web::Path<i32>,
@@ -180,6 +183,7 @@ pub async fn timeline(
     (status = 422, body = platform::error::Problem, content_type = "application/problem+json"),
 ))]
 pub async fn payment(
+    _no_query: platform::http::NoQuery,
     state: web::Data<AppState>,
     user: AuthUser,
     req: HttpRequest,
@@ -242,6 +246,7 @@ async fn run_case_command(
     (status = 409, body = platform::error::Problem, content_type = "application/problem+json"),
 ))]
 pub async fn withdraw(
+    _no_query: platform::http::NoQuery,
     state: web::Data<AppState>,
     user: AuthUser,
     req: HttpRequest,
@@ -269,6 +274,7 @@ pub async fn withdraw(
     (status = 409, description = "not ready, or payment outstanding", body = platform::error::Problem, content_type = "application/problem+json"),
 ))]
 pub async fn issue(
+    _no_query: platform::http::NoQuery,
     state: web::Data<AppState>,
     user: AuthUser,
     req: HttpRequest,
@@ -283,6 +289,7 @@ pub async fn issue(
     (status = 404, body = platform::error::Problem, content_type = "application/problem+json"),
 ))]
 pub async fn get_branch(
+    _no_query: platform::http::NoQuery,
     state: web::Data<AppState>,
     user: AuthUser,
     id: web::Path<i32>,
@@ -312,6 +319,7 @@ pub async fn get_branch(
         (status = 422, body = platform::error::Problem, content_type = "application/problem+json"),
     ))]
 pub async fn command(
+    _no_query: platform::http::NoQuery,
     state: web::Data<AppState>,
     user: AuthUser,
     req: HttpRequest,

@@ -1,5 +1,6 @@
 use actix_web::{web, HttpResponse};
 use platform::auth::{AuthUser, Role};
+use platform::http::ValidQuery;
 use platform::json::ValidJson;
 use platform::pagination::{Page, PageRequest};
 use platform::ApiResult;
@@ -32,7 +33,7 @@ pub struct ListQuery {
 pub async fn list(
     state: web::Data<AppState>,
     _user: AuthUser,
-    q: web::Query<ListQuery>,
+    q: ValidQuery<ListQuery>,
 ) -> ApiResult<HttpResponse> {
     let q = q.into_inner();
     let page = PageRequest::parse(q.limit, q.cursor.as_deref())?;
@@ -49,6 +50,7 @@ pub async fn list(
     (status = 404, body = platform::error::Problem, content_type = "application/problem+json"),
 ))]
 pub async fn get(
+    _no_query: platform::http::NoQuery,
     state: web::Data<AppState>,
     _user: AuthUser,
     id: web::Path<i32>,
@@ -68,6 +70,7 @@ pub async fn get(
     (status = 422, description = "invalid field", body = platform::error::Problem, content_type = "application/problem+json"),
 ))]
 pub async fn create(
+    _no_query: platform::http::NoQuery,
     state: web::Data<AppState>,
     user: AuthUser,
     body: ValidJson<DepartmentInput>,
@@ -85,6 +88,7 @@ pub async fn create(
     (status = 422, body = platform::error::Problem, content_type = "application/problem+json"),
 ))]
 pub async fn update(
+    _no_query: platform::http::NoQuery,
     state: web::Data<AppState>,
     user: AuthUser,
     id: web::Path<i32>,
@@ -110,6 +114,7 @@ pub async fn update(
     (status = 409, body = platform::error::Problem, content_type = "application/problem+json"),
 ))]
 pub async fn delete(
+    _no_query: platform::http::NoQuery,
     state: web::Data<AppState>,
     user: AuthUser,
     id: web::Path<i32>,

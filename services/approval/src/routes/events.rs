@@ -1,5 +1,6 @@
 use actix_web::{web, HttpResponse};
 use platform::auth::{AuthUser, Role};
+use platform::http::ValidQuery;
 use platform::{ApiError, ApiResult};
 use serde::Deserialize;
 use utoipa::IntoParams;
@@ -28,7 +29,7 @@ pub struct FeedQuery {
 pub async fn feed(
     state: web::Data<AppState>,
     user: AuthUser,
-    q: web::Query<FeedQuery>,
+    q: ValidQuery<FeedQuery>,
 ) -> ApiResult<HttpResponse> {
     user.require(&[Role::Assessor, Role::Admin, Role::Service])?;
     let limit = q.limit.unwrap_or(100);

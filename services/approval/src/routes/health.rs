@@ -19,7 +19,7 @@ pub struct Health {
 
 /// Liveness: the process is up.
 #[utoipa::path(get, path = "/healthz", tag = "health", responses((status = 200, description = "process up")))]
-pub async fn healthz() -> HttpResponse {
+pub async fn healthz(_no_query: platform::http::NoQuery) -> HttpResponse {
     HttpResponse::Ok().json(serde_json::json!({ "status": "ok" }))
 }
 
@@ -28,7 +28,10 @@ pub async fn healthz() -> HttpResponse {
     (status = 200, description = "ready", body = Health),
     (status = 503, description = "a dependency is down", body = Health),
 ))]
-pub async fn readyz(state: web::Data<AppState>) -> HttpResponse {
+pub async fn readyz(
+    _no_query: platform::http::NoQuery,
+    state: web::Data<AppState>,
+) -> HttpResponse {
     let database = match platform::db::ping(&state.db).await {
         Ok(()) => "ok".to_string(),
         Err(e) => format!("error: {e}"),

@@ -4,6 +4,7 @@
 use actix_web::{web, HttpResponse};
 use chrono::{DateTime, NaiveDate, Utc};
 use platform::auth::{AuthUser, Role};
+use platform::http::ValidQuery;
 use platform::json::ValidJson;
 use platform::pagination::{Page, PageRequest};
 use platform::{ApiError, ApiResult};
@@ -38,7 +39,7 @@ pub struct CardQuery {
 pub async fn list_cards(
     state: web::Data<AppState>,
     user: AuthUser,
-    q: web::Query<CardQuery>,
+    q: ValidQuery<CardQuery>,
 ) -> ApiResult<HttpResponse> {
     let q = q.into_inner();
     let page = PageRequest::parse(q.limit, q.cursor.as_deref())?;
@@ -57,6 +58,7 @@ pub async fn list_cards(
     (status = 409, body = platform::error::Problem, content_type = "application/problem+json"),
 ))]
 pub async fn acknowledge(
+    _no_query: platform::http::NoQuery,
     state: web::Data<AppState>,
     user: AuthUser,
     id: web::Path<i32>,
@@ -72,6 +74,7 @@ pub async fn acknowledge(
     (status = 409, description = "another level than the card's, or already closed", body = platform::error::Problem, content_type = "application/problem+json"),
 ))]
 pub async fn revoke(
+    _no_query: platform::http::NoQuery,
     state: web::Data<AppState>,
     user: AuthUser,
     id: web::Path<i32>,
@@ -104,7 +107,7 @@ pub struct ClaimQuery {
 pub async fn list_claims(
     state: web::Data<AppState>,
     user: AuthUser,
-    q: web::Query<ClaimQuery>,
+    q: ValidQuery<ClaimQuery>,
 ) -> ApiResult<HttpResponse> {
     let q = q.into_inner();
     let page = PageRequest::parse(q.limit, q.cursor.as_deref())?;
@@ -118,6 +121,7 @@ pub async fn list_claims(
     (status = 409, body = platform::error::Problem, content_type = "application/problem+json"),
 ))]
 pub async fn claim(
+    _no_query: platform::http::NoQuery,
     state: web::Data<AppState>,
     user: AuthUser,
     id: web::Path<i32>,
@@ -133,6 +137,7 @@ pub async fn claim(
     (status = 422, body = platform::error::Problem, content_type = "application/problem+json"),
 ))]
 pub async fn file_complaint(
+    _no_query: platform::http::NoQuery,
     state: web::Data<AppState>,
     body: ValidJson<ComplaintInput>,
 ) -> ApiResult<HttpResponse> {
@@ -154,7 +159,7 @@ pub struct ComplaintQuery {
 pub async fn list_complaints(
     state: web::Data<AppState>,
     user: AuthUser,
-    q: web::Query<ComplaintQuery>,
+    q: ValidQuery<ComplaintQuery>,
 ) -> ApiResult<HttpResponse> {
     let q = q.into_inner();
     let page = PageRequest::parse(q.limit, q.cursor.as_deref())?;
@@ -165,6 +170,7 @@ pub async fn list_complaints(
 /// Assign a complaint to a department with a time limit (supervisor); the department is notified.
 #[utoipa::path(post, path = "/v1/complaints/{id}/assign", tag = "supervision", request_body = AssignInput, security(("bearer_auth" = [])), responses((status = 200, body = Complaint)))]
 pub async fn assign_complaint(
+    _no_query: platform::http::NoQuery,
     state: web::Data<AppState>,
     user: AuthUser,
     id: web::Path<i32>,
@@ -187,6 +193,7 @@ pub async fn assign_complaint(
 /// Answer a complaint: staff of the assigned department, or a supervisor.
 #[utoipa::path(post, path = "/v1/complaints/{id}/answer", tag = "supervision", request_body = AnswerInput, security(("bearer_auth" = [])), responses((status = 200, body = Complaint)))]
 pub async fn answer_complaint(
+    _no_query: platform::http::NoQuery,
     state: web::Data<AppState>,
     user: AuthUser,
     id: web::Path<i32>,
@@ -207,6 +214,7 @@ pub async fn answer_complaint(
 /// Close an answered complaint (supervisor).
 #[utoipa::path(post, path = "/v1/complaints/{id}/close", tag = "supervision", security(("bearer_auth" = [])), responses((status = 200, body = Complaint)))]
 pub async fn close_complaint(
+    _no_query: platform::http::NoQuery,
     state: web::Data<AppState>,
     user: AuthUser,
     id: web::Path<i32>,
@@ -244,7 +252,7 @@ pub struct Statistics {
 pub async fn statistics(
     state: web::Data<AppState>,
     user: AuthUser,
-    q: web::Query<StatsQuery>,
+    q: ValidQuery<StatsQuery>,
 ) -> ApiResult<web::Json<Statistics>> {
     user.require(&[Role::Supervisor, Role::Assessor, Role::Admin, Role::Service])?;
     let q = q.into_inner();
@@ -299,7 +307,7 @@ pub struct NoticeQuery {
 pub async fn list_notices(
     state: web::Data<AppState>,
     user: AuthUser,
-    q: web::Query<NoticeQuery>,
+    q: ValidQuery<NoticeQuery>,
 ) -> ApiResult<HttpResponse> {
     user.require(&[Role::Admin, Role::Supervisor])?;
     let q = q.into_inner();
@@ -346,6 +354,7 @@ pub async fn list_notices(
     (status = 404, body = platform::error::Problem, content_type = "application/problem+json"),
 ))]
 pub async fn run_job(
+    _no_query: platform::http::NoQuery,
     state: web::Data<AppState>,
     user: AuthUser,
     job: web::Path<String>,

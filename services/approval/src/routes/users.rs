@@ -1,5 +1,6 @@
 use actix_web::{web, HttpResponse};
 use platform::auth::{AuthUser, Role};
+use platform::http::ValidQuery;
 use platform::json::ValidJson;
 use platform::pagination::{Page, PageRequest};
 use platform::ApiResult;
@@ -31,7 +32,7 @@ pub struct ListQuery {
 pub async fn list(
     state: web::Data<AppState>,
     user: AuthUser,
-    q: web::Query<ListQuery>,
+    q: ValidQuery<ListQuery>,
 ) -> ApiResult<HttpResponse> {
     user.require(&[Role::Admin])?;
     let q = q.into_inner();
@@ -50,6 +51,7 @@ pub async fn list(
     (status = 404, body = platform::error::Problem, content_type = "application/problem+json"),
 ))]
 pub async fn get(
+    _no_query: platform::http::NoQuery,
     state: web::Data<AppState>,
     user: AuthUser,
     id: web::Path<i32>,
@@ -67,6 +69,7 @@ pub async fn get(
     (status = 422, body = platform::error::Problem, content_type = "application/problem+json"),
 ))]
 pub async fn create(
+    _no_query: platform::http::NoQuery,
     state: web::Data<AppState>,
     user: AuthUser,
     body: ValidJson<UserInput>,
@@ -84,6 +87,7 @@ pub async fn create(
     (status = 422, body = platform::error::Problem, content_type = "application/problem+json"),
 ))]
 pub async fn update(
+    _no_query: platform::http::NoQuery,
     state: web::Data<AppState>,
     user: AuthUser,
     id: web::Path<i32>,
@@ -108,6 +112,7 @@ pub async fn update(
     (status = 404, body = platform::error::Problem, content_type = "application/problem+json"),
 ))]
 pub async fn delete(
+    _no_query: platform::http::NoQuery,
     state: web::Data<AppState>,
     user: AuthUser,
     id: web::Path<i32>,

@@ -72,7 +72,35 @@ pub fn due_levels(issued: i32, m: &AlertMoments, now: DateTime<Utc>) -> Vec<Aler
         .collect()
 }
 
+/// The red-card moment: `red_card_days` working days after the due moment.
+///
+/// `Ok(Err(recheck_at))` when those days run into a year without a holiday table: the red
+/// moment cannot be known yet (it must never refuse a case whose due moment is known), and
+/// `recheck_at` is the first moment of that year, when the sweep tries again.
+pub fn red_moment(
+    due_at: DateTime<Utc>,
+    cal: &WorkCalendar,
+    red_card_days: u32,
+) -> Result<Result<DateTime<Utc>, DateTime<Utc>>, CalendarError> {
+    match cal.advance_working_seconds(
+        due_at,
+        i64::from(red_card_days) * cal.hours().seconds_per_day(),
+    ) {
+        Ok(t) => Ok(Ok(t)),
+        Err(CalendarError::YearNotCovered { year }) => {
+            let first = chrono::NaiveDate::from_ymd_opt(year, 1, 1)
+                .map(calendar::local_midnight)
+                .unwrap_or(due_at);
+            Ok(Err(first.max(due_at)))
+        }
+        Err(e) => Err(e),
+    }
+}
+
 /// Compute the moments of a clock. A decided branch (`open = false`) has no next alert.
+///
+/// A red moment that runs into a year without a table is left unknown (`red_at = None`);
+/// once the yellow card is out, the next alert is then the moment to compute it again.
 pub fn moments(
     clock: &StatutoryClock,
     cal: &WorkCalendar,
@@ -82,12 +110,12 @@ pub fn moments(
 ) -> Result<AlertMoments, CalendarError> {
     let due_at = clock.due_at(cal)?;
     let warn_at = clock.warn_at(cal)?;
-    let red_at = match due_at {
-        Some(d) => Some(cal.advance_working_seconds(
-            d,
-            i64::from(red_card_days) * cal.hours().seconds_per_day(),
-        )?),
-        None => None,
+    let (red_at, recheck_at) = match due_at {
+        Some(d) => match red_moment(d, cal, red_card_days)? {
+            Ok(r) => (Some(r), None),
+            Err(recheck) => (None, Some(recheck)),
+        },
+        None => (None, None),
     };
     let mut m = AlertMoments {
         warn_at,
@@ -96,7 +124,11 @@ pub fn moments(
         next_alert_at: None,
     };
     if open {
-        m.next_alert_at = next_alert(issued, &m);
+        m.next_alert_at = next_alert(issued, &m).or(if issued < AlertLevel::Red.rank() {
+            recheck_at
+        } else {
+            None
+        });
     }
     Ok(m)
 }
@@ -140,6 +172,30 @@ mod tests {
             moments(&clock, &cal, 3, 0, false).unwrap().next_alert_at,
             None,
             "decided: nothing more"
+        );
+    }
+
+    #[test]
+    fn a_red_moment_in_a_year_without_a_table_waits_instead_of_refusing() {
+        let cal = WorkCalendar::builtin();
+        // Accepted Wed 2 Dec 2026 10:00 with 19 working days: due Tue 29 Dec 2026 17:00,
+        // known; due + 3 working days runs into 2027, which has no table yet.
+        let clock = StatutoryClock::start(
+            t("2026-12-02T10:00:00+08:00"),
+            19,
+            LimitUnit::WorkingDays,
+            WarnRule::default(),
+        );
+        let m = moments(&clock, &cal, 3, 0, true).expect("due moment is known");
+        assert_eq!(m.due_at, Some(t("2026-12-29T17:00:00+08:00")));
+        assert_eq!(m.red_at, None);
+        assert_eq!(m.next_alert_at, m.warn_at);
+        // After the yellow card: look again when 2027 begins.
+        let m = moments(&clock, &cal, 3, 2, true).unwrap();
+        assert_eq!(m.next_alert_at, Some(t("2027-01-01T00:00:00+08:00")));
+        assert_eq!(
+            red_moment(t("2026-12-29T17:00:00+08:00"), &cal, 3).unwrap(),
+            Err(t("2027-01-01T00:00:00+08:00"))
         );
     }
 

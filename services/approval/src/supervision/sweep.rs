@@ -70,23 +70,35 @@ pub async fn sweep(
         let n = rows.len() as u64;
         let txn = db.begin().await?;
         for b in rows {
-            let m = AlertMoments {
+            let mut m = AlertMoments {
                 warn_at: b.warn_at,
                 due_at: b.due_at,
                 red_at: b.red_at,
                 next_alert_at: b.next_alert_at,
             };
+            // A red moment not known yet (its days ran into a year without a table): try
+            // again with the calendar as it is now; still unknown, look again in a day.
+            let mut recheck_at = None;
+            if let (None, Some(due)) = (m.red_at, m.due_at) {
+                match alerts::red_moment(due, &timing.cal, timing.red_card_days) {
+                    Ok(Ok(red)) => m.red_at = Some(red),
+                    Ok(Err(_)) | Err(_) => recheck_at = Some(now + chrono::Duration::days(1)),
+                }
+            }
             let levels = alerts::due_levels(b.alert_level, &m, now);
             let issued = levels.last().map(|l| l.rank()).unwrap_or(b.alert_level);
+            let next = alerts::next_alert(issued, &m).or(if issued < AlertLevel::Red.rank() {
+                recheck_at
+            } else {
+                None
+            });
             // Move the branch's next alert on first (a write first: on SQLite the transaction
             // takes the write lock at once). A branch that changed meanwhile is left to its
             // own write, which recomputed its moments; the next sweep sees it again.
             let moved = branch::Entity::update_many()
                 .col_expr(branch::Column::AlertLevel, Expr::value(issued))
-                .col_expr(
-                    branch::Column::NextAlertAt,
-                    Expr::value(alerts::next_alert(issued, &m)),
-                )
+                .col_expr(branch::Column::RedAt, Expr::value(m.red_at))
+                .col_expr(branch::Column::NextAlertAt, Expr::value(next))
                 .filter(branch::Column::Id.eq(b.id))
                 .filter(branch::Column::Version.eq(b.version))
                 .filter(branch::Column::AlertLevel.eq(b.alert_level))

@@ -74,13 +74,18 @@ async fn deadlines_follow_the_official_2026_table() {
     let r = app
         .get(&deadline_path("2026-12-28T10:00:00+08:00", 10), t)
         .await;
-    expect_problem(
+    let p = expect_problem(
         r,
         StatusCode::UNPROCESSABLE_ENTITY,
         "calendar_year_missing",
-        Some("year"),
+        None,
     )
     .await;
+    assert!(
+        p.get("field").is_none(),
+        "names no field the client did not send: {p}"
+    );
+    assert!(p["detail"].as_str().unwrap().contains("2027"), "{p}");
     let r = app
         .get(&deadline_path("2026-12-28T10:00:00+08:00", -1), t)
         .await;

@@ -6,6 +6,7 @@ mod bundles;
 mod calendar;
 mod cases;
 mod console;
+mod defects;
 mod departments;
 mod helpers;
 mod items;

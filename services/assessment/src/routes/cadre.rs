@@ -5,6 +5,7 @@
 use actix_web::http::header;
 use actix_web::{web, HttpRequest, HttpResponse};
 use platform::auth::{AuthUser, Role};
+use platform::http::ValidQuery;
 use platform::json::ValidJson;
 use platform::pagination::{Page, PageRequest};
 use platform::{ApiError, ApiResult};
@@ -114,7 +115,7 @@ pub async fn departments(
     limiter: web::Data<RateLimiter>,
     user: AuthUser,
     req: HttpRequest,
-    q: web::Query<CadreQuery>,
+    q: ValidQuery<CadreQuery>,
 ) -> ApiResult<HttpResponse> {
     let q = q.into_inner();
     check_year(q.year)?;
@@ -147,7 +148,7 @@ pub async fn department(
     user: AuthUser,
     req: HttpRequest,
     id: web::Path<i32>,
-    q: web::Query<CadreQuery>,
+    q: ValidQuery<CadreQuery>,
 ) -> ApiResult<HttpResponse> {
     let q = q.into_inner();
     check_year(q.year)?;
@@ -172,7 +173,7 @@ pub async fn staff(
     limiter: web::Data<RateLimiter>,
     user: AuthUser,
     req: HttpRequest,
-    q: web::Query<CadreQuery>,
+    q: ValidQuery<CadreQuery>,
 ) -> ApiResult<HttpResponse> {
     let q = q.into_inner();
     check_year(q.year)?;
@@ -194,6 +195,7 @@ pub async fn staff(
 /// Weighting schemes (data; presets hohhot and qingyang).
 #[utoipa::path(get, path = "/v1/weighting-schemes", tag = "cadre", security(("bearer_auth" = [])), responses((status = 200, body = Vec<SchemeView>)))]
 pub async fn list_schemes(
+    _no_query: platform::http::NoQuery,
     state: web::Data<AppState>,
     _user: AuthUser,
 ) -> ApiResult<web::Json<Vec<SchemeView>>> {
@@ -207,6 +209,7 @@ pub async fn list_schemes(
     (status = 422, body = platform::error::Problem, content_type = "application/problem+json"),
 ))]
 pub async fn create_scheme(
+    _no_query: platform::http::NoQuery,
     state: web::Data<AppState>,
     user: AuthUser,
     body: ValidJson<serde_json::Value>,
@@ -218,6 +221,7 @@ pub async fn create_scheme(
 /// Enter or replace a staff member's year-end review (assessor).
 #[utoipa::path(put, path = "/v1/staff-reviews", tag = "cadre", request_body = StaffReviewInput, security(("bearer_auth" = [])), responses((status = 200, description = "stored")))]
 pub async fn put_review(
+    _no_query: platform::http::NoQuery,
     state: web::Data<AppState>,
     user: AuthUser,
     body: ValidJson<StaffReviewInput>,

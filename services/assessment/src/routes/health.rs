@@ -18,13 +18,16 @@ pub struct Ready {
 
 /// Liveness.
 #[utoipa::path(get, path = "/healthz", tag = "health", responses((status = 200, description = "process up")))]
-pub async fn healthz() -> HttpResponse {
+pub async fn healthz(_no_query: platform::http::NoQuery) -> HttpResponse {
     HttpResponse::Ok().json(serde_json::json!({"status": "ok"}))
 }
 
 /// Readiness: database (and Redis when configured) reachable; the feed's lag is reported.
 #[utoipa::path(get, path = "/readyz", tag = "health", responses((status = 200, body = Ready), (status = 503, body = Ready)))]
-pub async fn readyz(state: web::Data<AppState>) -> HttpResponse {
+pub async fn readyz(
+    _no_query: platform::http::NoQuery,
+    state: web::Data<AppState>,
+) -> HttpResponse {
     let database = match platform::db::ping(&state.db).await {
         Ok(()) => "ok".to_string(),
         Err(e) => format!("error: {e}"),
@@ -53,7 +56,10 @@ pub async fn readyz(state: web::Data<AppState>) -> HttpResponse {
 
 /// Prometheus metrics: the feed cursor, head and lag.
 #[utoipa::path(get, path = "/metrics", tag = "health", responses((status = 200, description = "text/plain; version=0.0.4")))]
-pub async fn metrics(state: web::Data<AppState>) -> HttpResponse {
+pub async fn metrics(
+    _no_query: platform::http::NoQuery,
+    state: web::Data<AppState>,
+) -> HttpResponse {
     let s = feed::status(&state.db).await.ok();
     let (cursor, head, lag) = s
         .map(|s| (s.cursor, s.head, s.lag_events))
@@ -68,6 +74,7 @@ pub async fn metrics(state: web::Data<AppState>) -> HttpResponse {
 /// The feed consumer's position.
 #[utoipa::path(get, path = "/v1/feed/status", tag = "feed", security(("bearer_auth" = [])), responses((status = 200, body = FeedStatus)))]
 pub async fn feed_status(
+    _no_query: platform::http::NoQuery,
     state: web::Data<AppState>,
     _user: AuthUser,
 ) -> ApiResult<web::Json<FeedStatus>> {
@@ -77,6 +84,7 @@ pub async fn feed_status(
 /// Pull and apply the feed now (admin, assessor), until caught up or 20 pages.
 #[utoipa::path(post, path = "/v1/feed/pull", tag = "feed", security(("bearer_auth" = [])), responses((status = 200, body = FeedStatus)))]
 pub async fn feed_pull(
+    _no_query: platform::http::NoQuery,
     state: web::Data<AppState>,
     user: AuthUser,
 ) -> ApiResult<web::Json<FeedStatus>> {

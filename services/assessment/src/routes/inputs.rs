@@ -13,6 +13,7 @@ use crate::systems::{self, SystemInput, SystemView};
 /// Indicator systems (指标体系).
 #[utoipa::path(get, path = "/v1/indicator-systems", tag = "indicators", security(("bearer_auth" = [])), responses((status = 200, body = Vec<SystemView>)))]
 pub async fn list_systems(
+    _no_query: platform::http::NoQuery,
     state: web::Data<AppState>,
     _user: AuthUser,
 ) -> ApiResult<web::Json<Vec<SystemView>>> {
@@ -25,6 +26,7 @@ pub async fn list_systems(
     (status = 422, body = platform::error::Problem, content_type = "application/problem+json"),
 ))]
 pub async fn create_system(
+    _no_query: platform::http::NoQuery,
     state: web::Data<AppState>,
     user: AuthUser,
     body: ValidJson<SystemInput>,
@@ -41,6 +43,7 @@ pub async fn create_system(
     (status = 422, description = "out of range, no evidence, not a manual category", body = platform::error::Problem, content_type = "application/problem+json"),
 ))]
 pub async fn put_manual(
+    _no_query: platform::http::NoQuery,
     state: web::Data<AppState>,
     user: AuthUser,
     body: ValidJson<ManualScoreInput>,
@@ -53,6 +56,7 @@ pub async fn put_manual(
 /// Add a bonus (加分项) or deduction with its reason (assessor).
 #[utoipa::path(post, path = "/v1/adjustments", tag = "inputs", request_body = AdjustmentInput, security(("bearer_auth" = [])), responses((status = 201, description = "recorded")))]
 pub async fn add_adjustment(
+    _no_query: platform::http::NoQuery,
     state: web::Data<AppState>,
     user: AuthUser,
     body: ValidJson<AdjustmentInput>,
@@ -64,6 +68,7 @@ pub async fn add_adjustment(
 /// Record an on-the-spot evaluator rating (clerk, assessor, integrations).
 #[utoipa::path(post, path = "/v1/ratings/onsite", tag = "inputs", request_body = OnsiteInput, security(("bearer_auth" = [])), responses((status = 201, description = "recorded")))]
 pub async fn onsite(
+    _no_query: platform::http::NoQuery,
     state: web::Data<AppState>,
     user: AuthUser,
     body: ValidJson<OnsiteInput>,
@@ -79,6 +84,7 @@ pub async fn onsite(
     (status = 422, description = "unknown case, bad level", body = platform::error::Problem, content_type = "application/problem+json"),
 ))]
 pub async fn haocha(
+    _no_query: platform::http::NoQuery,
     state: web::Data<AppState>,
     user: AuthUser,
     body: ValidJson<HaochaInput>,
@@ -90,6 +96,7 @@ pub async fn haocha(
 /// Draw a department's quarterly callback sample (≥ 30 applicants) from a recorded seed.
 #[utoipa::path(post, path = "/v1/callback-samples", tag = "inputs", request_body = SampleInput, security(("bearer_auth" = [])), responses((status = 201, body = SampleView)))]
 pub async fn draw_sample(
+    _no_query: platform::http::NoQuery,
     state: web::Data<AppState>,
     user: AuthUser,
     body: ValidJson<SampleInput>,
@@ -101,6 +108,7 @@ pub async fn draw_sample(
 /// One callback sample.
 #[utoipa::path(get, path = "/v1/callback-samples/{id}", tag = "inputs", security(("bearer_auth" = [])), responses((status = 200, body = SampleView)))]
 pub async fn get_sample(
+    _no_query: platform::http::NoQuery,
     state: web::Data<AppState>,
     _user: AuthUser,
     id: web::Path<i32>,
@@ -113,6 +121,7 @@ pub async fn get_sample(
 /// Enter a callback answer for a sampled case.
 #[utoipa::path(post, path = "/v1/callback-samples/{id}/answers", tag = "inputs", request_body = CallbackAnswerInput, security(("bearer_auth" = [])), responses((status = 200, body = SampleView)))]
 pub async fn answer(
+    _no_query: platform::http::NoQuery,
     state: web::Data<AppState>,
     user: AuthUser,
     id: web::Path<i32>,

@@ -1,5 +1,6 @@
 use actix_web::{web, HttpResponse};
 use platform::auth::{AuthUser, Role};
+use platform::http::ValidQuery;
 use platform::json::ValidJson;
 use platform::{ApiError, ApiResult};
 use serde::Deserialize;
@@ -26,6 +27,7 @@ pub struct RunInput {
     (status = 422, description = "inputs incomplete (names each department and what is missing)", body = platform::error::Problem, content_type = "application/problem+json"),
 ))]
 pub async fn run(
+    _no_query: platform::http::NoQuery,
     state: web::Data<AppState>,
     user: AuthUser,
     body: ValidJson<RunInput>,
@@ -50,7 +52,7 @@ pub struct ListQuery {
 pub async fn list(
     state: web::Data<AppState>,
     user: AuthUser,
-    q: web::Query<ListQuery>,
+    q: ValidQuery<ListQuery>,
 ) -> ApiResult<HttpResponse> {
     Ok(HttpResponse::Ok().json(results::list(&state.db, &user, q.year).await?))
 }
@@ -58,6 +60,7 @@ pub async fn list(
 /// One result: ranking and every department's indicator breakdown.
 #[utoipa::path(get, path = "/v1/results/{id}", tag = "results", security(("bearer_auth" = [])), responses((status = 200, body = ResultView)))]
 pub async fn get(
+    _no_query: platform::http::NoQuery,
     state: web::Data<AppState>,
     user: AuthUser,
     id: web::Path<i32>,
@@ -70,6 +73,7 @@ pub async fn get(
 /// Approve a draft (assessor, admin).
 #[utoipa::path(post, path = "/v1/results/{id}/approve", tag = "results", security(("bearer_auth" = [])), responses((status = 200, body = ResultView)))]
 pub async fn approve(
+    _no_query: platform::http::NoQuery,
     state: web::Data<AppState>,
     user: AuthUser,
     id: web::Path<i32>,
@@ -82,6 +86,7 @@ pub async fn approve(
 /// Publish an approved result: immutable from now on; failing departments get rectification orders.
 #[utoipa::path(post, path = "/v1/results/{id}/publish", tag = "results", security(("bearer_auth" = [])), responses((status = 200, body = ResultView)))]
 pub async fn publish(
+    _no_query: platform::http::NoQuery,
     state: web::Data<AppState>,
     user: AuthUser,
     id: web::Path<i32>,
@@ -94,6 +99,7 @@ pub async fn publish(
 /// Correct an approved or published result: a new draft revision with reason and author.
 #[utoipa::path(post, path = "/v1/results/{id}/revisions", tag = "results", request_body = RevisionInput, security(("bearer_auth" = [])), responses((status = 201, body = ResultView)))]
 pub async fn revise(
+    _no_query: platform::http::NoQuery,
     state: web::Data<AppState>,
     user: AuthUser,
     id: web::Path<i32>,
@@ -114,6 +120,7 @@ pub async fn revise(
 /// A department's published totals over the quarters.
 #[utoipa::path(get, path = "/v1/departments/{id}/trend", tag = "results", security(("bearer_auth" = [])), responses((status = 200, body = Vec<TrendPoint>)))]
 pub async fn trend(
+    _no_query: platform::http::NoQuery,
     state: web::Data<AppState>,
     _user: AuthUser,
     id: web::Path<i32>,
@@ -132,7 +139,7 @@ pub struct RectQuery {
 pub async fn list_rectifications(
     state: web::Data<AppState>,
     user: AuthUser,
-    q: web::Query<RectQuery>,
+    q: ValidQuery<RectQuery>,
 ) -> ApiResult<HttpResponse> {
     Ok(
         HttpResponse::Ok()
@@ -143,6 +150,7 @@ pub async fn list_rectifications(
 /// The department submits its written rectification.
 #[utoipa::path(post, path = "/v1/rectifications/{id}/submit", tag = "rectification", request_body = SubmitInput, security(("bearer_auth" = [])), responses((status = 200, body = Rectification)))]
 pub async fn submit_rectification(
+    _no_query: platform::http::NoQuery,
     state: web::Data<AppState>,
     user: AuthUser,
     id: web::Path<i32>,
@@ -163,6 +171,7 @@ pub async fn submit_rectification(
 /// A supervisor accepts or returns a submitted rectification.
 #[utoipa::path(post, path = "/v1/rectifications/{id}/decision", tag = "rectification", request_body = DecisionInput, security(("bearer_auth" = [])), responses((status = 200, body = Rectification)))]
 pub async fn decide_rectification(
+    _no_query: platform::http::NoQuery,
     state: web::Data<AppState>,
     user: AuthUser,
     id: web::Path<i32>,
@@ -183,6 +192,7 @@ pub async fn decide_rectification(
 /// Run a scheduled job now (admin, assessor): `quarterly_run`, `rectification`, `deliver`.
 #[utoipa::path(post, path = "/v1/jobs/{job}/run", tag = "results", security(("bearer_auth" = [])), responses((status = 200, body = JobRun)))]
 pub async fn run_job(
+    _no_query: platform::http::NoQuery,
     state: web::Data<AppState>,
     user: AuthUser,
     job: web::Path<String>,

@@ -1,0 +1,120 @@
+//! References the database itself enforces, the feed's identity, and what a supplement waits for.
+//!
+//! - **Foreign keys** from cases, branches and e-supervision rows to the catalogue rows they
+//!   name (`cases.bundle_id`, `cases.item_id`, `branches.item_id`, `branches.department_id`,
+//!   `cards.department_id`, `claims.item_id`, `claims.department_id`,
+//!   `complaints.assigned_department_id`), so no delete can leave a case pointing at nothing.
+//!   PostgreSQL: `FOREIGN KEY … NOT VALID`, enforced for every new row and every delete from
+//!   now on without failing the upgrade on rows an earlier release may have orphaned.
+//!   SQLite cannot add a constraint to an existing table, so `BEFORE DELETE` triggers refuse
+//!   the delete with SQLite's own foreign-key message.
+//! - **`feed_meta`**: one row with the feed's epoch, a random id made when the database is
+//!   first used, returned with every feed page, so a consumer can tell a new database from the
+//!   one it was following.
+//! - **`branches.pending_materials`**: the material codes a supplement request (补正) is still
+//!   waiting for (JSON list), so only requested materials can be supplied.
+
+use sea_orm_migration::prelude::*;
+use sea_orm_migration::sea_orm::{ConnectionTrait, DatabaseBackend};
+
+#[derive(DeriveMigrationName)]
+pub struct Migration;
+
+/// (child table, column, parent table).
+const REFERENCES: [(&str, &str, &str); 8] = [
+    ("cases", "bundle_id", "bundles"),
+    ("cases", "item_id", "items"),
+    ("branches", "item_id", "items"),
+    ("branches", "department_id", "departments"),
+    ("cards", "department_id", "departments"),
+    ("claims", "item_id", "items"),
+    ("claims", "department_id", "departments"),
+    ("complaints", "assigned_department_id", "departments"),
+];
+
+#[derive(DeriveIden)]
+enum FeedMeta {
+    Table,
+    Id,
+    Epoch,
+    CreatedAt,
+}
+
+#[derive(DeriveIden)]
+enum Branches {
+    Table,
+    PendingMaterials,
+}
+
+fn name(child: &str, column: &str) -> String {
+    format!("fk_{child}_{column}")
+}
+
+#[async_trait::async_trait]
+impl MigrationTrait for Migration {
+    async fn up(&self, m: &SchemaManager) -> Result<(), DbErr> {
+        let db = m.get_connection();
+        for (child, column, parent) in REFERENCES {
+            let fk = name(child, column);
+            let sql = match db.get_database_backend() {
+                DatabaseBackend::Postgres => format!(
+                    "ALTER TABLE {child} ADD CONSTRAINT {fk} FOREIGN KEY ({column}) \
+                     REFERENCES {parent} (id) ON DELETE RESTRICT NOT VALID"
+                ),
+                _ => format!(
+                    "CREATE TRIGGER {fk} BEFORE DELETE ON {parent} FOR EACH ROW \
+                     WHEN EXISTS (SELECT 1 FROM {child} WHERE {column} = OLD.id) \
+                     BEGIN SELECT RAISE(ABORT, 'FOREIGN KEY constraint failed'); END"
+                ),
+            };
+            db.execute_unprepared(&sql).await?;
+        }
+        m.create_table(
+            Table::create()
+                .table(FeedMeta::Table)
+                .col(
+                    ColumnDef::new(FeedMeta::Id)
+                        .integer()
+                        .not_null()
+                        .primary_key(),
+                )
+                .col(ColumnDef::new(FeedMeta::Epoch).string_len(64).not_null())
+                .col(
+                    ColumnDef::new(FeedMeta::CreatedAt)
+                        .timestamp_with_time_zone()
+                        .not_null(),
+                )
+                .to_owned(),
+        )
+        .await?;
+        m.alter_table(
+            Table::alter()
+                .table(Branches::Table)
+                .add_column(ColumnDef::new(Branches::PendingMaterials).text().null())
+                .to_owned(),
+        )
+        .await
+    }
+
+    async fn down(&self, m: &SchemaManager) -> Result<(), DbErr> {
+        let db = m.get_connection();
+        m.alter_table(
+            Table::alter()
+                .table(Branches::Table)
+                .drop_column(Branches::PendingMaterials)
+                .to_owned(),
+        )
+        .await?;
+        m.drop_table(Table::drop().table(FeedMeta::Table).to_owned())
+            .await?;
+        for (child, column, _) in REFERENCES {
+            let fk = name(child, column);
+            let sql = match db.get_database_backend() {
+                DatabaseBackend::Postgres => format!("ALTER TABLE {child} DROP CONSTRAINT {fk}"),
+                _ => format!("DROP TRIGGER IF EXISTS {fk}"),
+            };
+            db.execute_unprepared(&sql).await?;
+        }
+        Ok(())
+    }
+}
