@@ -25,6 +25,7 @@ seed="${ST_SEED:-42}"
 workers="${ST_WORKERS:-2}"
 runs="${ST_RUNS:-approval:clerk approval:reviewer approval:admin assessment:orgdept assessment:assessor assessment:admin}"
 hooks="$root/scripts/schemathesis_hooks.py"
+read -ra extra_args <<<"${ST_EXTRA_ARGS:-}"   # more `schemathesis run` options, e.g. --phases=fuzzing
 
 for b in approval assessment; do
   [ -x "$bin_dir/$b" ] || { echo "schemathesis: $bin_dir/$b is missing (build it first)" >&2; exit 1; }
@@ -131,7 +132,7 @@ for run in $runs; do
   case $service in approval) base=$approval ;; assessment) base=$assessment ;;
     *) echo "schemathesis: unknown service in ST_RUNS: $service" >&2; exit 2 ;; esac
   [ -n "${token[$role]:-}" ] || { echo "schemathesis: unknown role in ST_RUNS: $role" >&2; exit 2; }
-  dir="$out/$service-$role"
+  dir="$out/$service-$role"; mkdir -p "$dir"
   echo
   echo "== schemathesis: $service as $role"
   start_s=$SECONDS
@@ -145,10 +146,71 @@ for run in $runs; do
     --workers "$workers" \
     --request-timeout 20 \
     --generation-database none \
+    --continue-on-failure \
     --no-color \
-    --report junit,ndjson --report-dir "$dir"
+    --report junit,ndjson --report-dir "$dir" \
+    --report-junit-path "$dir/junit.xml" --report-ndjson-path "$dir/events.ndjson" \
+    "${extra_args[@]}" >"$dir/output.txt" 2>&1
   rc=$?
   set -e
+  if [ "${ST_VERBOSE:-0}" = 1 ]; then
+    cat "$dir/output.txt"
+  else # schemathesis's own summary (the full output, with a curl per failure, is in output.txt)
+    sed -n '/^=* SUMMARY =*$/,$p' "$dir/output.txt"
+    grep -q '^=* SUMMARY =*$' "$dir/output.txt" || tail -40 "$dir/output.txt"
+  fi
+  [ -f "$dir/events.ndjson" ] && "$venv/bin/python" - "$dir/events.ndjson" <<'PY'
+"""Distinct failures of one run, one line each: check | operation | status problem-code:field."""
+import base64, collections, json, re, sys
+
+groups = collections.Counter()
+curls = {}
+for line in open(sys.argv[1], encoding="utf-8"):
+    event = json.loads(line)
+    if "NonFatalError" in event:
+        e = event["NonFatalError"]
+        msg = re.sub(r"\s+", " ", str(e["value"].get("message", e["value"])))[:200]
+        groups[("error", e.get("label") or "-", msg)] += 1
+        continue
+    rec = event.get("ScenarioFinished", {}).get("recorder")
+    if not rec:
+        continue
+    for case_id, checks in rec.get("checks", {}).items():
+        for check in checks:
+            if check["status"] != "failure":
+                continue
+            failure = check["failure_info"]["failure"]
+            response = (rec["interactions"].get(case_id) or {}).get("response") or {}
+            status = response.get("status_code", "-")
+            what = ""
+            try:
+                content = response.get("content") or {}
+                raw = base64.b64decode(content["$base64"]) if "$base64" in content else content.get("string", "").encode()
+                problem = json.loads(raw)
+                what = f"{problem.get('code', '')}" + (f":{problem['field']}" if problem.get("field") else "")
+            except Exception:
+                pass
+            if check["name"] in ("negative_data_rejection",):
+                meta = rec["cases"].get(case_id, {}).get("value", {}).get("meta", {})
+                data = meta.get("phase", {}).get("data") or {}
+                if data.get("parameter"):
+                    what = f"{data.get('parameter_location')} `{data['parameter']}`: {data.get('description')}"
+                else:
+                    what = data.get("description") or "negative " + ",".join(
+                        k for k, v in (meta.get("components") or {}).items() if v.get("mode") == "negative")
+            elif check["name"] not in ("status_code_conformance", "positive_data_acceptance", "not_a_server_error"):
+                what = re.sub(r"\s+", " ", failure["message"])[:160]
+            key = (check["name"], failure.get("operation") or rec["label"], f"{status} {what}".strip())
+            groups[key] += 1
+            if status != "-" and int(status) >= 500 and key not in curls:
+                curls[key] = check["failure_info"].get("code_sample", "")
+if groups:
+    print(f"distinct failures ({len(groups)}): check | operation | response")
+    for key, n in sorted(groups.items()):
+        print(f"  {key[0]} | {key[1]} | {key[2]}" + (f"  (x{n})" if n > 1 else ""))
+        if key in curls:
+            print(f"      {curls[key]}")
+PY
   took=$((SECONDS - start_s))
   case $rc in
     0) result="passed" ;;

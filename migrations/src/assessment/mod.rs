@@ -4,6 +4,7 @@ use sea_orm_migration::prelude::*;
 
 mod m20261123_100001_assessment;
 mod m20261123_100002_cadre;
+mod m20261201_100003_feed_identity_and_audit;
 
 pub struct AssessmentMigrator;
 
@@ -13,6 +14,7 @@ impl MigratorTrait for AssessmentMigrator {
         vec![
             Box::new(m20261123_100001_assessment::Migration),
             Box::new(m20261123_100002_cadre::Migration),
+            Box::new(m20261201_100003_feed_identity_and_audit::Migration),
         ]
     }
 

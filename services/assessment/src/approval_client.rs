@@ -27,6 +27,9 @@ pub struct FeedPage {
     pub next_after: i64,
     #[serde(default)]
     pub head_seq: i64,
+    /// The feed's identity (absent from approval services older than migration 5).
+    #[serde(default)]
+    pub epoch: Option<String>,
 }
 
 #[derive(Debug, Clone, Deserialize)]

@@ -34,6 +34,31 @@ pub struct FeedStatus {
     pub lag_events: i64,
     pub last_poll_at: Option<DateTime<Utc>>,
     pub last_error: Option<String>,
+    /// The approval feed's epoch the cursor belongs to.
+    pub epoch: Option<String>,
+    /// Why the consumer stopped applying events (the feed's epoch changed), until an admin
+    /// resets it (`POST /v1/feed/reset`).
+    pub halted: Option<String>,
+    /// Since when every poll has failed (absent after a good poll).
+    pub failing_since: Option<DateTime<Utc>>,
+}
+
+impl FeedStatus {
+    /// Why the consumer is not healthy at `now`: halted, or failing for longer than
+    /// `grace_seconds`.
+    pub fn unhealthy(&self, now: DateTime<Utc>, grace_seconds: u64) -> Option<String> {
+        if let Some(h) = &self.halted {
+            return Some(format!("feed halted: {h}"));
+        }
+        let since = self.failing_since?;
+        let secs = (now - since).num_seconds();
+        (secs > i64::try_from(grace_seconds).unwrap_or(i64::MAX)).then(|| {
+            format!(
+                "feed failing for {secs} s (since {since}): {}",
+                self.last_error.as_deref().unwrap_or("unknown error")
+            )
+        })
+    }
 }
 
 pub async fn status<C: ConnectionTrait>(c: &C) -> Result<FeedStatus, ApiError> {
@@ -45,6 +70,9 @@ pub async fn status<C: ConnectionTrait>(c: &C) -> Result<FeedStatus, ApiError> {
             lag_events: (r.head_seq - r.last_seq).max(0),
             last_poll_at: r.last_poll_at,
             last_error: r.last_error,
+            epoch: r.epoch,
+            halted: r.halted,
+            failing_since: r.failing_since,
         },
         None => FeedStatus {
             cursor: 0,
@@ -52,13 +80,19 @@ pub async fn status<C: ConnectionTrait>(c: &C) -> Result<FeedStatus, ApiError> {
             lag_events: 0,
             last_poll_at: None,
             last_error: None,
+            epoch: None,
+            halted: None,
+            failing_since: None,
         },
     })
 }
 
-async fn ensure_cursor<C: ConnectionTrait>(c: &C, now: DateTime<Utc>) -> Result<i64, ApiError> {
+async fn ensure_cursor<C: ConnectionTrait>(
+    c: &C,
+    now: DateTime<Utc>,
+) -> Result<feed_cursor::Model, ApiError> {
     if let Some(r) = feed_cursor::Entity::find_by_id(1).one(c).await? {
-        return Ok(r.last_seq);
+        return Ok(r);
     }
     feed_cursor::Entity::insert(feed_cursor::ActiveModel {
         id: Set(1),
@@ -67,6 +101,9 @@ async fn ensure_cursor<C: ConnectionTrait>(c: &C, now: DateTime<Utc>) -> Result<
         last_poll_at: Set(None),
         last_error: Set(None),
         updated_at: Set(now),
+        epoch: Set(None),
+        halted: Set(None),
+        failing_since: Set(None),
     })
     .on_conflict(
         OnConflict::column(feed_cursor::Column::Id)
@@ -75,7 +112,37 @@ async fn ensure_cursor<C: ConnectionTrait>(c: &C, now: DateTime<Utc>) -> Result<
     )
     .exec_without_returning(c)
     .await?;
-    Ok(0)
+    feed_cursor::Entity::find_by_id(1)
+        .one(c)
+        .await?
+        .ok_or_else(|| ApiError::Internal("feed cursor row missing".into()))
+}
+
+/// Record a failed poll: the error, and since when polls have failed.
+async fn record_failure<C: ConnectionTrait>(
+    c: &C,
+    now: DateTime<Utc>,
+    error: &str,
+    halted: Option<&str>,
+) -> Result<(), ApiError> {
+    let mut q = feed_cursor::Entity::update_many()
+        .col_expr(
+            feed_cursor::Column::LastError,
+            Expr::value(Some(error.to_string())),
+        )
+        .col_expr(feed_cursor::Column::LastPollAt, Expr::value(Some(now)))
+        .col_expr(
+            feed_cursor::Column::FailingSince,
+            Expr::col(feed_cursor::Column::FailingSince).if_null(now),
+        );
+    if let Some(h) = halted {
+        q = q.col_expr(
+            feed_cursor::Column::Halted,
+            Expr::value(Some(h.to_string())),
+        );
+    }
+    q.filter(feed_cursor::Column::Id.eq(1)).exec(c).await?;
+    Ok(())
 }
 
 fn ts(v: &Value, key: &str) -> Option<DateTime<Utc>> {
@@ -332,19 +399,36 @@ pub async fn apply<C: ConnectionTrait>(c: &C, e: &FeedEvent) -> Result<(), ApiEr
 /// Fetch and apply one page. Returns how many events were applied.
 pub async fn consume_once(state: &AppState, limit: u32) -> Result<usize, ApiError> {
     let now = state.now();
-    let after = ensure_cursor(&state.db, now).await?;
+    let cursor = ensure_cursor(&state.db, now).await?;
+    if let Some(h) = &cursor.halted {
+        return Err(ApiError::Unavailable(format!(
+            "feed halted: {h}; an admin must reset it (POST /v1/feed/reset)"
+        )));
+    }
+    let after = cursor.last_seq;
     let page = match state.approval.events(after, limit).await {
         Ok(p) => p,
         Err(e) => {
-            feed_cursor::Entity::update_many()
-                .col_expr(feed_cursor::Column::LastError, Expr::value(Some(e.clone())))
-                .col_expr(feed_cursor::Column::LastPollAt, Expr::value(Some(now)))
-                .filter(feed_cursor::Column::Id.eq(1))
-                .exec(&state.db)
-                .await?;
+            record_failure(&state.db, now, &e, None).await?;
             return Err(ApiError::Unavailable(e));
         }
     };
+    // A different feed (a new or restored approval database): stop, apply nothing, say so.
+    let moved_epoch = match (&cursor.epoch, &page.epoch) {
+        (Some(mine), Some(theirs)) if mine != theirs => Some(format!(
+            "the approval feed's epoch is {theirs}, this cursor belongs to {mine}"
+        )),
+        _ if page.head_seq < after => Some(format!(
+            "the approval feed's head is {} but this cursor is at {after}: the feed started over",
+            page.head_seq
+        )),
+        _ => None,
+    };
+    if let Some(why) = moved_epoch {
+        record_failure(&state.db, now, &why, Some(&why)).await?;
+        tracing::error!(reason = %why, "feed: halted");
+        return Err(ApiError::Unavailable(format!("feed halted: {why}")));
+    }
     if let Some(bad) = page
         .events
         .iter()
@@ -373,9 +457,18 @@ pub async fn consume_once(state: &AppState, limit: u32) -> Result<usize, ApiErro
             feed_cursor::Column::LastError,
             Expr::value(Option::<String>::None),
         )
+        .col_expr(
+            feed_cursor::Column::FailingSince,
+            Expr::value(Option::<DateTime<Utc>>::None),
+        )
+        .col_expr(
+            feed_cursor::Column::Epoch,
+            Expr::value(page.epoch.clone().or(cursor.epoch.clone())),
+        )
         .col_expr(feed_cursor::Column::UpdatedAt, Expr::value(now))
         .filter(feed_cursor::Column::Id.eq(1))
         .filter(feed_cursor::Column::LastSeq.eq(after))
+        .filter(feed_cursor::Column::Halted.is_null())
         .exec(&txn)
         .await?;
     if moved.rows_affected != 1 {
@@ -387,6 +480,67 @@ pub async fn consume_once(state: &AppState, limit: u32) -> Result<usize, ApiErro
     }
     txn.commit().await?;
     Ok(page.events.len())
+}
+
+/// Start over on the feed the approval service serves now (admin, after a halt): the facts
+/// read from the old feed are discarded (their ids belong to another database), the cursor
+/// goes back to 0 under `epoch`, and an audit row records it. Published results are not
+/// touched; quarters are recomputed from the new facts.
+pub async fn reset(
+    state: &AppState,
+    actor: &platform::auth::AuthUser,
+    epoch: &str,
+) -> Result<FeedStatus, ApiError> {
+    use crate::entities::{a_audit_log, staff_action};
+    let now = state.now();
+    let txn = state.db.begin().await?;
+    let before = ensure_cursor(&txn, now).await?;
+    a_case::Entity::delete_many().exec(&txn).await?;
+    a_branch::Entity::delete_many().exec(&txn).await?;
+    a_card::Entity::delete_many().exec(&txn).await?;
+    a_claim::Entity::delete_many().exec(&txn).await?;
+    a_complaint::Entity::delete_many().exec(&txn).await?;
+    staff_action::Entity::delete_many().exec(&txn).await?;
+    feed_cursor::Entity::update_many()
+        .col_expr(feed_cursor::Column::LastSeq, Expr::value(0))
+        .col_expr(feed_cursor::Column::HeadSeq, Expr::value(0))
+        .col_expr(
+            feed_cursor::Column::Epoch,
+            Expr::value(Some(epoch.to_string())),
+        )
+        .col_expr(
+            feed_cursor::Column::Halted,
+            Expr::value(Option::<String>::None),
+        )
+        .col_expr(
+            feed_cursor::Column::LastError,
+            Expr::value(Option::<String>::None),
+        )
+        .col_expr(
+            feed_cursor::Column::FailingSince,
+            Expr::value(Option::<DateTime<Utc>>::None),
+        )
+        .col_expr(feed_cursor::Column::UpdatedAt, Expr::value(now))
+        .filter(feed_cursor::Column::Id.eq(1))
+        .exec(&txn)
+        .await?;
+    a_audit_log::ActiveModel {
+        at: Set(now),
+        actor: Set(actor.name.clone()),
+        action: Set("feed_reset".into()),
+        entity: Set("feed_cursor".into()),
+        entity_key: Set("1".into()),
+        before: Set(Some(
+            serde_json::json!({"last_seq": before.last_seq, "epoch": before.epoch, "halted": before.halted}).to_string(),
+        )),
+        after: Set(Some(serde_json::json!({"last_seq": 0, "epoch": epoch}).to_string())),
+        ..Default::default()
+    }
+    .insert(&txn)
+    .await?;
+    let s = status(&txn).await?;
+    txn.commit().await?;
+    Ok(s)
 }
 
 /// Run the consumer until the process ends.

@@ -79,7 +79,134 @@ fn to_points(field: &str, v: f64) -> Result<Points, ApiError> {
     Ok(Points::from_centi((v * 100.0).round() as i64))
 }
 
-/// Enter or replace a manual score (assessor), checked against the quarter's system.
+/// Refuse an id that is not a department of the approval service (422 naming `field`). The
+/// local copy is refreshed once from the approval service before refusing, so a department
+/// created a minute ago is known.
+pub async fn ensure_department(
+    state: &crate::state::AppState,
+    id: i32,
+    field: &str,
+) -> Result<(), ApiError> {
+    use crate::entities::a_department;
+    if a_department::Entity::find_by_id(id)
+        .one(&state.db)
+        .await?
+        .is_some()
+    {
+        return Ok(());
+    }
+    if let Err(e) = crate::feed::sync_departments(state).await {
+        tracing::warn!(error = %e, "department sync failed while checking a department id");
+    }
+    match a_department::Entity::find_by_id(id).one(&state.db).await? {
+        Some(_) => Ok(()),
+        None => Err(ApiError::validation(
+            field,
+            format!("department {id} is not a department of the approval service"),
+        )),
+    }
+}
+
+fn manual_key(department_id: i32, q: Quarter, category: &str) -> String {
+    format!("{department_id}/{}Q{}/{category}", q.year, q.q)
+}
+
+async fn audit<C: ConnectionTrait>(
+    c: &C,
+    actor: &AuthUser,
+    now: DateTime<Utc>,
+    action: &str,
+    key: String,
+    before: Option<serde_json::Value>,
+    after: Option<serde_json::Value>,
+) -> Result<(), ApiError> {
+    use crate::entities::a_audit_log;
+    a_audit_log::ActiveModel {
+        at: Set(now),
+        actor: Set(actor.name.clone()),
+        action: Set(action.to_string()),
+        entity: Set("manual_score".into()),
+        entity_key: Set(key),
+        before: Set(before.map(|v| v.to_string())),
+        after: Set(after.map(|v| v.to_string())),
+        ..Default::default()
+    }
+    .insert(c)
+    .await?;
+    Ok(())
+}
+
+fn manual_json(m: &manual_score::Model) -> serde_json::Value {
+    serde_json::json!({
+        "points": m.points as f64 / 100.0, "evidence": m.evidence,
+        "entered_by": m.entered_by, "entered_at": m.entered_at,
+    })
+}
+
+async fn find_manual<C: ConnectionTrait>(
+    c: &C,
+    department_id: i32,
+    q: Quarter,
+    category: &str,
+) -> Result<Option<manual_score::Model>, ApiError> {
+    Ok(manual_score::Entity::find()
+        .filter(manual_score::Column::DepartmentId.eq(department_id))
+        .filter(manual_score::Column::Year.eq(q.year))
+        .filter(manual_score::Column::Quarter.eq(q.q as i32))
+        .filter(manual_score::Column::Category.eq(category))
+        .one(c)
+        .await?)
+}
+
+/// Which manual score to withdraw.
+#[derive(Debug, Clone, Deserialize, utoipa::IntoParams)]
+#[serde(deny_unknown_fields)]
+pub struct ManualScoreKey {
+    pub department_id: i32,
+    pub year: i32,
+    /// 1–4.
+    pub quarter: i64,
+    pub category: String,
+}
+
+/// Withdraw a manual score before its quarter is approved (assessor), audited with the row
+/// withdrawn.
+pub async fn withdraw_manual(
+    db: &DatabaseConnection,
+    actor: &AuthUser,
+    now: DateTime<Utc>,
+    key: ManualScoreKey,
+) -> Result<(), ApiError> {
+    actor.require(&[Role::Assessor])?;
+    let q = Quarter::new(key.year, key.quarter)?;
+    let txn = db.begin().await?;
+    ensure_open(&txn, q).await?;
+    let Some(row) = find_manual(&txn, key.department_id, q, &key.category).await? else {
+        return Err(ApiError::not_found(
+            "manual score",
+            manual_key(key.department_id, q, &key.category),
+        ));
+    };
+    manual_score::Entity::delete_many()
+        .filter(manual_score::Column::Id.eq(row.id))
+        .exec(&txn)
+        .await?;
+    audit(
+        &txn,
+        actor,
+        now,
+        "withdraw",
+        manual_key(key.department_id, q, &key.category),
+        Some(manual_json(&row)),
+        None,
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(())
+}
+
+/// Enter or replace a manual score (assessor), checked against the quarter's system. A
+/// replacement is a correction: the audit trail keeps the score it replaced.
 pub async fn put_manual(
     db: &DatabaseConnection,
     actor: &AuthUser,
@@ -120,6 +247,7 @@ pub async fn put_manual(
     })?;
     let txn = db.begin().await?;
     ensure_open(&txn, q).await?;
+    let before = find_manual(&txn, input.department_id, q, &input.category).await?;
     let am = manual_score::ActiveModel {
         department_id: Set(input.department_id),
         year: Set(q.year),
@@ -149,6 +277,19 @@ pub async fn put_manual(
         )
         .exec_without_returning(&txn)
         .await?;
+    audit(
+        &txn,
+        actor,
+        now,
+        if before.is_some() { "correct" } else { "enter" },
+        manual_key(input.department_id, q, &input.category),
+        before.as_ref().map(manual_json),
+        Some(serde_json::json!({
+            "points": points.centi() as f64 / 100.0, "evidence": input.evidence,
+            "entered_by": actor.name, "entered_at": now,
+        })),
+    )
+    .await?;
     txn.commit().await?;
     Ok(ManualScoreView {
         department_id: input.department_id,

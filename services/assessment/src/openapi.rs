@@ -13,8 +13,8 @@ use crate::routes;
         version = "1.0.0"
     ),
     paths(
-        routes::health::healthz, routes::health::readyz, routes::health::metrics, routes::health::feed_status, routes::health::feed_pull,
-        routes::inputs::list_systems, routes::inputs::create_system, routes::inputs::put_manual, routes::inputs::add_adjustment,
+        routes::health::healthz, routes::health::readyz, routes::health::metrics, routes::health::feed_status, routes::health::feed_pull, routes::health::feed_reset,
+        routes::inputs::list_systems, routes::inputs::create_system, routes::inputs::put_manual, routes::inputs::withdraw_manual, routes::inputs::add_adjustment,
         routes::inputs::onsite, routes::inputs::haocha, routes::inputs::draw_sample, routes::inputs::get_sample, routes::inputs::answer,
         routes::results::run, routes::results::list, routes::results::get, routes::results::approve, routes::results::publish,
         routes::results::revise, routes::results::trend, routes::results::list_rectifications, routes::results::submit_rectification,

@@ -18,6 +18,9 @@ pub struct AssessmentSettings {
     pub approval_token: Option<String>,
     /// `FEED_POLL_MS`: how often to poll the feed when nothing wakes the consumer (default 2000).
     pub feed_poll_ms: u64,
+    /// `FEED_FAILURE_SECONDS`: `/readyz` answers 503 once the feed has failed for longer than
+    /// this (default 60; the product's own default, no source fixes it).
+    pub feed_failure_seconds: u64,
     /// `FEED_CONSUMER=off` disables the background consumer (tests drive it by hand).
     pub feed_consumer: bool,
     /// `SCHEDULER=off` disables the scheduled jobs.
@@ -39,6 +42,7 @@ impl Default for AssessmentSettings {
             approval_url: "http://127.0.0.1:8080".into(),
             approval_token: None,
             feed_poll_ms: 2000,
+            feed_failure_seconds: 60,
             feed_consumer: true,
             scheduler_enabled: true,
             supervision_email: "supervision@parallel-approval.local".into(),
@@ -71,6 +75,7 @@ impl AssessmentSettings {
             approval_url: get("APPROVAL_URL").unwrap_or(d.approval_url),
             approval_token: get("APPROVAL_TOKEN"),
             feed_poll_ms: num("FEED_POLL_MS", d.feed_poll_ms, 600_000)?.max(50),
+            feed_failure_seconds: num("FEED_FAILURE_SECONDS", d.feed_failure_seconds, 86_400)?,
             feed_consumer: !off("FEED_CONSUMER"),
             scheduler_enabled: !off("SCHEDULER"),
             supervision_email: get("SUPERVISION_EMAIL").unwrap_or(d.supervision_email),

@@ -158,4 +158,8 @@ pub struct EventPage {
     pub next_after: i64,
     /// The newest `seq` in the log now: `head_seq - next_after` is how far behind a reader is.
     pub head_seq: i64,
+    /// The feed's identity: a random id made when this database first served the feed. A
+    /// reader that sees another epoch than the one its cursor belongs to is reading a
+    /// different (e.g. restored or re-created) database and must stop, not skip.
+    pub epoch: String,
 }

@@ -1264,5 +1264,44 @@ pub async fn feed(db: &DatabaseConnection, after: i64, limit: u64) -> Result<Eve
         events: rows.into_iter().map(event_view).collect(),
         next_after,
         head_seq: head.max(next_after),
+        epoch: feed_epoch(db).await?,
     })
+}
+
+/// The feed's epoch (`feed_meta`, migration 5): made once, at random, on first use.
+pub async fn feed_epoch<C: ConnectionTrait>(c: &C) -> Result<String, ApiError> {
+    use sea_orm::{Statement, Value};
+    let backend = c.get_database_backend();
+    let read = || {
+        Statement::from_string(
+            backend,
+            "SELECT epoch FROM feed_meta WHERE id = 1".to_string(),
+        )
+    };
+    if let Some(row) = c.query_one(read()).await? {
+        return Ok(row.try_get::<String>("", "epoch")?);
+    }
+    let epoch: String = {
+        use rand::Rng;
+        let mut rng = rand::thread_rng();
+        (0..16)
+            .map(|_| format!("{:02x}", rng.gen::<u8>()))
+            .collect()
+    };
+    c.execute(Statement::from_sql_and_values(
+        backend,
+        match backend {
+            sea_orm::DatabaseBackend::Postgres => {
+                "INSERT INTO feed_meta (id, epoch, created_at) VALUES (1, $1, $2) ON CONFLICT (id) DO NOTHING"
+            }
+            _ => "INSERT INTO feed_meta (id, epoch, created_at) VALUES (1, ?, ?) ON CONFLICT (id) DO NOTHING",
+        },
+        [Value::from(epoch), Value::from(Utc::now())],
+    ))
+    .await?;
+    let row = c
+        .query_one(read())
+        .await?
+        .ok_or_else(|| ApiError::Internal("feed_meta has no epoch".into()))?;
+    Ok(row.try_get::<String>("", "epoch")?)
 }

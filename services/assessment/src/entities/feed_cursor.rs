@@ -10,6 +10,12 @@ pub struct Model {
     pub last_poll_at: Option<DateTimeUtc>,
     pub last_error: Option<String>,
     pub updated_at: DateTimeUtc,
+    /// The approval feed's epoch this cursor belongs to; NULL until the first page.
+    pub epoch: Option<String>,
+    /// Why the consumer stopped applying events (the feed's epoch changed); NULL while running.
+    pub halted: Option<String>,
+    /// First failed poll of the current run of failures; NULL after a good poll.
+    pub failing_since: Option<DateTimeUtc>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -1,5 +1,6 @@
 //! sea-orm entities of the assessment database.
 
+pub mod a_audit_log;
 pub mod a_branch;
 pub mod a_card;
 pub mod a_case;

@@ -12,6 +12,9 @@ pub struct Ready {
     pub status: String,
     pub database: String,
     pub redis: String,
+    /// Why the feed makes the service unready (halted, or failing too long).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
     /// The feed consumer's position and lag behind the approval service.
     pub feed: Option<FeedStatus>,
 }
@@ -40,11 +43,18 @@ pub async fn readyz(
         },
     };
     let feed = feed::status(&state.db).await.ok();
-    let ok = database == "ok" && (redis == "ok" || redis == "not_configured");
+    // The feed is this service's input: halted, or failing for longer than
+    // FEED_FAILURE_SECONDS (e.g. a wrong JWT_SECRET: 401 on every poll), it is not ready.
+    let feed_problem = feed
+        .as_ref()
+        .and_then(|f| f.unhealthy(state.now(), state.settings.feed_failure_seconds));
+    let ok =
+        database == "ok" && (redis == "ok" || redis == "not_configured") && feed_problem.is_none();
     let body = Ready {
         status: if ok { "ok" } else { "unavailable" }.into(),
         database,
         redis,
+        reason: feed_problem,
         feed,
     };
     if ok {
@@ -61,13 +71,27 @@ pub async fn metrics(
     state: web::Data<AppState>,
 ) -> HttpResponse {
     let s = feed::status(&state.db).await.ok();
+    let now = state.now();
+    let (halted, failing) = s
+        .as_ref()
+        .map(|s| {
+            (
+                i64::from(s.halted.is_some()),
+                s.failing_since
+                    .map(|t| (now - t).num_seconds().max(0))
+                    .unwrap_or(0),
+            )
+        })
+        .unwrap_or_default();
     let (cursor, head, lag) = s
         .map(|s| (s.cursor, s.head, s.lag_events))
         .unwrap_or_default();
     HttpResponse::Ok().content_type("text/plain; version=0.0.4").body(format!(
         "# HELP assessment_feed_cursor Last applied event seq.\n# TYPE assessment_feed_cursor gauge\nassessment_feed_cursor {cursor}\n\
          # HELP assessment_feed_head Newest event seq reported by the approval service.\n# TYPE assessment_feed_head gauge\nassessment_feed_head {head}\n\
-         # HELP assessment_feed_lag_events Events not yet applied.\n# TYPE assessment_feed_lag_events gauge\nassessment_feed_lag_events {lag}\n"
+         # HELP assessment_feed_lag_events Events not yet applied.\n# TYPE assessment_feed_lag_events gauge\nassessment_feed_lag_events {lag}\n\
+         # HELP assessment_feed_halted 1 when the consumer stopped on a different feed epoch.\n# TYPE assessment_feed_halted gauge\nassessment_feed_halted {halted}\n\
+         # HELP assessment_feed_failing_seconds How long every poll has failed (0 when healthy).\n# TYPE assessment_feed_failing_seconds gauge\nassessment_feed_failing_seconds {failing}\n"
     ))
 }
 
@@ -95,4 +119,35 @@ pub async fn feed_pull(
         }
     }
     Ok(web::Json(feed::status(&state.db).await?))
+}
+
+/// Start over on the approval feed after a halt (admin).
+#[derive(Debug, serde::Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct FeedReset {
+    /// The epoch the approval service reports now (`GET /v1/events` → `epoch`): the cursor
+    /// restarts at 0 under it.
+    pub epoch: String,
+}
+
+/// Reset the feed consumer after it halted on a different approval feed (admin): the facts
+/// read from the old feed are discarded, the cursor restarts at 0 under the new epoch,
+/// audited. Results already computed and published are kept.
+#[utoipa::path(post, path = "/v1/feed/reset", tag = "feed", request_body = FeedReset, security(("bearer_auth" = [])), responses((status = 200, body = FeedStatus)))]
+pub async fn feed_reset(
+    _no_query: platform::http::NoQuery,
+    state: web::Data<AppState>,
+    user: AuthUser,
+    body: platform::json::ValidJson<FeedReset>,
+) -> ApiResult<web::Json<FeedStatus>> {
+    user.require(&[Role::Admin])?;
+    let body = body.into_inner();
+    let epoch = body.epoch.trim();
+    if epoch.is_empty() || epoch.len() > 64 {
+        return Err(platform::ApiError::validation(
+            "epoch",
+            "must be the approval feed's epoch (1–64 characters)",
+        ));
+    }
+    Ok(web::Json(feed::reset(&state, &user, epoch).await?))
 }

@@ -48,9 +48,27 @@ pub async fn put_manual(
     user: AuthUser,
     body: ValidJson<ManualScoreInput>,
 ) -> ApiResult<web::Json<ManualScoreView>> {
+    let body = body.into_inner();
+    user.require(&[platform::auth::Role::Assessor])?;
+    inputs::ensure_department(&state, body.department_id, "department_id").await?;
     Ok(web::Json(
-        inputs::put_manual(&state.db, &user, state.now(), body.into_inner()).await?,
+        inputs::put_manual(&state.db, &user, state.now(), body).await?,
     ))
+}
+
+/// Withdraw a manual score before its quarter is approved (assessor); audited.
+#[utoipa::path(delete, path = "/v1/manual-scores", tag = "inputs", params(inputs::ManualScoreKey), security(("bearer_auth" = [])), responses(
+    (status = 204, description = "withdrawn"),
+    (status = 404, description = "no such score", body = platform::error::Problem, content_type = "application/problem+json"),
+    (status = 409, description = "the quarter is approved or published", body = platform::error::Problem, content_type = "application/problem+json"),
+))]
+pub async fn withdraw_manual(
+    state: web::Data<AppState>,
+    user: AuthUser,
+    q: platform::http::ValidQuery<inputs::ManualScoreKey>,
+) -> ApiResult<HttpResponse> {
+    inputs::withdraw_manual(&state.db, &user, state.now(), q.into_inner()).await?;
+    Ok(HttpResponse::NoContent().finish())
 }
 
 /// Add a bonus (加分项) or deduction with its reason (assessor).
@@ -61,8 +79,11 @@ pub async fn add_adjustment(
     user: AuthUser,
     body: ValidJson<AdjustmentInput>,
 ) -> ApiResult<HttpResponse> {
+    let body = body.into_inner();
+    user.require(&[platform::auth::Role::Assessor])?;
+    inputs::ensure_department(&state, body.department_id, "department_id").await?;
     Ok(HttpResponse::Created()
-        .json(inputs::add_adjustment(&state.db, &user, state.now(), body.into_inner()).await?))
+        .json(inputs::add_adjustment(&state.db, &user, state.now(), body).await?))
 }
 
 /// Record an on-the-spot evaluator rating (clerk, assessor, integrations).

@@ -18,7 +18,11 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                         .get(inputs::list_systems)
                         .post(inputs::create_system),
                 )
-                .route("/manual-scores", web::put().to(inputs::put_manual))
+                .service(
+                    web::resource("/manual-scores")
+                        .put(inputs::put_manual)
+                        .delete(inputs::withdraw_manual),
+                )
                 .route("/adjustments", web::post().to(inputs::add_adjustment))
                 .route("/ratings/onsite", web::post().to(inputs::onsite))
                 .route("/ratings/haocha", web::post().to(inputs::haocha))
@@ -52,6 +56,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                 )
                 .route("/feed/status", web::get().to(health::feed_status))
                 .route("/feed/pull", web::post().to(health::feed_pull))
+                .route("/feed/reset", web::post().to(health::feed_reset))
                 .route("/jobs/{job}/run", web::post().to(results::run_job))
                 .route("/cadre/departments", web::get().to(cadre::departments))
                 .route("/cadre/departments/{id}", web::get().to(cadre::department))

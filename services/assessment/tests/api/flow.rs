@@ -4,7 +4,7 @@ use serde_json::{json, Value};
 
 use crate::helpers::*;
 
-async fn manual(s: &Services, dept: i32, points: [f64; 4]) {
+pub async fn manual(s: &Services, dept: i32, points: [f64; 4]) {
     let assessor = s.token(Role::Assessor, None);
     for (cat, p) in ["standardisation", "openness", "quality", "integrity"]
         .iter()
@@ -19,7 +19,7 @@ async fn manual(s: &Services, dept: i32, points: [f64; 4]) {
     }
 }
 
-async fn onsite(s: &Services, case_id: i64, dept: i32, level: &str) {
+pub async fn onsite(s: &Services, case_id: i64, dept: i32, level: &str) {
     let clerk = s.token(Role::Clerk, None);
     expect(
         s.post(

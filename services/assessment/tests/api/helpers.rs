@@ -10,11 +10,11 @@ use serde_json::{json, Value};
 
 pub const SECRET: &str = "shared-test-secret-shared-test-secret";
 
-fn suffix() -> String {
+pub fn suffix() -> String {
     format!("{:016x}", rand::random::<u64>())
 }
 
-async fn fresh_db(service: &str) -> String {
+pub async fn fresh_db(service: &str) -> String {
     match std::env::var("TEST_DATABASE_URL")
         .ok()
         .filter(|s| !s.is_empty())

@@ -4,6 +4,7 @@
 mod cadre;
 mod client;
 mod console;
+mod defects;
 mod flow;
 mod helpers;
 mod inputs;
