@@ -10,6 +10,7 @@ pub mod error;
 pub mod http;
 pub mod jobs;
 pub mod json;
+pub mod openapi;
 pub mod pagination;
 pub mod telemetry;
 pub mod text;

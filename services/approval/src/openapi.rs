@@ -1,6 +1,7 @@
 //! The OpenAPI document, generated from the handlers and types (utoipa). `make openapi`
 //! writes it to `openapi/approval.json`; a test fails when the committed file drifts.
 
+use platform::openapi::StandardResponses;
 use utoipa::openapi::security::{Http, HttpAuthScheme, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
@@ -10,7 +11,7 @@ use crate::routes;
 #[openapi(
     info(
         title = "Parallel-approval service (并联审批)",
-        description = "Catalogue of approval items (事项), parallel bundles (并联套餐), departments, users and the working-day calendar of the parallel-approval platform. Every route but the health checks and `POST /v1/auth/token` needs `Authorization: Bearer <token>`. Errors are RFC 7807 `application/problem+json` with a stable `code` and, for invalid input, the `field` to blame.",
+        description = "Catalogue of approval items (事项), parallel bundles (并联套餐), departments, users and the working-day calendar of the parallel-approval platform. Every route but the health checks and `POST /v1/auth/token` needs `Authorization: Bearer <token>`. Numbers typed `integer` must be JSON integers: `1795.0` is refused (422 `invalid_field`), as is a string or a number out of the documented range. Text fields refuse control characters other than tab and line breaks, and bidi-override characters (422 `invalid_characters`). Query parameters a route does not document are refused (400 `invalid_query`). Errors are RFC 7807 `application/problem+json` with a stable `code` and, for invalid input, the `field` to blame.",
         version = "1.0.0"
     ),
     paths(
@@ -69,7 +70,7 @@ use crate::routes;
         routes::supervision::run_job,
     ),
     components(schemas(platform::error::Problem, platform::error::FieldError)),
-    modifiers(&BearerAuth),
+    modifiers(&BearerAuth, &StandardResponses),
     tags(
         (name = "auth", description = "Tokens"),
         (name = "catalogue", description = "Departments, approval items (事项) and parallel bundles (并联套餐)"),

@@ -1,5 +1,6 @@
 //! The assessment service's OpenAPI document (`make openapi` writes `openapi/assessment.json`).
 
+use platform::openapi::StandardResponses;
 use utoipa::openapi::security::{Http, HttpAuthScheme, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
@@ -9,7 +10,7 @@ use crate::routes;
 #[openapi(
     info(
         title = "Assessment service (绩效评估)",
-        description = "Quarterly performance assessment of the departments of a government service centre, fed by the parallel-approval service's event feed: indicator systems (default: Fenghua's nine categories, 100 points), manual scores with evidence, satisfaction from three sources, quarterly results (draft → approved → published; corrections are new revisions), rectification orders (整改). Scores are in points with two decimals; grades: below 60 不合格 `fail`, 60 to below 80 合格 `pass`, 80 to below 95 良好 `good`, 95 and above 优秀 `excellent`. Errors are RFC 7807 problem+json with a stable `code` and the `field` to blame.",
+        description = "Quarterly performance assessment of the departments of a government service centre, fed by the parallel-approval service's event feed: indicator systems (default: Fenghua's nine categories, 100 points), manual scores with evidence, satisfaction from three sources, quarterly results (draft → approved → published; corrections are new revisions), rectification orders (整改). Scores are in points with two decimals; grades: below 60 不合格 `fail`, 60 to below 80 合格 `pass`, 80 to below 95 良好 `good`, 95 and above 优秀 `excellent`. Numbers typed `integer` must be JSON integers: `1795.0` is refused (422 `invalid_field`), as is a string or a number out of the documented range. Text fields refuse control characters other than tab and line breaks, and bidi-override characters (422 `invalid_characters`). Query parameters a route does not document are refused (400 `invalid_query`). Errors are RFC 7807 problem+json with a stable `code` and the `field` to blame.",
         version = "1.0.0"
     ),
     paths(
@@ -23,7 +24,7 @@ use crate::routes;
         routes::cadre::create_scheme, routes::cadre::put_review,
     ),
     components(schemas(platform::error::Problem, platform::error::FieldError)),
-    modifiers(&BearerAuth),
+    modifiers(&BearerAuth, &StandardResponses),
     tags(
         (name = "indicators", description = "Indicator systems (指标体系)"),
         (name = "inputs", description = "Manual scores, bonuses, ratings, callbacks"),

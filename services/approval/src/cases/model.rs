@@ -163,3 +163,124 @@ pub struct EventPage {
     /// different (e.g. restored or re-created) database and must stop, not skip.
     pub epoch: String,
 }
+
+/// A special procedure (特别程序) whose time does not count against the limit.
+#[derive(Debug, Clone, Copy, Serialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum SpecialProcedureBody {
+    /// 听证.
+    Hearing,
+    /// 专家评审.
+    ExpertReview,
+    /// 检验、检测、检疫.
+    Testing,
+    /// Another statutory procedure: `note` must say which.
+    Other,
+}
+
+/// The body of `POST /v1/branches/{id}/commands`: one schema per command, told apart by
+/// `command`. This is the documented shape of `workflow::BranchCommand` (the type the server
+/// parses; a test checks every variant here parses as it); `cancel` is the system's own.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+#[serde(tag = "command", rename_all = "snake_case")]
+pub enum BranchCommandBody {
+    /// received → reviewing (一审 starts).
+    #[schema(example = json!({"command": "start_review"}))]
+    StartReview,
+    /// reviewing → approving, with the reviewer's opinion (may be empty).
+    #[schema(example = json!({"command": "review", "opinion": "材料齐全，建议准予"}))]
+    Review { opinion: String },
+    /// approving → approved (chief representative).
+    #[schema(example = json!({"command": "approve", "opinion": "准予许可"}))]
+    Approve { opinion: String },
+    /// approving → rejected (chief representative); the reason is given to the applicant.
+    #[schema(example = json!({"command": "reject", "reason": "选址不符合规划要求"}))]
+    Reject {
+        #[schema(min_length = 1)]
+        reason: String,
+    },
+    /// → awaiting_supplement (补正, 行政许可法 第三十二条): every missing material of the item,
+    /// by code, at once; the clock pauses.
+    #[schema(example = json!({"command": "request_supplement", "missing": ["M02", "M03"], "note": "一次性告知"}))]
+    RequestSupplement {
+        #[schema(min_items = 1)]
+        missing: Vec<String>,
+        note: String,
+    },
+    /// Materials arrived: only requested, still outstanding codes. The clock resumes when the
+    /// last is in, or with `resume_reason` (department staff only) with the rest waived.
+    #[schema(example = json!({"command": "supplement", "received": ["M02"]}))]
+    Supplement {
+        #[schema(min_items = 1)]
+        received: Vec<String>,
+        #[schema(nullable = false)]
+        resume_reason: Option<String>,
+    },
+    /// → suspended (特别程序); the clock pauses.
+    #[schema(example = json!({"command": "suspend", "procedure": "expert_review", "note": ""}))]
+    Suspend {
+        procedure: SpecialProcedureBody,
+        note: String,
+    },
+    /// suspended → where it was.
+    #[schema(example = json!({"command": "resume"}))]
+    Resume,
+    /// The branch's one extension (延期): working days and who approved it.
+    #[schema(example = json!({"command": "extend", "days": 5, "approved_by": "王局长"}))]
+    Extend {
+        #[schema(minimum = 1, maximum = 30)]
+        days: u32,
+        #[schema(min_length = 1)]
+        approved_by: String,
+    },
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Every documented command parses as the command type the server runs.
+    #[test]
+    fn every_documented_command_is_one_the_server_parses() {
+        let samples = [
+            BranchCommandBody::StartReview,
+            BranchCommandBody::Review {
+                opinion: "x".into(),
+            },
+            BranchCommandBody::Approve {
+                opinion: "x".into(),
+            },
+            BranchCommandBody::Reject { reason: "x".into() },
+            BranchCommandBody::RequestSupplement {
+                missing: vec!["M01".into()],
+                note: String::new(),
+            },
+            BranchCommandBody::Supplement {
+                received: vec!["M01".into()],
+                resume_reason: Some("x".into()),
+            },
+            BranchCommandBody::Suspend {
+                procedure: SpecialProcedureBody::ExpertReview,
+                note: String::new(),
+            },
+            BranchCommandBody::Resume,
+            BranchCommandBody::Extend {
+                days: 5,
+                approved_by: "x".into(),
+            },
+        ];
+        let mut names = Vec::new();
+        for s in &samples {
+            let json = serde_json::to_value(s).unwrap();
+            let parsed: workflow::BranchCommand =
+                serde_json::from_value(json.clone()).unwrap_or_else(|e| panic!("{json}: {e}"));
+            assert_eq!(serde_json::to_value(&parsed).unwrap(), json);
+            names.push(parsed.as_str());
+        }
+        let expected: Vec<&str> = workflow::BranchCommand::NAMES
+            .into_iter()
+            .filter(|n| *n != "cancel")
+            .collect();
+        assert_eq!(names, expected);
+    }
+}

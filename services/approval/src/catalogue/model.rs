@@ -311,6 +311,7 @@ pub struct UserInput {
     #[serde(default)]
     pub department_id: Option<i32>,
     /// At least 10 characters.
+    #[schema(min_length = 10)]
     pub password: String,
 }
 
@@ -326,6 +327,7 @@ pub struct UserUpdate {
     pub active: bool,
     /// A new password, at least 10 characters; omit to keep the current one.
     #[serde(default)]
+    #[schema(min_length = 10)]
     pub password: Option<String>,
 }
 

@@ -17,6 +17,7 @@ pub struct ListQuery {
     /// `department`, `item`, `bundle`, `user` or `holiday_table`.
     pub entity: Option<String>,
     pub entity_id: Option<String>,
+    #[param(minimum = 1, maximum = 200)]
     pub limit: Option<u64>,
     pub cursor: Option<String>,
 }

@@ -19,6 +19,7 @@ pub struct ListQuery {
     #[serde(default)]
     pub include_deleted: bool,
     /// Page size, 1–200 (default 50).
+    #[param(minimum = 1, maximum = 200)]
     pub limit: Option<u64>,
     /// `next_cursor` of the previous page.
     pub cursor: Option<String>,
@@ -43,7 +44,8 @@ pub async fn list(
     Ok(HttpResponse::Ok().json(store::list_bundles(&state.db, f, page).await?))
 }
 
-/// One bundle with its stages.
+/// One bundle with its stages. A soft-deleted bundle (kept because cases were accepted on it)
+/// still reads 200, with `deleted_at` set.
 #[utoipa::path(get, path = "/v1/bundles/{id}", tag = "catalogue", security(("bearer_auth" = [])), responses(
     (status = 200, body = Bundle),
     (status = 404, body = platform::error::Problem, content_type = "application/problem+json"),

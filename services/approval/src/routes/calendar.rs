@@ -112,7 +112,7 @@ pub async fn list_years(
 }
 
 /// One year's holiday table.
-#[utoipa::path(get, path = "/v1/calendar/years/{year}", tag = "calendar", security(("bearer_auth" = [])), responses(
+#[utoipa::path(get, path = "/v1/calendar/years/{year}", tag = "calendar", params(("year" = i32, Path, minimum = 2000, maximum = 2100, description = "the calendar year, 2000–2100")), security(("bearer_auth" = [])), responses(
     (status = 200, body = HolidayYear),
     (status = 404, body = platform::error::Problem, content_type = "application/problem+json"),
 ))]
@@ -132,7 +132,7 @@ pub async fn get_year(
 
 /// Replace a year's holiday table (admin). Refused with 422 naming the date when the table
 /// overlaps itself, lists a make-up day that is not a weekend, or a date outside the year.
-#[utoipa::path(put, path = "/v1/calendar/years/{year}", tag = "calendar", request_body = HolidayYearInput, security(("bearer_auth" = [])), responses(
+#[utoipa::path(put, path = "/v1/calendar/years/{year}", tag = "calendar", params(("year" = i32, Path, minimum = 2000, maximum = 2100, description = "the calendar year, 2000–2100")), request_body = HolidayYearInput, security(("bearer_auth" = [])), responses(
     (status = 200, body = HolidayYear),
     (status = 403, body = platform::error::Problem, content_type = "application/problem+json"),
     (status = 422, body = platform::error::Problem, content_type = "application/problem+json"),
@@ -194,8 +194,10 @@ pub struct DeadlineQuery {
     /// The moment of acceptance, RFC 3339 (e.g. `2026-02-12T10:00:00+08:00`).
     pub accepted_at: DateTime<Utc>,
     /// The limit, 0–365 days (0 = 即办件, same day).
+    #[param(minimum = 0, maximum = 365)]
     pub days: i64,
     #[serde(default)]
+    #[param(inline)]
     pub unit: UnitParam,
 }
 

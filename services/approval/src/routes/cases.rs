@@ -120,6 +120,7 @@ pub struct ListQuery {
     pub overdue: Option<bool>,
     /// Applicant ID number / credit code, or exact name.
     pub applicant: Option<String>,
+    #[param(minimum = 1, maximum = 200)]
     pub limit: Option<u64>,
     pub cursor: Option<String>,
 }
@@ -307,7 +308,7 @@ pub async fn get_branch(
 /// only (a clerk may record `supplement`). A refused transition is 409 naming the state; a
 /// stale `If-Match` is 409 `stale_version`; nothing is half-written.
 #[utoipa::path(post, path = "/v1/branches/{id}/commands", tag = "cases", security(("bearer_auth" = [])),
-    request_body(content = serde_json::Value, description = "e.g. {\"command\":\"approve\",\"opinion\":\"准予许可\"}, {\"command\":\"request_supplement\",\"missing\":[\"M02\"],\"note\":\"\"}, {\"command\":\"extend\",\"days\":5,\"approved_by\":\"局长\"}"),
+    request_body(content = crate::cases::model::BranchCommandBody, description = "one command, told apart by `command`"),
     params(
         ("If-Match" = Option<String>, Header, description = "the branch version the client saw"),
         ("Idempotency-Key" = Option<String>, Header, description = "retry-safe key"),

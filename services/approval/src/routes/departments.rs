@@ -20,6 +20,7 @@ pub struct ListQuery {
     #[serde(default)]
     pub include_deleted: bool,
     /// Page size, 1–200 (default 50).
+    #[param(minimum = 1, maximum = 200)]
     pub limit: Option<u64>,
     /// `next_cursor` of the previous page.
     pub cursor: Option<String>,
@@ -44,7 +45,8 @@ pub async fn list(
     Ok(HttpResponse::Ok().json(store::list_departments(&state.db, f, page).await?))
 }
 
-/// One department.
+/// One department. A soft-deleted department (kept because cases or staff reference it) still
+/// reads 200, with `deleted_at` set; lists leave it out unless `include_deleted=true`.
 #[utoipa::path(get, path = "/v1/departments/{id}", tag = "catalogue", security(("bearer_auth" = [])), responses(
     (status = 200, body = Department),
     (status = 404, body = platform::error::Problem, content_type = "application/problem+json"),

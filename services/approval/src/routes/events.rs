@@ -16,6 +16,7 @@ pub struct FeedQuery {
     #[serde(default)]
     pub after: i64,
     /// At most this many, 1–1000 (default 100).
+    #[param(minimum = 1, maximum = 1000)]
     pub limit: Option<u64>,
 }
 

@@ -24,6 +24,7 @@ pub struct ListQuery {
     #[serde(default)]
     pub include_deleted: bool,
     /// Page size, 1–200 (default 50).
+    #[param(minimum = 1, maximum = 200)]
     pub limit: Option<u64>,
     /// `next_cursor` of the previous page.
     pub cursor: Option<String>,
@@ -50,7 +51,8 @@ pub async fn list(
     Ok(HttpResponse::Ok().json(store::list_items(&state.db, f, page).await?))
 }
 
-/// One approval item with all its elements.
+/// One approval item with all its elements. A soft-deleted item (kept because a bundle or a
+/// case references it) still reads 200, with `deleted_at` set.
 #[utoipa::path(get, path = "/v1/items/{id}", tag = "catalogue", security(("bearer_auth" = [])), responses(
     (status = 200, body = Item),
     (status = 404, body = platform::error::Problem, content_type = "application/problem+json"),

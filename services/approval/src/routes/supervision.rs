@@ -30,6 +30,7 @@ pub struct CardQuery {
     pub case_id: Option<i32>,
     /// `true`: not yet closed; `false`: closed.
     pub open: Option<bool>,
+    #[param(minimum = 1, maximum = 200)]
     pub limit: Option<u64>,
     pub cursor: Option<String>,
 }
@@ -98,6 +99,7 @@ pub struct ClaimQuery {
     pub department_id: Option<i32>,
     /// `true`: not yet claimed.
     pub open: Option<bool>,
+    #[param(minimum = 1, maximum = 200)]
     pub limit: Option<u64>,
     pub cursor: Option<String>,
 }
@@ -150,6 +152,7 @@ pub async fn file_complaint(
 pub struct ComplaintQuery {
     /// `open`, `assigned`, `answered`, `closed`.
     pub status: Option<String>,
+    #[param(minimum = 1, maximum = 200)]
     pub limit: Option<u64>,
     pub cursor: Option<String>,
 }
@@ -298,6 +301,7 @@ pub struct NoticeView {
 pub struct NoticeQuery {
     pub status: Option<String>,
     pub kind: Option<String>,
+    #[param(minimum = 1, maximum = 200)]
     pub limit: Option<u64>,
     pub cursor: Option<String>,
 }

@@ -19,6 +19,7 @@ pub struct ListQuery {
     #[serde(default)]
     pub include_deleted: bool,
     /// Page size, 1–200 (default 50).
+    #[param(minimum = 1, maximum = 200)]
     pub limit: Option<u64>,
     /// `next_cursor` of the previous page.
     pub cursor: Option<String>,

@@ -19,7 +19,8 @@ use crate::state::AppState;
 #[derive(Debug, Deserialize, IntoParams)]
 #[serde(deny_unknown_fields)]
 pub struct CadreQuery {
-    /// The evaluation year, e.g. 2026.
+    /// The evaluation year, e.g. 2026 (2000–2100).
+    #[param(minimum = 2000, maximum = 2100)]
     pub year: i32,
     /// Weighting scheme key: `hohhot` (35 % of the leadership evaluation) or `qingyang`
     /// (10 of 100 target points); the newest version is used.
@@ -32,6 +33,7 @@ pub struct CadreQuery {
     /// Only this department (staff endpoint).
     pub department_id: Option<i32>,
     /// Page size 1–200 (default 50).
+    #[param(minimum = 1, maximum = 200)]
     pub limit: Option<u64>,
     /// `next_cursor` of the previous page.
     pub cursor: Option<String>,

@@ -15,6 +15,7 @@ use crate::state::AppState;
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RunInput {
+    #[schema(minimum = 2000, maximum = 2100)]
     pub year: i32,
     /// 1–4.
     pub quarter: i64,
@@ -44,6 +45,7 @@ pub async fn run(
 #[derive(Debug, Deserialize, IntoParams)]
 #[serde(deny_unknown_fields)]
 pub struct ListQuery {
+    #[param(minimum = 2000, maximum = 2100)]
     pub year: Option<i32>,
 }
 
