@@ -13,6 +13,9 @@
 //!   one it was following.
 //! - **`branches.pending_materials`**: the material codes a supplement request (补正) is still
 //!   waiting for (JSON list), so only requested materials can be supplied.
+//! - **`branches.provisional`, `cases.provisional`**: the stored moments were computed over a
+//!   year without a published holiday table (from the statutory rules), so they will be
+//!   re-planned when the table is published.
 
 use sea_orm_migration::prelude::*;
 use sea_orm_migration::sea_orm::{ConnectionTrait, DatabaseBackend};
@@ -44,6 +47,13 @@ enum FeedMeta {
 enum Branches {
     Table,
     PendingMaterials,
+    Provisional,
+}
+
+#[derive(DeriveIden)]
+enum Cases {
+    Table,
+    Provisional,
 }
 
 fn name(child: &str, column: &str) -> String {
@@ -93,6 +103,30 @@ impl MigrationTrait for Migration {
                 .add_column(ColumnDef::new(Branches::PendingMaterials).text().null())
                 .to_owned(),
         )
+        .await?;
+        m.alter_table(
+            Table::alter()
+                .table(Branches::Table)
+                .add_column(
+                    ColumnDef::new(Branches::Provisional)
+                        .boolean()
+                        .not_null()
+                        .default(false),
+                )
+                .to_owned(),
+        )
+        .await?;
+        m.alter_table(
+            Table::alter()
+                .table(Cases::Table)
+                .add_column(
+                    ColumnDef::new(Cases::Provisional)
+                        .boolean()
+                        .not_null()
+                        .default(false),
+                )
+                .to_owned(),
+        )
         .await
     }
 
@@ -100,11 +134,20 @@ impl MigrationTrait for Migration {
         let db = m.get_connection();
         m.alter_table(
             Table::alter()
-                .table(Branches::Table)
-                .drop_column(Branches::PendingMaterials)
+                .table(Cases::Table)
+                .drop_column(Cases::Provisional)
                 .to_owned(),
         )
         .await?;
+        for col in [Branches::Provisional, Branches::PendingMaterials] {
+            m.alter_table(
+                Table::alter()
+                    .table(Branches::Table)
+                    .drop_column(col)
+                    .to_owned(),
+            )
+            .await?;
+        }
         m.drop_table(Table::drop().table(FeedMeta::Table).to_owned())
             .await?;
         for (child, column, _) in REFERENCES {

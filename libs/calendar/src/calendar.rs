@@ -77,6 +77,10 @@ pub enum Fallback {
     Error,
     /// Treat the year as Monday–Friday working days, no holidays.
     WeekendsOnly,
+    /// Compute the year's holidays from the statutory rules ([`crate::provisional`]) and
+    /// report every answer that used such a year as provisional
+    /// ([`WorkCalendar::is_provisional`]).
+    Provisional,
 }
 
 /// Local date (Asia/Shanghai) of a moment.
@@ -164,6 +168,9 @@ pub struct WorkCalendar {
     first_year: i32,
     /// One index per covered year, ascending by year.
     years: Arc<[YearIndex]>,
+    /// With [`Fallback::Provisional`]: one index per uncovered year of
+    /// [`crate::provisional::PROVISIONAL_YEARS`], ascending; empty otherwise.
+    provisional: Arc<[YearIndex]>,
     hours: OfficeHours,
     fallback: Fallback,
 }
@@ -175,13 +182,52 @@ impl WorkCalendar {
     pub fn new(tables: Vec<HolidayTable>, hours: OfficeHours, fallback: Fallback) -> Self {
         let by_year: BTreeMap<i32, HolidayTable> =
             tables.into_iter().map(|t| (t.year(), t)).collect();
+        let provisional: Arc<[YearIndex]> = if fallback == Fallback::Provisional {
+            crate::provisional::PROVISIONAL_YEARS
+                .filter(|y| !by_year.contains_key(y))
+                .filter_map(|y| crate::provisional::provisional_table(y).ok())
+                .map(YearIndex::build)
+                .collect()
+        } else {
+            Arc::from(Vec::new())
+        };
         let years: Arc<[YearIndex]> = by_year.into_values().map(YearIndex::build).collect();
         Self {
             first_year: years.first().map_or(0, |ix| ix.table().year()),
             years,
+            provisional,
             hours,
             fallback,
         }
+    }
+
+    /// Whether days of `year` come from a provisional table (no published one, fallback
+    /// [`Fallback::Provisional`]).
+    pub fn is_provisional(&self, year: i32) -> bool {
+        self.index(year).is_none() && self.provisional_index(year).is_some()
+    }
+
+    /// Whether any local date from `from` to `to` (inclusive, either order) lies in a
+    /// provisional year: a moment computed over that span is provisional.
+    pub fn is_provisional_between(&self, from: DateTime<Utc>, to: DateTime<Utc>) -> bool {
+        let (a, b) = (local_date(from).year(), local_date(to).year());
+        (a.min(b)..=a.max(b)).any(|y| self.is_provisional(y))
+    }
+
+    /// The provisional table of `year`, if this calendar uses one for it.
+    pub fn provisional_table(&self, year: i32) -> Option<&HolidayTable> {
+        if self.index(year).is_some() {
+            return None;
+        }
+        self.provisional_index(year).map(YearIndex::table)
+    }
+
+    fn provisional_index(&self, year: i32) -> Option<&YearIndex> {
+        let i = self
+            .provisional
+            .binary_search_by_key(&year, |ix| ix.table().year())
+            .ok()?;
+        self.provisional.get(i)
     }
 
     /// The built-in 2025 and 2026 tables, 09:00–17:00, [`Fallback::Error`].
@@ -231,6 +277,10 @@ impl WorkCalendar {
         match (self.index(year), self.fallback) {
             (Some(ix), _) => Ok(YearView::Table(ix)),
             (None, Fallback::WeekendsOnly) => YearView::weekends_only(year),
+            (None, Fallback::Provisional) => self
+                .provisional_index(year)
+                .map(YearView::Table)
+                .ok_or(CalendarError::YearNotCovered { year }),
             (None, Fallback::Error) => Err(CalendarError::YearNotCovered { year }),
         }
     }

@@ -14,6 +14,7 @@ pub mod calendar;
 pub mod clock;
 mod error;
 mod hours;
+pub mod provisional;
 mod table;
 mod year;
 

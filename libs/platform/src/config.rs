@@ -10,7 +10,7 @@
 //! | `BODY_LIMIT_BYTES` | `262144` | largest accepted JSON body |
 //! | `DEMO_DATA` | `false` | seed the Hohhot demo bundle and one user per role |
 //! | `OFFICE_HOURS` | `09:00-17:00` | the working day's boundary, Asia/Shanghai |
-//! | `CALENDAR_FALLBACK` | `error` | a year without a holiday table: `error` or `weekends_only` |
+//! | `CALENDAR_FALLBACK` | `provisional` | a year without a holiday table: `provisional` (statutory rules, flagged), `error` or `weekends_only` |
 //! | `BOOTSTRAP_ADMIN_USERNAME`, `BOOTSTRAP_ADMIN_PASSWORD` | unset | first admin, created at start if no admin exists |
 //! | `LOG_FORMAT` / `RUST_LOG` | text / `info` | logs |
 
@@ -99,7 +99,7 @@ impl Config {
             body_limit_bytes: body_limit as usize,
             demo_data,
             office_hours: get("OFFICE_HOURS").unwrap_or_else(|| "09:00-17:00".into()),
-            calendar_fallback: get("CALENDAR_FALLBACK").unwrap_or_else(|| "error".into()),
+            calendar_fallback: get("CALENDAR_FALLBACK").unwrap_or_else(|| "provisional".into()),
             bootstrap_admin: match (
                 get("BOOTSTRAP_ADMIN_USERNAME"),
                 get("BOOTSTRAP_ADMIN_PASSWORD"),

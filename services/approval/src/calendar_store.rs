@@ -11,7 +11,9 @@ use sea_orm::{
 
 use crate::entities::holiday_table;
 
-/// Parse `OFFICE_HOURS` (`HH:MM-HH:MM`) and `CALENDAR_FALLBACK` (`error` | `weekends_only`).
+/// Parse `OFFICE_HOURS` (`HH:MM-HH:MM`) and `CALENDAR_FALLBACK` (`provisional`, the default:
+/// a year without a published table is computed from the statutory holiday rules and flagged;
+/// `error`: refused; `weekends_only`).
 pub fn calendar_settings(
     office_hours: &str,
     fallback: &str,
@@ -27,9 +29,10 @@ pub fn calendar_settings(
     let fallback = match fallback {
         "error" => Fallback::Error,
         "weekends_only" => Fallback::WeekendsOnly,
+        "provisional" => Fallback::Provisional,
         other => {
             return Err(format!(
-                "CALENDAR_FALLBACK: expected error or weekends_only, got `{other}`"
+                "CALENDAR_FALLBACK: expected provisional, error or weekends_only, got `{other}`"
             ))
         }
     };

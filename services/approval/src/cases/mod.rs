@@ -11,4 +11,5 @@
 pub mod events;
 pub mod idempotency;
 pub mod model;
+pub mod replan;
 pub mod store;

@@ -104,6 +104,9 @@ pub struct BranchView {
     pub version: i64,
     /// Material codes the open supplement request (补正) still waits for; empty otherwise.
     pub pending_materials: Vec<String>,
+    /// The due, warning and red-card moments were computed over a year whose holiday table
+    /// is not published yet (from the statutory rules); they are re-planned when it is.
+    pub provisional: bool,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
@@ -121,6 +124,8 @@ pub struct CaseView {
     pub accepted_at: DateTime<Utc>,
     /// The overall promised due moment.
     pub due_at: DateTime<Utc>,
+    /// `due_at` was computed over a year whose holiday table is not published yet.
+    pub provisional: bool,
     /// Sum of the items' fees, in fen (一站缴费).
     pub fee_total_cents: i64,
     pub paid_cents: i64,

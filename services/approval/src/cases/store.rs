@@ -183,6 +183,7 @@ fn branch_view(b: &branch::Model, now: DateTime<Utc>) -> Result<BranchView, ApiE
         opened_at: b.opened_at,
         decided_at: b.decided_at,
         version: b.version,
+        provisional: b.provisional,
         pending_materials: match &b.pending_materials {
             Some(json) => serde_json::from_str(json)
                 .map_err(|e| ApiError::Internal(format!("stored pending materials: {e}")))?,
@@ -217,6 +218,7 @@ fn case_view(
         stage_count: c.stage_count,
         accepted_at: c.accepted_at,
         due_at: c.due_at,
+        provisional: c.provisional,
         fee_total_cents: c.fee_total_cents,
         paid_cents: c.paid_cents,
         payment_ref: c.payment_ref.clone(),
@@ -327,6 +329,19 @@ async fn lock_case<C: ConnectionTrait>(
 
 // ---------- branches and the clock ----------
 
+/// Whether moments computed from `opened_at` up to the last of them used a year without a
+/// published holiday table.
+pub fn provisional_moments(
+    cal: &Timing,
+    opened_at: DateTime<Utc>,
+    m: &alerts::AlertMoments,
+) -> bool {
+    match m.red_at.or(m.due_at) {
+        Some(last) => cal.cal.is_provisional_between(opened_at, last),
+        None => false,
+    }
+}
+
 fn clock_moments(
     clock: &StatutoryClock,
     cal: &Timing,
@@ -369,6 +384,7 @@ async fn open_branches<C: ConnectionTrait>(
             warn_at: Set(m.warn_at),
             red_at: Set(m.red_at),
             next_alert_at: Set(m.next_alert_at),
+            provisional: Set(provisional_moments(cal, now, &m)),
             alert_level: Set(0),
             opened_at: Set(now),
             decided_at: Set(None),
@@ -418,6 +434,10 @@ async fn save_branch<C: ConnectionTrait>(
             ),
         )
         .col_expr(branch::Column::DueAt, Expr::value(m.due_at))
+        .col_expr(
+            branch::Column::Provisional,
+            Expr::value(provisional_moments(cal, row.opened_at, &m)),
+        )
         .col_expr(branch::Column::WarnAt, Expr::value(m.warn_at))
         .col_expr(branch::Column::RedAt, Expr::value(m.red_at))
         .col_expr(branch::Column::NextAlertAt, Expr::value(m.next_alert_at))
@@ -486,6 +506,7 @@ fn branch_opened_event(b: &branch::Model) -> NewEvent {
             "type": "branch_opened", "branch_id": b.id, "case_id": b.case_id, "item_id": b.item_id,
             "department_id": b.department_id, "stage": b.stage, "opened_at": b.opened_at,
             "due_at": b.due_at, "warn_at": b.warn_at, "at": b.opened_at,
+            "provisional": b.provisional,
         }),
     }
 }
@@ -494,6 +515,7 @@ fn branch_opened_event(b: &branch::Model) -> NewEvent {
 fn with_clock(mut e: NewEvent, b: &branch::Model) -> NewEvent {
     if let Some(obj) = e.payload.as_object_mut() {
         obj.insert("due_at".into(), json!(b.due_at));
+        obj.insert("provisional".into(), json!(b.provisional));
         obj.insert("opened_at".into(), json!(b.opened_at));
         obj.insert("item_id".into(), json!(b.item_id));
     }
@@ -832,6 +854,7 @@ pub async fn submit(
         accepted_at: Set(now),
         accepted_by: Set(actor.id),
         due_at: Set(due_at),
+        provisional: Set(cal.cal.is_provisional_between(now, due_at)),
         fee_total_cents: Set(fee_total),
         paid_cents: Set(0),
         payment_ref: Set(None),
@@ -865,6 +888,7 @@ pub async fn submit(
             "fee_total_cents": fee_total,
             "tolerated_missing": input.materials.iter().filter(|m| m.missing).count(),
             "due_at": due_at,
+            "provisional": ctx.case.provisional,
             "at": now,
         }),
     }];
@@ -1304,4 +1328,54 @@ pub async fn feed_epoch<C: ConnectionTrait>(c: &C) -> Result<String, ApiError> {
         .await?
         .ok_or_else(|| ApiError::Internal("feed_meta has no epoch".into()))?;
     Ok(row.try_get::<String>("", "epoch")?)
+}
+
+/// Re-plan the overall due moment of open cases computed over a provisional year, once that
+/// year's table is published: the bundle's (or single item's) promised days from acceptance.
+pub async fn replan_case_due_moments(
+    db: &DatabaseConnection,
+    timing: &Timing,
+) -> Result<u32, ApiError> {
+    use crate::entities::bundle;
+    let open = case::Entity::find()
+        .filter(case::Column::Provisional.eq(true))
+        .all(db)
+        .await?;
+    let mut changed = 0;
+    for c in open {
+        let state: CaseState = stored(&c.state, "case state")?;
+        if state.is_closed() {
+            continue;
+        }
+        let days = match (c.bundle_id, c.item_id) {
+            (Some(b), _) => bundle::Entity::find_by_id(b)
+                .one(db)
+                .await?
+                .map(|b| b.promised_limit_days),
+            (None, Some(i)) => item::Entity::find_by_id(i)
+                .one(db)
+                .await?
+                .map(|i| i.promised_limit_days),
+            _ => None,
+        };
+        let Some(days) = days.and_then(|d| u32::try_from(d).ok()) else {
+            continue;
+        };
+        let Ok(due) = timing.cal.deadline(c.accepted_at, days) else {
+            continue;
+        };
+        let provisional = timing.cal.is_provisional_between(c.accepted_at, due);
+        if due == c.due_at && provisional == c.provisional {
+            continue;
+        }
+        case::Entity::update_many()
+            .col_expr(case::Column::DueAt, Expr::value(due))
+            .col_expr(case::Column::Provisional, Expr::value(provisional))
+            .filter(case::Column::Id.eq(c.id))
+            .filter(case::Column::Version.eq(c.version))
+            .exec(db)
+            .await?;
+        changed += 1;
+    }
+    Ok(changed)
 }

@@ -28,6 +28,8 @@ pub struct Model {
     pub alert_level: i32,
     /// JSON list of the material codes an open supplement request (补正) still waits for.
     pub pending_materials: Option<String>,
+    /// The moments were computed over a year without a published holiday table.
+    pub provisional: bool,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -29,6 +29,8 @@ pub struct Model {
     pub closed_reason: Option<String>,
     pub version: i64,
     pub updated_at: DateTimeUtc,
+    /// The overall due moment was computed over a year without a published holiday table.
+    pub provisional: bool,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

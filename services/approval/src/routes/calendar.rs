@@ -44,7 +44,9 @@ pub struct CalendarSettings {
     pub office_open: String,
     /// Office close, local time: a deadline is the close of its last working day.
     pub office_close: String,
-    /// What a year without a table means: `error` (refused, the default) or `weekends_only`.
+    /// What a year without a table means: `provisional` (the default: computed from the
+    /// statutory holiday rules, every answer using it flagged `provisional`), `error`
+    /// (refused) or `weekends_only`.
     pub fallback: String,
     /// Years that have a holiday table.
     pub covered_years: Vec<i32>,
@@ -88,6 +90,7 @@ pub async fn settings(
         fallback: match cal.fallback() {
             calendar::Fallback::Error => "error".into(),
             calendar::Fallback::WeekendsOnly => "weekends_only".into(),
+            calendar::Fallback::Provisional => "provisional".into(),
         },
         covered_years: cal.covered_years(),
     })
@@ -133,7 +136,7 @@ pub async fn get_year(
 /// Replace a year's holiday table (admin). Refused with 422 naming the date when the table
 /// overlaps itself, lists a make-up day that is not a weekend, or a date outside the year.
 #[utoipa::path(put, path = "/v1/calendar/years/{year}", tag = "calendar", params(("year" = i32, Path, minimum = 2000, maximum = 2100, description = "the calendar year, 2000–2100")), request_body = HolidayYearInput, security(("bearer_auth" = [])), responses(
-    (status = 200, body = HolidayYear),
+    (status = 200, body = HolidayYearPublished),
     (status = 403, body = platform::error::Problem, content_type = "application/problem+json"),
     (status = 422, body = platform::error::Problem, content_type = "application/problem+json"),
 ))]
@@ -143,7 +146,7 @@ pub async fn put_year(
     user: AuthUser,
     year: web::Path<i32>,
     body: ValidJson<HolidayYearInput>,
-) -> ApiResult<web::Json<HolidayYear>> {
+) -> ApiResult<web::Json<HolidayYearPublished>> {
     user.require(&[Role::Admin])?;
     let year = year.into_inner();
     check_year(year)?;
@@ -176,7 +179,23 @@ pub async fn put_year(
     crate::startup::reload_calendar(&state)
         .await
         .map_err(ApiError::Internal)?;
-    Ok(web::Json(view))
+    // Re-plan the open clocks that reach into the year (bounded batches; a retry of this PUT
+    // finishes a re-plan that was cut short, since re-planned branches are left as they are).
+    let replan =
+        crate::cases::replan::replan_year(&state.db, &state.timing(), year, state.now()).await?;
+    if replan.replanned > 0 {
+        state.announce_events();
+    }
+    Ok(web::Json(HolidayYearPublished { year: view, replan }))
+}
+
+/// A year's table as stored, and what publishing it re-planned.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct HolidayYearPublished {
+    #[serde(flatten)]
+    pub year: HolidayYear,
+    /// Open branches re-planned on the new table.
+    pub replan: crate::cases::replan::ReplanReport,
 }
 
 /// How a limit is counted.
@@ -211,6 +230,9 @@ pub struct Deadline {
     pub due_local: String,
     /// The default early-warning moment (2/3 of the working time used).
     pub warn_at: DateTime<Utc>,
+    /// The answer used a year whose holiday table is not published yet (computed from the
+    /// statutory holiday rules).
+    pub provisional: bool,
 }
 
 /// Compute a statutory deadline, as the e-supervision clock does (no pauses).
@@ -247,5 +269,6 @@ pub async fn deadline(
         due_at: due,
         due_local: due.with_timezone(&chrono_tz::Asia::Shanghai).to_rfc3339(),
         warn_at: warn,
+        provisional: cal.is_provisional_between(q.accepted_at, due),
     }))
 }

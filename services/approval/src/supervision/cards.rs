@@ -107,8 +107,34 @@ pub async fn issue<C: ConnectionTrait>(
         )
         .exec_without_returning(c)
         .await?;
+    let mut dedup_key = format!("card:{}:{}:{}", new.subject_kind, new.subject_id, new.level);
     if inserted == 0 {
-        return Ok(false);
+        // The one card of this (subject, level) exists. Closed by a calendar correction (its
+        // moment had not come under the corrected table), it is reissued now that it has:
+        // the same card, reopened, never a second one.
+        let reopened = card::Entity::update_many()
+            .col_expr(
+                card::Column::ClosedAt,
+                Expr::value(Option::<DateTime<Utc>>::None),
+            )
+            .col_expr(card::Column::ClosedHow, Expr::value(Option::<String>::None))
+            .col_expr(
+                card::Column::ClosedReason,
+                Expr::value(Option::<String>::None),
+            )
+            .col_expr(card::Column::ClosedBy, Expr::value(Option::<String>::None))
+            .col_expr(card::Column::IssuedAt, Expr::value(now))
+            .col_expr(card::Column::Reason, Expr::value(new.reason.clone()))
+            .filter(card::Column::SubjectKind.eq(new.subject_kind))
+            .filter(card::Column::SubjectId.eq(new.subject_id))
+            .filter(card::Column::Level.eq(new.level))
+            .filter(card::Column::ClosedHow.eq("calendar_corrected"))
+            .exec(c)
+            .await?;
+        if reopened.rows_affected != 1 {
+            return Ok(false);
+        }
+        dedup_key = format!("{dedup_key}:reissued:{}", now.timestamp());
     }
     let title = match new.level {
         "warning" => "预警 early warning",
@@ -125,7 +151,7 @@ pub async fn issue<C: ConnectionTrait>(
                 "red" => "red_card",
                 _ => "unclaimed",
             },
-            dedup_key: format!("card:{}:{}:{}", new.subject_kind, new.subject_id, new.level),
+            dedup_key,
             subject: format!(
                 "[电子监察] {title}: case {} {} {}",
                 new.case_id, new.subject_kind, new.subject_id

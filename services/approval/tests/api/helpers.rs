@@ -74,8 +74,13 @@ pub fn test_supervision() -> approval::state::SupervisionSettings {
 }
 
 pub async fn spawn_app() -> TestApp {
+    spawn_app_with(|_| {}).await
+}
+
+/// [`spawn_app`] with a changed configuration (e.g. `calendar_fallback`).
+pub async fn spawn_app_with(change: impl FnOnce(&mut Config)) -> TestApp {
     let database_url = fresh_database_url().await;
-    let config = Config {
+    let mut config = Config {
         service: "approval".into(),
         database_url: database_url.clone(),
         redis_url: std::env::var("TEST_REDIS_URL")
@@ -91,6 +96,7 @@ pub async fn spawn_app() -> TestApp {
         calendar_fallback: "error".into(),
         bootstrap_admin: None,
     };
+    change(&mut config);
     // Tokens are signed with the wall clock's "now" in mind; the service's clock starts there too.
     let clock = ManualClock::new(Utc::now());
     let app = Application::build_with(config, test_supervision(), Arc::new(clock.clone()))

@@ -12,6 +12,7 @@ mod helpers;
 mod items;
 mod mail;
 mod openapi;
+mod provisional;
 mod smtp_sink;
 mod supervision;
 mod users;
