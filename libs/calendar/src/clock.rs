@@ -325,7 +325,29 @@ impl StatutoryClock {
     /// The due moment; `None` while paused (see the [module docs](self)).
     pub fn due_at(&self, cal: &WorkCalendar) -> Result<Option<DateTime<Utc>>, CalendarError> {
         let budget = self.budget(cal)?;
-        self.reach(cal, budget.from, budget.time)
+        let due = self.reach(cal, budget.from, budget.time)?;
+        self.last_day_rule(cal, due)
+    }
+
+    /// 民法典 第二百零三条: when the last day of a period counted in natural days is a rest day
+    /// (a weekend or public holiday), the period ends on the next working day; the office
+    /// close stays the end of that day. Working-day limits end on working days already.
+    fn last_day_rule(
+        &self,
+        cal: &WorkCalendar,
+        due: Option<DateTime<Utc>>,
+    ) -> Result<Option<DateTime<Utc>>, CalendarError> {
+        match (self.unit, due) {
+            (LimitUnit::NaturalDays, Some(t)) if self.checked_limit()? >= 1 => {
+                let day = local_date(t);
+                if cal.is_working_day(day)? {
+                    Ok(Some(t))
+                } else {
+                    Ok(Some(cal.close_of(cal.next_working_day(day)?)))
+                }
+            }
+            _ => Ok(due),
+        }
     }
 
     /// The warning moment; `None` while paused (see the [module docs](self)).
@@ -342,7 +364,7 @@ impl StatutoryClock {
         now: DateTime<Utc>,
     ) -> Result<ClockStatus, CalendarError> {
         let budget = self.budget(cal)?;
-        let due_at = self.reach(cal, budget.from, budget.time)?;
+        let due_at = self.last_day_rule(cal, self.reach(cal, budget.from, budget.time)?)?;
         let warn_at = self.reach(cal, budget.from, self.warn_budget(cal, budget.time)?)?;
         let used = self.consumed_until(cal, budget.from, now)?;
         let overdue = due_at.is_some_and(|due| now > due);

@@ -372,14 +372,26 @@ fn natural_days() {
     );
     assert_eq!(c.due_at(&cal).unwrap(), Some(bj(2026, 3, 12, 17, 0)));
     assert_eq!(c.warn_at(&cal).unwrap(), Some(bj(2026, 3, 10, 17, 0)));
-    // Holidays do not matter for natural days, and neither does table coverage.
+    // Holidays inside the period do not matter for natural days, but whether its last day
+    // is a rest day does (民法典 第二百零三条): a last day in 2027 needs a 2027 table, published
+    // or provisional.
     let c = StatutoryClock::start(
         bj(2026, 12, 25, 10, 0),
         10,
         LimitUnit::NaturalDays,
         WarnRule::default(),
     );
-    assert_eq!(c.due_at(&cal).unwrap(), Some(bj(2027, 1, 4, 17, 0)));
+    assert_eq!(
+        c.due_at(&cal),
+        Err(CalendarError::YearNotCovered { year: 2027 })
+    );
+    let provisional = calendar::WorkCalendar::new(
+        calendar::builtin_tables(),
+        calendar::OfficeHours::default(),
+        calendar::Fallback::Provisional,
+    );
+    // Mon 4 Jan 2027 is a working day under the statutory rules.
+    assert_eq!(c.due_at(&provisional).unwrap(), Some(bj(2027, 1, 4, 17, 0)));
     // A one-day wall-clock pause moves the due moment by one day.
     let c = paused(
         StatutoryClock::start(
@@ -429,5 +441,49 @@ fn uncovered_year_is_an_error_not_a_guess() {
     assert_eq!(
         c.due_at(&cal()).unwrap_err(),
         CalendarError::YearNotCovered { year: 2027 }
+    );
+}
+
+/// 民法典 第二百零三条: a natural-day period whose last day is a rest day ends on the next
+/// working day, at the office close.
+#[test]
+fn a_natural_day_limit_ending_on_a_sunday_falls_due_on_monday() {
+    let cal = calendar::WorkCalendar::builtin();
+    let start = DateTime::parse_from_rfc3339("2026-11-30T10:00:00+08:00")
+        .unwrap()
+        .with_timezone(&Utc);
+    // 30 Nov + 6 days = Sun 6 Dec 2026: due Mon 7 Dec 17:00.
+    let clock = StatutoryClock::start(start, 6, LimitUnit::NaturalDays, WarnRule::default());
+    let due = DateTime::parse_from_rfc3339("2026-12-07T17:00:00+08:00")
+        .unwrap()
+        .with_timezone(&Utc);
+    assert_eq!(clock.due_at(&cal).unwrap(), Some(due));
+    assert_eq!(clock.status(&cal, start).unwrap().due_at, Some(due));
+    // Ending on Thu 1 Oct 2026 (国庆): the holiday runs to 7 Oct, and Sat 10 Oct is a make-up
+    // working day, but the next working day is Thu 8 Oct.
+    let start = DateTime::parse_from_rfc3339("2026-09-21T10:00:00+08:00")
+        .unwrap()
+        .with_timezone(&Utc);
+    let clock = StatutoryClock::start(start, 10, LimitUnit::NaturalDays, WarnRule::default());
+    assert_eq!(
+        clock.due_at(&cal).unwrap(),
+        Some(
+            DateTime::parse_from_rfc3339("2026-10-08T17:00:00+08:00")
+                .unwrap()
+                .with_timezone(&Utc)
+        )
+    );
+    // A last day that is a working day is kept: 30 Nov + 3 = Thu 3 Dec.
+    let start = DateTime::parse_from_rfc3339("2026-11-30T10:00:00+08:00")
+        .unwrap()
+        .with_timezone(&Utc);
+    let clock = StatutoryClock::start(start, 3, LimitUnit::NaturalDays, WarnRule::default());
+    assert_eq!(
+        clock.due_at(&cal).unwrap(),
+        Some(
+            DateTime::parse_from_rfc3339("2026-12-03T17:00:00+08:00")
+                .unwrap()
+                .with_timezone(&Utc)
+        )
     );
 }
