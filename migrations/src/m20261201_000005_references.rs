@@ -13,6 +13,9 @@
 //!   one it was following.
 //! - **`branches.pending_materials`**: the material codes a supplement request (补正) is still
 //!   waiting for (JSON list), so only requested materials can be supplied.
+//! - **`branches.supplement_requests`, `branches.supplement_allowed`**: how often the branch
+//!   was sent back for supplement, and whether a supervisor allowed one more request (行政许可法
+//!   第三十二条 asks for every missing material at once).
 //! - **`branches.provisional`, `cases.provisional`**: the stored moments were computed over a
 //!   year without a published holiday table (from the statutory rules), so they will be
 //!   re-planned when the table is published.
@@ -48,6 +51,8 @@ enum Branches {
     Table,
     PendingMaterials,
     Provisional,
+    SupplementRequests,
+    SupplementAllowed,
 }
 
 #[derive(DeriveIden)]
@@ -118,6 +123,30 @@ impl MigrationTrait for Migration {
         .await?;
         m.alter_table(
             Table::alter()
+                .table(Branches::Table)
+                .add_column(
+                    ColumnDef::new(Branches::SupplementRequests)
+                        .integer()
+                        .not_null()
+                        .default(0),
+                )
+                .to_owned(),
+        )
+        .await?;
+        m.alter_table(
+            Table::alter()
+                .table(Branches::Table)
+                .add_column(
+                    ColumnDef::new(Branches::SupplementAllowed)
+                        .boolean()
+                        .not_null()
+                        .default(false),
+                )
+                .to_owned(),
+        )
+        .await?;
+        m.alter_table(
+            Table::alter()
                 .table(Cases::Table)
                 .add_column(
                     ColumnDef::new(Cases::Provisional)
@@ -139,7 +168,12 @@ impl MigrationTrait for Migration {
                 .to_owned(),
         )
         .await?;
-        for col in [Branches::Provisional, Branches::PendingMaterials] {
+        for col in [
+            Branches::SupplementAllowed,
+            Branches::SupplementRequests,
+            Branches::Provisional,
+            Branches::PendingMaterials,
+        ] {
             m.alter_table(
                 Table::alter()
                     .table(Branches::Table)

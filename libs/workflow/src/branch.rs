@@ -335,6 +335,12 @@ pub struct Branch {
     /// Material codes the open supplement request (补正) still waits for; empty otherwise.
     #[serde(default)]
     pub pending_materials: Vec<String>,
+    /// Supplement requests made on this branch so far.
+    #[serde(default)]
+    pub supplement_requests: u32,
+    /// A supervisor allowed one more supplement request (with a reason, audited).
+    #[serde(default)]
+    pub supplement_allowed: bool,
 }
 
 impl Branch {
@@ -351,6 +357,8 @@ impl Branch {
             version: 0,
             decision_note: None,
             pending_materials: Vec::new(),
+            supplement_requests: 0,
+            supplement_allowed: false,
         }
     }
 }

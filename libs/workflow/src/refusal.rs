@@ -83,6 +83,14 @@ pub enum Refusal {
         /// The actor's role.
         actual: Role,
     },
+    /// The branch was already sent back for supplement once: the request must list every
+    /// missing material at once (一次性告知, 行政许可法 第三十二条); a second one needs a
+    /// supervisor's allowance.
+    #[error("the branch was already sent back for supplement {count} time(s); 行政许可法 第三十二条 requires every missing material to be listed at once (一次性告知): a second request needs a supervisor's allowance")]
+    SupplementAlreadyRequested {
+        /// Requests made so far.
+        count: u32,
+    },
     /// Extension days out of range.
     #[error("extension of {days} working days is invalid; allowed 1 to {max}")]
     InvalidDays {
@@ -95,7 +103,7 @@ pub enum Refusal {
 
 impl Refusal {
     /// Every code, for documentation and exhaustive mapping in the HTTP layer.
-    pub const CODES: [&'static str; 12] = [
+    pub const CODES: [&'static str; 13] = [
         "not_allowed_in_state",
         "wrong_role",
         "wrong_department",
@@ -108,6 +116,7 @@ impl Refusal {
         "invalid_days",
         "material_not_requested",
         "waiver_not_allowed",
+        "supplement_already_requested",
     ];
 
     /// Stable snake_case code.
@@ -125,6 +134,7 @@ impl Refusal {
             Refusal::InvalidDays { .. } => "invalid_days",
             Refusal::MaterialNotRequested { .. } => "material_not_requested",
             Refusal::WaiverNotAllowed { .. } => "waiver_not_allowed",
+            Refusal::SupplementAlreadyRequested { .. } => "supplement_already_requested",
         }
     }
 

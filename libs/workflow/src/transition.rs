@@ -56,6 +56,10 @@ pub struct Transition {
     pub decision_note: Option<String>,
     /// What a supplement request still waits for after the command.
     pub pending_materials: Vec<String>,
+    /// Supplement requests made after the command.
+    pub supplement_requests: u32,
+    /// Whether a supervisor's allowance for one more request is still unused.
+    pub supplement_allowed: bool,
 }
 
 impl Transition {
@@ -71,6 +75,8 @@ impl Transition {
                 .clone()
                 .or_else(|| branch.decision_note.clone()),
             pending_materials: self.pending_materials.clone(),
+            supplement_requests: self.supplement_requests,
+            supplement_allowed: self.supplement_allowed,
             ..branch.clone()
         }
     }
@@ -226,6 +232,12 @@ pub fn transition(
 ) -> Result<Transition, Refusal> {
     authorize(branch, cmd, actor)?;
     validate(cmd)?;
+    let requesting = matches!(cmd, BranchCommand::RequestSupplement { .. });
+    if requesting && branch.supplement_requests >= 1 && !branch.supplement_allowed {
+        return Err(Refusal::SupplementAlreadyRequested {
+            count: branch.supplement_requests,
+        });
+    }
     let pending = pending_after(branch, cmd, actor)?;
 
     use BranchState as S;
@@ -292,6 +304,8 @@ pub fn transition(
         } else {
             Vec::new()
         },
+        supplement_requests: branch.supplement_requests + u32::from(requesting),
+        supplement_allowed: branch.supplement_allowed && !requesting,
     })
 }
 

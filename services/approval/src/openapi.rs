@@ -54,6 +54,7 @@ use crate::routes;
         routes::cases::issue,
         routes::cases::get_branch,
         routes::cases::command,
+        routes::cases::allow_supplement,
         routes::events::feed,
         routes::supervision::list_cards,
         routes::supervision::acknowledge,

@@ -156,6 +156,7 @@ fn refusal_codes_are_distinct_and_listed() {
         Refusal::WaiverNotAllowed {
             actual: Role::Clerk,
         },
+        Refusal::SupplementAlreadyRequested { count: 1 },
     ];
     let codes: Vec<&str> = samples.iter().map(Refusal::code).collect();
     assert_eq!(codes, Refusal::CODES);

@@ -137,3 +137,33 @@ fn resuming_with_materials_outstanding_is_the_departments_reasoned_decision() {
         other => panic!("{other:?}"),
     }
 }
+
+#[test]
+fn a_second_request_needs_a_supervisors_allowance() {
+    let reviewer = actor(Role::Reviewer, Some(DEPT));
+    let first = branch_in(BranchState::Reviewing);
+    let t = transition(&first, &request(&["M01"]), &reviewer, now()).unwrap();
+    let waiting = t.apply(&first);
+    assert_eq!(waiting.supplement_requests, 1);
+    let back = transition(&waiting, &supply(&["M01"], None), &reviewer, now())
+        .unwrap()
+        .apply(&waiting);
+    assert_eq!(back.state, BranchState::Reviewing);
+    let err = transition(&back, &request(&["M02"]), &reviewer, now()).unwrap_err();
+    assert_eq!(err.code(), "supplement_already_requested");
+    assert!(err.to_string().contains("第三十二条"));
+    assert!(
+        !err.is_invalid_input() && !err.is_permission(),
+        "a conflict with the branch's history"
+    );
+    // Allowed once by a supervisor: one more request, and the allowance is used up.
+    let allowed = workflow::Branch {
+        supplement_allowed: true,
+        ..back
+    };
+    let again = transition(&allowed, &request(&["M02"]), &reviewer, now())
+        .unwrap()
+        .apply(&allowed);
+    assert_eq!(again.supplement_requests, 2);
+    assert!(!again.supplement_allowed);
+}

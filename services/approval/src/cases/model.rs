@@ -107,6 +107,10 @@ pub struct BranchView {
     /// The due, warning and red-card moments were computed over a year whose holiday table
     /// is not published yet (from the statutory rules); they are re-planned when it is.
     pub provisional: bool,
+    /// Supplement requests (补正) made so far; a second one needs a supervisor's allowance.
+    pub supplement_requests: i32,
+    /// A supervisor allowed one more supplement request.
+    pub supplement_allowed: bool,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]

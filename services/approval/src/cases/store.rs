@@ -81,6 +81,8 @@ fn wf_branch(b: &branch::Model) -> Result<workflow::Branch, ApiError> {
                 .map_err(|e| ApiError::Internal(format!("stored pending materials: {e}")))?,
             None => Vec::new(),
         },
+        supplement_requests: u32::try_from(b.supplement_requests).unwrap_or(0),
+        supplement_allowed: b.supplement_allowed,
     })
 }
 
@@ -184,6 +186,8 @@ fn branch_view(b: &branch::Model, now: DateTime<Utc>) -> Result<BranchView, ApiE
         decided_at: b.decided_at,
         version: b.version,
         provisional: b.provisional,
+        supplement_requests: b.supplement_requests,
+        supplement_allowed: b.supplement_allowed,
         pending_materials: match &b.pending_materials {
             Some(json) => serde_json::from_str(json)
                 .map_err(|e| ApiError::Internal(format!("stored pending materials: {e}")))?,
@@ -460,6 +464,14 @@ async fn save_branch<C: ConnectionTrait>(
                         .map_err(|e| ApiError::Internal(e.to_string()))?,
                 )
             }),
+        )
+        .col_expr(
+            branch::Column::SupplementRequests,
+            Expr::value(i32::try_from(next.supplement_requests).unwrap_or(i32::MAX)),
+        )
+        .col_expr(
+            branch::Column::SupplementAllowed,
+            Expr::value(next.supplement_allowed),
         )
         .col_expr(branch::Column::UpdatedAt, Expr::value(now))
         .filter(branch::Column::Id.eq(row.id))
@@ -1378,4 +1390,104 @@ pub async fn replan_case_due_moments(
         changed += 1;
     }
     Ok(changed)
+}
+
+/// A supervisor allows one more supplement request on a branch (行政许可法 第三十二条 asks for
+/// every missing material at once, so a second request is the exception): with a reason,
+/// audited, on the feed.
+pub async fn allow_supplement(
+    db: &DatabaseConnection,
+    actor: &AuthUser,
+    now: DateTime<Utc>,
+    branch_id: i32,
+    reason: &str,
+) -> Result<BranchView, ApiError> {
+    actor.require(&[Role::Supervisor])?;
+    if reason.trim().is_empty() {
+        return Err(ApiError::validation(
+            "reason",
+            "say why a second supplement request is allowed",
+        ));
+    }
+    let b0 = branch::Entity::find_by_id(branch_id)
+        .one(db)
+        .await?
+        .ok_or_else(|| ApiError::not_found("branch", branch_id))?;
+    let txn = db.begin().await?;
+    lock_case(&txn, b0.case_id, now).await?;
+    let row = branch::Entity::find_by_id(branch_id)
+        .one(&txn)
+        .await?
+        .ok_or_else(|| ApiError::not_found("branch", branch_id))?;
+    let state: BranchState = stored(&row.state, "branch state")?;
+    if !state.is_open() {
+        return Err(ApiError::conflict(
+            "not_allowed_in_state",
+            format!(
+                "branch {branch_id} is {}; it takes no more supplement requests",
+                row.state
+            ),
+        ));
+    }
+    if row.supplement_requests == 0 || row.supplement_allowed {
+        return Err(ApiError::conflict(
+            "nothing_to_allow",
+            format!(
+                "branch {branch_id} may request supplement already ({} request(s) so far{})",
+                row.supplement_requests,
+                if row.supplement_allowed {
+                    ", one more allowed"
+                } else {
+                    ""
+                }
+            ),
+        ));
+    }
+    let updated = branch::Entity::update_many()
+        .col_expr(branch::Column::SupplementAllowed, Expr::value(true))
+        .col_expr(branch::Column::Version, Expr::value(row.version + 1))
+        .col_expr(branch::Column::UpdatedAt, Expr::value(now))
+        .filter(branch::Column::Id.eq(branch_id))
+        .filter(branch::Column::Version.eq(row.version))
+        .exec(&txn)
+        .await?;
+    if updated.rows_affected != 1 {
+        return Err(ApiError::conflict(
+            "stale_version",
+            format!("branch {branch_id} changed meanwhile; retry"),
+        ));
+    }
+    crate::audit::record(
+        &txn,
+        actor,
+        now,
+        crate::audit::Change::new("allow_supplement", "branch", branch_id).after(
+            &json!({"reason": reason.trim(), "supplement_requests": row.supplement_requests}),
+        ),
+    )
+    .await?;
+    events::append(
+        &txn,
+        actor.id,
+        actor.role.as_str(),
+        now,
+        vec![NewEvent {
+            case_id: row.case_id,
+            branch_id: Some(branch_id),
+            kind: "supplement_allowed".into(),
+            from_state: row.state.clone(),
+            to_state: row.state.clone(),
+            payload: json!({
+                "type": "supplement_allowed", "branch_id": branch_id, "case_id": row.case_id,
+                "department_id": row.department_id, "reason": reason.trim(), "at": now,
+            }),
+        }],
+    )
+    .await?;
+    let fresh = branch::Entity::find_by_id(branch_id)
+        .one(&txn)
+        .await?
+        .ok_or_else(|| ApiError::Internal("branch vanished".into()))?;
+    txn.commit().await?;
+    branch_view(&fresh, now)
 }

@@ -30,6 +30,10 @@ pub struct Model {
     pub pending_materials: Option<String>,
     /// The moments were computed over a year without a published holiday table.
     pub provisional: bool,
+    /// Supplement requests (补正) made on this branch.
+    pub supplement_requests: i32,
+    /// A supervisor allowed one more supplement request.
+    pub supplement_allowed: bool,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

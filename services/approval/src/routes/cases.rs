@@ -350,3 +350,41 @@ pub async fn command(
         Err(e) => replay_on_race(&state, idem.as_ref(), e).await,
     }
 }
+
+/// Why a supervisor allows a second supplement request.
+#[derive(Debug, serde::Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SupplementAllowance {
+    /// The reason, kept in the audit trail and on the feed.
+    #[schema(
+        min_length = 1,
+        example = "申请人补交材料中发现新的缺失，经核实确需再次补正"
+    )]
+    pub reason: String,
+}
+
+/// Allow one more supplement request on a branch (supervisor). 行政许可法 第三十二条 asks for
+/// every missing material at once (一次性告知), so a branch is sent back for supplement once;
+/// a second request needs this allowance, with its reason, audited.
+#[utoipa::path(post, path = "/v1/branches/{id}/supplement-allowance", tag = "cases", request_body = SupplementAllowance, security(("bearer_auth" = [])), responses(
+    (status = 200, description = "the branch, allowed one more request", body = crate::cases::model::BranchView),
+    (status = 409, description = "the branch is decided, or may request supplement already", body = platform::error::Problem, content_type = "application/problem+json"),
+))]
+pub async fn allow_supplement(
+    _no_query: platform::http::NoQuery,
+    state: web::Data<AppState>,
+    user: AuthUser,
+    id: web::Path<i32>,
+    body: platform::json::ValidJson<SupplementAllowance>,
+) -> ApiResult<HttpResponse> {
+    let view = store::allow_supplement(
+        &state.db,
+        &user,
+        state.now(),
+        id.into_inner(),
+        &body.into_inner().reason,
+    )
+    .await?;
+    state.announce_events();
+    Ok(HttpResponse::Ok().json(view))
+}

@@ -74,6 +74,10 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                 .route("/cases/{id}/issue", web::post().to(cases::issue))
                 .route("/branches/{id}", web::get().to(cases::get_branch))
                 .route("/branches/{id}/commands", web::post().to(cases::command))
+                .route(
+                    "/branches/{id}/supplement-allowance",
+                    web::post().to(cases::allow_supplement),
+                )
                 .route("/events", web::get().to(events::feed))
                 .route("/cards", web::get().to(supervision::list_cards))
                 .route(

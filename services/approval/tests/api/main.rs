@@ -15,5 +15,6 @@ mod openapi;
 mod provisional;
 mod smtp_sink;
 mod supervision;
+mod supplement;
 mod users;
 mod validation;
