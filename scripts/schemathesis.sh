@@ -99,12 +99,13 @@ start_service() { # variable for the port, service name, env...
   local var=$1 name=$2; shift 2
   local log="$work/$name.log" pid port=""
   mkdir -p "$work/mail-$name"
+  : >"$log" # exists before the background job opens it, for the sed below
   env "$@" MAIL_DIR="$work/mail-$name" SCHEDULER=off BIND=127.0.0.1:0 RUST_LOG=warn \
     "$bin_dir/$name" serve >"$log" 2>&1 &
   pid=$!
   pids+=("$pid")
   for _ in $(seq 1 240); do
-    port=$(sed -n 's/.*listening on http:\/\/127\.0\.0\.1:\([0-9]*\).*/\1/p' "$log" | head -1)
+    port=$(sed -n 's/.*listening on http:\/\/127\.0\.0\.1:\([0-9]*\).*/\1/p' "$log" | head -1 || true)
     [ -n "$port" ] && break
     kill -0 "$pid" 2>/dev/null || { echo "schemathesis: $name exited:" >&2; cat "$log" >&2; exit 2; }
     sleep 0.25
@@ -273,7 +274,10 @@ for run in sorted(os.listdir(out)):
                     content = response.get("content") or {}
                     raw = base64.b64decode(content["$base64"]) if "$base64" in content else content.get("string", "").encode()
                     problem = json.loads(raw)
-                    what = str(problem.get("code", "")) + (f":{problem['field']}" if problem.get("field") else "")
+                    field = str(problem.get("field") or "")
+                    if field and not re.fullmatch(r"[A-Za-z_][\w.\[\]-]*", field):
+                        field = "<generated name>"  # e.g. an unknown query parameter or map key
+                    what = str(problem.get("code", "")) + (f":{field}" if field else "")
                 except Exception:
                     pass
                 if name == "negative_data_rejection":

@@ -16,6 +16,10 @@
 //! - **`branches.supplement_requests`, `branches.supplement_allowed`**: how often the branch
 //!   was sent back for supplement, and whether a supervisor allowed one more request (行政许可法
 //!   第三十二条 asks for every missing material at once).
+//! - **`branches.statutory_extra_days`, `statutory_due_at`, `statutory_breached`**: the
+//!   statutory limit (法定期限) is clocked beside the promised one (承诺期限), with the same
+//!   pauses and extensions: it runs `statutory − promised` days longer; its breach is its own
+//!   card level (`statutory_breach`, 超法定时限).
 //! - **`branches.provisional`, `cases.provisional`**: the stored moments were computed over a
 //!   year without a published holiday table (from the statutory rules), so they will be
 //!   re-planned when the table is published.
@@ -53,6 +57,9 @@ enum Branches {
     Provisional,
     SupplementRequests,
     SupplementAllowed,
+    StatutoryExtraDays,
+    StatutoryDueAt,
+    StatutoryBreached,
 }
 
 #[derive(DeriveIden)]
@@ -145,6 +152,31 @@ impl MigrationTrait for Migration {
                 .to_owned(),
         )
         .await?;
+        for col in [
+            ColumnDef::new(Branches::StatutoryExtraDays)
+                .integer()
+                .not_null()
+                .default(0)
+                .to_owned(),
+            ColumnDef::new(Branches::StatutoryDueAt)
+                .timestamp_with_time_zone()
+                .null()
+                .to_owned(),
+            ColumnDef::new(Branches::StatutoryBreached)
+                .boolean()
+                .not_null()
+                .default(false)
+                .to_owned(),
+        ] {
+            let mut col = col;
+            m.alter_table(
+                Table::alter()
+                    .table(Branches::Table)
+                    .add_column(&mut col)
+                    .to_owned(),
+            )
+            .await?;
+        }
         m.alter_table(
             Table::alter()
                 .table(Cases::Table)
@@ -169,6 +201,9 @@ impl MigrationTrait for Migration {
         )
         .await?;
         for col in [
+            Branches::StatutoryBreached,
+            Branches::StatutoryDueAt,
+            Branches::StatutoryExtraDays,
             Branches::SupplementAllowed,
             Branches::SupplementRequests,
             Branches::Provisional,

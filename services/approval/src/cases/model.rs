@@ -107,6 +107,11 @@ pub struct BranchView {
     /// The due, warning and red-card moments were computed over a year whose holiday table
     /// is not published yet (from the statutory rules); they are re-planned when it is.
     pub provisional: bool,
+    /// Due moment of the statutory limit (法定期限), clocked with the same pauses and
+    /// extensions as the promised one (`due_at`, 承诺期限); absent while paused.
+    pub statutory_due_at: Option<DateTime<Utc>>,
+    /// The statutory limit passed undecided: a `statutory_breach` card (超法定时限) was issued.
+    pub statutory_breached: bool,
     /// Supplement requests (补正) made so far; a second one needs a supervisor's allowance.
     pub supplement_requests: i32,
     /// A supervisor allowed one more supplement request.

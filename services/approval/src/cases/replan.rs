@@ -132,16 +132,26 @@ pub async fn replan_year(
             let fresh = alerts::moments(&clock, &timing.cal, timing.red_card_days, 0, true)
                 .map_err(crate::calendar_store::compute_error)?;
             let provisional = super::store::provisional_moments(timing, b.opened_at, &fresh);
+            let (statutory_due, statutory_recheck) =
+                alerts::statutory_due(&clock, b.statutory_extra_days, &timing.cal)
+                    .map_err(crate::calendar_store::compute_error)?;
             let old = moments_of(&b);
             if (fresh.warn_at, fresh.due_at, fresh.red_at) == (old.warn_at, old.due_at, old.red_at)
                 && provisional == b.provisional
+                && statutory_due == b.statutory_due_at
             {
                 continue;
             }
             let level = level_that_holds(b.alert_level, &fresh, now);
-            let next = alerts::moments(&clock, &timing.cal, timing.red_card_days, level, true)
-                .map_err(crate::calendar_store::compute_error)?
-                .next_alert_at;
+            // The statutory card holds only if the corrected statutory moment has come.
+            let breached = b.statutory_breached && statutory_due.is_some_and(|t| t <= now);
+            let next = alerts::next_of(
+                alerts::moments(&clock, &timing.cal, timing.red_card_days, level, true)
+                    .map_err(crate::calendar_store::compute_error)?
+                    .next_alert_at,
+                statutory_due.or(statutory_recheck),
+                breached,
+            );
             let moved = branch::Entity::update_many()
                 .col_expr(branch::Column::DueAt, Expr::value(fresh.due_at))
                 .col_expr(branch::Column::WarnAt, Expr::value(fresh.warn_at))
@@ -149,6 +159,8 @@ pub async fn replan_year(
                 .col_expr(branch::Column::NextAlertAt, Expr::value(next))
                 .col_expr(branch::Column::AlertLevel, Expr::value(level))
                 .col_expr(branch::Column::Provisional, Expr::value(provisional))
+                .col_expr(branch::Column::StatutoryDueAt, Expr::value(statutory_due))
+                .col_expr(branch::Column::StatutoryBreached, Expr::value(breached))
                 .col_expr(branch::Column::UpdatedAt, Expr::value(now))
                 .filter(branch::Column::Id.eq(b.id))
                 .filter(branch::Column::Version.eq(b.version))
@@ -159,12 +171,15 @@ pub async fn replan_year(
                 continue;
             }
             report.replanned += 1;
-            if level < b.alert_level {
-                let withdrawn: Vec<&str> = AlertLevel::ALL
+            if level < b.alert_level || breached != b.statutory_breached {
+                let mut withdrawn: Vec<&str> = AlertLevel::ALL
                     .into_iter()
                     .filter(|l| l.rank() > level && l.rank() <= b.alert_level)
                     .map(AlertLevel::as_str)
                     .collect();
+                if breached != b.statutory_breached {
+                    withdrawn.push("statutory_breach");
+                }
                 let closed = card::Entity::update_many()
                     .col_expr(card::Column::ClosedAt, Expr::value(Some(now)))
                     .col_expr(
@@ -231,8 +246,8 @@ pub async fn replan_year(
                     payload: json!({
                         "type": "deadline_replanned", "branch_id": b.id, "case_id": b.case_id,
                         "department_id": b.department_id, "item_id": b.item_id, "year": year,
-                        "before": {"due_at": old.due_at, "warn_at": old.warn_at, "red_at": old.red_at, "provisional": b.provisional},
-                        "after": {"due_at": fresh.due_at, "warn_at": fresh.warn_at, "red_at": fresh.red_at, "provisional": provisional},
+                        "before": {"due_at": old.due_at, "warn_at": old.warn_at, "red_at": old.red_at, "statutory_due_at": b.statutory_due_at, "provisional": b.provisional},
+                        "after": {"due_at": fresh.due_at, "warn_at": fresh.warn_at, "red_at": fresh.red_at, "statutory_due_at": statutory_due, "provisional": provisional},
                         "opened_at": b.opened_at, "due_at": fresh.due_at, "provisional": provisional, "at": now,
                     }),
                 }],

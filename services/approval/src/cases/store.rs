@@ -186,6 +186,8 @@ fn branch_view(b: &branch::Model, now: DateTime<Utc>) -> Result<BranchView, ApiE
         decided_at: b.decided_at,
         version: b.version,
         provisional: b.provisional,
+        statutory_due_at: b.statutory_due_at,
+        statutory_breached: b.statutory_breached,
         supplement_requests: b.supplement_requests,
         supplement_allowed: b.supplement_allowed,
         pending_materials: match &b.pending_materials {
@@ -373,6 +375,9 @@ async fn open_branches<C: ConnectionTrait>(
         let clock =
             StatutoryClock::start(now, i.promised_limit_days as u32, unit, WarnRule::default());
         let m = clock_moments(&clock, cal, 0, true)?;
+        let extra = (i.statutory_limit_days - i.promised_limit_days).max(0);
+        let (statutory_due, statutory_recheck) =
+            alerts::statutory_due(&clock, extra, &cal.cal).map_err(compute_error)?;
         let m = branch::ActiveModel {
             case_id: Set(case_id),
             item_id: Set(i.id),
@@ -387,8 +392,15 @@ async fn open_branches<C: ConnectionTrait>(
             due_at: Set(m.due_at),
             warn_at: Set(m.warn_at),
             red_at: Set(m.red_at),
-            next_alert_at: Set(m.next_alert_at),
+            next_alert_at: Set(alerts::next_of(
+                m.next_alert_at,
+                statutory_due.or(statutory_recheck),
+                false,
+            )),
             provisional: Set(provisional_moments(cal, now, &m)),
+            statutory_extra_days: Set(extra),
+            statutory_due_at: Set(statutory_due),
+            statutory_breached: Set(false),
             alert_level: Set(0),
             opened_at: Set(now),
             decided_at: Set(None),
@@ -421,6 +433,18 @@ async fn save_branch<C: ConnectionTrait>(
         ClockEffect::Extend(days) => clock.extend(days).map_err(clock_err)?,
     }
     let m = clock_moments(&clock, cal, row.alert_level, next.state.is_open())?;
+    let (statutory_due, statutory_recheck) =
+        alerts::statutory_due(&clock, row.statutory_extra_days, &cal.cal)
+            .map_err(compute_error)?;
+    let next_alert = if next.state.is_open() {
+        alerts::next_of(
+            m.next_alert_at,
+            statutory_due.or(statutory_recheck),
+            row.statutory_breached,
+        )
+    } else {
+        None
+    };
     let res = branch::Entity::update_many()
         .col_expr(branch::Column::State, Expr::value(next.state.to_string()))
         .col_expr(
@@ -444,7 +468,8 @@ async fn save_branch<C: ConnectionTrait>(
         )
         .col_expr(branch::Column::WarnAt, Expr::value(m.warn_at))
         .col_expr(branch::Column::RedAt, Expr::value(m.red_at))
-        .col_expr(branch::Column::NextAlertAt, Expr::value(m.next_alert_at))
+        .col_expr(branch::Column::NextAlertAt, Expr::value(next_alert))
+        .col_expr(branch::Column::StatutoryDueAt, Expr::value(statutory_due))
         .col_expr(
             branch::Column::DecidedAt,
             Expr::value(if next.state.is_decided() {
@@ -518,7 +543,7 @@ fn branch_opened_event(b: &branch::Model) -> NewEvent {
             "type": "branch_opened", "branch_id": b.id, "case_id": b.case_id, "item_id": b.item_id,
             "department_id": b.department_id, "stage": b.stage, "opened_at": b.opened_at,
             "due_at": b.due_at, "warn_at": b.warn_at, "at": b.opened_at,
-            "provisional": b.provisional,
+            "provisional": b.provisional, "statutory_due_at": b.statutory_due_at,
         }),
     }
 }
@@ -528,6 +553,7 @@ fn with_clock(mut e: NewEvent, b: &branch::Model) -> NewEvent {
     if let Some(obj) = e.payload.as_object_mut() {
         obj.insert("due_at".into(), json!(b.due_at));
         obj.insert("provisional".into(), json!(b.provisional));
+        obj.insert("statutory_due_at".into(), json!(b.statutory_due_at));
         obj.insert("opened_at".into(), json!(b.opened_at));
         obj.insert("item_id".into(), json!(b.item_id));
     }

@@ -34,6 +34,13 @@ pub struct Model {
     pub supplement_requests: i32,
     /// A supervisor allowed one more supplement request.
     pub supplement_allowed: bool,
+    /// Statutory limit (法定期限) minus promised limit (承诺期限), days: the statutory clock is the
+    /// promised clock running this much longer.
+    pub statutory_extra_days: i32,
+    /// Due moment of the statutory clock; NULL while paused.
+    pub statutory_due_at: Option<DateTimeUtc>,
+    /// The `statutory_breach` card (超法定时限) was issued.
+    pub statutory_breached: bool,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -12,6 +12,7 @@ use crate::entities::audit_log;
 use crate::state::AppState;
 
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct ListQuery {
     /// `department`, `item`, `bundle`, `user` or `holiday_table`.

@@ -208,6 +208,7 @@ pub enum UnitParam {
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct DeadlineQuery {
     /// The moment of acceptance, RFC 3339 (e.g. `2026-02-12T10:00:00+08:00`).

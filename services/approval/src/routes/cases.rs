@@ -110,6 +110,7 @@ async fn replay_on_race(
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct ListQuery {
     /// `accepted`, `in_progress`, `ready_for_issuance`, `issued`, `rejected`, `withdrawn`.

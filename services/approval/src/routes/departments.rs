@@ -12,6 +12,7 @@ use crate::catalogue::store::{self, Deleted, DepartmentFilter};
 use crate::state::AppState;
 
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct ListQuery {
     /// Only children of this department.

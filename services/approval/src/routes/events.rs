@@ -10,6 +10,7 @@ use crate::cases::store;
 use crate::state::AppState;
 
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct FeedQuery {
     /// Return events with `seq` greater than this (0 = from the beginning).

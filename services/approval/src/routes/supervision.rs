@@ -22,6 +22,7 @@ use calendar::local_midnight;
 use outbox::entity::notice;
 
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct CardQuery {
     /// `warning`, `yellow`, `red`, `unclaimed`.
@@ -94,6 +95,7 @@ pub async fn revoke(
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct ClaimQuery {
     pub department_id: Option<i32>,
@@ -148,6 +150,7 @@ pub async fn file_complaint(
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct ComplaintQuery {
     /// `open`, `assigned`, `answered`, `closed`.
@@ -228,6 +231,7 @@ pub async fn close_complaint(
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct StatsQuery {
     /// First day of the period (Asia/Shanghai), inclusive.
@@ -297,6 +301,7 @@ pub struct NoticeView {
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct NoticeQuery {
     pub status: Option<String>,

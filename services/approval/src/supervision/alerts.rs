@@ -72,6 +72,53 @@ pub fn due_levels(issued: i32, m: &AlertMoments, now: DateTime<Utc>) -> Vec<Aler
         .collect()
 }
 
+/// The statutory clock (法定期限) of a branch: its promised clock (承诺期限) with the same pauses
+/// and extensions, running `extra_days` (statutory − promised) longer.
+pub fn statutory_clock(
+    promised: &StatutoryClock,
+    extra_days: i32,
+) -> Result<StatutoryClock, CalendarError> {
+    let mut c = promised.clone();
+    if let Ok(extra) = u32::try_from(extra_days) {
+        if extra > 0 {
+            c.extend(extra)?;
+        }
+    }
+    Ok(c)
+}
+
+/// The statutory due moment; `None` while paused, and also when it runs into a year without
+/// a holiday table (the case is never refused for it): then the second value is the moment
+/// to compute it again (the first moment of that year).
+pub fn statutory_due(
+    promised: &StatutoryClock,
+    extra_days: i32,
+    cal: &WorkCalendar,
+) -> Result<(Option<DateTime<Utc>>, Option<DateTime<Utc>>), CalendarError> {
+    match statutory_clock(promised, extra_days)?.due_at(cal) {
+        Ok(due) => Ok((due, None)),
+        Err(CalendarError::YearNotCovered { year }) => Ok((
+            None,
+            chrono::NaiveDate::from_ymd_opt(year, 1, 1).map(calendar::local_midnight),
+        )),
+        Err(e) => Err(e),
+    }
+}
+
+/// The earlier of the promised clock's next alert and, while its card is not out, the
+/// statutory due moment: what the sweep must look at next.
+pub fn next_of(
+    promised_next: Option<DateTime<Utc>>,
+    statutory_due: Option<DateTime<Utc>>,
+    statutory_breached: bool,
+) -> Option<DateTime<Utc>> {
+    let stat = statutory_due.filter(|_| !statutory_breached);
+    match (promised_next, stat) {
+        (Some(a), Some(b)) => Some(a.min(b)),
+        (a, b) => a.or(b),
+    }
+}
+
 /// The red-card moment: `red_card_days` working days after the due moment.
 ///
 /// `Ok(Err(recheck_at))` when those days run into a year without a holiday table: the red
@@ -196,6 +243,64 @@ mod tests {
         assert_eq!(
             red_moment(t("2026-12-29T17:00:00+08:00"), &cal, 3).unwrap(),
             Err(t("2027-01-01T00:00:00+08:00"))
+        );
+    }
+
+    #[test]
+    fn the_statutory_clock_runs_longer_with_the_same_pauses() {
+        let cal = WorkCalendar::builtin();
+        // Promised 5, statutory 20 working days from Mon 9 Mar 2026 10:00.
+        let mut clock = StatutoryClock::start(
+            t("2026-03-09T10:00:00+08:00"),
+            5,
+            LimitUnit::WorkingDays,
+            WarnRule::default(),
+        );
+        assert_eq!(
+            statutory_due(&clock, 15, &cal).unwrap().0,
+            Some(t("2026-04-07T17:00:00+08:00")),
+            "20 working days: 10 Mar … 7 Apr (清明 Sat 4 – Mon 6 Apr off)"
+        );
+        // A one-working-day pause moves both by one day.
+        clock
+            .pause(t("2026-03-10T09:00:00+08:00"), PauseReason::Supplement)
+            .unwrap();
+        assert_eq!(statutory_due(&clock, 15, &cal).unwrap(), (None, None), "paused");
+        clock.resume(t("2026-03-11T09:00:00+08:00")).unwrap();
+        assert_eq!(
+            statutory_due(&clock, 15, &cal).unwrap().0,
+            Some(t("2026-04-08T17:00:00+08:00"))
+        );
+        // Into a year without a table: unknown for now, look again when 2027 begins.
+        let late = StatutoryClock::start(
+            t("2026-12-02T10:00:00+08:00"),
+            19,
+            LimitUnit::WorkingDays,
+            WarnRule::default(),
+        );
+        assert_eq!(
+            statutory_due(&late, 21, &cal).unwrap(),
+            (None, Some(t("2027-01-01T00:00:00+08:00")))
+        );
+        assert_eq!(
+            next_of(
+                Some(t("2026-03-12T10:00:00+08:00")),
+                Some(t("2026-03-11T10:00:00+08:00")),
+                false
+            ),
+            Some(t("2026-03-11T10:00:00+08:00"))
+        );
+        assert_eq!(
+            next_of(
+                Some(t("2026-03-12T10:00:00+08:00")),
+                Some(t("2026-03-11T10:00:00+08:00")),
+                true
+            ),
+            Some(t("2026-03-12T10:00:00+08:00"))
+        );
+        assert_eq!(
+            next_of(None, Some(t("2026-03-11T10:00:00+08:00")), false),
+            Some(t("2026-03-11T10:00:00+08:00"))
         );
     }
 

@@ -140,6 +140,7 @@ pub async fn issue<C: ConnectionTrait>(
         "warning" => "预警 early warning",
         "yellow" => "黄牌 yellow card",
         "red" => "红牌 red card",
+        "statutory_breach" => "超法定时限 statutory limit breached",
         _ => "认领超时 claim overdue",
     };
     notices::enqueue(
@@ -149,6 +150,7 @@ pub async fn issue<C: ConnectionTrait>(
                 "warning" => "warning",
                 "yellow" => "yellow_card",
                 "red" => "red_card",
+                "statutory_breach" => "statutory_breach",
                 _ => "unclaimed",
             },
             dedup_key,
@@ -196,7 +198,7 @@ pub async fn close_for_branch<C: ConnectionTrait>(
 ) -> Result<(), ApiError> {
     for (levels, how) in [
         (vec!["warning"], how_in_time),
-        (vec!["yellow", "red"], how_late),
+        (vec!["yellow", "red", "statutory_breach"], how_late),
     ] {
         card::Entity::update_many()
             .col_expr(card::Column::ClosedAt, Expr::value(Some(now)))

@@ -51,6 +51,9 @@ pub struct DepartmentStats {
     pub warnings: u64,
     pub yellow_cards: u64,
     pub red_cards: u64,
+    /// Cards for a statutory limit (法定期限) passed undecided (超法定时限), counted apart from
+    /// the promised-limit cards.
+    pub statutory_breaches: u64,
     pub unclaimed_cards: u64,
     pub complaints: u64,
 }
@@ -171,6 +174,7 @@ pub async fn query(
             "warning" => s.warnings += 1,
             "yellow" => s.yellow_cards += 1,
             "red" => s.red_cards += 1,
+            "statutory_breach" => s.statutory_breaches += 1,
             _ => s.unclaimed_cards += 1,
         }
     }

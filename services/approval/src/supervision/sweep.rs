@@ -23,6 +23,8 @@ pub struct SweepReport {
     pub warnings: u32,
     pub yellow_cards: u32,
     pub red_cards: u32,
+    /// Cards for a statutory limit (法定期限) passed undecided (超法定时限).
+    pub statutory_breaches: u32,
     pub unclaimed: u32,
 }
 
@@ -30,15 +32,17 @@ pub struct SweepReport {
 /// briefly and API commands are not kept waiting behind a large sweep.
 const BATCH: u64 = 50;
 
+fn local(t: Option<DateTime<Utc>>) -> String {
+    t.map(|t| {
+        t.with_timezone(&chrono_tz::Asia::Shanghai)
+            .format("%Y-%m-%d %H:%M")
+            .to_string()
+    })
+    .unwrap_or_default()
+}
+
 fn reason(level: AlertLevel, m: &AlertMoments, red_days: u32) -> String {
-    let at = |t: Option<DateTime<Utc>>| {
-        t.map(|t| {
-            t.with_timezone(&chrono_tz::Asia::Shanghai)
-                .format("%Y-%m-%d %H:%M")
-                .to_string()
-        })
-        .unwrap_or_default()
-    };
+    let at = local;
     match level {
         AlertLevel::Warning => {
             format!("预警: most of the time limit is used; due {}", at(m.due_at))
@@ -87,11 +91,34 @@ pub async fn sweep(
             }
             let levels = alerts::due_levels(b.alert_level, &m, now);
             let issued = levels.last().map(|l| l.rank()).unwrap_or(b.alert_level);
-            let next = alerts::next_alert(issued, &m).or(if issued < AlertLevel::Red.rank() {
-                recheck_at
-            } else {
-                None
-            });
+            let promised_next =
+                alerts::next_alert(issued, &m).or(if issued < AlertLevel::Red.rank() {
+                    recheck_at
+                } else {
+                    None
+                });
+            // A statutory moment not known yet (a year without a table): compute it again.
+            let mut statutory_due_at = b.statutory_due_at;
+            let mut statutory_recheck = None;
+            if statutory_due_at.is_none() && !b.statutory_breached {
+                if let Ok(clock) = serde_json::from_str::<calendar::StatutoryClock>(&b.clock) {
+                    if !clock.is_paused() {
+                        match alerts::statutory_due(&clock, b.statutory_extra_days, &timing.cal) {
+                            Ok((Some(due), _)) => statutory_due_at = Some(due),
+                            _ => statutory_recheck = Some(now + chrono::Duration::days(1)),
+                        }
+                    }
+                }
+            }
+            // The statutory limit (法定期限) passed undecided: its own card, once.
+            let statutory_now =
+                !b.statutory_breached && statutory_due_at.is_some_and(|t| t <= now);
+            let breached = b.statutory_breached || statutory_now;
+            let next = alerts::next_of(
+                promised_next,
+                statutory_due_at.or(statutory_recheck),
+                breached,
+            );
             // Move the branch's next alert on first (a write first: on SQLite the transaction
             // takes the write lock at once). A branch that changed meanwhile is left to its
             // own write, which recomputed its moments; the next sweep sees it again.
@@ -99,6 +126,8 @@ pub async fn sweep(
                 .col_expr(branch::Column::AlertLevel, Expr::value(issued))
                 .col_expr(branch::Column::RedAt, Expr::value(m.red_at))
                 .col_expr(branch::Column::NextAlertAt, Expr::value(next))
+                .col_expr(branch::Column::StatutoryBreached, Expr::value(breached))
+                .col_expr(branch::Column::StatutoryDueAt, Expr::value(statutory_due_at))
                 .filter(branch::Column::Id.eq(b.id))
                 .filter(branch::Column::Version.eq(b.version))
                 .filter(branch::Column::AlertLevel.eq(b.alert_level))
@@ -122,6 +151,22 @@ pub async fn sweep(
                         AlertLevel::Yellow => report.yellow_cards += 1,
                         AlertLevel::Red => report.red_cards += 1,
                     }
+                }
+            }
+            if statutory_now {
+                let new = NewCard {
+                    subject_kind: "branch",
+                    subject_id: b.id,
+                    case_id: b.case_id,
+                    department_id: b.department_id,
+                    level: "statutory_breach",
+                    reason: format!(
+                        "超法定时限: the statutory time limit (法定期限) passed at {} and the branch is not decided",
+                        local(statutory_due_at)
+                    ),
+                };
+                if cards::issue(&txn, new, now).await? {
+                    report.statutory_breaches += 1;
                 }
             }
         }

@@ -277,6 +277,7 @@ async fn a_red_moment_in_an_unpublished_year_does_not_refuse_the_case() {
     let dept = app.create_department("LONG").await;
     let mut item = item_body("LONG-19", dept);
     item["promised_limit_days"] = json!(19);
+    item["statutory_limit_days"] = json!(40);
     expect_status(
         app.post("/v1/items", &app.admin_token, &item).await,
         StatusCode::CREATED,

@@ -5,6 +5,7 @@ mod auth;
 mod bundles;
 mod calendar;
 mod cases;
+mod clocks;
 mod console;
 mod defects;
 mod departments;

@@ -36,7 +36,7 @@ async fn a_thirty_day_case_accepted_on_1_december_runs_on_a_provisional_2027() {
     let dept = app.create_department("PROV").await;
     let mut item = item_body("PROV-30", dept);
     item["promised_limit_days"] = json!(30);
-    item["statutory_limit_days"] = json!(30);
+    item["statutory_limit_days"] = json!(45);
     expect_status(
         app.post("/v1/items", &app.admin_token, &item).await,
         StatusCode::CREATED,

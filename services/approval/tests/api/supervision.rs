@@ -66,7 +66,7 @@ async fn across_national_day_each_alert_appears_exactly_once() {
     assert_eq!(gaj["warn_at"], "2026-10-08T06:20:00Z");
     assert_eq!(gaj["due_at"], "2026-10-08T09:00:00Z");
 
-    let zero = json!({"warnings": 0, "yellow_cards": 0, "red_cards": 0, "unclaimed": 0});
+    let zero = json!({"warnings": 0, "yellow_cards": 0, "red_cards": 0, "statutory_breaches": 0, "unclaimed": 0});
     assert_eq!(
         sweep_at(&h, "2026-10-05T12:00:00+08:00").await,
         zero,
@@ -152,19 +152,29 @@ async fn across_national_day_each_alert_appears_exactly_once() {
         StatusCode::OK,
     )
     .await;
+    let issued: Vec<&str> = timeline
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["kind"] == "card_issued")
+        .map(|e| e["to_state"].as_str().unwrap())
+        .collect();
     assert_eq!(
-        timeline
-            .as_array()
-            .unwrap()
-            .iter()
-            .filter(|e| e["kind"] == "card_issued")
-            .count(),
-        12
+        issued.iter().filter(|l| **l != "statutory_breach").count(),
+        12,
+        "{issued:?}"
+    );
+    // The statutory limits of the two 5-day items (HHHT-ZJJ-001, HHHT-GAJ-001) passed too,
+    // each carded once on its own level.
+    assert_eq!(
+        issued.iter().filter(|l| **l == "statutory_breach").count(),
+        2,
+        "{issued:?}"
     );
     // Department staff see their own department's cards only.
     let own = h.app.token(Role::Reviewer, Some(h.dept_of["HHHT-GAJ-001"]));
     let page = expect_status(h.app.get("/v1/cards", &own).await, StatusCode::OK).await;
-    assert_eq!(page["items"].as_array().unwrap().len(), 3);
+    assert_eq!(page["items"].as_array().unwrap().len(), 4);
 }
 
 #[tokio::test]
@@ -756,9 +766,11 @@ async fn two_replicas_issue_one_card_per_breach() {
     let issued =
         x.warnings + y.warnings + x.yellow_cards + y.yellow_cards + x.red_cards + y.red_cards;
     assert_eq!(issued, 33, "{x:?} {y:?}");
+    // The two demo items with a 5-day statutory limit (HHHT-ZJJ-001, HHHT-GAJ-001) are past it too.
+    assert_eq!(x.statutory_breaches + y.statutory_breaches, 6, "{x:?} {y:?}");
     let all = cards(&h, "").await;
-    // 3 cases × 4 branches × (warning, yellow, red).
-    assert_eq!(all.len(), 36);
+    // 3 cases × 4 branches × (warning, yellow, red), plus 3 × 2 statutory breaches.
+    assert_eq!(all.len(), 42);
     let mut keys: Vec<(i64, String)> = all
         .iter()
         .map(|c| {
@@ -770,7 +782,7 @@ async fn two_replicas_issue_one_card_per_breach() {
         .collect();
     keys.sort();
     keys.dedup();
-    assert_eq!(keys.len(), 36, "no breach carded twice");
+    assert_eq!(keys.len(), 42, "no breach carded twice");
 }
 
 /// Redis down: readiness says so (503, `scheduling: ledger`), and scheduled jobs still run
