@@ -2,7 +2,7 @@
 SHELL := /bin/bash
 CARGO ?= cargo
 
-.PHONY: run run-assessment test test-sqlite test-postgres lint fmt openapi openapi-check migrate bench build clean k8s-check
+.PHONY: schemathesis run run-assessment test test-sqlite test-postgres lint fmt openapi openapi-check migrate bench build clean k8s-check
 
 ## Start the approval service on the embedded defaults (SQLite under ./var, in-process cache,
 ## demo data: the Hohhot bundle and one user per role).
@@ -55,6 +55,12 @@ run-assessment:
 migrate:
 	$(CARGO) run -p approval -- migrate
 	$(CARGO) run -p assessment -- migrate
+
+## Black-box scan of both services' OpenAPI with Schemathesis on PostgreSQL (a token per role,
+## every check, fixed seed); fails on server errors and undocumented status codes. CI runs it.
+schemathesis:
+	$(CARGO) build --workspace --bins
+	bash scripts/schemathesis.sh
 
 ## Benchmarks: figures and ratios, never pass/fail on time. Needs PostgreSQL (BENCH_DATABASE_URL,
 ## default postgres://postgres@127.0.0.1:5432/test). Writes bench/results.md.

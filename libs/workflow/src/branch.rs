@@ -265,12 +265,18 @@ pub enum BranchCommand {
     },
     /// The special procedure ended: back to where the branch was suspended from.
     Resume,
-    /// The one extension (延期) of the branch, approved by `approved_by`.
+    /// The one extension (延期, 行政许可法 第四十二条) of the branch: only while its clock runs and
+    /// before its limit has passed, at most [`crate::MAX_EXTENSION_DAYS`] working days
+    /// ([`crate::MAX_JOINT_EXTENSION_DAYS`] when handled jointly in a bundle), approved by the
+    /// department's 负责人 (a user with the approver role of that department), with the reason
+    /// the applicant is told (告知延期理由).
     Extend {
-        /// Working days added, `1..=MAX_EXTENSION_DAYS`.
+        /// Working days added.
         days: u32,
-        /// Who approved the extension (本机关负责人), non-blank.
-        approved_by: String,
+        /// Why; told to the applicant. Not blank.
+        reason: String,
+        /// The approving 负责人: the user id of an approver of the branch's department.
+        approver_id: i64,
     },
     /// Close an open branch. System only: used by withdrawal (撤件) and join.
     Cancel {
@@ -341,6 +347,12 @@ pub struct Branch {
     /// A supervisor allowed one more supplement request (with a reason, audited).
     #[serde(default)]
     pub supplement_allowed: bool,
+    /// Handled jointly (统一办理/联合办理/集中办理: a branch of a bundle): a longer extension.
+    #[serde(default)]
+    pub joint: bool,
+    /// The due moment of the (promised) clock now; `None` while paused or unknown.
+    #[serde(default)]
+    pub due_at: Option<chrono::DateTime<chrono::Utc>>,
 }
 
 impl Branch {
@@ -359,6 +371,8 @@ impl Branch {
             pending_materials: Vec::new(),
             supplement_requests: 0,
             supplement_allowed: false,
+            joint: false,
+            due_at: None,
         }
     }
 }

@@ -131,7 +131,10 @@ pub enum Event {
         from: String,
         to: String,
         days: u32,
-        approved_by: String,
+        /// Why, as told to the applicant.
+        reason: String,
+        /// The approving 负责人 (user id).
+        approver_id: i64,
         at: DateTime<Utc>,
     },
     /// open → cancelled (by the system).

@@ -29,5 +29,5 @@ pub use parse::ParseError;
 pub use refusal::Refusal;
 pub use transition::{
     authorize, available_commands, transition, ClockEffect, PauseReason, Transition,
-    MAX_EXTENSION_DAYS,
+    MAX_EXTENSION_DAYS, MAX_JOINT_EXTENSION_DAYS,
 };

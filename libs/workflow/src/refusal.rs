@@ -63,9 +63,15 @@ pub enum Refusal {
         /// Payload field name.
         field: &'static str,
     },
-    /// An extension must name who approved it.
-    #[error("approved_by must name who approved the extension")]
+    /// An extension must name the 负责人 who approved it.
+    #[error("approver_id must name the department's 负责人 who approved the extension (行政许可法 第四十二条: 经本行政机关负责人批准)")]
     MissingApprover,
+    /// An extension is granted before the limit has passed, not after (行政许可法 第四十二条).
+    #[error("the time limit passed at {due_at}; an extension must be granted before it runs out (行政许可法 第四十二条)")]
+    ExtensionAfterExpiry {
+        /// The due moment that passed.
+        due_at: chrono::DateTime<chrono::Utc>,
+    },
     /// A supplied material was not requested, or was already supplied (补正 covers only what
     /// the request listed).
     #[error("received[{index}]: material `{code}` is not outstanding on this branch; outstanding: {}", list(.outstanding))]
@@ -92,7 +98,7 @@ pub enum Refusal {
         count: u32,
     },
     /// Extension days out of range.
-    #[error("extension of {days} working days is invalid; allowed 1 to {max}")]
+    #[error("extension of {days} working days is invalid; allowed 1 to {max} (行政许可法 第四十二条: 十日, 统一办理/联合办理/集中办理 十五日)")]
     InvalidDays {
         /// Requested days.
         days: u32,
@@ -103,7 +109,7 @@ pub enum Refusal {
 
 impl Refusal {
     /// Every code, for documentation and exhaustive mapping in the HTTP layer.
-    pub const CODES: [&'static str; 13] = [
+    pub const CODES: [&'static str; 14] = [
         "not_allowed_in_state",
         "wrong_role",
         "wrong_department",
@@ -117,6 +123,7 @@ impl Refusal {
         "material_not_requested",
         "waiver_not_allowed",
         "supplement_already_requested",
+        "extension_after_expiry",
     ];
 
     /// Stable snake_case code.
@@ -135,6 +142,7 @@ impl Refusal {
             Refusal::MaterialNotRequested { .. } => "material_not_requested",
             Refusal::WaiverNotAllowed { .. } => "waiver_not_allowed",
             Refusal::SupplementAlreadyRequested { .. } => "supplement_already_requested",
+            Refusal::ExtensionAfterExpiry { .. } => "extension_after_expiry",
         }
     }
 
@@ -144,7 +152,7 @@ impl Refusal {
             Refusal::EmptyReason { field } | Refusal::EmptyMaterialList { field } => {
                 Some((*field).to_owned())
             }
-            Refusal::MissingApprover => Some("approved_by".to_owned()),
+            Refusal::MissingApprover => Some("approver_id".to_owned()),
             Refusal::InvalidDays { .. } => Some("days".to_owned()),
             Refusal::MaterialNotRequested { index, .. } => Some(format!("received[{index}]")),
             Refusal::WaiverNotAllowed { .. } => Some("resume_reason".to_owned()),

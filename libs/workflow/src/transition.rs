@@ -9,10 +9,13 @@ use crate::branch::{Branch, BranchCommand, BranchState, Phase, SpecialProcedure}
 use crate::event::Event;
 use crate::refusal::Refusal;
 
-/// Upper bound on the days of one extension (延期). The Administrative Licensing Law allows
-/// 10 working days (第四十二条), 15 for joint handling; 30 is a sanity cap, and the caller may
-/// enforce a stricter per-item limit before calling.
-pub const MAX_EXTENSION_DAYS: u32 = 30;
+/// The most working days one extension (延期) may add: 行政许可法 第四十二条 第一款
+/// (二十日内不能作出决定的，经本行政机关负责人批准，可以延长十日).
+pub const MAX_EXTENSION_DAYS: u32 = 10;
+
+/// The most for a case handled jointly (统一办理、联合办理、集中办理, here: a branch of a
+/// bundle): 行政许可法 第四十二条 第二款 (可以延长十五日).
+pub const MAX_JOINT_EXTENSION_DAYS: u32 = 15;
 
 /// Why the statutory clock pauses.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -96,7 +99,8 @@ fn rule(state: &BranchState, cmd: &BranchCommand) -> Option<Permission> {
         (S::AwaitingSupplement, C::Supplement { .. }) => Permission::DeptStaffOrClerk,
         (S::Reviewing | S::Approving, C::Suspend { .. }) => Permission::DeptStaff,
         (S::Suspended { .. }, C::Resume) => Permission::DeptStaff,
-        (s, C::Extend { .. }) if s.is_open() => Permission::DeptApprover,
+        // Only while the clock runs (行政许可法 第四十二条): not during 补正 or 特别程序.
+        (s, C::Extend { .. }) if s.is_open() && !s.is_clock_paused() => Permission::DeptApprover,
         (s, C::Cancel { .. }) if s.is_open() => Permission::System,
         _ => return None,
     })
@@ -152,7 +156,8 @@ fn sample_commands() -> [BranchCommand; 10] {
         BranchCommand::Resume,
         BranchCommand::Extend {
             days: 0,
-            approved_by: String::new(),
+            reason: String::new(),
+            approver_id: 0,
         },
         BranchCommand::Cancel {
             reason: String::new(),
@@ -178,7 +183,7 @@ fn require_materials(list: &[String], field: &'static str) -> Result<(), Refusal
     Ok(())
 }
 
-fn validate(cmd: &BranchCommand) -> Result<(), Refusal> {
+fn validate(branch: &Branch, cmd: &BranchCommand, now: DateTime<Utc>) -> Result<(), Refusal> {
     match cmd {
         BranchCommand::Reject { reason } | BranchCommand::Cancel { reason } => {
             require_text(reason, "reason")
@@ -189,15 +194,25 @@ fn validate(cmd: &BranchCommand) -> Result<(), Refusal> {
             procedure: SpecialProcedure::Other,
             note,
         } => require_text(note, "note"),
-        BranchCommand::Extend { days, approved_by } => {
-            if *days == 0 || *days > MAX_EXTENSION_DAYS {
-                return Err(Refusal::InvalidDays {
-                    days: *days,
-                    max: MAX_EXTENSION_DAYS,
-                });
+        BranchCommand::Extend {
+            days,
+            reason,
+            approver_id,
+        } => {
+            let max = if branch.joint {
+                MAX_JOINT_EXTENSION_DAYS
+            } else {
+                MAX_EXTENSION_DAYS
+            };
+            if *days == 0 || *days > max {
+                return Err(Refusal::InvalidDays { days: *days, max });
             }
-            if blank(approved_by) {
+            if *approver_id <= 0 {
                 return Err(Refusal::MissingApprover);
+            }
+            require_text(reason, "reason")?;
+            if let Some(due_at) = branch.due_at.filter(|d| now > *d) {
+                return Err(Refusal::ExtensionAfterExpiry { due_at });
             }
             Ok(())
         }
@@ -231,7 +246,7 @@ pub fn transition(
     now: DateTime<Utc>,
 ) -> Result<Transition, Refusal> {
     authorize(branch, cmd, actor)?;
-    validate(cmd)?;
+    validate(branch, cmd, now)?;
     let requesting = matches!(cmd, BranchCommand::RequestSupplement { .. });
     if requesting && branch.supplement_requests >= 1 && !branch.supplement_allowed {
         return Err(Refusal::SupplementAlreadyRequested {
@@ -459,7 +474,11 @@ fn event(
             to,
             at,
         },
-        BranchCommand::Extend { days, approved_by } => Event::Extended {
+        BranchCommand::Extend {
+            days,
+            reason,
+            approver_id,
+        } => Event::Extended {
             branch_id,
             case_id,
             department_id,
@@ -467,7 +486,8 @@ fn event(
             from,
             to,
             days: *days,
-            approved_by: approved_by.clone(),
+            reason: reason.clone(),
+            approver_id: *approver_id,
             at,
         },
         BranchCommand::Cancel { reason } => Event::BranchCancelled {

@@ -68,6 +68,7 @@ use crate::routes;
         routes::supervision::close_complaint,
         routes::supervision::statistics,
         routes::supervision::list_notices,
+        routes::supervision::list_extensions,
         routes::supervision::run_job,
     ),
     components(schemas(platform::error::Problem, platform::error::FieldError)),

@@ -53,7 +53,7 @@ const TABLE: &[(&str, &str, &str, &str)] = &[
     ("awaiting_supplement", "supplement", "reviewing", "resume"),
     ("awaiting_supplement", "suspend", NA, ""),
     ("awaiting_supplement", "resume", NA, ""),
-    ("awaiting_supplement", "extend", "awaiting_supplement", "extend:10"),
+    ("awaiting_supplement", "extend", NA, ""),
     ("awaiting_supplement", "cancel", "cancelled", "-"),
 
     ("suspended:reviewing:hearing", "start_review", NA, ""),
@@ -64,7 +64,7 @@ const TABLE: &[(&str, &str, &str, &str)] = &[
     ("suspended:reviewing:hearing", "supplement", NA, ""),
     ("suspended:reviewing:hearing", "suspend", NA, ""),
     ("suspended:reviewing:hearing", "resume", "reviewing", "resume"),
-    ("suspended:reviewing:hearing", "extend", "suspended:reviewing:hearing", "extend:10"),
+    ("suspended:reviewing:hearing", "extend", NA, ""),
     ("suspended:reviewing:hearing", "cancel", "cancelled", "-"),
 
     ("suspended:approving:expert_review", "start_review", NA, ""),
@@ -75,7 +75,7 @@ const TABLE: &[(&str, &str, &str, &str)] = &[
     ("suspended:approving:expert_review", "supplement", NA, ""),
     ("suspended:approving:expert_review", "suspend", NA, ""),
     ("suspended:approving:expert_review", "resume", "approving", "resume"),
-    ("suspended:approving:expert_review", "extend", "suspended:approving:expert_review", "extend:10"),
+    ("suspended:approving:expert_review", "extend", NA, ""),
     ("suspended:approving:expert_review", "cancel", "cancelled", "-"),
 
     ("approved", "start_review", NA, ""),
@@ -234,7 +234,7 @@ fn second_extension_is_refused_in_every_open_state() {
         branch.extension_used = true;
         let got = transition(&branch, &cmd, &permitted_actor(&cmd), now());
         let code = got.expect_err("never a second extension").code();
-        let want = if state.is_open() {
+        let want = if state.is_open() && !state.is_clock_paused() {
             "extension_already_used"
         } else {
             "not_allowed_in_state"
@@ -315,7 +315,8 @@ fn payloads_are_validated() {
             "reviewing",
             BranchCommand::Extend {
                 days: 0,
-                approved_by: "局长".into(),
+                reason: "需组织专家论证".into(),
+                approver_id: 7,
             },
             "invalid_days",
         ),
@@ -323,7 +324,8 @@ fn payloads_are_validated() {
             "reviewing",
             BranchCommand::Extend {
                 days: MAX_EXTENSION_DAYS + 1,
-                approved_by: "局长".into(),
+                reason: "需组织专家论证".into(),
+                approver_id: 7,
             },
             "invalid_days",
         ),
@@ -331,9 +333,19 @@ fn payloads_are_validated() {
             "reviewing",
             BranchCommand::Extend {
                 days: 5,
-                approved_by: " ".into(),
+                reason: "需组织专家论证".into(),
+                approver_id: 0,
             },
             "missing_approver",
+        ),
+        (
+            "reviewing",
+            BranchCommand::Extend {
+                days: 5,
+                reason: " ".into(),
+                approver_id: 7,
+            },
+            "empty_reason",
         ),
     ];
     for (state, cmd, code) in cases {
@@ -360,14 +372,16 @@ fn payloads_are_validated() {
             "reviewing",
             BranchCommand::Extend {
                 days: 1,
-                approved_by: "局长".into(),
+                reason: "需组织专家论证".into(),
+                approver_id: 7,
             },
         ),
         (
             "reviewing",
             BranchCommand::Extend {
                 days: MAX_EXTENSION_DAYS,
-                approved_by: "局长".into(),
+                reason: "需组织专家论证".into(),
+                approver_id: 7,
             },
         ),
         (

@@ -157,6 +157,9 @@ fn refusal_codes_are_distinct_and_listed() {
             actual: Role::Clerk,
         },
         Refusal::SupplementAlreadyRequested { count: 1 },
+        Refusal::ExtensionAfterExpiry {
+            due_at: crate::common::now(),
+        },
     ];
     let codes: Vec<&str> = samples.iter().map(Refusal::code).collect();
     assert_eq!(codes, Refusal::CODES);

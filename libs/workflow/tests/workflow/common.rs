@@ -109,7 +109,8 @@ pub fn all_commands() -> Vec<BranchCommand> {
         BranchCommand::Resume,
         BranchCommand::Extend {
             days: 10,
-            approved_by: "王局长".into(),
+            reason: "需组织专家论证".into(),
+            approver_id: 7,
         },
         BranchCommand::Cancel {
             reason: "申请人撤件".into(),

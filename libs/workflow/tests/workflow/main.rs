@@ -4,6 +4,7 @@ mod branch_matrix;
 mod case_matrix;
 mod codec;
 mod common;
+mod extension;
 mod join;
 mod permissions;
 mod props;

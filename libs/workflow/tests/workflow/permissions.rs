@@ -22,7 +22,7 @@ const MATRIX: &[(&str, &str, &str, &str, &str)] = &[
     ("resume",             "suspended:reviewing:hearing",      "RYYRRRRR", "RDDRRRRR", "RDDRRRRR"),
     ("resume",             "suspended:approving:testing",      "RYYRRRRR", "RDDRRRRR", "RDDRRRRR"),
     ("extend",             "reviewing",                        "RRYRRRRR", "RRDRRRRR", "RRDRRRRR"),
-    ("extend",             "awaiting_supplement",              "RRYRRRRR", "RRDRRRRR", "RRDRRRRR"),
+    ("extend",             "approving",                        "RRYRRRRR", "RRDRRRRR", "RRDRRRRR"),
     ("cancel",             "reviewing",                        "RRRRRRRY", "RRRRRRRY", "RRRRRRRY"),
 ];
 

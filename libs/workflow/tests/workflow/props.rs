@@ -39,8 +39,13 @@ fn command() -> impl Strategy<Value = BranchCommand> {
         (procedure(), text())
             .prop_map(|(procedure, note)| BranchCommand::Suspend { procedure, note }),
         Just(BranchCommand::Resume),
-        (0..=MAX_EXTENSION_DAYS + 5, text())
-            .prop_map(|(days, approved_by)| BranchCommand::Extend { days, approved_by }),
+        (0..=MAX_EXTENSION_DAYS + 5, text(), -1i64..3).prop_map(|(days, reason, approver_id)| {
+            BranchCommand::Extend {
+                days,
+                reason,
+                approver_id,
+            }
+        }),
         text().prop_map(|reason| BranchCommand::Cancel { reason }),
     ]
 }

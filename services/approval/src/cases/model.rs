@@ -239,13 +239,18 @@ pub enum BranchCommandBody {
     /// suspended → where it was.
     #[schema(example = json!({"command": "resume"}))]
     Resume,
-    /// The branch's one extension (延期): working days and who approved it.
-    #[schema(example = json!({"command": "extend", "days": 5, "approved_by": "王局长"}))]
+    /// The branch's one extension (延期, 行政许可法 第四十二条): only while the clock runs and
+    /// before the limit has passed; at most 10 working days (15 for a branch of a bundle,
+    /// handled jointly); the reason told to the applicant; the approving 负责人 (an approver
+    /// of the branch's department, by user id).
+    #[schema(example = json!({"command": "extend", "days": 5, "reason": "需组织专家论证", "approver_id": 12}))]
     Extend {
-        #[schema(minimum = 1, maximum = 30)]
+        #[schema(minimum = 1, maximum = 15)]
         days: u32,
         #[schema(min_length = 1)]
-        approved_by: String,
+        reason: String,
+        #[schema(minimum = 1)]
+        approver_id: i64,
     },
 }
 
@@ -280,7 +285,8 @@ mod tests {
             BranchCommandBody::Resume,
             BranchCommandBody::Extend {
                 days: 5,
-                approved_by: "x".into(),
+                reason: "x".into(),
+                approver_id: 3,
             },
         ];
         let mut names = Vec::new();

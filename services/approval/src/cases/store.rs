@@ -83,7 +83,48 @@ fn wf_branch(b: &branch::Model) -> Result<workflow::Branch, ApiError> {
         },
         supplement_requests: u32::try_from(b.supplement_requests).unwrap_or(0),
         supplement_allowed: b.supplement_allowed,
+        joint: false,
+        due_at: b.due_at,
     })
+}
+
+/// The approving 负责人 of an extension (行政许可法 第四十二条: 经本行政机关负责人批准) must be a
+/// real, active user with the approver role (首席代表) of the branch's own department.
+async fn check_extension_approver<C: ConnectionTrait>(
+    c: &C,
+    row: &branch::Model,
+    cmd: &BranchCommand,
+) -> Result<(), ApiError> {
+    let BranchCommand::Extend { approver_id, .. } = cmd else {
+        return Ok(());
+    };
+    let Ok(id) = i32::try_from(*approver_id) else {
+        return Err(ApiError::validation("approver_id", "is not a user id"));
+    };
+    if id <= 0 {
+        return Ok(()); // the workflow refuses it, naming the article
+    }
+    let user = crate::entities::user::Entity::find_by_id(id).one(c).await?;
+    let ok = user.as_ref().is_some_and(|u| {
+        u.active
+            && u.deleted_at.is_none()
+            && u.role == Role::Approver.as_str()
+            && u.department_id == Some(row.department_id)
+    });
+    if ok {
+        Ok(())
+    } else {
+        Err(ApiError::Validation {
+            code: "invalid_approver",
+            errors: vec![FieldError::new(
+                "approver_id",
+                format!(
+                    "user {id} is not an active approver (负责人) of department {}; 行政许可法 第四十二条 requires the approval of the department's 负责人",
+                    row.department_id
+                ),
+            )],
+        })
+    }
 }
 
 /// A branch that entered 补正 before `pending_materials` existed (migration 5) waits for what
@@ -434,8 +475,7 @@ async fn save_branch<C: ConnectionTrait>(
     }
     let m = clock_moments(&clock, cal, row.alert_level, next.state.is_open())?;
     let (statutory_due, statutory_recheck) =
-        alerts::statutory_due(&clock, row.statutory_extra_days, &cal.cal)
-            .map_err(compute_error)?;
+        alerts::statutory_due(&clock, row.statutory_extra_days, &cal.cal).map_err(compute_error)?;
     let next_alert = if next.state.is_open() {
         alerts::next_of(
             m.next_alert_at,
@@ -998,6 +1038,8 @@ pub async fn branch_command(
         }
     }
     let mut wf = wf_branch(&row)?;
+    wf.joint = ctx.case.bundle_id.is_some();
+    check_extension_approver(&txn, &row, &cmd).await?;
     if wf.state == BranchState::AwaitingSupplement && row.pending_materials.is_none() {
         wf.pending_materials = legacy_pending(&txn, &row).await?;
     }

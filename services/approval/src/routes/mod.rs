@@ -106,6 +106,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                 )
                 .route("/statistics", web::get().to(supervision::statistics))
                 .route("/notices", web::get().to(supervision::list_notices))
+                .route("/extensions", web::get().to(supervision::list_extensions))
                 .route(
                     "/supervision/jobs/{job}/run",
                     web::post().to(supervision::run_job),

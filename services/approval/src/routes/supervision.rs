@@ -375,3 +375,122 @@ pub async fn run_job(
     state.announce_events();
     Ok(web::Json(run))
 }
+
+/// One extension (延期) as filed with the supervisors (报备).
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ExtensionView {
+    /// The feed position of the `extended` event.
+    pub seq: i64,
+    pub case_id: i32,
+    pub branch_id: i32,
+    pub department_id: i32,
+    /// Working days added.
+    pub days: u32,
+    /// The reason told to the applicant.
+    pub reason: String,
+    /// The approving 负责人 (user id).
+    pub approver_id: i64,
+    /// Who recorded it.
+    pub actor_id: i32,
+    pub at: DateTime<Utc>,
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+#[serde(deny_unknown_fields)]
+pub struct ExtensionQuery {
+    /// Only this department's branches.
+    pub department_id: Option<i32>,
+    /// Granted at or after this moment (RFC 3339).
+    pub from: Option<DateTime<Utc>>,
+    /// Granted before this moment (RFC 3339).
+    pub to: Option<DateTime<Utc>>,
+    #[param(minimum = 1, maximum = 200)]
+    pub limit: Option<u64>,
+    pub cursor: Option<String>,
+}
+
+/// Extensions granted (延期报备, 行政许可法 第四十二条), newest last: supervisors, assessors and
+/// admins see every department's, reviewers and approvers their own department's.
+#[utoipa::path(get, path = "/v1/extensions", tag = "supervision", params(ExtensionQuery), security(("bearer_auth" = [])), responses((status = 200, body = Page<ExtensionView>)))]
+pub async fn list_extensions(
+    state: web::Data<AppState>,
+    user: AuthUser,
+    q: ValidQuery<ExtensionQuery>,
+) -> ApiResult<HttpResponse> {
+    use crate::entities::{branch, event};
+    use sea_orm::sea_query::Query;
+    user.require(&[
+        Role::Supervisor,
+        Role::Assessor,
+        Role::Admin,
+        Role::Reviewer,
+        Role::Approver,
+    ])?;
+    let q = q.into_inner();
+    let department = match user.role {
+        Role::Reviewer | Role::Approver => {
+            let own = user
+                .department_id
+                .ok_or_else(|| ApiError::forbidden("your account has no department"))?;
+            if q.department_id.is_some_and(|d| d != own) {
+                return Err(ApiError::forbidden(
+                    "department staff see their own department's extensions only",
+                ));
+            }
+            Some(own)
+        }
+        _ => q.department_id,
+    };
+    let page = PageRequest::parse(q.limit, q.cursor.as_deref())?;
+    let mut sel = event::Entity::find().filter(event::Column::Kind.eq("extended"));
+    if let Some(d) = department {
+        sel = sel.filter(
+            event::Column::BranchId.in_subquery(
+                Query::select()
+                    .column(branch::Column::Id)
+                    .from(branch::Entity)
+                    .and_where(branch::Column::DepartmentId.eq(d))
+                    .to_owned(),
+            ),
+        );
+    }
+    if let Some(from) = q.from {
+        sel = sel.filter(event::Column::At.gte(from));
+    }
+    if let Some(to) = q.to {
+        sel = sel.filter(event::Column::At.lt(to));
+    }
+    if let Some(after) = page.after_id {
+        sel = sel.filter(event::Column::Seq.gt(after));
+    }
+    let rows = sel
+        .order_by_asc(event::Column::Seq)
+        .limit(page.limit + 1)
+        .all(&state.db)
+        .await?;
+    let out = page.page(
+        rows,
+        |e| e.seq,
+        |e| {
+            let p: serde_json::Value = serde_json::from_str(&e.payload).unwrap_or_default();
+            let int = |k: &str| p.get(k).and_then(serde_json::Value::as_i64).unwrap_or(0);
+            ExtensionView {
+                seq: e.seq,
+                case_id: e.case_id,
+                branch_id: e.branch_id.unwrap_or_default(),
+                department_id: i32::try_from(int("department_id")).unwrap_or_default(),
+                days: u32::try_from(int("days")).unwrap_or_default(),
+                reason: p
+                    .get("reason")
+                    .and_then(serde_json::Value::as_str)
+                    .unwrap_or_default()
+                    .to_string(),
+                approver_id: int("approver_id"),
+                actor_id: e.actor_id,
+                at: e.at,
+            }
+        },
+    );
+    Ok(HttpResponse::Ok().json(out))
+}

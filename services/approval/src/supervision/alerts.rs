@@ -265,7 +265,11 @@ mod tests {
         clock
             .pause(t("2026-03-10T09:00:00+08:00"), PauseReason::Supplement)
             .unwrap();
-        assert_eq!(statutory_due(&clock, 15, &cal).unwrap(), (None, None), "paused");
+        assert_eq!(
+            statutory_due(&clock, 15, &cal).unwrap(),
+            (None, None),
+            "paused"
+        );
         clock.resume(t("2026-03-11T09:00:00+08:00")).unwrap();
         assert_eq!(
             statutory_due(&clock, 15, &cal).unwrap().0,

@@ -111,8 +111,7 @@ pub async fn sweep(
                 }
             }
             // The statutory limit (法定期限) passed undecided: its own card, once.
-            let statutory_now =
-                !b.statutory_breached && statutory_due_at.is_some_and(|t| t <= now);
+            let statutory_now = !b.statutory_breached && statutory_due_at.is_some_and(|t| t <= now);
             let breached = b.statutory_breached || statutory_now;
             let next = alerts::next_of(
                 promised_next,
@@ -127,7 +126,10 @@ pub async fn sweep(
                 .col_expr(branch::Column::RedAt, Expr::value(m.red_at))
                 .col_expr(branch::Column::NextAlertAt, Expr::value(next))
                 .col_expr(branch::Column::StatutoryBreached, Expr::value(breached))
-                .col_expr(branch::Column::StatutoryDueAt, Expr::value(statutory_due_at))
+                .col_expr(
+                    branch::Column::StatutoryDueAt,
+                    Expr::value(statutory_due_at),
+                )
                 .filter(branch::Column::Id.eq(b.id))
                 .filter(branch::Column::Version.eq(b.version))
                 .filter(branch::Column::AlertLevel.eq(b.alert_level))

@@ -84,11 +84,8 @@ async fn a_statutory_breach_is_its_own_card() {
     );
     assert_eq!(app.count_rows("cards WHERE level = 'red'").await, 1);
     let stats = expect_status(
-        app.get(
-            "/v1/statistics?from=2026-03-01&to=2026-03-31",
-            &sup,
-        )
-        .await,
+        app.get("/v1/statistics?from=2026-03-01&to=2026-03-31", &sup)
+            .await,
         StatusCode::OK,
     )
     .await;

@@ -9,6 +9,7 @@ mod clocks;
 mod console;
 mod defects;
 mod departments;
+mod extensions;
 mod helpers;
 mod items;
 mod mail;

@@ -767,7 +767,11 @@ async fn two_replicas_issue_one_card_per_breach() {
         x.warnings + y.warnings + x.yellow_cards + y.yellow_cards + x.red_cards + y.red_cards;
     assert_eq!(issued, 33, "{x:?} {y:?}");
     // The two demo items with a 5-day statutory limit (HHHT-ZJJ-001, HHHT-GAJ-001) are past it too.
-    assert_eq!(x.statutory_breaches + y.statutory_breaches, 6, "{x:?} {y:?}");
+    assert_eq!(
+        x.statutory_breaches + y.statutory_breaches,
+        6,
+        "{x:?} {y:?}"
+    );
     let all = cards(&h, "").await;
     // 3 cases × 4 branches × (warning, yellow, red), plus 3 × 2 statutory breaches.
     assert_eq!(all.len(), 42);
