@@ -20,6 +20,9 @@
 //!   statutory limit (法定期限) is clocked beside the promised one (承诺期限), with the same
 //!   pauses and extensions: it runs `statutory − promised` days longer; its breach is its own
 //!   card level (`statutory_breach`, 超法定时限).
+//! - **`branches.pause_alert_at`, `pause_alerted`**: a pause is never a hiding place: the
+//!   moment a branch waiting for supplement, or suspended past the expected end of its special
+//!   procedure, raises its `pause_overdue` alert, and whether it did.
 //! - **`branches.provisional`, `cases.provisional`**: the stored moments were computed over a
 //!   year without a published holiday table (from the statutory rules), so they will be
 //!   re-planned when the table is published.
@@ -60,6 +63,8 @@ enum Branches {
     StatutoryExtraDays,
     StatutoryDueAt,
     StatutoryBreached,
+    PauseAlertAt,
+    PauseAlerted,
 }
 
 #[derive(DeriveIden)]
@@ -167,6 +172,15 @@ impl MigrationTrait for Migration {
                 .not_null()
                 .default(false)
                 .to_owned(),
+            ColumnDef::new(Branches::PauseAlertAt)
+                .timestamp_with_time_zone()
+                .null()
+                .to_owned(),
+            ColumnDef::new(Branches::PauseAlerted)
+                .boolean()
+                .not_null()
+                .default(false)
+                .to_owned(),
         ] {
             let mut col = col;
             m.alter_table(
@@ -201,6 +215,8 @@ impl MigrationTrait for Migration {
         )
         .await?;
         for col in [
+            Branches::PauseAlerted,
+            Branches::PauseAlertAt,
             Branches::StatutoryBreached,
             Branches::StatutoryDueAt,
             Branches::StatutoryExtraDays,

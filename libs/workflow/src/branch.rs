@@ -256,12 +256,19 @@ pub enum BranchCommand {
         #[serde(default, skip_serializing_if = "Option::is_none")]
         resume_reason: Option<String>,
     },
-    /// Suspend for a special procedure (特别程序): the statutory clock pauses.
+    /// Suspend for a special procedure (特别程序, 行政许可法 第四十五条): the statutory clock
+    /// pauses. The applicant is told in writing how long it will take (书面告知), so the
+    /// suspension names its expected end date and the written notice; past that date the
+    /// branch raises an alert.
     Suspend {
         /// Which procedure.
         procedure: SpecialProcedure,
         /// Free note; required (non-blank) when `procedure` is `other`.
         note: String,
+        /// The day the procedure is expected to end (local date), not in the past.
+        expected_end: chrono::NaiveDate,
+        /// The written notice to the applicant (its number or reference). Not blank.
+        notice_ref: String,
     },
     /// The special procedure ended: back to where the branch was suspended from.
     Resume,

@@ -110,6 +110,12 @@ pub enum Event {
         to: String,
         procedure: SpecialProcedure,
         note: String,
+        /// When the procedure is expected to end (local date).
+        #[serde(default)]
+        expected_end: Option<chrono::NaiveDate>,
+        /// The written notice to the applicant.
+        #[serde(default)]
+        notice_ref: String,
         at: DateTime<Utc>,
     },
     /// suspended → the state it was suspended from.

@@ -97,6 +97,14 @@ pub enum Refusal {
         /// Requests made so far.
         count: u32,
     },
+    /// A suspension's expected end date lies in the past.
+    #[error("expected_end {expected_end} is before today ({today}); a special procedure (行政许可法 第四十五条) names when it is expected to end")]
+    ExpectedEndInPast {
+        /// The date sent.
+        expected_end: chrono::NaiveDate,
+        /// Today, Asia/Shanghai.
+        today: chrono::NaiveDate,
+    },
     /// Extension days out of range.
     #[error("extension of {days} working days is invalid; allowed 1 to {max} (行政许可法 第四十二条: 十日, 统一办理/联合办理/集中办理 十五日)")]
     InvalidDays {
@@ -109,7 +117,7 @@ pub enum Refusal {
 
 impl Refusal {
     /// Every code, for documentation and exhaustive mapping in the HTTP layer.
-    pub const CODES: [&'static str; 14] = [
+    pub const CODES: [&'static str; 15] = [
         "not_allowed_in_state",
         "wrong_role",
         "wrong_department",
@@ -124,6 +132,7 @@ impl Refusal {
         "waiver_not_allowed",
         "supplement_already_requested",
         "extension_after_expiry",
+        "expected_end_in_past",
     ];
 
     /// Stable snake_case code.
@@ -143,6 +152,7 @@ impl Refusal {
             Refusal::WaiverNotAllowed { .. } => "waiver_not_allowed",
             Refusal::SupplementAlreadyRequested { .. } => "supplement_already_requested",
             Refusal::ExtensionAfterExpiry { .. } => "extension_after_expiry",
+            Refusal::ExpectedEndInPast { .. } => "expected_end_in_past",
         }
     }
 
@@ -156,6 +166,7 @@ impl Refusal {
             Refusal::InvalidDays { .. } => Some("days".to_owned()),
             Refusal::MaterialNotRequested { index, .. } => Some(format!("received[{index}]")),
             Refusal::WaiverNotAllowed { .. } => Some("resume_reason".to_owned()),
+            Refusal::ExpectedEndInPast { .. } => Some("expected_end".to_owned()),
             _ => None,
         }
     }
@@ -180,6 +191,7 @@ impl Refusal {
                 | Refusal::MissingApprover
                 | Refusal::InvalidDays { .. }
                 | Refusal::MaterialNotRequested { .. }
+                | Refusal::ExpectedEndInPast { .. }
         )
     }
 }

@@ -152,6 +152,8 @@ fn sample_commands() -> [BranchCommand; 10] {
         BranchCommand::Suspend {
             procedure: SpecialProcedure::Other,
             note: String::new(),
+            expected_end: chrono::NaiveDate::MIN,
+            notice_ref: String::new(),
         },
         BranchCommand::Resume,
         BranchCommand::Extend {
@@ -163,6 +165,11 @@ fn sample_commands() -> [BranchCommand; 10] {
             reason: String::new(),
         },
     ]
+}
+
+/// Today in Asia/Shanghai (UTC+8; no daylight-saving time there since 1991).
+fn local_today(now: DateTime<Utc>) -> chrono::NaiveDate {
+    (now + chrono::Duration::hours(8)).date_naive()
 }
 
 fn blank(s: &str) -> bool {
@@ -191,9 +198,24 @@ fn validate(branch: &Branch, cmd: &BranchCommand, now: DateTime<Utc>) -> Result<
         BranchCommand::RequestSupplement { missing, .. } => require_materials(missing, "missing"),
         BranchCommand::Supplement { received, .. } => require_materials(received, "received"),
         BranchCommand::Suspend {
-            procedure: SpecialProcedure::Other,
+            procedure,
             note,
-        } => require_text(note, "note"),
+            expected_end,
+            notice_ref,
+        } => {
+            if *procedure == SpecialProcedure::Other {
+                require_text(note, "note")?;
+            }
+            require_text(notice_ref, "notice_ref")?;
+            let today = local_today(now);
+            if *expected_end < today {
+                return Err(Refusal::ExpectedEndInPast {
+                    expected_end: *expected_end,
+                    today,
+                });
+            }
+            Ok(())
+        }
         BranchCommand::Extend {
             days,
             reason,
@@ -219,7 +241,6 @@ fn validate(branch: &Branch, cmd: &BranchCommand, now: DateTime<Utc>) -> Result<
         BranchCommand::StartReview
         | BranchCommand::Review { .. }
         | BranchCommand::Approve { .. }
-        | BranchCommand::Suspend { .. }
         | BranchCommand::Resume => Ok(()),
     }
 }
@@ -454,7 +475,12 @@ fn event(
             resume_reason: resume_reason.clone(),
             at,
         },
-        BranchCommand::Suspend { procedure, note } => Event::Suspended {
+        BranchCommand::Suspend {
+            procedure,
+            note,
+            expected_end,
+            notice_ref,
+        } => Event::Suspended {
             branch_id,
             case_id,
             department_id,
@@ -463,6 +489,8 @@ fn event(
             to,
             procedure: *procedure,
             note: note.clone(),
+            expected_end: Some(*expected_end),
+            notice_ref: notice_ref.clone(),
             at,
         },
         BranchCommand::Resume => Event::Resumed {

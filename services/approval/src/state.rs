@@ -20,6 +20,8 @@ pub struct Timing {
     pub claim_limit_days: u32,
     /// Working days a department has to answer an assigned complaint (`COMPLAINT_LIMIT_DAYS`, default 5).
     pub complaint_limit_days: u32,
+    /// Working days a branch may wait for supplement before it raises an alert.
+    pub supplement_wait_days: u32,
 }
 
 #[derive(Clone)]
@@ -42,6 +44,10 @@ pub struct SupervisionSettings {
     pub red_card_days: u32,
     pub claim_limit_days: u32,
     pub complaint_limit_days: u32,
+    /// `SUPPLEMENT_WAIT_DAYS`: working days a branch may wait for supplement (补正) before it
+    /// raises a `pause_overdue` alert (default 10: the product's own default; the law sets no
+    /// period for the applicant).
+    pub supplement_wait_days: u32,
     /// Cron (with seconds) of the sweep, Asia/Shanghai; `SWEEP_CRON`, default every minute.
     pub sweep_cron: String,
     /// Seconds between notice deliveries; `DELIVERY_INTERVAL_SECONDS`, default 15.
@@ -60,6 +66,7 @@ impl Default for SupervisionSettings {
             red_card_days: 3,
             claim_limit_days: 5,
             complaint_limit_days: 5,
+            supplement_wait_days: 10,
             sweep_cron: "0 * * * * *".into(),
             delivery_interval_secs: 15,
             scheduler_enabled: true,
@@ -89,6 +96,7 @@ impl SupervisionSettings {
             red_card_days: num("RED_CARD_DAYS", d.red_card_days, 60)?,
             claim_limit_days: num("CLAIM_LIMIT_DAYS", d.claim_limit_days, 60)?,
             complaint_limit_days: num("COMPLAINT_LIMIT_DAYS", d.complaint_limit_days, 60)?,
+            supplement_wait_days: num("SUPPLEMENT_WAIT_DAYS", d.supplement_wait_days, 365)?,
             sweep_cron: get("SWEEP_CRON")
                 .filter(|v| !v.trim().is_empty())
                 .unwrap_or(d.sweep_cron),
@@ -147,6 +155,7 @@ impl AppState {
             red_card_days: self.supervision.red_card_days,
             claim_limit_days: self.supervision.claim_limit_days,
             complaint_limit_days: self.supervision.complaint_limit_days,
+            supplement_wait_days: self.supervision.supplement_wait_days,
         }
     }
 }

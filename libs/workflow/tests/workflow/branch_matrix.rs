@@ -308,6 +308,8 @@ fn payloads_are_validated() {
             BranchCommand::Suspend {
                 procedure: SpecialProcedure::Other,
                 note: "".into(),
+                expected_end: chrono::NaiveDate::from_ymd_opt(2025, 3, 20).expect("date"),
+                notice_ref: "特别程序告知书 2025-01".into(),
             },
             "empty_reason",
         ),
@@ -389,6 +391,8 @@ fn payloads_are_validated() {
             BranchCommand::Suspend {
                 procedure: SpecialProcedure::Other,
                 note: "现场勘验".into(),
+                expected_end: chrono::NaiveDate::from_ymd_opt(2025, 3, 20).expect("date"),
+                notice_ref: "特别程序告知书 2025-01".into(),
             },
         ),
         (
@@ -396,6 +400,8 @@ fn payloads_are_validated() {
             BranchCommand::Suspend {
                 procedure: SpecialProcedure::Testing,
                 note: "".into(),
+                expected_end: chrono::NaiveDate::from_ymd_opt(2025, 3, 20).expect("date"),
+                notice_ref: "特别程序告知书 2025-01".into(),
             },
         ),
         ("approving", BranchCommand::Approve { opinion: "".into() }),

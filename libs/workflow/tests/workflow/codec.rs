@@ -160,6 +160,10 @@ fn refusal_codes_are_distinct_and_listed() {
         Refusal::ExtensionAfterExpiry {
             due_at: crate::common::now(),
         },
+        Refusal::ExpectedEndInPast {
+            expected_end: crate::common::now().date_naive(),
+            today: crate::common::now().date_naive(),
+        },
     ];
     let codes: Vec<&str> = samples.iter().map(Refusal::code).collect();
     assert_eq!(codes, Refusal::CODES);

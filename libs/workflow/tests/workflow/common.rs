@@ -105,6 +105,8 @@ pub fn all_commands() -> Vec<BranchCommand> {
         BranchCommand::Suspend {
             procedure: SpecialProcedure::ExpertReview,
             note: String::new(),
+            expected_end: chrono::NaiveDate::from_ymd_opt(2025, 3, 20).expect("date"),
+            notice_ref: "特别程序告知书 2025-01".into(),
         },
         BranchCommand::Resume,
         BranchCommand::Extend {

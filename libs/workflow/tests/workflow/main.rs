@@ -9,3 +9,4 @@ mod join;
 mod permissions;
 mod props;
 mod supplement;
+mod suspension;

@@ -36,8 +36,15 @@ fn command() -> impl Strategy<Value = BranchCommand> {
             received,
             resume_reason: None
         }),
-        (procedure(), text())
-            .prop_map(|(procedure, note)| BranchCommand::Suspend { procedure, note }),
+        (procedure(), text(), 0i64..40, text()).prop_map(|(procedure, note, days, notice_ref)| {
+            BranchCommand::Suspend {
+                procedure,
+                note,
+                expected_end: chrono::NaiveDate::from_ymd_opt(2025, 2, 20).expect("date")
+                    + chrono::Duration::days(days),
+                notice_ref,
+            }
+        }),
         Just(BranchCommand::Resume),
         (0..=MAX_EXTENSION_DAYS + 5, text(), -1i64..3).prop_map(|(days, reason, approver_id)| {
             BranchCommand::Extend {

@@ -230,11 +230,16 @@ pub enum BranchCommandBody {
         #[schema(nullable = false)]
         resume_reason: Option<String>,
     },
-    /// → suspended (特别程序); the clock pauses.
-    #[schema(example = json!({"command": "suspend", "procedure": "expert_review", "note": ""}))]
+    /// → suspended (特别程序, 行政许可法 第四十五条); the clock pauses. The expected end (local
+    /// date, not in the past) and the written notice to the applicant are required; past the
+    /// expected end the branch raises a `pause_overdue` alert.
+    #[schema(example = json!({"command": "suspend", "procedure": "expert_review", "note": "", "expected_end": "2026-04-15", "notice_ref": "专家评审告知书〔2026〕3号"}))]
     Suspend {
         procedure: SpecialProcedureBody,
         note: String,
+        expected_end: NaiveDate,
+        #[schema(min_length = 1)]
+        notice_ref: String,
     },
     /// suspended → where it was.
     #[schema(example = json!({"command": "resume"}))]
@@ -281,6 +286,8 @@ mod tests {
             BranchCommandBody::Suspend {
                 procedure: SpecialProcedureBody::ExpertReview,
                 note: String::new(),
+                expected_end: chrono::NaiveDate::from_ymd_opt(2026, 4, 1).unwrap_or_default(),
+                notice_ref: "告知书 1".into(),
             },
             BranchCommandBody::Resume,
             BranchCommandBody::Extend {

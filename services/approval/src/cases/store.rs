@@ -20,7 +20,7 @@ use super::events::{self, NewEvent};
 use super::idempotency::{self, IdemKey};
 use super::model::*;
 use crate::calendar_store::compute_error;
-use crate::entities::{branch, bundle, bundle_item, case, event, item};
+use crate::entities::{branch, bundle, bundle_item, card, case, event, item};
 use crate::state::Timing;
 use crate::supervision::alerts;
 
@@ -86,6 +86,72 @@ fn wf_branch(b: &branch::Model) -> Result<workflow::Branch, ApiError> {
         joint: false,
         due_at: b.due_at,
     })
+}
+
+/// A pause is never a hiding place: entering 补正 sets the moment the wait becomes overdue
+/// (`SUPPLEMENT_WAIT_DAYS` working days), a suspension the office close of its expected end;
+/// the sweep raises a `pause_overdue` alert then. Leaving the pause clears it and closes the
+/// alert (`resumed`).
+async fn watch_pause<C: ConnectionTrait>(
+    c: &C,
+    cal: &Timing,
+    before: &branch::Model,
+    saved: branch::Model,
+    cmd: &BranchCommand,
+    now: DateTime<Utc>,
+) -> Result<branch::Model, ApiError> {
+    let was: BranchState = stored(&before.state, "branch state")?;
+    let is: BranchState = stored(&saved.state, "branch state")?;
+    let (alert_at, alerted) = match (is, cmd) {
+        (BranchState::Suspended { .. }, BranchCommand::Suspend { expected_end, .. }) => {
+            (Some(cal.cal.close_of(*expected_end)), false)
+        }
+        (BranchState::AwaitingSupplement, _) if was == BranchState::AwaitingSupplement => {
+            (saved.pause_alert_at, saved.pause_alerted)
+        }
+        (BranchState::AwaitingSupplement, _) => {
+            (cal.cal.deadline(now, cal.supplement_wait_days).ok(), false)
+        }
+        (s, _) if s.is_clock_paused() => (saved.pause_alert_at, saved.pause_alerted),
+        _ => (None, false),
+    };
+    if (alert_at, alerted) == (saved.pause_alert_at, saved.pause_alerted) {
+        return Ok(saved);
+    }
+    let next = if is.is_clock_paused() && !alerted {
+        alert_at
+    } else {
+        saved.next_alert_at
+    };
+    branch::Entity::update_many()
+        .col_expr(branch::Column::PauseAlertAt, Expr::value(alert_at))
+        .col_expr(branch::Column::PauseAlerted, Expr::value(alerted))
+        .col_expr(branch::Column::NextAlertAt, Expr::value(next))
+        .filter(branch::Column::Id.eq(saved.id))
+        .exec(c)
+        .await?;
+    if was.is_clock_paused() && !is.is_clock_paused() {
+        card::Entity::update_many()
+            .col_expr(card::Column::ClosedAt, Expr::value(Some(now)))
+            .col_expr(
+                card::Column::ClosedHow,
+                Expr::value(Some("resumed".to_string())),
+            )
+            .col_expr(
+                card::Column::ClosedBy,
+                Expr::value(Some("system".to_string())),
+            )
+            .filter(card::Column::SubjectKind.eq("branch"))
+            .filter(card::Column::SubjectId.eq(saved.id))
+            .filter(card::Column::Level.eq("pause_overdue"))
+            .filter(card::Column::ClosedAt.is_null())
+            .exec(c)
+            .await?;
+    }
+    branch::Entity::find_by_id(saved.id)
+        .one(c)
+        .await?
+        .ok_or_else(|| ApiError::Internal("branch vanished".into()))
 }
 
 /// The approving 负责人 of an extension (行政许可法 第四十二条: 经本行政机关负责人批准) must be a
@@ -1049,6 +1115,7 @@ pub async fn branch_command(
     let t = workflow::transition(&wf, &cmd, &wf_actor(actor), now).map_err(refusal)?;
     let next = t.apply(&wf);
     let saved = save_branch(&txn, cal, &row, &next, t.clock, now).await?;
+    let saved = watch_pause(&txn, cal, &row, saved, &cmd, now).await?;
     let mut out: Vec<NewEvent> = t
         .events
         .iter()

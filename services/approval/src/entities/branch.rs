@@ -41,6 +41,10 @@ pub struct Model {
     pub statutory_due_at: Option<DateTimeUtc>,
     /// The `statutory_breach` card (超法定时限) was issued.
     pub statutory_breached: bool,
+    /// While paused: when the pause raises its `pause_overdue` alert.
+    pub pause_alert_at: Option<DateTimeUtc>,
+    /// The `pause_overdue` alert of the current pause was issued.
+    pub pause_alerted: bool,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

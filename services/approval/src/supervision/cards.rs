@@ -128,7 +128,7 @@ pub async fn issue<C: ConnectionTrait>(
             .filter(card::Column::SubjectKind.eq(new.subject_kind))
             .filter(card::Column::SubjectId.eq(new.subject_id))
             .filter(card::Column::Level.eq(new.level))
-            .filter(card::Column::ClosedHow.eq("calendar_corrected"))
+            .filter(card::Column::ClosedHow.is_in(["calendar_corrected", "resumed"]))
             .exec(c)
             .await?;
         if reopened.rows_affected != 1 {
@@ -141,6 +141,7 @@ pub async fn issue<C: ConnectionTrait>(
         "yellow" => "黄牌 yellow card",
         "red" => "红牌 red card",
         "statutory_breach" => "超法定时限 statutory limit breached",
+        "pause_overdue" => "暂停超时 pause overdue",
         _ => "认领超时 claim overdue",
     };
     notices::enqueue(
@@ -151,6 +152,7 @@ pub async fn issue<C: ConnectionTrait>(
                 "yellow" => "yellow_card",
                 "red" => "red_card",
                 "statutory_breach" => "statutory_breach",
+                "pause_overdue" => "pause_overdue",
                 _ => "unclaimed",
             },
             dedup_key,
@@ -198,7 +200,10 @@ pub async fn close_for_branch<C: ConnectionTrait>(
 ) -> Result<(), ApiError> {
     for (levels, how) in [
         (vec!["warning"], how_in_time),
-        (vec!["yellow", "red", "statutory_breach"], how_late),
+        (
+            vec!["yellow", "red", "statutory_breach", "pause_overdue"],
+            how_late,
+        ),
     ] {
         card::Entity::update_many()
             .col_expr(card::Column::ClosedAt, Expr::value(Some(now)))

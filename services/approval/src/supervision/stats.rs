@@ -54,6 +54,8 @@ pub struct DepartmentStats {
     /// Cards for a statutory limit (法定期限) passed undecided (超法定时限), counted apart from
     /// the promised-limit cards.
     pub statutory_breaches: u64,
+    /// Alerts for pauses that waited too long (补正 past its wait, 特别程序 past its expected end).
+    pub pauses_overdue: u64,
     pub unclaimed_cards: u64,
     pub complaints: u64,
 }
@@ -175,6 +177,7 @@ pub async fn query(
             "yellow" => s.yellow_cards += 1,
             "red" => s.red_cards += 1,
             "statutory_breach" => s.statutory_breaches += 1,
+            "pause_overdue" => s.pauses_overdue += 1,
             _ => s.unclaimed_cards += 1,
         }
     }

@@ -25,6 +25,8 @@ pub struct SweepReport {
     pub red_cards: u32,
     /// Cards for a statutory limit (法定期限) passed undecided (超法定时限).
     pub statutory_breaches: u32,
+    /// Alerts for a pause that waited too long (补正 or 特别程序).
+    pub pauses_overdue: u32,
     pub unclaimed: u32,
 }
 
@@ -113,8 +115,13 @@ pub async fn sweep(
             // The statutory limit (法定期限) passed undecided: its own card, once.
             let statutory_now = !b.statutory_breached && statutory_due_at.is_some_and(|t| t <= now);
             let breached = b.statutory_breached || statutory_now;
+            // A pause waited too long (补正 past SUPPLEMENT_WAIT_DAYS, a special procedure past its
+            // expected end): an alert to the department, once per pause.
+            let pause_now = !b.pause_alerted && b.pause_alert_at.is_some_and(|t| t <= now);
+            let pause_alerted = b.pause_alerted || pause_now;
+            let pause_next = b.pause_alert_at.filter(|_| !pause_alerted);
             let next = alerts::next_of(
-                promised_next,
+                alerts::next_of(promised_next, pause_next, false),
                 statutory_due_at.or(statutory_recheck),
                 breached,
             );
@@ -126,6 +133,7 @@ pub async fn sweep(
                 .col_expr(branch::Column::RedAt, Expr::value(m.red_at))
                 .col_expr(branch::Column::NextAlertAt, Expr::value(next))
                 .col_expr(branch::Column::StatutoryBreached, Expr::value(breached))
+                .col_expr(branch::Column::PauseAlerted, Expr::value(pause_alerted))
                 .col_expr(
                     branch::Column::StatutoryDueAt,
                     Expr::value(statutory_due_at),
@@ -153,6 +161,27 @@ pub async fn sweep(
                         AlertLevel::Yellow => report.yellow_cards += 1,
                         AlertLevel::Red => report.red_cards += 1,
                     }
+                }
+            }
+            if pause_now {
+                let what = if b.state == "awaiting_supplement" {
+                    "补正 has been awaited"
+                } else {
+                    "the special procedure (特别程序) ran past its expected end"
+                };
+                let new = NewCard {
+                    subject_kind: "branch",
+                    subject_id: b.id,
+                    case_id: b.case_id,
+                    department_id: b.department_id,
+                    level: "pause_overdue",
+                    reason: format!(
+                        "暂停超时: {what} since {}; the clock is stopped, the case must not rest there",
+                        local(b.pause_alert_at)
+                    ),
+                };
+                if cards::issue(&txn, new, now).await? {
+                    report.pauses_overdue += 1;
                 }
             }
             if statutory_now {

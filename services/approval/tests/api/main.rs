@@ -14,6 +14,7 @@ mod helpers;
 mod items;
 mod mail;
 mod openapi;
+mod pauses;
 mod provisional;
 mod smtp_sink;
 mod supervision;

@@ -66,7 +66,7 @@ async fn across_national_day_each_alert_appears_exactly_once() {
     assert_eq!(gaj["warn_at"], "2026-10-08T06:20:00Z");
     assert_eq!(gaj["due_at"], "2026-10-08T09:00:00Z");
 
-    let zero = json!({"warnings": 0, "yellow_cards": 0, "red_cards": 0, "statutory_breaches": 0, "unclaimed": 0});
+    let zero = json!({"warnings": 0, "yellow_cards": 0, "red_cards": 0, "statutory_breaches": 0, "pauses_overdue": 0, "unclaimed": 0});
     assert_eq!(
         sweep_at(&h, "2026-10-05T12:00:00+08:00").await,
         zero,
@@ -197,7 +197,7 @@ async fn a_paused_clock_issues_nothing_and_resuming_recomputes() {
         h.command(
             &gaj,
             &h.reviewer(gaj_dept),
-            json!({"command": "suspend", "procedure": "expert_review", "note": "专家评审"}),
+            json!({"command": "suspend", "procedure": "expert_review", "note": "专家评审", "expected_end": "2026-03-20", "notice_ref": "专家评审告知书〔2026〕1号"}),
         )
         .await,
         StatusCode::OK,
