@@ -23,6 +23,11 @@
 //! - **`branches.pause_alert_at`, `pause_alerted`**: a pause is never a hiding place: the
 //!   moment a branch waiting for supplement, or suspended past the expected end of its special
 //!   procedure, raises its `pause_overdue` alert, and whether it did.
+//! - **The case's own clock**: `cases.lead_department_id` (the bundle's lead department, 牵头部门,
+//!   or the single item's department), `cases.alert_level`, `cases.next_alert_at` (the bundle's
+//!   promise to the applicant: yellow and red cards to the lead department), and
+//!   `cases.decided_at`, `cases.issuance_due_at` (送达/发证 within 10 working days of the
+//!   decision, 行政许可法 第四十四条: an `issuance_overdue` card after it).
 //! - **`branches.provisional`, `cases.provisional`**: the stored moments were computed over a
 //!   year without a published holiday table (from the statutory rules), so they will be
 //!   re-planned when the table is published.
@@ -71,6 +76,11 @@ enum Branches {
 enum Cases {
     Table,
     Provisional,
+    LeadDepartmentId,
+    AlertLevel,
+    NextAlertAt,
+    DecidedAt,
+    IssuanceDueAt,
 }
 
 fn name(child: &str, column: &str) -> String {
@@ -202,18 +212,74 @@ impl MigrationTrait for Migration {
                 )
                 .to_owned(),
         )
+        .await?;
+        for col in [
+            ColumnDef::new(Cases::LeadDepartmentId)
+                .integer()
+                .null()
+                .to_owned(),
+            ColumnDef::new(Cases::AlertLevel)
+                .integer()
+                .not_null()
+                .default(0)
+                .to_owned(),
+            ColumnDef::new(Cases::NextAlertAt)
+                .timestamp_with_time_zone()
+                .null()
+                .to_owned(),
+            ColumnDef::new(Cases::DecidedAt)
+                .timestamp_with_time_zone()
+                .null()
+                .to_owned(),
+            ColumnDef::new(Cases::IssuanceDueAt)
+                .timestamp_with_time_zone()
+                .null()
+                .to_owned(),
+        ] {
+            let mut col = col;
+            m.alter_table(
+                Table::alter()
+                    .table(Cases::Table)
+                    .add_column(&mut col)
+                    .to_owned(),
+            )
+            .await?;
+        }
+        m.create_index(
+            Index::create()
+                .name("idx_cases_next_alert_at")
+                .table(Cases::Table)
+                .col(Cases::NextAlertAt)
+                .to_owned(),
+        )
         .await
     }
 
     async fn down(&self, m: &SchemaManager) -> Result<(), DbErr> {
         let db = m.get_connection();
-        m.alter_table(
-            Table::alter()
+        m.drop_index(
+            Index::drop()
+                .name("idx_cases_next_alert_at")
                 .table(Cases::Table)
-                .drop_column(Cases::Provisional)
                 .to_owned(),
         )
         .await?;
+        for col in [
+            Cases::IssuanceDueAt,
+            Cases::DecidedAt,
+            Cases::NextAlertAt,
+            Cases::AlertLevel,
+            Cases::LeadDepartmentId,
+            Cases::Provisional,
+        ] {
+            m.alter_table(
+                Table::alter()
+                    .table(Cases::Table)
+                    .drop_column(col)
+                    .to_owned(),
+            )
+            .await?;
+        }
         for col in [
             Branches::PauseAlerted,
             Branches::PauseAlertAt,

@@ -135,6 +135,13 @@ pub struct CaseView {
     pub due_at: DateTime<Utc>,
     /// `due_at` was computed over a year whose holiday table is not published yet.
     pub provisional: bool,
+    /// The bundle's lead department (牵头部门), or the single item's department: it sees every
+    /// branch of the case, and the case's own cards are addressed to it.
+    pub lead_department_id: Option<i32>,
+    /// When every branch was decided (ready for issuance).
+    pub decided_at: Option<DateTime<Utc>>,
+    /// Issuance (送达/发证) is due 10 working days after the decision (行政许可法 第四十四条).
+    pub issuance_due_at: Option<DateTime<Utc>>,
     /// Sum of the items' fees, in fen (一站缴费).
     pub fee_total_cents: i64,
     pub paid_cents: i64,

@@ -332,6 +332,9 @@ fn case_view(
         accepted_at: c.accepted_at,
         due_at: c.due_at,
         provisional: c.provisional,
+        lead_department_id: c.lead_department_id,
+        decided_at: c.decided_at,
+        issuance_due_at: c.issuance_due_at,
         fee_total_cents: c.fee_total_cents,
         paid_cents: c.paid_cents,
         payment_ref: c.payment_ref.clone(),
@@ -752,24 +755,91 @@ async fn run_join<C: ConnectionTrait>(
         }
         JoinOutcome::Ready { .. } | JoinOutcome::Nothing => {}
     }
-    set_case_state(c, ctx, new_state, closed_reason, now).await
+    set_case_state(c, cal, ctx, new_state, closed_reason, now).await
 }
 
+/// 行政许可法 第四十四条: 行政机关作出准予行政许可的决定，应当自作出决定之日起十日内，向申请人颁发、
+/// 送达行政许可证件 — issuance within 10 working days of the decision.
+pub const ISSUANCE_LIMIT_DAYS: u32 = 10;
+
+/// Change the case's state, and move the case's own clock with it: once decided (ready for
+/// issuance), the bundle-promise cards close and the issuance clock (第四十四条) starts; once
+/// closed (issued, rejected, withdrawn), every case card closes.
 async fn set_case_state<C: ConnectionTrait>(
     c: &C,
+    cal: &Timing,
     ctx: &mut CaseContext,
     state: CaseState,
     closed_reason: Option<String>,
     now: DateTime<Utc>,
 ) -> Result<(), ApiError> {
+    let was: CaseState = stored(&ctx.case.state, "case state")?;
     let mut am = ctx.case.clone().into_active_model();
     am.state = Set(state.to_string());
     am.closed_reason = Set(closed_reason);
     if state == CaseState::Issued {
         am.issued_at = Set(Some(now));
     }
+    if state == CaseState::ReadyForIssuance && was != CaseState::ReadyForIssuance {
+        let issuance_due = cal.cal.deadline(now, ISSUANCE_LIMIT_DAYS).ok();
+        am.decided_at = Set(Some(now));
+        am.issuance_due_at = Set(issuance_due);
+        am.next_alert_at = Set(issuance_due);
+        let late = now > ctx.case.due_at;
+        close_case_cards(
+            c,
+            ctx.case.id,
+            &["yellow", "red"],
+            if late {
+                "finished_late"
+            } else {
+                "finished_in_time"
+            },
+            now,
+        )
+        .await?;
+    }
+    if state.is_closed() {
+        am.next_alert_at = Set(None);
+        let how = match state {
+            CaseState::Issued => "issued",
+            CaseState::Withdrawn => "cancelled",
+            _ => "rejected",
+        };
+        close_case_cards(
+            c,
+            ctx.case.id,
+            &["yellow", "red", "issuance_overdue"],
+            how,
+            now,
+        )
+        .await?;
+    }
     am.updated_at = Set(now);
     ctx.case = am.update(c).await?;
+    Ok(())
+}
+
+async fn close_case_cards<C: ConnectionTrait>(
+    c: &C,
+    case_id: i32,
+    levels: &[&str],
+    how: &str,
+    now: DateTime<Utc>,
+) -> Result<(), ApiError> {
+    card::Entity::update_many()
+        .col_expr(card::Column::ClosedAt, Expr::value(Some(now)))
+        .col_expr(card::Column::ClosedHow, Expr::value(Some(how.to_string())))
+        .col_expr(
+            card::Column::ClosedBy,
+            Expr::value(Some("system".to_string())),
+        )
+        .filter(card::Column::SubjectKind.eq("case"))
+        .filter(card::Column::SubjectId.eq(case_id))
+        .filter(card::Column::Level.is_in(levels.iter().copied()))
+        .filter(card::Column::ClosedAt.is_null())
+        .exec(c)
+        .await?;
     Ok(())
 }
 
@@ -999,6 +1069,17 @@ pub async fn submit(
         accepted_by: Set(actor.id),
         due_at: Set(due_at),
         provisional: Set(cal.cal.is_provisional_between(now, due_at)),
+        lead_department_id: Set(target
+            .bundle
+            .as_ref()
+            .map(|b| b.lead_department_id)
+            .or(target.single.as_ref().map(|i| i.department_id))),
+        alert_level: Set(0),
+        // A bundle's promise to the applicant is clocked on the case; a single item's promise
+        // is its branch's clock already.
+        next_alert_at: Set(target.bundle.as_ref().map(|_| due_at)),
+        decided_at: Set(None),
+        issuance_due_at: Set(None),
         fee_total_cents: Set(fee_total),
         paid_cents: Set(0),
         payment_ref: Set(None),
@@ -1185,7 +1266,7 @@ pub async fn case_command(
         CaseCommand::Withdraw { reason } => Some(reason.clone()),
         CaseCommand::Issue => ctx.case.closed_reason.clone(),
     };
-    set_case_state(&txn, &mut ctx, t.new_state, reason, now).await?;
+    set_case_state(&txn, cal, &mut ctx, t.new_state, reason, now).await?;
     let view = finish(&txn, &ctx, actor, now, out, idem, StatusCode::OK).await?;
     txn.commit().await?;
     Ok(view)
@@ -1272,7 +1353,9 @@ pub async fn get_case(
     let scope = visible_department(actor)?;
     let ctx = load(db, case_id).await?;
     if let Some(d) = scope {
-        if !ctx.branches.iter().any(|b| b.department_id == d) {
+        // The lead department (牵头部门) sees every branch of its bundles' cases.
+        let lead = ctx.case.lead_department_id == Some(d);
+        if !lead && !ctx.branches.iter().any(|b| b.department_id == d) {
             return Err(ApiError::not_found("case", case_id));
         }
     }
@@ -1290,7 +1373,11 @@ pub async fn get_branch_case(
         .await?
         .ok_or_else(|| ApiError::not_found("branch", branch_id))?;
     if let Some(d) = visible_department(actor)? {
-        if b.department_id != d {
+        let lead = case::Entity::find_by_id(b.case_id)
+            .one(db)
+            .await?
+            .is_some_and(|c| c.lead_department_id == Some(d));
+        if b.department_id != d && !lead {
             return Err(ApiError::not_found("branch", branch_id));
         }
     }
@@ -1321,14 +1408,17 @@ pub async fn list_cases(
         );
     }
     for d in [scope, f.department_id].into_iter().flatten() {
+        // A department's cases: those with one of its branches, and those it leads.
         q = q.filter(
-            case::Column::Id.in_subquery(
-                Query::select()
-                    .column(branch::Column::CaseId)
-                    .from(branch::Entity)
-                    .and_where(branch::Column::DepartmentId.eq(d))
-                    .to_owned(),
-            ),
+            case::Column::Id
+                .in_subquery(
+                    Query::select()
+                        .column(branch::Column::CaseId)
+                        .from(branch::Entity)
+                        .and_where(branch::Column::DepartmentId.eq(d))
+                        .to_owned(),
+                )
+                .or(case::Column::LeadDepartmentId.eq(d)),
         );
     }
     if let Some(overdue) = f.overdue {

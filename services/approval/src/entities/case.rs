@@ -31,6 +31,17 @@ pub struct Model {
     pub updated_at: DateTimeUtc,
     /// The overall due moment was computed over a year without a published holiday table.
     pub provisional: bool,
+    /// The bundle's lead department (牵头部门), or the single item's department: the case's
+    /// own clock cards it.
+    pub lead_department_id: Option<i32>,
+    /// The case clock's alerts so far: 0 none, 2 yellow, 3 red, 4 issuance overdue.
+    pub alert_level: i32,
+    /// When the sweep next has something to issue for the case itself.
+    pub next_alert_at: Option<DateTimeUtc>,
+    /// When the case was decided (ready for issuance).
+    pub decided_at: Option<DateTimeUtc>,
+    /// 送达/发证 due: 10 working days after the decision (行政许可法 第四十四条).
+    pub issuance_due_at: Option<DateTimeUtc>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

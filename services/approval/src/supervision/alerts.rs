@@ -87,6 +87,10 @@ pub fn statutory_clock(
     Ok(c)
 }
 
+/// A due moment (`None` while paused or not computable yet), and when not computable yet, the
+/// moment to compute it again.
+pub type DueOrRecheck = (Option<DateTime<Utc>>, Option<DateTime<Utc>>);
+
 /// The statutory due moment; `None` while paused, and also when it runs into a year without
 /// a holiday table (the case is never refused for it): then the second value is the moment
 /// to compute it again (the first moment of that year).
@@ -94,7 +98,7 @@ pub fn statutory_due(
     promised: &StatutoryClock,
     extra_days: i32,
     cal: &WorkCalendar,
-) -> Result<(Option<DateTime<Utc>>, Option<DateTime<Utc>>), CalendarError> {
+) -> Result<DueOrRecheck, CalendarError> {
     match statutory_clock(promised, extra_days)?.due_at(cal) {
         Ok(due) => Ok((due, None)),
         Err(CalendarError::YearNotCovered { year }) => Ok((

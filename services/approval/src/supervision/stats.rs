@@ -56,6 +56,9 @@ pub struct DepartmentStats {
     pub statutory_breaches: u64,
     /// Alerts for pauses that waited too long (补正 past its wait, 特别程序 past its expected end).
     pub pauses_overdue: u64,
+    /// Cases decided but not issued within 10 working days (行政许可法 第四十四条), carded to
+    /// the lead department.
+    pub issuance_overdue: u64,
     pub unclaimed_cards: u64,
     pub complaints: u64,
 }
@@ -178,6 +181,7 @@ pub async fn query(
             "red" => s.red_cards += 1,
             "statutory_breach" => s.statutory_breaches += 1,
             "pause_overdue" => s.pauses_overdue += 1,
+            "issuance_overdue" => s.issuance_overdue += 1,
             _ => s.unclaimed_cards += 1,
         }
     }

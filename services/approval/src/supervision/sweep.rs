@@ -27,6 +27,10 @@ pub struct SweepReport {
     pub statutory_breaches: u32,
     /// Alerts for a pause that waited too long (补正 or 特别程序).
     pub pauses_overdue: u32,
+    /// Cards on cases: the bundle's promised limit passed (yellow, red) undecided.
+    pub case_cards: u32,
+    /// Cards on cases decided but not issued within 10 working days (第四十四条).
+    pub issuance_overdue: u32,
     pub unclaimed: u32,
 }
 
@@ -206,6 +210,10 @@ pub async fn sweep(
             break;
         }
     }
+    // The case's own clock: the bundle's promise to the applicant (yellow at its due moment,
+    // red after the red-card threshold), then issuance within 10 working days of the
+    // decision (行政许可法 第四十四条); cards to the lead department (牵头部门).
+    case_clock(db, timing, now, &mut report).await?;
     // 审管互动: results not claimed in time.
     let overdue = claim::Entity::find()
         .filter(claim::Column::DueAt.lte(now))
@@ -242,4 +250,102 @@ pub async fn sweep(
         txn.commit().await?;
     }
     Ok(report)
+}
+
+/// One pass over the cases whose own clock has something due.
+async fn case_clock(
+    db: &DatabaseConnection,
+    timing: &Timing,
+    now: DateTime<Utc>,
+    report: &mut SweepReport,
+) -> Result<(), ApiError> {
+    use crate::entities::case;
+    loop {
+        let rows = case::Entity::find()
+            .filter(case::Column::NextAlertAt.lte(now))
+            .order_by_asc(case::Column::NextAlertAt)
+            .limit(BATCH)
+            .all(db)
+            .await?;
+        let n = rows.len() as u64;
+        let txn = db.begin().await?;
+        for c in rows {
+            let decided = c.state == "ready_for_issuance";
+            let red_at = match alerts::red_moment(c.due_at, &timing.cal, timing.red_card_days) {
+                Ok(Ok(t)) => Some(t),
+                _ => None,
+            };
+            // Levels: 2 yellow, 3 red (the promise), 4 issuance overdue (the decision).
+            let mut due: Vec<(i32, &'static str, String)> = Vec::new();
+            let mut next = None;
+            if decided {
+                if let Some(t) = c.issuance_due_at {
+                    if t <= now && c.alert_level < 4 {
+                        due.push((4, "issuance_overdue", format!(
+                            "发证超时: decided {} but not issued within {} working days (行政许可法 第四十四条), due {}",
+                            local(c.decided_at), crate::cases::store::ISSUANCE_LIMIT_DAYS, local(Some(t))
+                        )));
+                    }
+                }
+            } else if c.bundle_id.is_some() {
+                if c.due_at <= now && c.alert_level < 2 {
+                    due.push((2, "yellow", format!(
+                        "黄牌: the bundle's promised limit passed at {} and the case is not decided",
+                        local(Some(c.due_at))
+                    )));
+                }
+                match red_at {
+                    Some(r) if r <= now && c.alert_level < 3 => due.push((
+                        3,
+                        "red",
+                        format!(
+                            "红牌: the case is overdue by more than {} working days (due {})",
+                            timing.red_card_days,
+                            local(Some(c.due_at))
+                        ),
+                    )),
+                    Some(r) if c.alert_level < 3 => next = Some(r),
+                    None if c.alert_level < 3 => next = Some(now + chrono::Duration::days(1)),
+                    _ => {}
+                }
+            }
+            let level = due.iter().map(|d| d.0).max().unwrap_or(c.alert_level);
+            let moved = case::Entity::update_many()
+                .col_expr(case::Column::AlertLevel, Expr::value(level))
+                .col_expr(case::Column::NextAlertAt, Expr::value(next))
+                .filter(case::Column::Id.eq(c.id))
+                .filter(case::Column::Version.eq(c.version))
+                .filter(case::Column::AlertLevel.eq(c.alert_level))
+                .exec(&txn)
+                .await?;
+            if moved.rows_affected != 1 {
+                continue;
+            }
+            let Some(department_id) = c.lead_department_id else {
+                continue;
+            };
+            for (_, lvl, reason) in due {
+                let new = NewCard {
+                    subject_kind: "case",
+                    subject_id: c.id,
+                    case_id: c.id,
+                    department_id,
+                    level: lvl,
+                    reason,
+                };
+                if cards::issue(&txn, new, now).await? {
+                    if lvl == "issuance_overdue" {
+                        report.issuance_overdue += 1;
+                    } else {
+                        report.case_cards += 1;
+                    }
+                }
+            }
+        }
+        txn.commit().await?;
+        if n < BATCH {
+            break;
+        }
+    }
+    Ok(())
 }

@@ -66,7 +66,7 @@ async fn across_national_day_each_alert_appears_exactly_once() {
     assert_eq!(gaj["warn_at"], "2026-10-08T06:20:00Z");
     assert_eq!(gaj["due_at"], "2026-10-08T09:00:00Z");
 
-    let zero = json!({"warnings": 0, "yellow_cards": 0, "red_cards": 0, "statutory_breaches": 0, "pauses_overdue": 0, "unclaimed": 0});
+    let zero = json!({"warnings": 0, "yellow_cards": 0, "red_cards": 0, "statutory_breaches": 0, "pauses_overdue": 0, "case_cards": 0, "issuance_overdue": 0, "unclaimed": 0});
     assert_eq!(
         sweep_at(&h, "2026-10-05T12:00:00+08:00").await,
         zero,
@@ -110,8 +110,21 @@ async fn across_national_day_each_alert_appears_exactly_once() {
     assert_eq!(sweep_at(&h, "2026-10-21T09:00:00+08:00").await, zero);
 
     let all = cards(&h, "").await;
-    let count = |level: &str| all.iter().filter(|c| c["level"] == level).count();
-    assert_eq!((count("warning"), count("yellow"), count("red")), (4, 4, 4));
+    let count = |kind: &str, level: &str| {
+        all.iter()
+            .filter(|c| c["subject_kind"] == kind && c["level"] == level)
+            .count()
+    };
+    assert_eq!(
+        (
+            count("branch", "warning"),
+            count("branch", "yellow"),
+            count("branch", "red")
+        ),
+        (4, 4, 4)
+    );
+    // The bundle's own promise (5 working days) passed too: one yellow and one red on the case.
+    assert_eq!((count("case", "yellow"), count("case", "red")), (1, 1));
     let red_gaj: Vec<&Value> = all
         .iter()
         .filter(|c| c["level"] == "red" && c["subject_id"] == gaj["id"])
@@ -144,7 +157,11 @@ async fn across_national_day_each_alert_appears_exactly_once() {
         .iter()
         .filter(|n| ["warning", "yellow_card", "red_card"].contains(&n["kind"].as_str().unwrap()))
         .count();
-    assert_eq!(card_notices, 12);
+    assert_eq!(
+        card_notices,
+        12 + 2,
+        "12 branch cards and the case's yellow and red"
+    );
     let timeline = expect_status(
         h.app
             .get(&format!("/v1/cases/{}/timeline", case["id"]), admin)
@@ -161,7 +178,7 @@ async fn across_national_day_each_alert_appears_exactly_once() {
         .collect();
     assert_eq!(
         issued.iter().filter(|l| **l != "statutory_breach").count(),
-        12,
+        12 + 2,
         "{issued:?}"
     );
     // The statutory limits of the two 5-day items (HHHT-ZJJ-001, HHHT-GAJ-001) passed too,
@@ -772,13 +789,16 @@ async fn two_replicas_issue_one_card_per_breach() {
         6,
         "{x:?} {y:?}"
     );
+    // Each bundle case's own promise (5 working days) passed too: yellow and red on the case.
+    assert_eq!(x.case_cards + y.case_cards, 6, "{x:?} {y:?}");
     let all = cards(&h, "").await;
-    // 3 cases × 4 branches × (warning, yellow, red), plus 3 × 2 statutory breaches.
-    assert_eq!(all.len(), 42);
-    let mut keys: Vec<(i64, String)> = all
+    // 3 cases × 4 branches × (warning, yellow, red), 3 × 2 statutory breaches, 3 × 2 case cards.
+    assert_eq!(all.len(), 48);
+    let mut keys: Vec<(String, i64, String)> = all
         .iter()
         .map(|c| {
             (
+                c["subject_kind"].as_str().unwrap().to_string(),
                 c["subject_id"].as_i64().unwrap(),
                 c["level"].as_str().unwrap().to_string(),
             )
@@ -786,7 +806,7 @@ async fn two_replicas_issue_one_card_per_breach() {
         .collect();
     keys.sort();
     keys.dedup();
-    assert_eq!(keys.len(), 42, "no breach carded twice");
+    assert_eq!(keys.len(), 48, "no breach carded twice");
 }
 
 /// Redis down: readiness says so (503, `scheduling: ledger`), and scheduled jobs still run
