@@ -5,6 +5,7 @@ use sea_orm_migration::prelude::*;
 mod m20261123_100001_assessment;
 mod m20261123_100002_cadre;
 mod m20261201_100003_feed_identity_and_audit;
+mod m20261201_100004_calendar_version;
 
 pub struct AssessmentMigrator;
 
@@ -15,6 +16,7 @@ impl MigratorTrait for AssessmentMigrator {
             Box::new(m20261123_100001_assessment::Migration),
             Box::new(m20261123_100002_cadre::Migration),
             Box::new(m20261201_100003_feed_identity_and_audit::Migration),
+            Box::new(m20261201_100004_calendar_version::Migration),
         ]
     }
 

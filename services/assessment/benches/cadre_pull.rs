@@ -165,7 +165,7 @@ async fn publish_quarter(
         department_id: None,
     };
     let q = Quarter::new(2026, 1).expect("quarter");
-    let draft = assessment::results::run(db, &assessor.name, now, q)
+    let draft = assessment::results::run(db, cal, &assessor.name, now, q)
         .await
         .unwrap_or_else(|e| panic!("results::run: {e:?}"));
     assert_eq!(
@@ -484,7 +484,7 @@ async fn main() {
         let s = Services {
             approval_db,
             db: app.state.db.clone(),
-            cal: app.state.cal.clone(),
+            cal: app.state.calendar(),
             assessment_url: format!("http://127.0.0.1:{}", app.port()),
         };
         tokio::spawn(app.run_until_stopped());

@@ -1,7 +1,8 @@
 //! The approval service, seen only through its documented API: the event feed
-//! (`GET /v1/events`) and the department list. Authenticated as a service account.
+//! (`GET /v1/events`), the department list and the working-day calendar (`GET /v1/calendar`,
+//! `GET /v1/calendar/years`). Authenticated as a service account.
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, NaiveDate, Utc};
 use platform::auth::{JwtKeys, Role};
 use serde::Deserialize;
 
@@ -39,6 +40,36 @@ pub struct Department {
     pub name: String,
     pub head_email: Option<String>,
     pub window_email: Option<String>,
+}
+
+/// A year's holiday table as the approval service publishes it (`GET /v1/calendar/years`).
+#[derive(Debug, Clone, Deserialize)]
+pub struct HolidayYear {
+    pub year: i32,
+    /// Public holidays (days off).
+    pub holidays: Vec<NaiveDate>,
+    /// Make-up working days (调休上班, a worked Saturday or Sunday).
+    pub makeup_workdays: Vec<NaiveDate>,
+    /// `builtin` or `admin`.
+    #[serde(default)]
+    pub source: String,
+    pub updated_at: Option<DateTime<Utc>>,
+    #[serde(default)]
+    pub updated_by: String,
+}
+
+/// The approval service's calendar settings (`GET /v1/calendar`).
+#[derive(Debug, Clone, Deserialize)]
+pub struct CalendarSettings {
+    pub time_zone: String,
+    /// Local opening time, `HH:MM:SS`.
+    pub office_open: String,
+    /// Local closing time, `HH:MM:SS`.
+    pub office_close: String,
+    /// `provisional`, `error` or `weekends_only`.
+    pub fallback: String,
+    #[serde(default)]
+    pub covered_years: Vec<i32>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -123,5 +154,15 @@ impl ApprovalClient {
                 None => return Ok(out),
             }
         }
+    }
+
+    /// Calendar settings: time zone, office hours, fallback, covered years.
+    pub async fn calendar_settings(&self) -> Result<CalendarSettings, String> {
+        self.get("/v1/calendar").await
+    }
+
+    /// Every published holiday table, ascending by year.
+    pub async fn calendar_years(&self) -> Result<Vec<HolidayYear>, String> {
+        self.get("/v1/calendar/years").await
     }
 }

@@ -160,6 +160,7 @@ async fn find_manual<C: ConnectionTrait>(
 
 /// Which manual score to withdraw.
 #[derive(Debug, Clone, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct ManualScoreKey {
     pub department_id: i32,

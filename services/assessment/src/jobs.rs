@@ -80,13 +80,13 @@ pub async fn run_once(
             if let Err(e) = feed::sync_departments(state).await {
                 tracing::warn!(error = %e, "department sync failed; names may be stale");
             }
-            let r = results::run(&state.db, "scheduler", now, q).await?;
+            let r = results::run(&state.db, &state.calendar(), "scheduler", now, q).await?;
             serde_json::json!({"result_id": r.id, "year": r.year, "quarter": r.quarter, "departments": r.departments.len()})
         }
         JobKind::Rectification => {
             rectification::remind_and_escalate(
                 &state.db,
-                &state.cal,
+                &state.calendar(),
                 state.settings.reminder_days,
                 &state.settings.supervision_email,
                 now,

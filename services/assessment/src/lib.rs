@@ -5,6 +5,7 @@
 pub mod approval_client;
 pub mod cache;
 pub mod cadre;
+pub mod calendar_sync;
 pub mod console;
 pub mod entities;
 pub mod feed;

@@ -59,6 +59,10 @@ pub struct ResultView {
     pub created_at: DateTime<Utc>,
     pub approved_by: Option<String>,
     pub published_at: Option<DateTime<Utc>>,
+    /// The working-day calendar version (the fingerprint of the holiday tables, office hours
+    /// and fallback in use) the result was scored with; absent for results scored before
+    /// versions were recorded.
+    pub calendar_version: Option<String>,
     /// Ranked, best first.
     pub departments: Vec<DepartmentResult>,
 }
@@ -316,6 +320,7 @@ async fn view<C: ConnectionTrait>(c: &C, r: quarter_result::Model) -> Result<Res
         created_at: r.created_at,
         approved_by: r.approved_by,
         published_at: r.published_at,
+        calendar_version: r.calendar_version,
         departments,
     })
 }
@@ -347,14 +352,16 @@ async fn store_scores<C: ConnectionTrait>(
     Ok(())
 }
 
-/// Compute (or recompute) the quarter's newest draft. Refused when the newest result is
-/// approved or published: open a revision first.
+/// Compute (or recompute) the quarter's newest draft on the calendar `cal` (its version is
+/// recorded). Refused when the newest result is approved or published: open a revision first.
 pub async fn run(
     db: &DatabaseConnection,
+    cal: &calendar::WorkCalendar,
     author: &str,
     now: DateTime<Utc>,
     q: Quarter,
 ) -> Result<ResultView, ApiError> {
+    let calendar_version = crate::calendar_sync::fingerprint(cal);
     let txn = db.begin().await?;
     let existing = quarter_result::Entity::find()
         .filter(quarter_result::Column::Year.eq(q.year))
@@ -364,8 +371,18 @@ pub async fn run(
         .await?;
     // The newest revision decides: a draft is recomputed; an approved or published one is
     // locked (correct it with a revision); none yet → revision 1.
-    let draft = match existing.into_iter().next() {
-        Some(r) if r.status == "draft" => r,
+    let mut draft = match existing.into_iter().next() {
+        Some(r) if r.status == "draft" => {
+            quarter_result::Entity::update_many()
+                .col_expr(
+                    quarter_result::Column::CalendarVersion,
+                    Expr::value(Some(calendar_version.clone())),
+                )
+                .filter(quarter_result::Column::Id.eq(r.id))
+                .exec(&txn)
+                .await?;
+            r
+        }
         Some(done) => {
             return Err(ApiError::conflict(
                 "result_locked",
@@ -386,12 +403,14 @@ pub async fn run(
                 reason: Set(None),
                 author: Set(author.into()),
                 created_at: Set(now),
+                calendar_version: Set(Some(calendar_version.clone())),
                 ..Default::default()
             }
             .insert(&txn)
             .await?
         }
     };
+    draft.calendar_version = Some(calendar_version);
     let sys = systems::by_key(&txn, &draft.system_key).await?;
     let scores = score_all(&sys, gather(&txn, q, draft.id as i64).await?)?;
     store_scores(&txn, draft.id, &scores).await?;
@@ -407,9 +426,11 @@ pub struct RevisionInput {
     pub reason: String,
 }
 
-/// A correction: a new draft revision recomputed from today's inputs, with reason and author.
+/// A correction: a new draft revision recomputed from today's inputs on the calendar `cal`,
+/// with reason and author.
 pub async fn revise(
     db: &DatabaseConnection,
+    cal: &calendar::WorkCalendar,
     actor: &AuthUser,
     now: DateTime<Utc>,
     id: i32,
@@ -462,6 +483,7 @@ pub async fn revise(
         reason: Set(Some(input.reason)),
         author: Set(actor.name.clone()),
         created_at: Set(now),
+        calendar_version: Set(Some(crate::calendar_sync::fingerprint(cal))),
         ..Default::default()
     }
     .insert(&txn)

@@ -1,5 +1,6 @@
 //! Building and running the assessment service: connect, migrate, seed the default indicator
-//! system, start the feed consumer and the scheduler, serve.
+//! system, load the approval service's calendar, start the feed consumer, the calendar refresh
+//! and the scheduler, serve.
 
 use std::net::TcpListener;
 use std::sync::Arc;
@@ -77,10 +78,17 @@ impl Application {
             .mail_from
             .parse()
             .map_err(|e| StartupError::Config(format!("MAIL_FROM: {e}")))?;
+        let cal = crate::calendar_sync::builtin();
+        let version = crate::calendar_sync::CalendarVersion::of(
+            &cal,
+            crate::calendar_sync::SOURCE_BUILTIN,
+            None,
+        );
         let state = AppState {
             db,
             clock,
-            cal: calendar::WorkCalendar::builtin(),
+            calendar: Arc::new(std::sync::RwLock::new(cal)),
+            calendar_version: Arc::new(std::sync::RwLock::new(version)),
             approval,
             redis,
             config: config.clone(),
@@ -88,6 +96,8 @@ impl Application {
             mailer: Arc::new(mailer),
             mail_from,
         };
+        // The approval service's holiday tables; unreachable, the built-in ones (never fatal).
+        crate::calendar_sync::load_at_start(&state).await;
         let listener = TcpListener::bind(&config.bind)
             .map_err(|e| StartupError::Bind(config.bind.clone(), e))?;
         let port = listener
@@ -99,6 +109,7 @@ impl Application {
         if state.settings.feed_consumer {
             crate::feed::spawn(state.clone());
         }
+        crate::calendar_sync::spawn(state.clone());
         let scheduler = if state.settings.scheduler_enabled {
             Some(
                 crate::jobs::start(state.clone())

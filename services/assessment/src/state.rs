@@ -1,6 +1,6 @@
 //! What every handler and job can reach.
 
-use std::sync::Arc;
+use std::sync::{Arc, RwLock};
 
 use calendar::WorkCalendar;
 use platform::clock::SharedClock;
@@ -8,6 +8,7 @@ use platform::config::Config;
 use sea_orm::DatabaseConnection;
 
 use crate::approval_client::ApprovalClient;
+use crate::calendar_sync::CalendarVersion;
 
 /// Assessment settings from the environment (documented in the README).
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -18,6 +19,9 @@ pub struct AssessmentSettings {
     pub approval_token: Option<String>,
     /// `FEED_POLL_MS`: how often to poll the feed when nothing wakes the consumer (default 2000).
     pub feed_poll_ms: u64,
+    /// `CALENDAR_REFRESH_SECONDS`: how often to re-read the approval service's holiday tables
+    /// (default 300; the product's own default, no source fixes it; 0 = only at start-up).
+    pub calendar_refresh_seconds: u64,
     /// `FEED_FAILURE_SECONDS`: `/readyz` answers 503 once the feed has failed for longer than
     /// this (default 60; the product's own default, no source fixes it).
     pub feed_failure_seconds: u64,
@@ -42,6 +46,7 @@ impl Default for AssessmentSettings {
             approval_url: "http://127.0.0.1:8080".into(),
             approval_token: None,
             feed_poll_ms: 2000,
+            calendar_refresh_seconds: 300,
             feed_failure_seconds: 60,
             feed_consumer: true,
             scheduler_enabled: true,
@@ -75,6 +80,11 @@ impl AssessmentSettings {
             approval_url: get("APPROVAL_URL").unwrap_or(d.approval_url),
             approval_token: get("APPROVAL_TOKEN"),
             feed_poll_ms: num("FEED_POLL_MS", d.feed_poll_ms, 600_000)?.max(50),
+            calendar_refresh_seconds: num(
+                "CALENDAR_REFRESH_SECONDS",
+                d.calendar_refresh_seconds,
+                86_400,
+            )?,
             feed_failure_seconds: num("FEED_FAILURE_SECONDS", d.feed_failure_seconds, 86_400)?,
             feed_consumer: !off("FEED_CONSUMER"),
             scheduler_enabled: !off("SCHEDULER"),
@@ -96,8 +106,11 @@ impl AssessmentSettings {
 pub struct AppState {
     pub db: DatabaseConnection,
     pub clock: SharedClock,
-    /// Working days for rectification deadlines (the shipped holiday tables).
-    pub cal: WorkCalendar,
+    /// Working days for rectification deadlines: the approval service's holiday tables,
+    /// refreshed by [`crate::calendar_sync`] (the built-in ones until it is reached).
+    pub calendar: Arc<RwLock<WorkCalendar>>,
+    /// Which calendar [`AppState::calendar`] holds; replaced together with it.
+    pub calendar_version: Arc<RwLock<CalendarVersion>>,
     pub approval: ApprovalClient,
     pub redis: Option<redis::Client>,
     pub config: Config,
@@ -109,5 +122,21 @@ pub struct AppState {
 impl AppState {
     pub fn now(&self) -> chrono::DateTime<chrono::Utc> {
         self.clock.now()
+    }
+
+    /// The calendar in use (a cheap clone: the tables are shared).
+    pub fn calendar(&self) -> WorkCalendar {
+        self.calendar
+            .read()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone()
+    }
+
+    /// Which calendar is in use.
+    pub fn calendar_version(&self) -> CalendarVersion {
+        self.calendar_version
+            .read()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone()
     }
 }

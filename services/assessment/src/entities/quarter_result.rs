@@ -17,6 +17,9 @@ pub struct Model {
     pub approved_by: Option<String>,
     pub approved_at: Option<DateTimeUtc>,
     pub published_at: Option<DateTimeUtc>,
+    /// The calendar version (`calendar_sync::fingerprint`) the result was scored with; NULL for
+    /// results computed before migration 100004.
+    pub calendar_version: Option<String>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

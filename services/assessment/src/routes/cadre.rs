@@ -17,6 +17,7 @@ use crate::cadre::{self, DepartmentCadre, SchemeView, StaffCadre, StaffReviewInp
 use crate::state::AppState;
 
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct CadreQuery {
     /// The evaluation year, e.g. 2026 (2000–2100).
@@ -142,6 +143,7 @@ pub async fn departments(
         "contribution": 0.0, "out_of": 10.0, "detail": {"scheme": "qingyang", "zeroed": true, "party_conduct": 400, "party_conduct_max": 500, "rule_of_law": 180, "rule_of_law_max": 200},
         "provenance": {"scheme_key": "qingyang", "scheme_version": 1, "quarters": [], "indicator_contributions": [], "thresholds_applied": ["window score below 50.00 earns 0 of 10.00"]}})),
     (status = 304, description = "unchanged"),
+    (status = 429, description = "over the rate limit; see Retry-After", body = platform::error::Problem, content_type = "application/problem+json"),
     (status = 404, body = platform::error::Problem, content_type = "application/problem+json"),
 ))]
 pub async fn department(
@@ -168,6 +170,7 @@ pub async fn department(
     (status = 200, body = Page<StaffCadre>, example = json!({"items": [{"user_id": 12, "department_id": 2, "year": 2026, "daily": 90.0, "review": 80.0, "score": 87.0,
         "actions": 40, "actions_on_time": 36, "cards": 0, "bad_ratings": 0, "provenance": {"scheme_key": "qingyang", "scheme_version": 1, "quarters": [], "indicator_contributions": [], "thresholds_applied": ["70% daily record + 30% year-end review"]}}], "next_cursor": null})),
     (status = 304, description = "unchanged"),
+    (status = 429, description = "over the rate limit; see Retry-After", body = platform::error::Problem, content_type = "application/problem+json"),
     (status = 422, description = "a scheme without staff weighting (hohhot), unknown scheme", body = platform::error::Problem, content_type = "application/problem+json"),
 ))]
 pub async fn staff(

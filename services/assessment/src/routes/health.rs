@@ -4,6 +4,7 @@ use platform::ApiResult;
 use serde::Serialize;
 use utoipa::ToSchema;
 
+use crate::calendar_sync::CalendarVersion;
 use crate::feed::{self, FeedStatus};
 use crate::state::AppState;
 
@@ -17,6 +18,9 @@ pub struct Ready {
     pub reason: Option<String>,
     /// The feed consumer's position and lag behind the approval service.
     pub feed: Option<FeedStatus>,
+    /// The working-day calendar in use: `source` is `approval` once the approval service's
+    /// holiday tables are read, `builtin` until then (not a reason to be unready).
+    pub calendar: CalendarVersion,
 }
 
 /// Liveness.
@@ -25,7 +29,7 @@ pub async fn healthz(_no_query: platform::http::NoQuery) -> HttpResponse {
     HttpResponse::Ok().json(serde_json::json!({"status": "ok"}))
 }
 
-/// Readiness: database (and Redis when configured) reachable; the feed's lag is reported.
+/// Readiness: database (and Redis when configured) reachable; reports the feed's lag and the calendar.
 #[utoipa::path(get, path = "/readyz", tag = "health", responses((status = 200, body = Ready), (status = 503, body = Ready)))]
 pub async fn readyz(
     _no_query: platform::http::NoQuery,
@@ -56,6 +60,7 @@ pub async fn readyz(
         redis,
         reason: feed_problem,
         feed,
+        calendar: state.calendar_version(),
     };
     if ok {
         HttpResponse::Ok().json(body)

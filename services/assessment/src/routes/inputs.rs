@@ -110,8 +110,16 @@ pub async fn haocha(
     user: AuthUser,
     body: ValidJson<HaochaInput>,
 ) -> ApiResult<HttpResponse> {
-    Ok(HttpResponse::Created()
-        .json(inputs::haocha(&state.db, &state.cal, &user, state.now(), body.into_inner()).await?))
+    Ok(HttpResponse::Created().json(
+        inputs::haocha(
+            &state.db,
+            &state.calendar(),
+            &user,
+            state.now(),
+            body.into_inner(),
+        )
+        .await?,
+    ))
 }
 
 /// Draw a department's quarterly callback sample (≥ 30 applicants) from a recorded seed.

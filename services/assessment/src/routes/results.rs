@@ -39,10 +39,12 @@ pub async fn run(
     if let Err(e) = crate::feed::sync_departments(&state).await {
         tracing::warn!(error = %e, "department sync failed; names may be stale");
     }
-    Ok(HttpResponse::Created().json(results::run(&state.db, &user.name, state.now(), q).await?))
+    Ok(HttpResponse::Created()
+        .json(results::run(&state.db, &state.calendar(), &user.name, state.now(), q).await?))
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct ListQuery {
     #[param(minimum = 2000, maximum = 2100)]
@@ -56,6 +58,12 @@ pub async fn list(
     user: AuthUser,
     q: ValidQuery<ListQuery>,
 ) -> ApiResult<HttpResponse> {
+    if let Some(y) = q.year.filter(|y| !(2000..=2100).contains(y)) {
+        return Err(platform::ApiError::validation(
+            "year",
+            format!("{y} is outside 2000–2100"),
+        ));
+    }
     Ok(HttpResponse::Ok().json(results::list(&state.db, &user, q.year).await?))
 }
 
@@ -94,7 +102,14 @@ pub async fn publish(
     id: web::Path<i32>,
 ) -> ApiResult<web::Json<ResultView>> {
     Ok(web::Json(
-        results::publish(&state.db, &state.cal, &user, state.now(), id.into_inner()).await?,
+        results::publish(
+            &state.db,
+            &state.calendar(),
+            &user,
+            state.now(),
+            id.into_inner(),
+        )
+        .await?,
     ))
 }
 
@@ -110,6 +125,7 @@ pub async fn revise(
     Ok(HttpResponse::Created().json(
         results::revise(
             &state.db,
+            &state.calendar(),
             &user,
             state.now(),
             id.into_inner(),
@@ -131,6 +147,7 @@ pub async fn trend(
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct RectQuery {
     pub status: Option<String>,

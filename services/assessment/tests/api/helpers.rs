@@ -76,6 +76,8 @@ pub struct Services {
     keys: JwtKeys,
     pub mail_dir: std::path::PathBuf,
     pub dept: std::collections::HashMap<String, i32>,
+    /// The assessment service's state (its calendar, for one).
+    pub state: assessment::state::AppState,
 }
 
 pub fn at(s: &str) -> DateTime<Utc> {
@@ -134,6 +136,7 @@ pub async fn spawn() -> Services {
     let app = start_assessment(&approval_url, &db_url, &clock, &mail_dir).await;
     let assessment_url = format!("http://127.0.0.1:{}", app.port());
     let db = app.state.db.clone();
+    let state = app.state.clone();
     tokio::spawn(app.run_until_stopped());
 
     let keys = JwtKeys::hs256(SECRET.as_bytes(), 3600);
@@ -174,6 +177,7 @@ pub async fn spawn() -> Services {
         keys,
         mail_dir,
         dept,
+        state,
     }
 }
 
@@ -208,6 +212,16 @@ impl Services {
     pub async fn approval_post(&self, path: &str, token: &str, body: &Value) -> Response {
         self.call(
             reqwest::Method::POST,
+            format!("{}{}", self.approval, path),
+            token,
+            Some(body),
+        )
+        .await
+    }
+
+    pub async fn approval_put(&self, path: &str, token: &str, body: &Value) -> Response {
+        self.call(
+            reqwest::Method::PUT,
             format!("{}{}", self.approval, path),
             token,
             Some(body),

@@ -2,6 +2,7 @@
 //! flow, the feed is consumed, quarters are scored, published, corrected and rectified.
 
 mod cadre;
+mod calendar;
 mod client;
 mod console;
 mod defects;
