@@ -28,6 +28,7 @@
 //!   promise to the applicant: yellow and red cards to the lead department), and
 //!   `cases.decided_at`, `cases.issuance_due_at` (送达/发证 within 10 working days of the
 //!   decision, 行政许可法 第四十四条: an `issuance_overdue` card after it).
+//! - **`items.supplement_policy`**: `pause` (default) or `restart` (重新计时).
 //! - **`branches.provisional`, `cases.provisional`**: the stored moments were computed over a
 //!   year without a published holiday table (from the statutory rules), so they will be
 //!   re-planned when the table is published.
@@ -70,6 +71,12 @@ enum Branches {
     StatutoryBreached,
     PauseAlertAt,
     PauseAlerted,
+}
+
+#[derive(DeriveIden)]
+enum Items {
+    Table,
+    SupplementPolicy,
 }
 
 #[derive(DeriveIden)]
@@ -245,6 +252,18 @@ impl MigrationTrait for Migration {
             )
             .await?;
         }
+        m.alter_table(
+            Table::alter()
+                .table(Items::Table)
+                .add_column(
+                    ColumnDef::new(Items::SupplementPolicy)
+                        .string_len(16)
+                        .not_null()
+                        .default("pause"),
+                )
+                .to_owned(),
+        )
+        .await?;
         m.create_index(
             Index::create()
                 .name("idx_cases_next_alert_at")
@@ -257,6 +276,13 @@ impl MigrationTrait for Migration {
 
     async fn down(&self, m: &SchemaManager) -> Result<(), DbErr> {
         let db = m.get_connection();
+        m.alter_table(
+            Table::alter()
+                .table(Items::Table)
+                .drop_column(Items::SupplementPolicy)
+                .to_owned(),
+        )
+        .await?;
         m.drop_index(
             Index::drop()
                 .name("idx_cases_next_alert_at")

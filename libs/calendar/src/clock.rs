@@ -276,6 +276,21 @@ impl StatutoryClock {
 
     /// Extends the limit by `days` (延期). Refused for 0 days or a total
     /// limit above [`MAX_LIMIT_DAYS`].
+    /// 重新计时: end the open pause at `at` and count the whole limit again from `at`, as if the
+    /// application were accepted then (the day of `at` is not counted, like an acceptance
+    /// day); extensions already granted are kept. Refused like [`Self::resume`] when the clock
+    /// is not paused or `at` is before the pause began.
+    pub fn restart(&mut self, at: DateTime<Utc>) -> Result<(), CalendarError> {
+        let mut probe = self.clone();
+        probe.resume(at)?;
+        let mut fresh = Self::start(at, self.base_limit_days(), self.unit(), self.warn_rule());
+        for days in self.extensions() {
+            fresh.extend(*days)?;
+        }
+        *self = fresh;
+        Ok(())
+    }
+
     pub fn extend(&mut self, days: u32) -> Result<(), CalendarError> {
         let total = u64::from(self.limit_days()) + u64::from(days);
         if days == 0 || total > u64::from(MAX_LIMIT_DAYS) {

@@ -487,3 +487,26 @@ fn a_natural_day_limit_ending_on_a_sunday_falls_due_on_monday() {
         )
     );
 }
+
+/// 重新计时: after a supplement, the whole limit counts again from the day the materials came.
+#[test]
+fn restarting_counts_the_whole_limit_again() {
+    let cal = cal();
+    let mut c = StatutoryClock::start(
+        bj(2026, 3, 9, 10, 0),
+        5,
+        LimitUnit::WorkingDays,
+        WarnRule::default(),
+    );
+    c.pause(bj(2026, 3, 12, 10, 0), PauseReason::Supplement)
+        .unwrap();
+    let mut resumed = c.clone();
+    resumed.resume(bj(2026, 3, 16, 10, 0)).unwrap();
+    c.restart(bj(2026, 3, 16, 10, 0)).unwrap();
+    // Resumed: Mon 16 Mar 17:00 + what was left; restarted: 5 full days from Mon 16 → Mon 23.
+    assert_eq!(c.due_at(&cal).unwrap(), Some(bj(2026, 3, 23, 17, 0)));
+    assert!(resumed.due_at(&cal).unwrap() < c.due_at(&cal).unwrap());
+    assert!(c.pauses().is_empty());
+    // Not paused: refused like a resume.
+    assert!(c.restart(bj(2026, 3, 17, 10, 0)).is_err());
+}

@@ -357,6 +357,10 @@ pub struct Branch {
     /// Handled jointly (统一办理/联合办理/集中办理: a branch of a bundle): a longer extension.
     #[serde(default)]
     pub joint: bool,
+    /// The item restarts its limit when supplemented materials are in (重新计时), instead of
+    /// running on from where the clock stopped.
+    #[serde(default)]
+    pub supplement_restarts: bool,
     /// The due moment of the (promised) clock now; `None` while paused or unknown.
     #[serde(default)]
     pub due_at: Option<chrono::DateTime<chrono::Utc>>,
@@ -379,6 +383,7 @@ impl Branch {
             supplement_requests: 0,
             supplement_allowed: false,
             joint: false,
+            supplement_restarts: false,
             due_at: None,
         }
     }

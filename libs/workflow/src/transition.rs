@@ -40,6 +40,8 @@ pub enum ClockEffect {
     Pause(PauseReason),
     /// Resume it.
     Resume,
+    /// End the pause and count the whole limit again from now (重新计时).
+    Restart,
     /// Add this many working days to the deadline.
     Extend(u32),
 }
@@ -289,7 +291,12 @@ pub fn transition(
         ),
         (S::AwaitingSupplement, BranchCommand::Supplement { resume_reason, .. }) => {
             if pending.is_empty() || resume_reason.is_some() {
-                (S::Reviewing, ClockEffect::Resume)
+                let effect = if branch.supplement_restarts {
+                    ClockEffect::Restart
+                } else {
+                    ClockEffect::Resume
+                };
+                (S::Reviewing, effect)
             } else {
                 (S::AwaitingSupplement, ClockEffect::None)
             }

@@ -185,6 +185,7 @@ pub async fn seed(db: &DatabaseConnection, now: DateTime<Utc>) -> Result<(), Api
                 completion_method: "统一发证：综合窗口一并领取".into(),
                 post_approval_department_id: Some(supervising),
                 flow_steps: default_flow(),
+                supplement_policy: Default::default(),
             },
         )
         .await?;

@@ -146,6 +146,7 @@ fn clock_str(c: &ClockEffect) -> String {
         ClockEffect::Pause(PauseReason::SpecialProcedure(p)) => format!("pause:{}", p.as_str()),
         ClockEffect::Resume => "resume".into(),
         ClockEffect::Extend(d) => format!("extend:{d}"),
+        ClockEffect::Restart => "restart".into(),
     }
 }
 

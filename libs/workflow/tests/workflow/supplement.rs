@@ -167,3 +167,21 @@ fn a_second_request_needs_a_supervisors_allowance() {
     assert_eq!(again.supplement_requests, 2);
     assert!(!again.supplement_allowed);
 }
+
+#[test]
+fn an_item_that_restarts_its_limit_says_so_when_the_last_material_is_in() {
+    let b = workflow::Branch {
+        supplement_restarts: true,
+        ..awaiting(&["M01", "M02"])
+    };
+    let clerk = actor(Role::Clerk, None);
+    let t = transition(&b, &supply(&["M01"], None), &clerk, now()).unwrap();
+    assert_eq!(
+        t.clock,
+        ClockEffect::None,
+        "still waiting: nothing restarts"
+    );
+    let next = t.apply(&b);
+    let t = transition(&next, &supply(&["M02"], None), &clerk, now()).unwrap();
+    assert_eq!(t.clock, ClockEffect::Restart);
+}

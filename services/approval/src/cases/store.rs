@@ -84,6 +84,7 @@ fn wf_branch(b: &branch::Model) -> Result<workflow::Branch, ApiError> {
         supplement_requests: u32::try_from(b.supplement_requests).unwrap_or(0),
         supplement_allowed: b.supplement_allowed,
         joint: false,
+        supplement_restarts: false,
         due_at: b.due_at,
     })
 }
@@ -540,6 +541,7 @@ async fn save_branch<C: ConnectionTrait>(
         ClockEffect::None => {}
         ClockEffect::Pause(r) => clock.pause(now, pause_reason(r)).map_err(clock_err)?,
         ClockEffect::Resume => clock.resume(now).map_err(clock_err)?,
+        ClockEffect::Restart => clock.restart(now).map_err(clock_err)?,
         ClockEffect::Extend(days) => clock.extend(days).map_err(clock_err)?,
     }
     let m = clock_moments(&clock, cal, row.alert_level, next.state.is_open())?;
@@ -1186,6 +1188,13 @@ pub async fn branch_command(
     }
     let mut wf = wf_branch(&row)?;
     wf.joint = ctx.case.bundle_id.is_some();
+    // 重新计时: an item whose supplements restart the limit.
+    wf.supplement_restarts = ctx
+        .stages
+        .iter()
+        .flatten()
+        .find(|i| i.id == row.item_id)
+        .is_some_and(|i| i.supplement_policy == "restart");
     check_extension_approver(&txn, &row, &cmd).await?;
     if wf.state == BranchState::AwaitingSupplement && row.pending_materials.is_none() {
         wf.pending_materials = legacy_pending(&txn, &row).await?;

@@ -42,6 +42,28 @@ impl ItemCategory {
     }
 }
 
+/// How a branch's clock treats a supplement (补正, 行政许可法 第三十二条).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum SupplementPolicy {
+    /// The clock stops while materials are awaited and runs on from where it stopped (the
+    /// default).
+    #[default]
+    Pause,
+    /// 重新计时: the limit starts again, whole, when the requested materials are in (受理时间
+    /// 自材料补正之日起计算, where the item's rules count so).
+    Restart,
+}
+
+impl SupplementPolicy {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SupplementPolicy::Pause => "pause",
+            SupplementPolicy::Restart => "restart",
+        }
+    }
+}
+
 /// Instant item (即办件: done on the spot) or promised item (承诺件: done within the promised limit).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "snake_case")]
@@ -198,6 +220,9 @@ pub struct ItemInput {
     /// Flow steps; default 一审一核.
     #[serde(default = "default_flow")]
     pub flow_steps: Vec<FlowStep>,
+    /// What a supplement does to the clock: `pause` (default) or `restart` (重新计时).
+    #[serde(default)]
+    pub supplement_policy: SupplementPolicy,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
@@ -221,6 +246,8 @@ pub struct Item {
     pub completion_method: String,
     pub post_approval_department_id: Option<i32>,
     pub flow_steps: Vec<FlowStep>,
+    /// What a supplement does to the clock: `pause` or `restart` (重新计时).
+    pub supplement_policy: SupplementPolicy,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
     pub deleted_at: Option<DateTime<Utc>>,

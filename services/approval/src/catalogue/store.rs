@@ -344,6 +344,7 @@ fn item_view(m: item::Model) -> Result<Item, ApiError> {
         completion_method: m.completion_method,
         post_approval_department_id: m.post_approval_department_id,
         flow_steps: parse_json_column(&m.flow_steps, "flow_steps")?,
+        supplement_policy: stored_enum(&m.supplement_policy, "supplement_policy")?,
         created_at: m.created_at,
         updated_at: m.updated_at,
         deleted_at: m.deleted_at,
@@ -435,6 +436,7 @@ fn fill_item(am: &mut item::ActiveModel, i: ItemInput, now: DateTime<Utc>) {
     am.completion_method = Set(i.completion_method);
     am.post_approval_department_id = Set(i.post_approval_department_id);
     am.flow_steps = Set(to_json_column(&i.flow_steps));
+    am.supplement_policy = Set(i.supplement_policy.as_str().into());
     am.updated_at = Set(now);
 }
 
