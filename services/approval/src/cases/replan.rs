@@ -125,6 +125,7 @@ pub async fn replan_year(
         let n = rows.len() as u64;
         report.batches += 1;
         let txn = db.begin().await?;
+        let mut replanned_events = Vec::new();
         for b in rows {
             report.examined += 1;
             let clock: calendar::StatutoryClock = serde_json::from_str(&b.clock)
@@ -232,12 +233,7 @@ pub async fn replan_year(
                 )
                 .await?;
             }
-            events::append(
-                &txn,
-                0,
-                "service",
-                now,
-                vec![NewEvent {
+            replanned_events.push(NewEvent {
                     case_id: b.case_id,
                     branch_id: Some(b.id),
                     kind: "deadline_replanned".into(),
@@ -250,10 +246,10 @@ pub async fn replan_year(
                         "after": {"due_at": fresh.due_at, "warn_at": fresh.warn_at, "red_at": fresh.red_at, "statutory_due_at": statutory_due, "provisional": provisional},
                         "opened_at": b.opened_at, "due_at": fresh.due_at, "provisional": provisional, "at": now,
                     }),
-                }],
-            )
-            .await?;
+                });
         }
+        // One multi-row append per batch.
+        events::append(&txn, 0, "service", now, replanned_events).await?;
         txn.commit().await?;
         if n < BATCH {
             break;

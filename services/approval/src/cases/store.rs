@@ -1588,21 +1588,30 @@ pub async fn replan_case_due_moments(
         .all(db)
         .await?;
     let mut changed = 0;
+    let mut promised: HashMap<(Option<i32>, Option<i32>), Option<i32>> = HashMap::new();
     for c in open {
         let state: CaseState = stored(&c.state, "case state")?;
         if state.is_closed() {
             continue;
         }
-        let days = match (c.bundle_id, c.item_id) {
-            (Some(b), _) => bundle::Entity::find_by_id(b)
-                .one(db)
-                .await?
-                .map(|b| b.promised_limit_days),
-            (None, Some(i)) => item::Entity::find_by_id(i)
-                .one(db)
-                .await?
-                .map(|i| i.promised_limit_days),
-            _ => None,
+        let key = (c.bundle_id, c.item_id);
+        let days = match promised.get(&key) {
+            Some(d) => *d,
+            None => {
+                let d = match key {
+                    (Some(b), _) => bundle::Entity::find_by_id(b)
+                        .one(db)
+                        .await?
+                        .map(|b| b.promised_limit_days),
+                    (None, Some(i)) => item::Entity::find_by_id(i)
+                        .one(db)
+                        .await?
+                        .map(|i| i.promised_limit_days),
+                    _ => None,
+                };
+                promised.insert(key, d);
+                d
+            }
         };
         let Some(days) = days.and_then(|d| u32::try_from(d).ok()) else {
             continue;

@@ -160,6 +160,9 @@ pub async fn put_year(
         .await?
         .map(row_view)
         .transpose()?;
+    if let Some(old) = &before {
+        refuse_rewriting_closed_cases(&txn, old, &table, state.now()).await?;
+    }
     cs::upsert_year(&txn, &table, &user.name, now).await?;
     let row = holiday_table::Entity::find_by_id(year)
         .one(&txn)
@@ -187,6 +190,55 @@ pub async fn put_year(
         state.announce_events();
     }
     Ok(web::Json(HolidayYearPublished { year: view, replan }))
+}
+
+/// A correction may change days still to come, or past days no decided branch ran over: a
+/// closed case's times are its record (its statistics and scores rest on them), so a table
+/// that would re-plan one is refused, naming the first such day.
+async fn refuse_rewriting_closed_cases<C: sea_orm::ConnectionTrait>(
+    c: &C,
+    old: &HolidayYear,
+    new: &HolidayTable,
+    now: DateTime<Utc>,
+) -> ApiResult<()> {
+    use crate::entities::branch;
+    use sea_orm::{ColumnTrait, PaginatorTrait, QueryFilter};
+    use std::collections::BTreeSet;
+    let set = |a: &[NaiveDate], b: &[NaiveDate]| -> BTreeSet<(NaiveDate, bool)> {
+        a.iter()
+            .map(|d| (*d, true))
+            .chain(b.iter().map(|d| (*d, false)))
+            .collect()
+    };
+    let before = set(&old.holidays, &old.makeup_workdays);
+    let after = set(new.holidays(), new.makeup_workdays());
+    let today = calendar::local_date(now);
+    let changed: BTreeSet<NaiveDate> = before
+        .symmetric_difference(&after)
+        .map(|(d, _)| *d)
+        .filter(|d| *d < today)
+        .collect();
+    for day in changed {
+        let start = calendar::local_midnight(day);
+        let end = day
+            .succ_opt()
+            .map(calendar::local_midnight)
+            .unwrap_or(start);
+        let closed = branch::Entity::find()
+            .filter(branch::Column::DecidedAt.is_not_null())
+            .filter(branch::Column::OpenedAt.lt(end))
+            .filter(branch::Column::DecidedAt.gte(start))
+            .count(c)
+            .await?;
+        if closed > 0 {
+            return Err(ApiError::conflict_on(
+                "calendar_closed_cases",
+                "holidays",
+                format!("{day} has passed and {closed} decided branch(es) ran over it: changing it would re-plan closed cases, whose times are their record; correct only days still to come"),
+            ));
+        }
+    }
+    Ok(())
 }
 
 /// A year's table as stored, and what publishing it re-planned.

@@ -179,3 +179,141 @@ async fn refusing_a_missing_year_stays_available() {
     .await;
     assert_eq!(d["provisional"], true, "{d}");
 }
+
+/// A correction may not rewrite the past of closed cases: changing a day that has passed, which
+/// a decided branch ran over, is refused; a day still to come may change.
+#[tokio::test]
+async fn a_table_that_would_re_plan_a_closed_case_is_refused() {
+    let h = crate::cases::hohhot().await; // Mon 9 Mar 2026 10:00
+    let case = h.submit().await;
+    // Decide the public-security branch on Wed 11 Mar.
+    let gaj = crate::cases::branch_of(&case, h.dept_of["HHHT-GAJ-001"]).clone();
+    h.app.clock.set(at("2026-03-11T10:00:00+08:00"));
+    h.approve(&gaj).await;
+    h.app.clock.set(at("2026-03-20T10:00:00+08:00"));
+    let admin = &h.app.admin_token;
+    let current = expect_status(
+        h.app.get("/v1/calendar/years/2026", admin).await,
+        StatusCode::OK,
+    )
+    .await;
+    let with = |day: &str| {
+        let mut holidays: Vec<Value> = current["holidays"].as_array().unwrap().clone();
+        holidays.push(json!(day));
+        json!({"holidays": holidays, "makeup_workdays": current["makeup_workdays"]})
+    };
+    let p = expect_problem(
+        h.app
+            .put("/v1/calendar/years/2026", admin, &with("2026-03-10"))
+            .await,
+        StatusCode::CONFLICT,
+        "calendar_closed_cases",
+        Some("holidays"),
+    )
+    .await;
+    assert!(p["detail"].as_str().unwrap().contains("2026-03-10"), "{p}");
+    // An ad-hoc holiday still to come is fine.
+    expect_status(
+        h.app
+            .put("/v1/calendar/years/2026", admin, &with("2026-03-25"))
+            .await,
+        StatusCode::OK,
+    )
+    .await;
+}
+
+/// Publishing a table re-plans 10,000 open branches in bounded batches (500 each, one short
+/// transaction per batch), each branch once.
+#[tokio::test]
+async fn ten_thousand_open_branches_are_re_planned_in_bounded_batches() {
+    let app = spawn_app_with(|c| c.calendar_fallback = "provisional".into()).await;
+    app.clock.set(at("2026-12-01T10:00:00+08:00"));
+    let dept = app.create_department("MANY").await;
+    let mut item = item_body("MANY-30", dept);
+    item["promised_limit_days"] = json!(30);
+    item["statutory_limit_days"] = json!(45);
+    expect_status(
+        app.post("/v1/items", &app.admin_token, &item).await,
+        StatusCode::CREATED,
+    )
+    .await;
+    let body = json!({
+        "item_code": "MANY-30",
+        "applicant": {"kind": "person", "name": "张三", "id_number": "11010519491231002X"},
+        "materials": [
+            {"item_code": "MANY-30", "material_code": "M01"},
+            {"item_code": "MANY-30", "material_code": "M02"}
+        ]
+    });
+    let case = expect_status(
+        app.post("/v1/cases", &app.token(Role::Clerk, None), &body)
+            .await,
+        StatusCode::CREATED,
+    )
+    .await;
+    let id = case["branches"][0]["id"].as_i64().unwrap();
+    let case_id = case["id"].as_i64().unwrap();
+    // 9,999 more cases with an open branch like it, written straight into the tables.
+    let case_cols = "bundle_id, item_id, applicant_kind, applicant_name, applicant_id_number, \
+        applicant_phone, materials, state, stage_count, join_policy, accepted_at, accepted_by, \
+        due_at, fee_total_cents, paid_cents, payment_ref, paid_at, issued_at, closed_reason, \
+        version, updated_at, provisional, lead_department_id, alert_level, next_alert_at, \
+        decided_at, issuance_due_at";
+    let cols = "item_id, department_id, stage, state, extension_used, decision_note, \
+        clock, due_at, warn_at, opened_at, decided_at, version, updated_at, red_at, \
+        next_alert_at, alert_level, pending_materials, provisional, supplement_requests, \
+        supplement_allowed, statutory_extra_days, statutory_due_at, statutory_breached, \
+        pause_alert_at, pause_alerted";
+    let backend = app.db.get_database_backend();
+    for sql in [
+        format!(
+            "WITH RECURSIVE g(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM g WHERE n < 9999) \
+             INSERT INTO cases (case_no, {case_cols}) \
+             SELECT 'COPY-' || CAST(n AS TEXT), {case_cols} FROM cases, g WHERE id = {case_id}"
+        ),
+        format!(
+            "INSERT INTO branches (case_id, {cols}) \
+             SELECT c.id, {b_cols} FROM cases c, branches b \
+             WHERE c.case_no LIKE 'COPY-%' AND b.id = {id}",
+            b_cols = cols
+                .split(',')
+                .map(|c| format!("b.{}", c.trim()))
+                .collect::<Vec<_>>()
+                .join(", ")
+        ),
+    ] {
+        app.db
+            .execute(Statement::from_string(backend, sql))
+            .await
+            .unwrap();
+    }
+    assert_eq!(app.count_rows("branches WHERE provisional").await, 10_000);
+    let started = std::time::Instant::now();
+    let published = expect_status(
+        app.put(
+            "/v1/calendar/years/2027",
+            &app.admin_token,
+            &json!({"holidays": ["2027-01-01", "2027-01-04"], "makeup_workdays": []}),
+        )
+        .await,
+        StatusCode::OK,
+    )
+    .await;
+    println!(
+        "re-planned 10,000 branches in {:.0} ms ({})",
+        started.elapsed().as_secs_f64() * 1000.0,
+        published["replan"]
+    );
+    assert_eq!(published["replan"]["examined"], 10_000);
+    assert_eq!(published["replan"]["replanned"], 10_000);
+    assert_eq!(
+        published["replan"]["batches"], 20,
+        "500 branches per transaction"
+    );
+    assert_eq!(
+        app.count_rows("events WHERE kind = 'deadline_replanned'")
+            .await,
+        10_000
+    );
+    assert_eq!(app.count_rows("branches WHERE provisional").await, 0);
+}
