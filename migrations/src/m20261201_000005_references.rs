@@ -28,6 +28,7 @@
 //!   promise to the applicant: yellow and red cards to the lead department), and
 //!   `cases.decided_at`, `cases.issuance_due_at` (送达/发证 within 10 working days of the
 //!   decision, 行政许可法 第四十四条: an `issuance_overdue` card after it).
+//! - **`cases.applicant_email`**: where written notices to the applicant go (延期告知).
 //! - **`items.supplement_policy`**: `pause` (default) or `restart` (重新计时).
 //! - **`branches.provisional`, `cases.provisional`**: the stored moments were computed over a
 //!   year without a published holiday table (from the statutory rules), so they will be
@@ -88,6 +89,7 @@ enum Cases {
     NextAlertAt,
     DecidedAt,
     IssuanceDueAt,
+    ApplicantEmail,
 }
 
 fn name(child: &str, column: &str) -> String {
@@ -242,6 +244,10 @@ impl MigrationTrait for Migration {
                 .timestamp_with_time_zone()
                 .null()
                 .to_owned(),
+            ColumnDef::new(Cases::ApplicantEmail)
+                .string_len(254)
+                .null()
+                .to_owned(),
         ] {
             let mut col = col;
             m.alter_table(
@@ -291,6 +297,7 @@ impl MigrationTrait for Migration {
         )
         .await?;
         for col in [
+            Cases::ApplicantEmail,
             Cases::IssuanceDueAt,
             Cases::DecidedAt,
             Cases::NextAlertAt,

@@ -30,7 +30,13 @@ pub struct Applicant {
     /// check character verified.
     pub id_number: String,
     #[serde(default)]
+    #[schema(max_length = 32)]
     pub phone: Option<String>,
+    /// Where written notices to the applicant go (延期告知 …): optional; without it the notice
+    /// is recorded as undeliverable for the window to hand over.
+    #[serde(default)]
+    #[schema(max_length = 254)]
+    pub email: Option<String>,
 }
 
 /// A material handed in at the window, or accepted as missing (容缺).

@@ -89,6 +89,43 @@ fn wf_branch(b: &branch::Model) -> Result<workflow::Branch, ApiError> {
     })
 }
 
+/// 告知延期理由 (行政许可法 第四十二条: 应当将延长期限的理由告知申请人): a notice to the
+/// applicant, delivered by the outbox like every notice; without an e-mail address on the
+/// case it is recorded as undeliverable, for the window to hand over in person.
+async fn notify_extension<C: ConnectionTrait>(
+    c: &C,
+    case: &case::Model,
+    b: &branch::Model,
+    days: u32,
+    reason: &str,
+    now: DateTime<Utc>,
+) -> Result<(), ApiError> {
+    let due = b
+        .due_at
+        .map(|t| {
+            t.with_timezone(&chrono_tz::Asia::Shanghai)
+                .format("%Y年%m月%d日 %H:%M（北京时间）")
+                .to_string()
+        })
+        .unwrap_or_default();
+    crate::notices::enqueue(
+        c,
+        outbox::NewNotice {
+            kind: "extension_notice",
+            dedup_key: format!("extension:{}", b.id),
+            subject: format!("延期告知：办件 {} 的办理期限延长 {days} 个工作日", case.case_no),
+            body: format!(
+                "{}：\n\n您的申请（办件编号 {}）因以下理由，经本机关负责人批准，办理期限延长 {days} 个工作日，\n新的办结期限为 {due}。\n\n延期理由：{reason}\n\n依据：《中华人民共和国行政许可法》第四十二条。",
+                case.applicant_name, case.case_no
+            ),
+            recipients: case.applicant_email.iter().cloned().collect(),
+        },
+        now,
+    )
+    .await?;
+    Ok(())
+}
+
 /// A pause is never a hiding place: entering 补正 sets the moment the wait becomes overdue
 /// (`SUPPLEMENT_WAIT_DAYS` working days), a suspension the office close of its expected end;
 /// the sweep raises a `pause_overdue` alert then. Leaving the pause clears it and closes the
@@ -325,6 +362,7 @@ fn case_view(
             name: c.applicant_name.clone(),
             id_number: c.applicant_id_number.clone(),
             phone: c.applicant_phone.clone(),
+            email: c.applicant_email.clone(),
         },
         materials: serde_json::from_str(&c.materials)
             .map_err(|e| ApiError::Internal(format!("stored materials: {e}")))?,
@@ -938,6 +976,21 @@ fn check_submission(
             "must be 1–200 characters",
         ));
     }
+    if a.phone.as_ref().is_some_and(|p| p.chars().count() > 32) {
+        errs.push(FieldError::new(
+            "applicant.phone",
+            "must be at most 32 characters",
+        ));
+    }
+    if a.email
+        .as_ref()
+        .is_some_and(|e| !crate::catalogue::rules::is_email(e))
+    {
+        errs.push(FieldError::new(
+            "applicant.email",
+            "must be an e-mail address",
+        ));
+    }
     let id_check = match a.kind {
         ApplicantKind::Person => workflow::check_citizen_id(&a.id_number),
         ApplicantKind::Enterprise => workflow::check_credit_code(&a.id_number),
@@ -1062,6 +1115,7 @@ pub async fn submit(
         applicant_name: Set(input.applicant.name.trim().to_string()),
         applicant_id_number: Set(input.applicant.id_number.to_ascii_uppercase()),
         applicant_phone: Set(input.applicant.phone.clone()),
+        applicant_email: Set(input.applicant.email.clone()),
         materials: Set(serde_json::to_string(&input.materials)
             .map_err(|e| ApiError::Internal(e.to_string()))?),
         state: Set(CaseState::Accepted.to_string()),
@@ -1206,6 +1260,9 @@ pub async fn branch_command(
     let next = t.apply(&wf);
     let saved = save_branch(&txn, cal, &row, &next, t.clock, now).await?;
     let saved = watch_pause(&txn, cal, &row, saved, &cmd, now).await?;
+    if let BranchCommand::Extend { days, reason, .. } = &cmd {
+        notify_extension(&txn, &ctx.case, &saved, *days, reason, now).await?;
+    }
     let mut out: Vec<NewEvent> = t
         .events
         .iter()

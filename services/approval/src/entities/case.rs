@@ -13,6 +13,8 @@ pub struct Model {
     pub applicant_name: String,
     pub applicant_id_number: String,
     pub applicant_phone: Option<String>,
+    /// Where written notices to the applicant go, when given.
+    pub applicant_email: Option<String>,
     /// JSON array of received and 容缺 materials.
     pub materials: String,
     pub state: String,
