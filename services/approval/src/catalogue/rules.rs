@@ -285,6 +285,7 @@ mod tests {
             completion_method: "窗口领取".into(),
             post_approval_department_id: None,
             flow_steps: default_flow(),
+            supplement_policy: Default::default(),
         }
     }
 

@@ -63,6 +63,9 @@ pub struct Board {
     pub cards: Vec<CardRow>,
     /// Oldest first.
     pub weeks: Vec<WeekRow>,
+    /// Open branches whose time limits were computed over a year without a published holiday
+    /// table (provisional, re-planned when the table is published).
+    pub provisional_open: u64,
 }
 
 /// Seconds between the board's reloads (`<meta http-equiv="refresh">`).
@@ -74,6 +77,9 @@ fn level_label(level: &str) -> &'static str {
         "yellow" => "黄牌 yellow",
         "red" => "红牌 red",
         "unclaimed" => "认领超时 unclaimed",
+        "statutory_breach" => "超法定时限 statutory breach",
+        "pause_overdue" => "暂停超时 pause overdue",
+        "issuance_overdue" => "发证超时 issuance overdue",
         _ => "card",
     }
 }
@@ -93,6 +99,14 @@ pub fn render_board(b: &Board) -> String {
         escape(&b.role)
     ));
 
+    if b.provisional_open > 0 {
+        html.push_str(&format!(
+            "<p class=\"provisional\" role=\"status\">暂定时限 Provisional: {} open branch(es) have time limits \
+computed over a year whose holiday table is not published yet (from the statutory holiday rules); \
+they are re-planned when the table is published.</p>",
+            b.provisional_open
+        ));
+    }
     // The board: one row per department.
     html.push_str(
         "<section id=\"board\"><h2>Open branches by department</h2><table><thead><tr><th>Department</th>\
@@ -238,6 +252,7 @@ mod tests {
                     on_time: 2,
                 },
             ],
+            provisional_open: 0,
         }
     }
 
@@ -248,6 +263,22 @@ mod tests {
             .expect("row");
         let rest = &html[start..];
         &rest[..rest.find("</tr>").unwrap()]
+    }
+
+    #[test]
+    fn provisional_time_limits_are_flagged_on_the_board() {
+        let mut b = board();
+        assert!(!render_board(&b).contains("暂定时限"));
+        b.provisional_open = 3;
+        let html = render_board(&b);
+        assert!(
+            html.contains("暂定时限 Provisional: 3 open branch(es)"),
+            "{html}"
+        );
+        assert_eq!(
+            level_label("statutory_breach"),
+            "超法定时限 statutory breach"
+        );
     }
 
     #[test]

@@ -40,7 +40,10 @@ use chrono::{DateTime, Datelike, Duration, NaiveDate, Utc};
 use platform::auth::Role;
 use platform::ApiError;
 use sea_orm::sea_query::Expr;
-use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
+use sea_orm::{
+    ColumnTrait, DatabaseConnection, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder,
+    QuerySelect,
+};
 use serde::Deserialize;
 
 use crate::entities::{branch, card, department};
@@ -145,6 +148,12 @@ pub async fn load(db: &DatabaseConnection, now: DateTime<Utc>) -> Result<Board, 
         .await?
         .into_iter()
         .collect();
+    let provisional_open = branch::Entity::find()
+        .filter(branch::Column::DecidedAt.is_null())
+        .filter(branch::Column::State.ne("cancelled"))
+        .filter(branch::Column::Provisional.eq(true))
+        .count(db)
+        .await?;
     let open_cards: Vec<(i32, String, i64)> = card::Entity::find()
         .select_only()
         .column(card::Column::DepartmentId)
@@ -251,6 +260,7 @@ pub async fn load(db: &DatabaseConnection, now: DateTime<Utc>) -> Result<Board, 
         departments: rows.into_values().collect(),
         cards,
         weeks,
+        provisional_open,
     })
 }
 
