@@ -72,6 +72,7 @@ bench:
 	  $(CARGO) bench -q -p calendar --bench deadline; echo '```'; \
 	  RUST_LOG=warn $(CARGO) bench -q -p approval --bench lifecycle; \
 	  RUST_LOG=warn $(CARGO) bench -q -p approval --bench sweep; \
+	  RUST_LOG=warn $(CARGO) bench -q -p approval --bench replan; \
 	  RUST_LOG=warn $(CARGO) bench -q -p assessment --bench scoring; \
 	  RUST_LOG=warn $(CARGO) bench -q -p assessment --bench cadre_pull; } | tee bench/results.md
 

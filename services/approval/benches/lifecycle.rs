@@ -6,6 +6,10 @@
 //! `postgres://postgres@127.0.0.1:5432/test`), `BENCH_CASES` (default 200) and
 //! `BENCH_CONCURRENCY` (default 8) tune it.
 
+#[path = "support/mod.rs"]
+mod support;
+use support::*;
+
 use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -20,32 +24,6 @@ use serde_json::{json, Value};
 use tokio::sync::Mutex;
 
 const SECRET: &str = "bench-secret-bench-secret-bench-secret";
-
-fn env_num(name: &str, default: usize) -> usize {
-    std::env::var(name)
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(default)
-}
-
-async fn fresh_db(base: &str) -> (String, String) {
-    use rand::Rng;
-    let name = format!("bench_{:012x}", rand::thread_rng().gen::<u64>() >> 16);
-    let admin = Database::connect(base)
-        .await
-        .expect("connect to PostgreSQL (BENCH_DATABASE_URL)");
-    admin
-        .execute(Statement::from_string(
-            admin.get_database_backend(),
-            format!("CREATE DATABASE {name}"),
-        ))
-        .await
-        .expect("create bench db");
-    let (head, _) = base
-        .rsplit_once('/')
-        .expect("database URL with a database name");
-    (format!("{head}/{name}"), name)
-}
 
 type Latencies = Arc<Mutex<BTreeMap<&'static str, Vec<Duration>>>>;
 

@@ -8,6 +8,10 @@
 //! 1,000,000), `BENCH_DUE` (comma-separated K values, default `1000,10000,50000`) and
 //! `BENCH_TICKS` (nothing-due ticks, default 20) tune it.
 
+#[path = "support/mod.rs"]
+mod support;
+use support::*;
+
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -18,14 +22,7 @@ use calendar::{LimitUnit, StatutoryClock, WarnRule};
 use chrono::{DateTime, Utc};
 use platform::clock::ManualClock;
 use platform::config::Config;
-use sea_orm::{ConnectionTrait, Database, DatabaseConnection, Statement, Value};
-
-fn env_num(name: &str, default: usize) -> usize {
-    std::env::var(name)
-        .ok()
-        .and_then(|v| v.trim().replace('_', "").parse().ok())
-        .unwrap_or(default)
-}
+use sea_orm::{ConnectionTrait, Database, DatabaseConnection, Statement};
 
 fn env_list(name: &str, default: &[usize]) -> Vec<usize> {
     match std::env::var(name) {
@@ -36,45 +33,6 @@ fn env_list(name: &str, default: &[usize]) -> Vec<usize> {
             .collect(),
         _ => default.to_vec(),
     }
-}
-
-async fn fresh_db(base: &str) -> (String, String) {
-    use rand::Rng;
-    let name = format!("bench_{:012x}", rand::thread_rng().gen::<u64>() >> 16);
-    let admin = Database::connect(base)
-        .await
-        .expect("connect to PostgreSQL (BENCH_DATABASE_URL)");
-    admin
-        .execute(Statement::from_string(
-            admin.get_database_backend(),
-            format!("CREATE DATABASE {name}"),
-        ))
-        .await
-        .expect("create bench db");
-    let (head, _) = base
-        .rsplit_once('/')
-        .expect("database URL with a database name");
-    (format!("{head}/{name}"), name)
-}
-
-async fn exec(db: &DatabaseConnection, sql: &str, values: Vec<Value>) -> u64 {
-    db.execute(Statement::from_sql_and_values(
-        db.get_database_backend(),
-        sql,
-        values,
-    ))
-    .await
-    .unwrap_or_else(|e| panic!("{e}: {sql}"))
-    .rows_affected()
-}
-
-async fn scalar(db: &DatabaseConnection, sql: &str) -> i64 {
-    db.query_one(Statement::from_string(db.get_database_backend(), sql))
-        .await
-        .unwrap_or_else(|e| panic!("{e}: {sql}"))
-        .expect("row")
-        .try_get_by_index::<i64>(0)
-        .expect("bigint")
 }
 
 fn ms(d: Duration) -> f64 {

@@ -1,0 +1,76 @@
+//! What the approval benchmarks share: environment knobs, a fresh PostgreSQL database per run
+//! (dropped at the end), and raw SQL helpers. Included with `#[path]` by each bench.
+
+#![allow(dead_code)]
+
+use sea_orm::{ConnectionTrait, Database, DatabaseConnection, Statement, Value};
+
+/// A whole number from the environment (`_` allowed as a digit separator), or `default`.
+pub fn env_num(name: &str, default: usize) -> usize {
+    std::env::var(name)
+        .ok()
+        .and_then(|v| v.trim().replace('_', "").parse().ok())
+        .unwrap_or(default)
+}
+
+/// The PostgreSQL server to bench against: `BENCH_DATABASE_URL`, else `TEST_DATABASE_URL`,
+/// else the local `postgres://postgres@127.0.0.1:5432/test`.
+pub fn base_url() -> String {
+    std::env::var("BENCH_DATABASE_URL")
+        .or_else(|_| std::env::var("TEST_DATABASE_URL"))
+        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test".into())
+}
+
+/// Create a fresh database on the server of `base`: its URL and name.
+pub async fn fresh_db(base: &str) -> (String, String) {
+    use rand::Rng;
+    let name = format!("bench_{:012x}", rand::thread_rng().gen::<u64>() >> 16);
+    let admin = Database::connect(base)
+        .await
+        .expect("connect to PostgreSQL (BENCH_DATABASE_URL)");
+    admin
+        .execute(Statement::from_string(
+            admin.get_database_backend(),
+            format!("CREATE DATABASE {name}"),
+        ))
+        .await
+        .expect("create bench db");
+    let (head, _) = base
+        .rsplit_once('/')
+        .expect("database URL with a database name");
+    (format!("{head}/{name}"), name)
+}
+
+/// Drop a database made by [`fresh_db`].
+pub async fn drop_db(base: &str, name: &str) {
+    if let Ok(admin) = Database::connect(base).await {
+        let _ = admin
+            .execute(Statement::from_string(
+                admin.get_database_backend(),
+                format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"),
+            ))
+            .await;
+    }
+}
+
+/// Run a statement; its affected rows.
+pub async fn exec(db: &DatabaseConnection, sql: &str, values: Vec<Value>) -> u64 {
+    db.execute(Statement::from_sql_and_values(
+        db.get_database_backend(),
+        sql,
+        values,
+    ))
+    .await
+    .unwrap_or_else(|e| panic!("{e}: {sql}"))
+    .rows_affected()
+}
+
+/// One bigint from a query.
+pub async fn scalar(db: &DatabaseConnection, sql: &str) -> i64 {
+    db.query_one(Statement::from_string(db.get_database_backend(), sql))
+        .await
+        .unwrap_or_else(|e| panic!("{e}: {sql}"))
+        .expect("row")
+        .try_get_by_index::<i64>(0)
+        .expect("bigint")
+}
