@@ -357,6 +357,10 @@ pub struct Branch {
     /// Handled jointly (统一办理/联合办理/集中办理: a branch of a bundle): a longer extension.
     #[serde(default)]
     pub joint: bool,
+    /// The most working days this branch's extension may add, when the caller configures it
+    /// (`None`: the law's [`crate::MAX_EXTENSION_DAYS`] / [`crate::MAX_JOINT_EXTENSION_DAYS`]).
+    #[serde(default)]
+    pub max_extension_days: Option<u32>,
     /// The item restarts its limit when supplemented materials are in (重新计时), instead of
     /// running on from where the clock stopped.
     #[serde(default)]
@@ -383,6 +387,7 @@ impl Branch {
             supplement_requests: 0,
             supplement_allowed: false,
             joint: false,
+            max_extension_days: None,
             supplement_restarts: false,
             due_at: None,
         }

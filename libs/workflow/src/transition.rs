@@ -223,11 +223,11 @@ fn validate(branch: &Branch, cmd: &BranchCommand, now: DateTime<Utc>) -> Result<
             reason,
             approver_id,
         } => {
-            let max = if branch.joint {
+            let max = branch.max_extension_days.unwrap_or(if branch.joint {
                 MAX_JOINT_EXTENSION_DAYS
             } else {
                 MAX_EXTENSION_DAYS
-            };
+            });
             if *days == 0 || *days > max {
                 return Err(Refusal::InvalidDays { days: *days, max });
             }

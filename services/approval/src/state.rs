@@ -22,6 +22,11 @@ pub struct Timing {
     pub complaint_limit_days: u32,
     /// Working days a branch may wait for supplement before it raises an alert.
     pub supplement_wait_days: u32,
+    /// Most working days of one extension, single item / handled jointly (第四十二条).
+    pub extension_max_days: u32,
+    pub joint_extension_max_days: u32,
+    /// Working days from the decision to issuance (第四十四条).
+    pub issuance_limit_days: u32,
 }
 
 #[derive(Clone)]
@@ -48,6 +53,15 @@ pub struct SupervisionSettings {
     /// raises a `pause_overdue` alert (default 10: the product's own default; the law sets no
     /// period for the applicant).
     pub supplement_wait_days: u32,
+    /// `EXTENSION_MAX_DAYS`: most working days one extension adds (default 10: 行政许可法
+    /// 第四十二条 第一款, 可以延长十日).
+    pub extension_max_days: u32,
+    /// `JOINT_EXTENSION_MAX_DAYS`: the same for a branch of a bundle, handled jointly (default
+    /// 15: 第四十二条 第二款, 可以延长十五日).
+    pub joint_extension_max_days: u32,
+    /// `ISSUANCE_LIMIT_DAYS`: working days from the decision to issuance (default 10: 行政许可法
+    /// 第四十四条, 自作出决定之日起十日内).
+    pub issuance_limit_days: u32,
     /// Cron (with seconds) of the sweep, Asia/Shanghai; `SWEEP_CRON`, default every minute.
     pub sweep_cron: String,
     /// Seconds between notice deliveries; `DELIVERY_INTERVAL_SECONDS`, default 15.
@@ -67,6 +81,9 @@ impl Default for SupervisionSettings {
             claim_limit_days: 5,
             complaint_limit_days: 5,
             supplement_wait_days: 10,
+            extension_max_days: workflow::MAX_EXTENSION_DAYS,
+            joint_extension_max_days: workflow::MAX_JOINT_EXTENSION_DAYS,
+            issuance_limit_days: crate::cases::store::ISSUANCE_LIMIT_DAYS,
             sweep_cron: "0 * * * * *".into(),
             delivery_interval_secs: 15,
             scheduler_enabled: true,
@@ -97,6 +114,13 @@ impl SupervisionSettings {
             claim_limit_days: num("CLAIM_LIMIT_DAYS", d.claim_limit_days, 60)?,
             complaint_limit_days: num("COMPLAINT_LIMIT_DAYS", d.complaint_limit_days, 60)?,
             supplement_wait_days: num("SUPPLEMENT_WAIT_DAYS", d.supplement_wait_days, 365)?,
+            extension_max_days: num("EXTENSION_MAX_DAYS", d.extension_max_days, 60)?,
+            joint_extension_max_days: num(
+                "JOINT_EXTENSION_MAX_DAYS",
+                d.joint_extension_max_days,
+                60,
+            )?,
+            issuance_limit_days: num("ISSUANCE_LIMIT_DAYS", d.issuance_limit_days, 365)?,
             sweep_cron: get("SWEEP_CRON")
                 .filter(|v| !v.trim().is_empty())
                 .unwrap_or(d.sweep_cron),
@@ -156,6 +180,9 @@ impl AppState {
             claim_limit_days: self.supervision.claim_limit_days,
             complaint_limit_days: self.supervision.complaint_limit_days,
             supplement_wait_days: self.supervision.supplement_wait_days,
+            extension_max_days: self.supervision.extension_max_days,
+            joint_extension_max_days: self.supervision.joint_extension_max_days,
+            issuance_limit_days: self.supervision.issuance_limit_days,
         }
     }
 }

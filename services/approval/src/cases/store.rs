@@ -84,6 +84,7 @@ fn wf_branch(b: &branch::Model) -> Result<workflow::Branch, ApiError> {
         supplement_requests: u32::try_from(b.supplement_requests).unwrap_or(0),
         supplement_allowed: b.supplement_allowed,
         joint: false,
+        max_extension_days: None,
         supplement_restarts: false,
         due_at: b.due_at,
     })
@@ -799,7 +800,8 @@ async fn run_join<C: ConnectionTrait>(
 }
 
 /// 行政许可法 第四十四条: 行政机关作出准予行政许可的决定，应当自作出决定之日起十日内，向申请人颁发、
-/// 送达行政许可证件 — issuance within 10 working days of the decision.
+/// 送达行政许可证件 — issuance within 10 working days of the decision (the default of
+/// `ISSUANCE_LIMIT_DAYS`).
 pub const ISSUANCE_LIMIT_DAYS: u32 = 10;
 
 /// Change the case's state, and move the case's own clock with it: once decided (ready for
@@ -821,7 +823,7 @@ async fn set_case_state<C: ConnectionTrait>(
         am.issued_at = Set(Some(now));
     }
     if state == CaseState::ReadyForIssuance && was != CaseState::ReadyForIssuance {
-        let issuance_due = cal.cal.deadline(now, ISSUANCE_LIMIT_DAYS).ok();
+        let issuance_due = cal.cal.deadline(now, cal.issuance_limit_days).ok();
         am.decided_at = Set(Some(now));
         am.issuance_due_at = Set(issuance_due);
         am.next_alert_at = Set(issuance_due);
@@ -1242,6 +1244,11 @@ pub async fn branch_command(
     }
     let mut wf = wf_branch(&row)?;
     wf.joint = ctx.case.bundle_id.is_some();
+    wf.max_extension_days = Some(if wf.joint {
+        cal.joint_extension_max_days
+    } else {
+        cal.extension_max_days
+    });
     // 重新计时: an item whose supplements restart the limit.
     wf.supplement_restarts = ctx
         .stages

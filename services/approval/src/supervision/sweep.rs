@@ -283,7 +283,7 @@ async fn case_clock(
                     if t <= now && c.alert_level < 4 {
                         due.push((4, "issuance_overdue", format!(
                             "发证超时: decided {} but not issued within {} working days (行政许可法 第四十四条), due {}",
-                            local(c.decided_at), crate::cases::store::ISSUANCE_LIMIT_DAYS, local(Some(t))
+                            local(c.decided_at), timing.issuance_limit_days, local(Some(t))
                         )));
                     }
                 }
