@@ -208,7 +208,7 @@ pub async fn list_schemes(
 }
 
 /// Add a weighting scheme or a new version (admin). Shares must add up to 100.
-#[utoipa::path(post, path = "/v1/weighting-schemes", tag = "cadre", request_body(content = Object, description = "scoring::WeightingScheme: {key, version, kind: {type: hohhot|qingyang, …}}"), security(("bearer_auth" = [])), responses(
+#[utoipa::path(post, path = "/v1/weighting-schemes", tag = "cadre", request_body(content = WeightingSchemeBody, description = "a versioned weighting scheme (the Hohhot or Qingyang rule)"), security(("bearer_auth" = [])), responses(
     (status = 201, body = SchemeView),
     (status = 409, body = platform::error::Problem, content_type = "application/problem+json"),
     (status = 422, body = platform::error::Problem, content_type = "application/problem+json"),
@@ -233,4 +233,60 @@ pub async fn put_review(
 ) -> ApiResult<HttpResponse> {
     Ok(HttpResponse::Ok()
         .json(cadre::put_review(&state.db, &user, state.now(), body.into_inner()).await?))
+}
+
+/// The body of `POST /v1/weighting-schemes`: the documented shape of `scoring::WeightingScheme`
+/// (the type the server parses; a test checks both presets parse as this).
+#[derive(Debug, serde::Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({"key": "hohhot", "version": 2, "kind": {"type": "hohhot", "share_percent": 35, "second_assessment_threshold": 8000}}))]
+pub struct WeightingSchemeBody {
+    /// Scheme key, e.g. `hohhot`, `qingyang`.
+    #[schema(min_length = 1, max_length = 64)]
+    pub key: String,
+    /// Version, one more than the newest of the key.
+    pub version: u32,
+    pub kind: SchemeKindBody,
+}
+
+/// The rule of a scheme. Points and percentages are integers in hundredths (`1000` = 10.00
+/// points, `8000` = 80.00 %).
+#[derive(Debug, serde::Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "snake_case", tag = "type", deny_unknown_fields)]
+pub enum SchemeKindBody {
+    /// Hohhot: the window's score is `share_percent` % of the leadership evaluation; a
+    /// satisfaction below `second_assessment_threshold` flags 二次考核.
+    Hohhot {
+        share_percent: u32,
+        second_assessment_threshold: i64,
+    },
+    /// Qingyang: the window score is worth `window_points` target points, none below
+    /// `zero_below`; staff = `daily_share` % daily record + `review_share` % year-end review.
+    Qingyang {
+        window_points: i64,
+        zero_below: i64,
+        daily_share: u32,
+        review_share: u32,
+        party_conduct_points: i64,
+        rule_of_law_points: i64,
+        integrity_category: String,
+        standardisation_category: String,
+    },
+}
+
+#[cfg(test)]
+mod scheme_body_tests {
+    use super::*;
+
+    #[test]
+    fn both_presets_parse_as_the_documented_body() {
+        for preset in [
+            scoring::WeightingScheme::hohhot(),
+            scoring::WeightingScheme::qingyang(),
+        ] {
+            let json = serde_json::to_value(&preset).unwrap();
+            let body: Result<WeightingSchemeBody, _> = serde_json::from_value(json.clone());
+            assert!(body.is_ok(), "{json}: {body:?}");
+        }
+    }
 }
