@@ -52,7 +52,7 @@ const REFERENCES: [(&str, &str, &str); 8] = [
     ("complaints", "assigned_department_id", "departments"),
 ];
 
-#[derive(DeriveIden)]
+#[derive(DeriveIden, Clone, Copy)]
 enum FeedMeta {
     Table,
     Id,
@@ -60,7 +60,7 @@ enum FeedMeta {
     CreatedAt,
 }
 
-#[derive(DeriveIden)]
+#[derive(DeriveIden, Clone, Copy)]
 enum Branches {
     Table,
     PendingMaterials,
@@ -74,13 +74,13 @@ enum Branches {
     PauseAlerted,
 }
 
-#[derive(DeriveIden)]
+#[derive(DeriveIden, Clone, Copy)]
 enum Items {
     Table,
     SupplementPolicy,
 }
 
-#[derive(DeriveIden)]
+#[derive(DeriveIden, Clone, Copy)]
 enum Cases {
     Table,
     Provisional,
@@ -94,6 +94,50 @@ enum Cases {
 
 fn name(child: &str, column: &str) -> String {
     format!("fk_{child}_{column}")
+}
+
+/// Columns added one `ALTER TABLE` each (SQLite adds one column per statement).
+async fn add_columns<T: IntoIden + Copy + 'static>(
+    m: &SchemaManager<'_>,
+    table: T,
+    columns: Vec<ColumnDef>,
+) -> Result<(), DbErr> {
+    for mut col in columns {
+        m.alter_table(Table::alter().table(table).add_column(&mut col).to_owned())
+            .await?;
+    }
+    Ok(())
+}
+
+async fn drop_columns<T: IntoIden + Copy + 'static, C: IntoIden>(
+    m: &SchemaManager<'_>,
+    table: T,
+    columns: Vec<C>,
+) -> Result<(), DbErr> {
+    for col in columns {
+        m.alter_table(Table::alter().table(table).drop_column(col).to_owned())
+            .await?;
+    }
+    Ok(())
+}
+
+fn flag<C: IntoIden>(c: C) -> ColumnDef {
+    ColumnDef::new(c)
+        .boolean()
+        .not_null()
+        .default(false)
+        .to_owned()
+}
+
+fn count<C: IntoIden>(c: C) -> ColumnDef {
+    ColumnDef::new(c).integer().not_null().default(0).to_owned()
+}
+
+fn moment<C: IntoIden>(c: C) -> ColumnDef {
+    ColumnDef::new(c)
+        .timestamp_with_time_zone()
+        .null()
+        .to_owned()
 }
 
 #[async_trait::async_trait]
@@ -133,141 +177,53 @@ impl MigrationTrait for Migration {
                 .to_owned(),
         )
         .await?;
-        m.alter_table(
-            Table::alter()
-                .table(Branches::Table)
-                .add_column(ColumnDef::new(Branches::PendingMaterials).text().null())
-                .to_owned(),
-        )
-        .await?;
-        m.alter_table(
-            Table::alter()
-                .table(Branches::Table)
-                .add_column(
-                    ColumnDef::new(Branches::Provisional)
-                        .boolean()
-                        .not_null()
-                        .default(false),
-                )
-                .to_owned(),
-        )
-        .await?;
-        m.alter_table(
-            Table::alter()
-                .table(Branches::Table)
-                .add_column(
-                    ColumnDef::new(Branches::SupplementRequests)
-                        .integer()
-                        .not_null()
-                        .default(0),
-                )
-                .to_owned(),
-        )
-        .await?;
-        m.alter_table(
-            Table::alter()
-                .table(Branches::Table)
-                .add_column(
-                    ColumnDef::new(Branches::SupplementAllowed)
-                        .boolean()
-                        .not_null()
-                        .default(false),
-                )
-                .to_owned(),
-        )
-        .await?;
-        for col in [
-            ColumnDef::new(Branches::StatutoryExtraDays)
-                .integer()
-                .not_null()
-                .default(0)
-                .to_owned(),
-            ColumnDef::new(Branches::StatutoryDueAt)
-                .timestamp_with_time_zone()
-                .null()
-                .to_owned(),
-            ColumnDef::new(Branches::StatutoryBreached)
-                .boolean()
-                .not_null()
-                .default(false)
-                .to_owned(),
-            ColumnDef::new(Branches::PauseAlertAt)
-                .timestamp_with_time_zone()
-                .null()
-                .to_owned(),
-            ColumnDef::new(Branches::PauseAlerted)
-                .boolean()
-                .not_null()
-                .default(false)
-                .to_owned(),
-        ] {
-            let mut col = col;
-            m.alter_table(
-                Table::alter()
-                    .table(Branches::Table)
-                    .add_column(&mut col)
+        add_columns(
+            m,
+            Branches::Table,
+            vec![
+                ColumnDef::new(Branches::PendingMaterials)
+                    .text()
+                    .null()
                     .to_owned(),
-            )
-            .await?;
-        }
-        m.alter_table(
-            Table::alter()
-                .table(Cases::Table)
-                .add_column(
-                    ColumnDef::new(Cases::Provisional)
-                        .boolean()
-                        .not_null()
-                        .default(false),
-                )
-                .to_owned(),
+                flag(Branches::Provisional),
+                count(Branches::SupplementRequests),
+                flag(Branches::SupplementAllowed),
+                count(Branches::StatutoryExtraDays),
+                moment(Branches::StatutoryDueAt),
+                flag(Branches::StatutoryBreached),
+                moment(Branches::PauseAlertAt),
+                flag(Branches::PauseAlerted),
+            ],
         )
         .await?;
-        for col in [
-            ColumnDef::new(Cases::LeadDepartmentId)
-                .integer()
-                .null()
-                .to_owned(),
-            ColumnDef::new(Cases::AlertLevel)
-                .integer()
-                .not_null()
-                .default(0)
-                .to_owned(),
-            ColumnDef::new(Cases::NextAlertAt)
-                .timestamp_with_time_zone()
-                .null()
-                .to_owned(),
-            ColumnDef::new(Cases::DecidedAt)
-                .timestamp_with_time_zone()
-                .null()
-                .to_owned(),
-            ColumnDef::new(Cases::IssuanceDueAt)
-                .timestamp_with_time_zone()
-                .null()
-                .to_owned(),
-            ColumnDef::new(Cases::ApplicantEmail)
-                .string_len(254)
-                .null()
-                .to_owned(),
-        ] {
-            let mut col = col;
-            m.alter_table(
-                Table::alter()
-                    .table(Cases::Table)
-                    .add_column(&mut col)
+        add_columns(
+            m,
+            Cases::Table,
+            vec![
+                flag(Cases::Provisional),
+                ColumnDef::new(Cases::LeadDepartmentId)
+                    .integer()
+                    .null()
                     .to_owned(),
-            )
-            .await?;
-        }
-        m.alter_table(
-            Table::alter()
-                .table(Items::Table)
-                .add_column(
-                    ColumnDef::new(Items::SupplementPolicy)
-                        .string_len(16)
-                        .not_null()
-                        .default("pause"),
-                )
-                .to_owned(),
+                count(Cases::AlertLevel),
+                moment(Cases::NextAlertAt),
+                moment(Cases::DecidedAt),
+                moment(Cases::IssuanceDueAt),
+                ColumnDef::new(Cases::ApplicantEmail)
+                    .string_len(254)
+                    .null()
+                    .to_owned(),
+            ],
+        )
+        .await?;
+        add_columns(
+            m,
+            Items::Table,
+            vec![ColumnDef::new(Items::SupplementPolicy)
+                .string_len(16)
+                .not_null()
+                .default("pause")
+                .to_owned()],
         )
         .await?;
         m.create_index(
@@ -282,13 +238,6 @@ impl MigrationTrait for Migration {
 
     async fn down(&self, m: &SchemaManager) -> Result<(), DbErr> {
         let db = m.get_connection();
-        m.alter_table(
-            Table::alter()
-                .table(Items::Table)
-                .drop_column(Items::SupplementPolicy)
-                .to_owned(),
-        )
-        .await?;
         m.drop_index(
             Index::drop()
                 .name("idx_cases_next_alert_at")
@@ -296,42 +245,37 @@ impl MigrationTrait for Migration {
                 .to_owned(),
         )
         .await?;
-        for col in [
-            Cases::ApplicantEmail,
-            Cases::IssuanceDueAt,
-            Cases::DecidedAt,
-            Cases::NextAlertAt,
-            Cases::AlertLevel,
-            Cases::LeadDepartmentId,
-            Cases::Provisional,
-        ] {
-            m.alter_table(
-                Table::alter()
-                    .table(Cases::Table)
-                    .drop_column(col)
-                    .to_owned(),
-            )
-            .await?;
-        }
-        for col in [
-            Branches::PauseAlerted,
-            Branches::PauseAlertAt,
-            Branches::StatutoryBreached,
-            Branches::StatutoryDueAt,
-            Branches::StatutoryExtraDays,
-            Branches::SupplementAllowed,
-            Branches::SupplementRequests,
-            Branches::Provisional,
-            Branches::PendingMaterials,
-        ] {
-            m.alter_table(
-                Table::alter()
-                    .table(Branches::Table)
-                    .drop_column(col)
-                    .to_owned(),
-            )
-            .await?;
-        }
+        drop_columns(m, Items::Table, vec![Items::SupplementPolicy]).await?;
+        drop_columns(
+            m,
+            Cases::Table,
+            vec![
+                Cases::ApplicantEmail,
+                Cases::IssuanceDueAt,
+                Cases::DecidedAt,
+                Cases::NextAlertAt,
+                Cases::AlertLevel,
+                Cases::LeadDepartmentId,
+                Cases::Provisional,
+            ],
+        )
+        .await?;
+        drop_columns(
+            m,
+            Branches::Table,
+            vec![
+                Branches::PauseAlerted,
+                Branches::PauseAlertAt,
+                Branches::StatutoryBreached,
+                Branches::StatutoryDueAt,
+                Branches::StatutoryExtraDays,
+                Branches::SupplementAllowed,
+                Branches::SupplementRequests,
+                Branches::Provisional,
+                Branches::PendingMaterials,
+            ],
+        )
+        .await?;
         m.drop_table(Table::drop().table(FeedMeta::Table).to_owned())
             .await?;
         for (child, column, _) in REFERENCES {

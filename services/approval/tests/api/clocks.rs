@@ -8,39 +8,11 @@ use serde_json::json;
 
 use crate::helpers::*;
 
-fn at(s: &str) -> chrono::DateTime<chrono::Utc> {
-    chrono::DateTime::parse_from_rfc3339(s)
-        .unwrap()
-        .with_timezone(&chrono::Utc)
-}
-
 #[tokio::test]
 async fn a_statutory_breach_is_its_own_card() {
     let app = spawn_app().await;
     app.clock.set(at("2026-03-09T10:00:00+08:00"));
-    let dept = app.create_department("TWO").await;
-    let mut item = item_body("TWO-1", dept);
-    item["promised_limit_days"] = json!(2);
-    item["statutory_limit_days"] = json!(4);
-    expect_status(
-        app.post("/v1/items", &app.admin_token, &item).await,
-        StatusCode::CREATED,
-    )
-    .await;
-    let clerk = app.token(Role::Clerk, None);
-    let body = json!({
-        "item_code": "TWO-1",
-        "applicant": {"kind": "person", "name": "张三", "id_number": "11010519491231002X"},
-        "materials": [
-            {"item_code": "TWO-1", "material_code": "M01"},
-            {"item_code": "TWO-1", "material_code": "M02"}
-        ]
-    });
-    let case = expect_status(
-        app.post("/v1/cases", &clerk, &body).await,
-        StatusCode::CREATED,
-    )
-    .await;
+    let case = app.item_case("TWO-1", 2, 4, |_| {}).await;
     let b = &case["branches"][0];
     // Promised: Wed 11 Mar 17:00; statutory: Fri 13 Mar 17:00 — before the red card (3
     // working days after the promised due moment: Mon 16 Mar 17:00).

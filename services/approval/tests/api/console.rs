@@ -6,17 +6,13 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration as StdDuration, Instant};
 
-use chrono::{DateTime, Duration, Utc};
+use chrono::{Duration, Utc};
 use platform::auth::{JwtKeys, Role};
 use reqwest::{header, StatusCode};
 use serde_json::json;
 
 use crate::cases::{branch_of, hohhot, Hohhot};
 use crate::helpers::*;
-
-fn at(s: &str) -> DateTime<Utc> {
-    DateTime::parse_from_rfc3339(s).unwrap().with_timezone(&Utc)
-}
 
 fn no_redirects() -> reqwest::Client {
     reqwest::Client::builder()

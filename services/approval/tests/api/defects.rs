@@ -268,35 +268,8 @@ async fn a_supplement_accepts_only_requested_materials() {
 #[tokio::test]
 async fn a_red_moment_in_an_unpublished_year_does_not_refuse_the_case() {
     let app = spawn_app().await;
-    let at = |s: &str| {
-        chrono::DateTime::parse_from_rfc3339(s)
-            .unwrap()
-            .with_timezone(&chrono::Utc)
-    };
     app.clock.set(at("2026-12-02T10:00:00+08:00"));
-    let dept = app.create_department("LONG").await;
-    let mut item = item_body("LONG-19", dept);
-    item["promised_limit_days"] = json!(19);
-    item["statutory_limit_days"] = json!(40);
-    expect_status(
-        app.post("/v1/items", &app.admin_token, &item).await,
-        StatusCode::CREATED,
-    )
-    .await;
-    let clerk = app.token(Role::Clerk, None);
-    let body = json!({
-        "item_code": "LONG-19",
-        "applicant": {"kind": "person", "name": "张三", "id_number": "11010519491231002X"},
-        "materials": [
-            {"item_code": "LONG-19", "material_code": "M01"},
-            {"item_code": "LONG-19", "material_code": "M02"}
-        ]
-    });
-    let case = expect_status(
-        app.post("/v1/cases", &clerk, &body).await,
-        StatusCode::CREATED,
-    )
-    .await;
+    let case = app.item_case("LONG-19", 19, 40, |_| {}).await;
     let branch = &case["branches"][0];
     assert_eq!(branch["due_at"], "2026-12-29T09:00:00Z");
     let sup = app.token(Role::Supervisor, None);

@@ -300,3 +300,48 @@ pub async fn expect_problem(
     );
     body
 }
+
+/// An RFC 3339 moment, e.g. `at("2026-03-09T10:00:00+08:00")`.
+pub fn at(s: &str) -> chrono::DateTime<Utc> {
+    chrono::DateTime::parse_from_rfc3339(s)
+        .unwrap()
+        .with_timezone(&Utc)
+}
+
+impl TestApp {
+    /// A new department with one item `code` (promised and statutory limits in working days,
+    /// the rest of [`item_body`] changed by `tweak`), and one case accepted on it by a clerk
+    /// at the clock's moment, with the item's two required materials.
+    pub async fn item_case(
+        &self,
+        code: &str,
+        promised: i64,
+        statutory: i64,
+        tweak: impl FnOnce(&mut Value),
+    ) -> Value {
+        let dept = self.create_department(&format!("D-{code}")).await;
+        let mut item = item_body(code, dept);
+        item["promised_limit_days"] = json!(promised);
+        item["statutory_limit_days"] = json!(statutory);
+        tweak(&mut item);
+        expect_status(
+            self.post("/v1/items", &self.admin_token, &item).await,
+            StatusCode::CREATED,
+        )
+        .await;
+        let body = json!({
+            "item_code": code,
+            "applicant": {"kind": "person", "name": "张三", "id_number": "11010519491231002X"},
+            "materials": [
+                {"item_code": code, "material_code": "M01"},
+                {"item_code": code, "material_code": "M02"}
+            ]
+        });
+        let clerk = self.token(Role::Clerk, None);
+        expect_status(
+            self.post("/v1/cases", &clerk, &body).await,
+            StatusCode::CREATED,
+        )
+        .await
+    }
+}

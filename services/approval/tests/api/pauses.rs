@@ -9,12 +9,6 @@ use serde_json::json;
 use crate::cases::{branch_of, hohhot};
 use crate::helpers::*;
 
-fn at(s: &str) -> chrono::DateTime<chrono::Utc> {
-    chrono::DateTime::parse_from_rfc3339(s)
-        .unwrap()
-        .with_timezone(&chrono::Utc)
-}
-
 #[tokio::test]
 async fn pauses_that_wait_too_long_raise_an_alert() {
     let h = hohhot().await; // Mon 9 Mar 2026 10:00

@@ -10,12 +10,6 @@ use serde_json::{json, Value};
 
 use crate::helpers::*;
 
-fn at(s: &str) -> chrono::DateTime<chrono::Utc> {
-    chrono::DateTime::parse_from_rfc3339(s)
-        .unwrap()
-        .with_timezone(&chrono::Utc)
-}
-
 async fn rows(app: &TestApp, sql: &str) -> Vec<String> {
     app.db
         .query_all(Statement::from_string(
@@ -33,29 +27,7 @@ async fn rows(app: &TestApp, sql: &str) -> Vec<String> {
 async fn a_thirty_day_case_accepted_on_1_december_runs_on_a_provisional_2027() {
     let app = spawn_app_with(|c| c.calendar_fallback = "provisional".into()).await;
     app.clock.set(at("2026-12-01T10:00:00+08:00"));
-    let dept = app.create_department("PROV").await;
-    let mut item = item_body("PROV-30", dept);
-    item["promised_limit_days"] = json!(30);
-    item["statutory_limit_days"] = json!(45);
-    expect_status(
-        app.post("/v1/items", &app.admin_token, &item).await,
-        StatusCode::CREATED,
-    )
-    .await;
-    let clerk = app.token(Role::Clerk, None);
-    let body = json!({
-        "item_code": "PROV-30",
-        "applicant": {"kind": "person", "name": "张三", "id_number": "11010519491231002X"},
-        "materials": [
-            {"item_code": "PROV-30", "material_code": "M01"},
-            {"item_code": "PROV-30", "material_code": "M02"}
-        ]
-    });
-    let case = expect_status(
-        app.post("/v1/cases", &clerk, &body).await,
-        StatusCode::CREATED,
-    )
-    .await;
+    let case = app.item_case("PROV-30", 30, 45, |_| {}).await;
     let branch = case["branches"][0].clone();
     // 22 working days left in December 2026; provisional 2027: 1 Jan off, then 4–8 and 11–13
     // January: due Wed 13 Jan 2027 17:00.
@@ -228,29 +200,7 @@ async fn a_table_that_would_re_plan_a_closed_case_is_refused() {
 async fn ten_thousand_open_branches_are_re_planned_in_bounded_batches() {
     let app = spawn_app_with(|c| c.calendar_fallback = "provisional".into()).await;
     app.clock.set(at("2026-12-01T10:00:00+08:00"));
-    let dept = app.create_department("MANY").await;
-    let mut item = item_body("MANY-30", dept);
-    item["promised_limit_days"] = json!(30);
-    item["statutory_limit_days"] = json!(45);
-    expect_status(
-        app.post("/v1/items", &app.admin_token, &item).await,
-        StatusCode::CREATED,
-    )
-    .await;
-    let body = json!({
-        "item_code": "MANY-30",
-        "applicant": {"kind": "person", "name": "张三", "id_number": "11010519491231002X"},
-        "materials": [
-            {"item_code": "MANY-30", "material_code": "M01"},
-            {"item_code": "MANY-30", "material_code": "M02"}
-        ]
-    });
-    let case = expect_status(
-        app.post("/v1/cases", &app.token(Role::Clerk, None), &body)
-            .await,
-        StatusCode::CREATED,
-    )
-    .await;
+    let case = app.item_case("MANY-30", 30, 45, |_| {}).await;
     let id = case["branches"][0]["id"].as_i64().unwrap();
     let case_id = case["id"].as_i64().unwrap();
     // 9,999 more cases with an open branch like it, written straight into the tables.

@@ -12,10 +12,6 @@ use serde_json::{json, Value};
 use crate::cases::{branch_of, hohhot, Hohhot};
 use crate::helpers::*;
 
-fn at(s: &str) -> DateTime<Utc> {
-    DateTime::parse_from_rfc3339(s).unwrap().with_timezone(&Utc)
-}
-
 async fn run_job(h: &Hohhot, job: &str) -> Value {
     let sup = h.app.token(Role::Supervisor, None);
     expect_status(
