@@ -16,11 +16,11 @@
 # junit.xml, events.ndjson.
 #
 # Variables:
-#   ST_MAX_EXAMPLES  test cases per operation and phase (default 100; about 3 minutes on 2 cores)
+#   ST_MAX_EXAMPLES  test cases per operation and phase (default 100; CI uses 60)
 #   ST_SEED          default 42
 #   ST_WORKERS       default 2
-#   ST_RUNS          default "approval:clerk approval:reviewer approval:admin
-#                    assessment:orgdept assessment:assessor assessment:admin"
+#   ST_RUNS          default: every approval role (clerk reviewer approver supervisor assessor
+#                    orgdept admin), then assessment orgdept, assessor, admin (admin last: it deletes)
 #   ST_SPEC          live (default: each service's /openapi.json), committed (openapi/*.json) or a
 #                    directory holding approval.json and assessment.json
 #   ST_GATE          the checks whose failures fail the scan (comma list; see below)
@@ -40,7 +40,7 @@ max_examples="${ST_MAX_EXAMPLES:-100}"
 seed="${ST_SEED:-42}"
 workers="${ST_WORKERS:-2}"
 spec_source="${ST_SPEC:-live}"
-runs="${ST_RUNS:-approval:clerk approval:reviewer approval:admin assessment:orgdept assessment:assessor assessment:admin}"
+runs="${ST_RUNS:-approval:clerk approval:reviewer approval:approver approval:supervisor approval:assessor approval:orgdept approval:admin assessment:orgdept assessment:assessor assessment:admin}"
 read -ra extra_args <<<"${ST_EXTRA_ARGS:-}"
 # The checks that fail the scan. Every check runs and is reported; these gate: no server
 # error, no undocumented status code, answers that match their documented schema, content
