@@ -29,6 +29,9 @@
 //!   `cases.decided_at`, `cases.issuance_due_at` (送达/发证 within 10 working days of the
 //!   decision, 行政许可法 第四十四条: an `issuance_overdue` card after it).
 //! - **`cases.applicant_email`**: where written notices to the applicant go (延期告知).
+//! - Existing rows are brought along: branches get their item's statutory extra days, cases their
+//!   lead department, open bundle cases their clock (their statutory due moments are computed
+//!   at their next command or sweep).
 //! - **`items.supplement_policy`**: `pause` (default) or `restart` (重新计时).
 //! - **`branches.provisional`, `cases.provisional`**: the stored moments were computed over a
 //!   year without a published holiday table (from the statutory rules), so they will be
@@ -226,6 +229,29 @@ impl MigrationTrait for Migration {
                 .to_owned()],
         )
         .await?;
+        // Rows from before this migration: the statutory clock's extra days from their item,
+        // the lead department of their case, and a bundle case's own clock on its due moment.
+        let greatest = match db.get_database_backend() {
+            DatabaseBackend::Postgres => "GREATEST",
+            _ => "MAX",
+        };
+        for sql in [
+            format!(
+                "UPDATE branches SET statutory_extra_days = (SELECT {greatest}(items.statutory_limit_days \
+                 - items.promised_limit_days, 0) FROM items WHERE items.id = branches.item_id)"
+            ),
+            "UPDATE cases SET lead_department_id = (SELECT lead_department_id FROM bundles \
+             WHERE bundles.id = cases.bundle_id) WHERE bundle_id IS NOT NULL"
+                .to_string(),
+            "UPDATE cases SET lead_department_id = (SELECT department_id FROM items \
+             WHERE items.id = cases.item_id) WHERE bundle_id IS NULL AND item_id IS NOT NULL"
+                .to_string(),
+            "UPDATE cases SET next_alert_at = due_at WHERE bundle_id IS NOT NULL \
+             AND (state = 'accepted' OR state LIKE 'in_progress%')"
+                .to_string(),
+        ] {
+            db.execute_unprepared(&sql).await?;
+        }
         m.create_index(
             Index::create()
                 .name("idx_cases_next_alert_at")

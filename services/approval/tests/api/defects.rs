@@ -429,3 +429,30 @@ async fn protocol_answers_are_problems_that_name_their_field() {
     assert_eq!(r.headers()["cache-control"], "no-store");
     expect_status(r, StatusCode::OK).await;
 }
+
+/// Migration 5 undone and done again on a database with cases: the down migration works, and
+/// the rows from before it are brought along (statutory extra days from the item, the case's
+/// lead department), on SQLite and PostgreSQL.
+#[tokio::test]
+async fn migration_5_brings_existing_rows_along() {
+    use migration::MigratorTrait;
+    let app = spawn_app().await;
+    app.clock.set(at("2026-03-09T10:00:00+08:00"));
+    let case = app.item_case("OLD-1", 5, 20, |_| {}).await;
+    let lead = case["lead_department_id"].as_i64().unwrap();
+    migration::Migrator::down(&app.db, Some(1)).await.unwrap();
+    migration::Migrator::up(&app.db, None).await.unwrap();
+    let row = app
+        .db
+        .query_one(Statement::from_string(
+            app.db.get_database_backend(),
+            "SELECT b.statutory_extra_days AS extra, c.lead_department_id AS lead \
+             FROM branches b JOIN cases c ON c.id = b.case_id"
+                .to_string(),
+        ))
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(row.try_get::<i32>("", "extra").unwrap(), 15);
+    assert_eq!(i64::from(row.try_get::<i32>("", "lead").unwrap()), lead);
+}
