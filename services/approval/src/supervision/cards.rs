@@ -8,8 +8,8 @@ use platform::pagination::{Page, PageRequest};
 use platform::ApiError;
 use sea_orm::sea_query::{Expr, OnConflict};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait,
-    IntoActiveModel, QueryFilter, QueryOrder, QuerySelect, Set, TransactionTrait,
+    ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder,
+    QuerySelect, Set, TransactionTrait,
 };
 use serde::{Deserialize, Serialize};
 use serde_json::json;
@@ -368,12 +368,30 @@ pub async fn revoke(
             ),
         ));
     }
-    let mut am = m.into_active_model();
-    am.closed_at = Set(Some(now));
-    am.closed_how = Set(Some("revoked".into()));
-    am.closed_reason = Set(Some(input.reason));
-    am.closed_by = Set(Some(actor.name.clone()));
-    let m = am.update(&txn).await?;
+    // Guarded: of two concurrent revocations (or a revocation racing the branch's decision)
+    // exactly one closes the card.
+    let res = card::Entity::update_many()
+        .col_expr(card::Column::ClosedAt, Expr::value(Some(now)))
+        .col_expr(
+            card::Column::ClosedHow,
+            Expr::value(Some("revoked".to_string())),
+        )
+        .col_expr(card::Column::ClosedReason, Expr::value(Some(input.reason)))
+        .col_expr(
+            card::Column::ClosedBy,
+            Expr::value(Some(actor.name.clone())),
+        )
+        .filter(card::Column::Id.eq(id))
+        .filter(card::Column::ClosedAt.is_null())
+        .exec(&txn)
+        .await?;
+    if res.rows_affected != 1 {
+        return Err(ApiError::conflict(
+            "card_closed",
+            format!("card {id} was closed meanwhile"),
+        ));
+    }
+    let m = load_for_update(&txn, id).await?;
     txn.commit().await?;
     Ok(m.into())
 }

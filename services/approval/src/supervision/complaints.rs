@@ -173,6 +173,29 @@ async fn load<C: ConnectionTrait>(c: &C, id: i32) -> Result<complaint::Model, Ap
         .ok_or_else(|| ApiError::not_found("complaint", id))
 }
 
+/// Store a complaint's change only if nobody changed it since it was read (same version, same
+/// status): of two concurrent assigns, answers or closes exactly one wins, the other is 409.
+async fn update_guarded<C: ConnectionTrait>(
+    c: &C,
+    before: &complaint::Model,
+    am: complaint::ActiveModel,
+) -> Result<complaint::Model, ApiError> {
+    let res = complaint::Entity::update_many()
+        .set(am)
+        .filter(complaint::Column::Id.eq(before.id))
+        .filter(complaint::Column::Version.eq(before.version))
+        .filter(complaint::Column::Status.eq(before.status.as_str()))
+        .exec(c)
+        .await?;
+    if res.rows_affected != 1 {
+        return Err(ApiError::conflict(
+            "stale_version",
+            format!("complaint {} changed meanwhile; reload it", before.id),
+        ));
+    }
+    load(c, before.id).await
+}
+
 fn wrong_status(m: &complaint::Model, want: &str, action: &str) -> ApiError {
     ApiError::conflict(
         "complaint_status",
@@ -215,6 +238,7 @@ pub async fn assign(
         ));
     };
     let due = timing.cal.deadline(now, days).map_err(compute_error)?;
+    let before = m.clone();
     let mut am = m.into_active_model();
     am.status = Set("assigned".into());
     am.assigned_department_id = Set(Some(d.id));
@@ -222,7 +246,7 @@ pub async fn assign(
     am.assigned_at = Set(Some(now));
     am.due_at = Set(Some(due));
     am.version = Set(am.version.as_ref() + 1);
-    let m = am.update(&txn).await?;
+    let m = update_guarded(&txn, &before, am).await?;
     notices::enqueue(
         &txn,
         NewNotice {
@@ -273,13 +297,14 @@ pub async fn answer(
     if actor.role != Role::Supervisor {
         actor.require_department(m.assigned_department_id.unwrap_or(-1))?;
     }
+    let before = m.clone();
     let mut am = m.into_active_model();
     am.status = Set("answered".into());
     am.answer = Set(Some(input.answer));
     am.answered_by = Set(Some(actor.id));
     am.answered_at = Set(Some(now));
     am.version = Set(am.version.as_ref() + 1);
-    let m = am.update(&txn).await?;
+    let m = update_guarded(&txn, &before, am).await?;
     event(
         &txn,
         actor.id,
@@ -305,12 +330,13 @@ pub async fn close(
     if m.status != "answered" {
         return Err(wrong_status(&m, "answered", "closing"));
     }
+    let before = m.clone();
     let mut am = m.into_active_model();
     am.status = Set("closed".into());
     am.closed_by = Set(Some(actor.id));
     am.closed_at = Set(Some(now));
     am.version = Set(am.version.as_ref() + 1);
-    let m = am.update(&txn).await?;
+    let m = update_guarded(&txn, &before, am).await?;
     event(
         &txn,
         actor.id,

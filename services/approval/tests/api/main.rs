@@ -16,6 +16,7 @@ mod mail;
 mod openapi;
 mod pauses;
 mod provisional;
+mod races;
 mod smtp_sink;
 mod supervision;
 mod supplement;

@@ -1,0 +1,95 @@
+//! Read-modify-write of complaints and cards is guarded in the `UPDATE` itself (version and
+//! status): of many concurrent identical requests exactly one changes the row, the others are
+//! 409 — on PostgreSQL, where they really run at once, as on SQLite.
+
+use futures_util::future::join_all;
+use platform::auth::Role;
+use reqwest::StatusCode;
+use serde_json::json;
+
+use crate::cases::hohhot;
+use crate::helpers::*;
+
+#[tokio::test]
+async fn concurrent_complaint_steps_and_card_revocations_change_the_row_once() {
+    let h = hohhot().await;
+    let case = h.submit().await;
+    let body = json!({"case_no": case["case_no"], "complainant": "张先生", "contact": "13800000000", "content": "窗口推诿"});
+    let filed = expect_status(
+        h.app
+            .client
+            .post(format!("{}/v1/complaints", h.app.address))
+            .json(&body)
+            .send()
+            .await
+            .unwrap(),
+        StatusCode::CREATED,
+    )
+    .await;
+    let id = filed["id"].as_i64().unwrap();
+    let sup = h.app.token(Role::Supervisor, None);
+    let dept = h.dept_of["HHHT-SWJ-001"];
+    let many = |path: String, body: serde_json::Value, token: String| {
+        let app = &h.app;
+        async move {
+            let calls = (0..8).map(|_| app.post(&path, &token, &body));
+            join_all(calls)
+                .await
+                .into_iter()
+                .map(|r| r.status())
+                .collect::<Vec<_>>()
+        }
+    };
+    let ok = |v: &[StatusCode]| v.iter().filter(|s| **s == StatusCode::OK).count();
+    let assigned = many(
+        format!("/v1/complaints/{id}/assign"),
+        json!({"department_id": dept}),
+        sup.clone(),
+    )
+    .await;
+    assert_eq!(ok(&assigned), 1, "{assigned:?}");
+    assert!(assigned
+        .iter()
+        .all(|s| *s == StatusCode::OK || *s == StatusCode::CONFLICT));
+    let answered = many(
+        format!("/v1/complaints/{id}/answer"),
+        json!({"answer": "已核实并整改"}),
+        h.reviewer(dept),
+    )
+    .await;
+    assert_eq!(ok(&answered), 1, "{answered:?}");
+    let closed = many(format!("/v1/complaints/{id}/close"), json!({}), sup.clone()).await;
+    assert_eq!(ok(&closed), 1, "{closed:?}");
+    assert_eq!(
+        h.app
+            .count_rows(&format!(
+                "events WHERE kind = 'complaint_closed' AND case_id = {}",
+                case["id"]
+            ))
+            .await,
+        1
+    );
+
+    // A warning card, revoked by eight supervisors at once.
+    h.app.clock.set(at("2026-03-10T15:00:00+08:00"));
+    expect_status(
+        h.app
+            .post("/v1/supervision/jobs/sweep/run", &sup, &json!({}))
+            .await,
+        StatusCode::OK,
+    )
+    .await;
+    let cards = expect_status(
+        h.app.get("/v1/cards?level=warning", &sup).await,
+        StatusCode::OK,
+    )
+    .await;
+    let wid = cards["items"][0]["id"].as_i64().expect("a warning card");
+    let revoked = many(
+        format!("/v1/cards/{wid}/revoke"),
+        json!({"level": "warning", "reason": "系统时钟误差"}),
+        sup,
+    )
+    .await;
+    assert_eq!(ok(&revoked), 1, "{revoked:?}");
+}
