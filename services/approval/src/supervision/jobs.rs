@@ -67,12 +67,19 @@ pub struct JobRun {
     pub detail: serde_json::Value,
 }
 
-use platform::jobs::runner_id;
 pub use platform::jobs::tick_of;
+use platform::jobs::RunLock;
 
-/// A Redis lock with expiry around a run; `None` when Redis is not configured or unreachable
-/// (the ledger alone then keeps runs unique per tick).
-async fn redis_lock(state: &AppState, job: JobKind, ttl_ms: u64) -> Option<bool> {
+/// How long a run's Redis lock lives without renewal; the run renews it every third of that.
+const LOCK_TTL_MS: u64 = 5 * 60 * 1000;
+
+/// A Redis lock around a run, held by a token unique to the run and renewed while it lives
+/// (`platform::jobs::RunLock`); `None` when Redis is not configured or unreachable (the ledger
+/// alone then keeps runs unique per tick), `Some(None)` when another run holds it.
+async fn redis_lock(
+    state: &AppState,
+    job: JobKind,
+) -> Option<Option<(RunLock, redis::aio::MultiplexedConnection)>> {
     let client = state.redis.as_ref()?;
     let mut conn = match client.get_multiplexed_async_connection().await {
         Ok(c) => c,
@@ -86,34 +93,11 @@ async fn redis_lock(state: &AppState, job: JobKind, ttl_ms: u64) -> Option<bool>
         platform::db::namespace(&state.config.database_url),
         job.as_str()
     );
-    let res: redis::RedisResult<Option<String>> = redis::cmd("SET")
-        .arg(&key)
-        .arg(runner_id())
-        .arg("NX")
-        .arg("PX")
-        .arg(ttl_ms)
-        .query_async(&mut conn)
-        .await;
-    match res {
-        Ok(v) => Some(v.is_some()),
+    match RunLock::acquire(&mut conn, &key, LOCK_TTL_MS).await {
+        Ok(lock) => Some(lock.map(|l| (l, conn))),
         Err(e) => {
             tracing::warn!(error = %e, "Redis lock failed: running under the job ledger only");
             None
-        }
-    }
-}
-
-async fn redis_unlock(state: &AppState, job: JobKind) {
-    if let Some(client) = &state.redis {
-        if let Ok(mut conn) = client.get_multiplexed_async_connection().await {
-            let _: redis::RedisResult<i64> = redis::cmd("DEL")
-                .arg(format!(
-                    "pa:lock:{}:{}",
-                    platform::db::namespace(&state.config.database_url),
-                    job.as_str()
-                ))
-                .query_async(&mut conn)
-                .await;
         }
     }
 }
@@ -135,17 +119,55 @@ pub async fn run_once(
             detail: serde_json::json!("already run for this tick"),
         });
     }
-    if redis_lock(state, job, 5 * 60 * 1000).await == Some(false) {
-        return Ok(JobRun {
-            job,
-            tick,
-            ran: false,
-            detail: serde_json::json!("another replica holds the lock"),
-        });
-    }
+    let lock = match redis_lock(state, job).await {
+        Some(None) => {
+            if job != JobKind::Deliver {
+                platform::jobs::release_tick(&state.db, job.as_str(), &tick).await?;
+            }
+            return Ok(JobRun {
+                job,
+                tick,
+                ran: false,
+                detail: serde_json::json!("another replica holds the lock"),
+            });
+        }
+        Some(Some(held)) => Some(held),
+        None => None,
+    };
+    // Renew the lock while the run lives, so a long run never loses it to the next one.
+    let renewal = lock.clone().map(|(l, mut conn)| {
+        tokio::spawn(async move {
+            let every = std::time::Duration::from_millis(LOCK_TTL_MS / 3);
+            loop {
+                tokio::time::sleep(every).await;
+                if !l.renew(&mut conn, LOCK_TTL_MS).await.unwrap_or(false) {
+                    break;
+                }
+            }
+        })
+    });
     let result = run(state, job, now).await;
-    redis_unlock(state, job).await;
-    let detail = result?;
+    if let Some(task) = renewal {
+        task.abort();
+    }
+    if let Some((l, mut conn)) = lock {
+        if !l.release(&mut conn).await.unwrap_or(false) {
+            tracing::warn!(
+                job = job.as_str(),
+                "the run's Redis lock had expired or been taken over"
+            );
+        }
+    }
+    let detail = match result {
+        Ok(d) => d,
+        Err(e) => {
+            // A failed run gives its tick back: it is retried, not left claimed and undone.
+            if job != JobKind::Deliver {
+                platform::jobs::release_tick(&state.db, job.as_str(), &tick).await?;
+            }
+            return Err(e);
+        }
+    };
     platform::jobs::finish_tick(&state.db, job.as_str(), &tick, Utc::now()).await?;
     Ok(JobRun {
         job,
