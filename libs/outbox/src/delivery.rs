@@ -10,10 +10,15 @@
 //!   `failed` with `last_error` (a permanent rejection, an unusable address, or `max_attempts`
 //!   exhausted); every attempt leaves a `notice_attempts` row.
 //! - **One sender at a time.** Each due notice is claimed with a conditional `UPDATE` (`status =
-//!   'sending'`, `lease_until = now + lease`, guarded by the same "due" condition the batch was
-//!   selected with); only the worker whose update touched the row sends it, so two replicas
-//!   running `deliver_due` at once never send the same notice concurrently. The outcome is
-//!   recorded only if the worker still holds its lease.
+//!   'sending'`, `lease_until` = the claim's moment + lease, guarded by the same "due" condition
+//!   the batch was selected with); only the worker whose update touched the row sends it, so
+//!   two replicas running `deliver_due` at once never send the same notice concurrently. The
+//!   lease is taken per notice at its claim (not at the batch's start) and a batch stops
+//!   claiming after half a lease, so a slow mail server cannot make a lease run out while its
+//!   notice is still being sent. The outcome is recorded only if the worker still holds its
+//!   lease. The remaining window: a process that dies after the server accepted a message and
+//!   before the row is marked `sent` — its notice is sent again after the lease, with the same
+//!   `Message-ID`.
 //! - **Backoff.** A transient failure (connection refused, timeout, SMTP 4xx) reschedules the
 //!   notice after `min(base * 2^attempts, max)`.
 //!
@@ -126,10 +131,21 @@ pub async fn deliver_due(
         .into_tuple()
         .all(db)
         .await?;
-    // Whole seconds, so the lease reads back exactly on every backend (it is the claim token).
-    let lease = plus(now, Duration::seconds(policy.lease_secs.max(0)));
-    let lease = lease.duration_trunc(Duration::seconds(1)).unwrap_or(lease);
+    // Each notice's lease is taken when that notice is claimed: `now` plus the time the batch
+    // has run so far plus the lease, so a slow mail server cannot let the lease of a notice
+    // still being sent run out under another worker. The batch stops claiming once it has run
+    // half a lease, leaving the rest to the next run.
+    let started = std::time::Instant::now();
+    let lease_time = Duration::seconds(policy.lease_secs.max(0));
     for id in candidates {
+        let elapsed = Duration::from_std(started.elapsed()).unwrap_or(lease_time);
+        if elapsed * 2 > lease_time && report.sent + report.retried + report.failed > 0 {
+            break;
+        }
+        // Whole seconds, rounded up, so the lease reads back exactly on every backend (it is
+        // the claim token).
+        let lease = plus(now, elapsed + lease_time + Duration::seconds(1));
+        let lease = lease.duration_trunc(Duration::seconds(1)).unwrap_or(lease);
         let claimed = notice::Entity::update_many()
             .col_expr(notice::Column::Status, Expr::value("sending"))
             .col_expr(notice::Column::LeaseUntil, Expr::value(lease))

@@ -669,3 +669,63 @@ async fn mail_file_transport_writes_one_eml_per_notice() {
     }
     std::fs::remove_dir_all(&root).ok();
 }
+
+/// A slow mail server (1.2 s per message) and a lease of 2 s: the lease of each notice is
+/// taken when that notice is claimed, not when the batch began, and a batch stops claiming
+/// after half a lease, so a second worker that runs 2.5 s later (its clock 3 s on) finds no
+/// notice of the first worker's whose lease has run out: no notice is sent twice. Before,
+/// every claim got the batch start's lease and the third notice went out twice.
+#[tokio::test]
+async fn a_slow_mail_server_never_gets_the_same_notice_twice() {
+    let app = spawn_app().await;
+    let sink = SmtpSink::start_slow(std::time::Duration::from_millis(1200)).await;
+    let mailer = smtp(&sink);
+    let policy = DeliveryPolicy {
+        lease_secs: 2,
+        ..DeliveryPolicy::default()
+    };
+    for key in ["slow:1", "slow:2", "slow:3"] {
+        queue(&app, key, &["window.scjg@example.gov.cn"], t0()).await;
+    }
+    let first = {
+        let db = app.db.clone();
+        let mailer = smtp(&sink);
+        let policy = policy.clone();
+        tokio::spawn(async move { deliver_due(&db, &mailer, &from(), t0(), &policy, 50).await })
+    };
+    tokio::time::sleep(std::time::Duration::from_millis(2500)).await;
+    let second = deliver_due(
+        &app.db,
+        &mailer,
+        &from(),
+        t0() + Duration::seconds(3),
+        &policy,
+        50,
+    )
+    .await
+    .unwrap();
+    let first = first.await.unwrap().unwrap();
+    // Batches stop claiming after half a lease; a later run sends what is left.
+    let third = deliver_due(
+        &app.db,
+        &mailer,
+        &from(),
+        t0() + Duration::seconds(20),
+        &policy,
+        50,
+    )
+    .await
+    .unwrap();
+    let mut ids = ids_received(&sink);
+    let all = ids.len();
+    ids.sort();
+    ids.dedup();
+    assert_eq!(
+        ids.len(),
+        all,
+        "a notice was sent twice: {:?}",
+        ids_received(&sink)
+    );
+    assert_eq!(all, 3, "{first:?} {second:?} {third:?}");
+    assert_eq!(first.sent + second.sent + third.sent, 3);
+}

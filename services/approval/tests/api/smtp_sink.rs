@@ -107,6 +107,8 @@ fn decode_words(value: &str) -> String {
 pub struct SmtpSink {
     port: u16,
     reject_marked: bool,
+    /// How long the sink takes to accept each message (after DATA).
+    delay: std::time::Duration,
     messages: Arc<Mutex<Vec<Received>>>,
     task: Option<JoinHandle<()>>,
 }
@@ -122,10 +124,24 @@ impl SmtpSink {
         Self::start_with(true).await
     }
 
+    /// A sink that takes `delay` to accept each message: a slow mail server.
+    pub async fn start_slow(delay: std::time::Duration) -> SmtpSink {
+        let mut sink = SmtpSink {
+            port: 0,
+            reject_marked: false,
+            delay,
+            messages: Arc::new(Mutex::new(Vec::new())),
+            task: None,
+        };
+        sink.listen().await;
+        sink
+    }
+
     async fn start_with(reject_marked: bool) -> SmtpSink {
         let mut sink = SmtpSink {
             port: 0,
             reject_marked,
+            delay: std::time::Duration::ZERO,
             messages: Arc::new(Mutex::new(Vec::new())),
             task: None,
         };
@@ -145,7 +161,8 @@ impl SmtpSink {
         self.port = listener.local_addr().unwrap().port();
         let messages = self.messages.clone();
         let reject = self.reject_marked;
-        self.task = Some(tokio::spawn(accept_loop(listener, messages, reject)));
+        let delay = self.delay;
+        self.task = Some(tokio::spawn(accept_loop(listener, messages, reject, delay)));
     }
 
     pub fn port(&self) -> u16 {
@@ -187,14 +204,19 @@ impl Drop for SmtpSink {
     }
 }
 
-async fn accept_loop(listener: TcpListener, messages: Arc<Mutex<Vec<Received>>>, reject: bool) {
+async fn accept_loop(
+    listener: TcpListener,
+    messages: Arc<Mutex<Vec<Received>>>,
+    reject: bool,
+    delay: std::time::Duration,
+) {
     // Owned here: aborting this task drops the listener and aborts every connection.
     let mut connections = JoinSet::new();
     loop {
         tokio::select! {
             accepted = listener.accept() => {
                 if let Ok((stream, _)) = accepted {
-                    connections.spawn(serve(stream, messages.clone(), reject));
+                    connections.spawn(serve(stream, messages.clone(), reject, delay));
                 }
             }
             Some(_) = connections.join_next(), if !connections.is_empty() => {}
@@ -202,7 +224,12 @@ async fn accept_loop(listener: TcpListener, messages: Arc<Mutex<Vec<Received>>>,
     }
 }
 
-async fn serve(stream: TcpStream, messages: Arc<Mutex<Vec<Received>>>, reject: bool) {
+async fn serve(
+    stream: TcpStream,
+    messages: Arc<Mutex<Vec<Received>>>,
+    reject: bool,
+    delay: std::time::Duration,
+) {
     let (read, mut write) = stream.into_split();
     let mut read = BufReader::new(read);
     let mut from: Option<String> = None;
@@ -279,6 +306,7 @@ async fn serve(stream: TcpStream, messages: Arc<Mutex<Vec<Received>>>, reject: b
                     // Dot-unstuffing (RFC 5321 4.5.2).
                     data.push_str(l.strip_prefix('.').unwrap_or(&l));
                 }
+                tokio::time::sleep(delay).await;
                 messages.lock().unwrap().push(Received {
                     mail_from: from.take().unwrap_or_default(),
                     rcpt_to: std::mem::take(&mut rcpt),
