@@ -268,6 +268,9 @@ impl ResponseError for ApiError {
         if let ApiError::TooManyRequests { retry_after } = self {
             builder.insert_header((header::RETRY_AFTER, retry_after.to_string()));
         }
+        if matches!(self, ApiError::Unavailable(_)) {
+            builder.insert_header((header::RETRY_AFTER, "1"));
+        }
         builder.json(self.problem())
     }
 }
@@ -305,6 +308,11 @@ impl From<sea_orm::DbErr> for ApiError {
                     )],
                 }
             }
+            // A connection lost mid-request (a restarted or failing-over server, a terminated
+            // backend): nothing was committed; the client may retry (503 with Retry-After).
+            _ if is_transient(&err) => {
+                ApiError::Unavailable(format!("database connection lost, retry: {err}"))
+            }
             _ => match err {
                 sea_orm::DbErr::Conn(e) => ApiError::Unavailable(format!("database: {e}")),
                 sea_orm::DbErr::ConnectionAcquire(e) => {
@@ -316,6 +324,33 @@ impl From<sea_orm::DbErr> for ApiError {
     }
 }
 
+/// Errors of a lost or refused connection rather than of the statement: PostgreSQL's
+/// `57P01`–`57P03` (terminated by an administrator, crash shutdown, cannot connect now) and
+/// class `08` (connection exceptions), I/O errors, a pool that timed out or closed.
+fn is_transient(err: &sea_orm::DbErr) -> bool {
+    let text = err.to_string().to_ascii_lowercase();
+    [
+        "terminating connection",
+        "57p01",
+        "57p02",
+        "57p03",
+        "08000",
+        "08003",
+        "08006",
+        "connection reset",
+        "broken pipe",
+        "connection refused",
+        "pool timed out",
+        "pooltimedout",
+        "pool closed",
+        "error communicating with database",
+        "connection closed",
+        "unexpected eof",
+    ]
+    .iter()
+    .any(|needle| text.contains(needle))
+}
+
 impl<E: std::fmt::Display> From<sea_orm::TransactionError<E>> for ApiError
 where
     E: Into<ApiError> + std::error::Error,
@@ -325,5 +360,30 @@ where
             sea_orm::TransactionError::Connection(e) => e.into(),
             sea_orm::TransactionError::Transaction(e) => e.into(),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use sea_orm::{DbErr, RuntimeErr};
+
+    #[test]
+    fn a_lost_connection_is_503_with_retry_after_not_500() {
+        for msg in [
+            "error returned from database: terminating connection due to administrator command",
+            "error communicating with database: Connection reset by peer (os error 104)",
+            "pool timed out while waiting for an open connection",
+        ] {
+            let err: ApiError = DbErr::Exec(RuntimeErr::Internal(msg.into())).into();
+            assert_eq!(err.status_code(), StatusCode::SERVICE_UNAVAILABLE, "{msg}");
+            let res = err.error_response();
+            assert_eq!(
+                res.headers().get(header::RETRY_AFTER).map(|v| v.as_bytes()),
+                Some(&b"1"[..])
+            );
+        }
+        let err: ApiError = DbErr::Exec(RuntimeErr::Internal("syntax error".into())).into();
+        assert_eq!(err.status_code(), StatusCode::INTERNAL_SERVER_ERROR);
     }
 }
