@@ -219,7 +219,7 @@ pub async fn submit(
             format!("rectification {id} is {}; nothing to submit", m.status),
         ));
     }
-    rectification::Entity::update_many()
+    let moved = rectification::Entity::update_many()
         .col_expr(rectification::Column::Status, Expr::value("submitted"))
         .col_expr(rectification::Column::Text, Expr::value(Some(input.text)))
         .col_expr(
@@ -228,11 +228,26 @@ pub async fn submit(
         )
         .col_expr(rectification::Column::SubmittedAt, Expr::value(Some(now)))
         .filter(rectification::Column::Id.eq(id))
+        .filter(rectification::Column::Status.eq(m.status.as_str()))
         .exec(&txn)
         .await?;
+    changed_once(&moved, id)?;
     let m = load(&txn, id).await?;
     txn.commit().await?;
     Ok(m.into())
+}
+
+/// The `UPDATE` is guarded by the status it was read with: of two concurrent submissions or
+/// decisions exactly one changes the order, the other is 409.
+fn changed_once(res: &sea_orm::UpdateResult, id: i32) -> Result<(), ApiError> {
+    if res.rows_affected == 1 {
+        Ok(())
+    } else {
+        Err(ApiError::conflict(
+            "rectification_status",
+            format!("rectification {id} changed meanwhile; reload it"),
+        ))
+    }
 }
 
 /// A supervisor accepts or returns a submitted rectification.
@@ -268,7 +283,7 @@ pub async fn decide(
             ),
         ));
     }
-    rectification::Entity::update_many()
+    let moved = rectification::Entity::update_many()
         .col_expr(rectification::Column::Status, Expr::value(status))
         .col_expr(
             rectification::Column::DecidedBy,
@@ -277,8 +292,10 @@ pub async fn decide(
         .col_expr(rectification::Column::DecidedAt, Expr::value(Some(now)))
         .col_expr(rectification::Column::DecisionNote, Expr::value(input.note))
         .filter(rectification::Column::Id.eq(id))
+        .filter(rectification::Column::Status.eq(m.status.as_str()))
         .exec(&txn)
         .await?;
+    changed_once(&moved, id)?;
     let m = load(&txn, id).await?;
     txn.commit().await?;
     Ok(m.into())

@@ -331,16 +331,29 @@ async fn a_quarter_from_cases_to_rectification() {
         StatusCode::OK,
     )
     .await;
-    let done = expect(
-        s.post(
-            &format!("/v1/rectifications/{oid}/decision"),
-            &sup,
-            &json!({"decision": "accept"}),
-        )
-        .await,
-        StatusCode::OK,
-    )
-    .await;
+    // Eight supervisors decide at once: exactly one decision is taken, the others are 409
+    // (the UPDATE is guarded by the status it was read with).
+    let path = format!("/v1/rectifications/{oid}/decision");
+    let body = json!({"decision": "accept"});
+    let answers = futures_util::future::join_all((0..8).map(|_| s.post(&path, &sup, &body))).await;
+    let statuses: Vec<StatusCode> = answers.iter().map(|r| r.status()).collect();
+    assert_eq!(
+        statuses.iter().filter(|c| **c == StatusCode::OK).count(),
+        1,
+        "{statuses:?}"
+    );
+    assert!(statuses
+        .iter()
+        .all(|c| *c == StatusCode::OK || *c == StatusCode::CONFLICT));
+    let orders = expect(s.get("/v1/rectifications", &sup).await, StatusCode::OK).await;
+    let done = orders
+        .as_array()
+        .or(orders["items"].as_array())
+        .unwrap()
+        .iter()
+        .find(|o| o["id"] == oid)
+        .unwrap()
+        .clone();
     assert_eq!(done["status"], "accepted");
 }
 
