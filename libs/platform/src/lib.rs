@@ -3,6 +3,7 @@
 //! the injectable clock and telemetry. No domain rule lives here.
 
 pub mod auth;
+pub mod cli;
 pub mod clock;
 pub mod config;
 pub mod db;

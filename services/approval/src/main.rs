@@ -1,5 +1,5 @@
-//! `approval [serve|migrate|openapi]`: run the service (default), apply migrations and exit,
-//! or print the OpenAPI document.
+//! `approval [serve|migrate|openapi]` (clap; `--help` prints and exits): run the service
+//! (default), apply migrations and exit, or print the OpenAPI document.
 
 use std::sync::Arc;
 
@@ -9,8 +9,12 @@ use platform::config::Config;
 
 #[tokio::main]
 async fn main() {
-    let cmd = std::env::args().nth(1).unwrap_or_else(|| "serve".into());
-    if cmd == "openapi" {
+    use platform::cli::Command;
+    let cmd = platform::cli::parse(
+        "approval",
+        "Parallel-approval service (并联审批): catalogue, cases and branches, e-supervision, the event feed",
+    );
+    if cmd == Command::Openapi {
         print!("{}", approval::openapi::spec_json());
         return;
     }
@@ -19,8 +23,8 @@ async fn main() {
         Ok(c) => c,
         Err(e) => fail(&format!("configuration: {e}")),
     };
-    match cmd.as_str() {
-        "migrate" => {
+    match cmd {
+        Command::Migrate => {
             let db = platform::db::connect(&config.database_url)
                 .await
                 .unwrap_or_else(|e| fail(&format!("database: {e}")));
@@ -29,10 +33,8 @@ async fn main() {
                 .unwrap_or_else(|e| fail(&format!("migration: {e}")));
             println!("migrations applied to {}", redact(&config.database_url));
         }
-        "serve" => serve(config).await,
-        other => fail(&format!(
-            "unknown command `{other}`; use serve, migrate or openapi"
-        )),
+        Command::Serve => serve(config).await,
+        Command::Openapi => {}
     }
 }
 
@@ -40,9 +42,10 @@ async fn serve(config: Config) {
     let demo = config.demo_data;
     let generated = config.jwt_secret_generated;
     let db_url = redact(&config.database_url);
+    let bind = config.bind.clone();
     let app = Application::build(config, Arc::new(SystemClock))
         .await
-        .unwrap_or_else(|e| fail(&e.to_string()));
+        .unwrap_or_else(|e| fail(&platform::cli::explain_start_error(&e.to_string(), &bind)));
     let base = format!("http://127.0.0.1:{}", app.port());
     println!("parallel-approval service listening on {base}");
     println!("  database: {db_url}");

@@ -1,4 +1,4 @@
-//! `assessment [serve|migrate|openapi]`.
+//! `assessment [serve|migrate|openapi]` (clap; `--help` prints and exits).
 
 use std::sync::Arc;
 
@@ -8,16 +8,20 @@ use platform::config::Config;
 
 #[tokio::main]
 async fn main() {
-    let cmd = std::env::args().nth(1).unwrap_or_else(|| "serve".into());
-    if cmd == "openapi" {
+    use platform::cli::Command;
+    let cmd = platform::cli::parse(
+        "assessment",
+        "Assessment service: follows the approval feed, scores quarters, serves the cadre API",
+    );
+    if cmd == Command::Openapi {
         print!("{}", assessment::openapi::spec_json());
         return;
     }
     platform::telemetry::init("info,sqlx=warn,sea_orm_migration=warn");
     let config = Config::from_env("assessment", 8081)
         .unwrap_or_else(|e| fail(&format!("configuration: {e}")));
-    match cmd.as_str() {
-        "migrate" => {
+    match cmd {
+        Command::Migrate => {
             let db = platform::db::connect(&config.database_url)
                 .await
                 .unwrap_or_else(|e| fail(&format!("database: {e}")));
@@ -26,10 +30,13 @@ async fn main() {
                 .unwrap_or_else(|e| fail(&format!("migration: {e}")));
             println!("assessment migrations applied");
         }
-        "serve" => {
+        Command::Serve => {
+            let bind = config.bind.clone();
             let app = Application::build(config, Arc::new(SystemClock))
                 .await
-                .unwrap_or_else(|e| fail(&e.to_string()));
+                .unwrap_or_else(|e| {
+                    fail(&platform::cli::explain_start_error(&e.to_string(), &bind))
+                });
             let base = format!("http://127.0.0.1:{}", app.port());
             println!("assessment service listening on {base}");
             println!("  API docs: {base}/docs/   (spec: {base}/openapi.json)");
@@ -41,9 +48,7 @@ async fn main() {
                 fail(&format!("server: {e}"));
             }
         }
-        other => fail(&format!(
-            "unknown command `{other}`; use serve, migrate or openapi"
-        )),
+        Command::Openapi => {}
     }
 }
 

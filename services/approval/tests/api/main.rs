@@ -5,6 +5,7 @@ mod auth;
 mod bundles;
 mod calendar;
 mod cases;
+mod cli;
 mod clocks;
 mod console;
 mod defects;
