@@ -285,6 +285,23 @@ pub async fn apply<C: ConnectionTrait>(c: &C, e: &FeedEvent) -> Result<(), ApiEr
                     .await?;
             }
         }
+        // A revoked card was issued in error: it leaves every fact table (scores, staff, reports).
+        "card_revoked" => {
+            let key = format!(
+                "{}:{}:{}",
+                p.get("subject_kind")
+                    .and_then(|v| v.as_str())
+                    .unwrap_or("branch"),
+                p.get("subject_id")
+                    .and_then(|v| v.as_i64())
+                    .unwrap_or_default(),
+                p.get("level").and_then(|v| v.as_str()).unwrap_or_default()
+            );
+            a_card::Entity::delete_many()
+                .filter(a_card::Column::CardKey.eq(key))
+                .exec(c)
+                .await?;
+        }
         "card_issued" => {
             let key = format!(
                 "{}:{}:{}",

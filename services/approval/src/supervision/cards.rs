@@ -392,6 +392,37 @@ pub async fn revoke(
         ));
     }
     let m = load_for_update(&txn, id).await?;
+    // On the record: an audit row and a feed event, so every reader (statistics, assessment,
+    // staff scores) drops the card.
+    crate::audit::record(
+        &txn,
+        actor,
+        now,
+        crate::audit::Change::new("revoke", "card", id).after(&json!({
+            "level": m.level, "reason": m.closed_reason, "subject_kind": m.subject_kind,
+            "subject_id": m.subject_id,
+        })),
+    )
+    .await?;
+    events::append(
+        &txn,
+        actor.id,
+        actor.role.as_str(),
+        now,
+        vec![NewEvent {
+            case_id: m.case_id,
+            branch_id: (m.subject_kind == "branch").then_some(m.subject_id),
+            kind: "card_revoked".into(),
+            from_state: m.level.clone(),
+            to_state: "revoked".into(),
+            payload: json!({
+                "type": "card_revoked", "card_id": m.id, "level": m.level,
+                "subject_kind": m.subject_kind, "subject_id": m.subject_id,
+                "department_id": m.department_id, "reason": m.closed_reason, "at": now,
+            }),
+        }],
+    )
+    .await?;
     txn.commit().await?;
     Ok(m.into())
 }

@@ -162,7 +162,13 @@ pub async fn query(
         })
         .collect();
     let mut out = tally(&facts, from, to, now);
+    // A revoked card was issued in error: it counts nowhere.
     let mut cq = card::Entity::find()
+        .filter(
+            card::Column::ClosedHow
+                .ne("revoked")
+                .or(card::Column::ClosedHow.is_null()),
+        )
         .filter(card::Column::IssuedAt.gte(from))
         .filter(card::Column::IssuedAt.lt(to));
     if let Some(d) = department_id {

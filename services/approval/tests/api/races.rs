@@ -86,13 +86,41 @@ async fn concurrent_complaint_steps_and_card_revocations_change_the_row_once() {
     )
     .await;
     let wid = cards["items"][0]["id"].as_i64().expect("a warning card");
+    let warnings = || async {
+        let s = expect_status(
+            h.app
+                .get("/v1/statistics?from=2026-03-01&to=2026-03-31", &sup)
+                .await,
+            StatusCode::OK,
+        )
+        .await;
+        s["departments"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|d| d["warnings"].as_i64().unwrap())
+            .sum::<i64>()
+    };
+    let before = warnings().await;
     let revoked = many(
         format!("/v1/cards/{wid}/revoke"),
         json!({"level": "warning", "reason": "系统时钟误差"}),
-        sup,
+        sup.clone(),
     )
     .await;
     assert_eq!(ok(&revoked), 1, "{revoked:?}");
+    // A revoked card counts nowhere, and the revocation is on the record and the feed.
+    assert_eq!(warnings().await, before - 1);
+    assert_eq!(
+        h.app.count_rows("events WHERE kind = 'card_revoked'").await,
+        1
+    );
+    assert_eq!(
+        h.app
+            .count_rows("audit_log WHERE action = 'revoke' AND entity = 'card'")
+            .await,
+        1
+    );
 }
 
 /// Every database connection of the service terminated, three times, while clients read and

@@ -234,3 +234,46 @@ async fn a_feed_that_keeps_failing_makes_the_service_unready() {
     let body: Value = ready.json().await.unwrap();
     assert!(body["reason"].as_str().unwrap().contains("401"), "{body}");
 }
+
+/// A card revoked in the approval service (issued in error) leaves the assessment service's
+/// facts on the next feed page, so it never counts against the department or its staff.
+#[tokio::test]
+async fn a_revoked_card_leaves_the_assessment_facts() {
+    let s = spawn().await;
+    s.submit_case().await;
+    // Tue 10 Mar 15:00: warnings are due on the short branches.
+    s.clock.set(at("2026-03-10T15:00:00+08:00"));
+    let sup = s.token(Role::Supervisor, None);
+    expect(
+        s.approval_post("/v1/supervision/jobs/sweep/run", &sup, &json!({}))
+            .await,
+        StatusCode::OK,
+    )
+    .await;
+    s.pull().await;
+    let before = s.count("a_cards").await;
+    assert!(before > 0);
+    let cards: Value = s
+        .client
+        .get(format!("{}/v1/cards?level=warning", s.approval))
+        .bearer_auth(&sup)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let id = cards["items"][0]["id"].as_i64().unwrap();
+    expect(
+        s.approval_post(
+            &format!("/v1/cards/{id}/revoke"),
+            &sup,
+            &json!({"level": "warning", "reason": "系统时钟误差"}),
+        )
+        .await,
+        StatusCode::OK,
+    )
+    .await;
+    s.pull().await;
+    assert_eq!(s.count("a_cards").await, before - 1);
+}
