@@ -227,5 +227,35 @@ pub async fn seed(db: &DatabaseConnection, now: DateTime<Utc>) -> Result<(), Api
         )
         .await?;
     }
+    // Every department of the bundle has its own 经办人 and 首席代表, so the demo can finish
+    // its own bundle (and grant an extension, which needs the department's 负责人).
+    for (code, slug) in DEMO_DEPARTMENT_STAFF {
+        let department_id = Some(dept_id(db, code).await?);
+        for (role, post) in [(Role::Reviewer, "reviewer"), (Role::Approver, "approver")] {
+            let username = format!("{slug}.{post}");
+            store::create_user(
+                db,
+                &sys,
+                now,
+                UserInput {
+                    username: username.clone(),
+                    display_name: format!("{code} {post}"),
+                    email: Some(format!("{username}@hohhot.gov.example")),
+                    role,
+                    department_id,
+                    password: DEMO_PASSWORD.into(),
+                },
+            )
+            .await?;
+        }
+    }
     Ok(())
 }
+
+/// The bundle's other departments and the prefix of their staff accounts (`zjj.reviewer`,
+/// `zjj.approver`, …); the market-supervision bureau's staff are `reviewer` and `approver`.
+pub const DEMO_DEPARTMENT_STAFF: [(&str, &str); 3] = [
+    ("HHHT-ZJJ", "zjj"),
+    ("HHHT-SWJ", "swj"),
+    ("HHHT-GAJ", "gaj"),
+];

@@ -60,6 +60,12 @@ async fn serve(config: Config) {
             approval::demo::DEMO_USERS.map(|(u, _)| u).join(", ")
         );
         println!(
+            "  department staff (same password): {}",
+            approval::demo::DEMO_DEPARTMENT_STAFF
+                .map(|(_, slug)| format!("{slug}.reviewer, {slug}.approver"))
+                .join(", ")
+        );
+        println!(
             "  get a token: curl -s -X POST {base}/v1/auth/token -H 'content-type: application/json' -d '{{\"username\":\"admin\",\"password\":\"{}\"}}'",
             approval::demo::DEMO_PASSWORD
         );

@@ -936,3 +936,54 @@ async fn racing_last_approvals_produce_exactly_one_join() {
         assert_eq!(h.case(id).await["state"], "ready_for_issuance");
     }
 }
+
+/// The demo's own accounts finish the demo bundle: every department has a reviewer (经办人)
+/// and an approver (首席代表) who sign in with the demo password.
+#[tokio::test]
+async fn the_demo_accounts_can_finish_the_demo_bundle() {
+    let h = hohhot().await;
+    let case = h.submit().await;
+    // Tokens the service issues are checked against the wall clock.
+    h.app.clock.set(chrono::Utc::now());
+    let login = |username: String| {
+        let app = &h.app;
+        async move {
+            let r = app
+                .client
+                .post(format!("{}/v1/auth/token", app.address))
+                .json(&json!({"username": username, "password": approval::demo::DEMO_PASSWORD}))
+                .send()
+                .await
+                .unwrap();
+            expect_status(r, StatusCode::OK).await["access_token"]
+                .as_str()
+                .unwrap()
+                .to_string()
+        }
+    };
+    let prefix_of = |code: &str| match code {
+        "HHHT-SCJG-001" => "".to_string(),
+        other => format!("{}.", other.split('-').nth(1).unwrap().to_ascii_lowercase()),
+    };
+    for (code, dept) in &h.dept_of {
+        let branch = branch_of(&case, *dept).clone();
+        let prefix = prefix_of(code);
+        let reviewer = login(format!("{prefix}reviewer")).await;
+        let approver = login(format!("{prefix}approver")).await;
+        for (token, body) in [
+            (&reviewer, json!({"command": "start_review"})),
+            (
+                &reviewer,
+                json!({"command": "review", "opinion": "材料齐全"}),
+            ),
+            (
+                &approver,
+                json!({"command": "approve", "opinion": "准予许可"}),
+            ),
+        ] {
+            expect_status(h.command(&branch, token, body).await, StatusCode::OK).await;
+        }
+    }
+    let done = h.case(case["id"].as_i64().unwrap()).await;
+    assert_eq!(done["state"], "ready_for_issuance");
+}
