@@ -169,6 +169,13 @@ pub fn run(listener: TcpListener, state: AppState) -> std::io::Result<Server> {
                     None => Either::Right(srv.call(req)),
                 }
             })
+            // Security headers on every answer (HTML consoles and JSON alike).
+            .wrap(
+                actix_web::middleware::DefaultHeaders::new()
+                    .add(("X-Content-Type-Options", "nosniff"))
+                    .add(("X-Frame-Options", "DENY"))
+                    .add(("Referrer-Policy", "no-referrer")),
+            )
             .wrap(tracing_actix_web::TracingLogger::default())
             .app_data(state.clone())
             .app_data(keys.clone())

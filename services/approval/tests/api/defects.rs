@@ -427,7 +427,12 @@ async fn protocol_answers_are_problems_that_name_their_field() {
         .await
         .unwrap();
     assert_eq!(r.headers()["cache-control"], "no-store");
+    // Security headers on every answer, HTML and JSON.
+    assert_eq!(r.headers()["x-content-type-options"], "nosniff");
+    assert_eq!(r.headers()["x-frame-options"], "DENY");
     expect_status(r, StatusCode::OK).await;
+    let page = app.get_anon("/console/login").await;
+    assert_eq!(page.headers()["x-frame-options"], "DENY");
 }
 
 /// Migration 5 undone and done again on a database with cases: the down migration works, and

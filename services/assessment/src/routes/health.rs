@@ -37,13 +37,20 @@ pub async fn readyz(
 ) -> HttpResponse {
     let database = match platform::db::ping(&state.db).await {
         Ok(()) => "ok".to_string(),
-        Err(e) => format!("error: {e}"),
+        Err(e) => {
+            // The probe is public: the cause goes to the log, not to the answer.
+            tracing::warn!(error = %e, "readiness: database unreachable");
+            "error: unreachable".to_string()
+        }
     };
     let redis = match &state.redis {
         None => "not_configured".to_string(),
         Some(c) => match platform::db::redis_ping(c).await {
             Ok(()) => "ok".into(),
-            Err(e) => format!("error: {e}"),
+            Err(e) => {
+                tracing::warn!(error = %e, "readiness: Redis unreachable");
+                "error: unreachable".to_string()
+            }
         },
     };
     let feed = feed::status(&state.db).await.ok();
