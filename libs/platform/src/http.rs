@@ -265,3 +265,45 @@ pub fn bodyless_to_problem<B: actix_web::body::MessageBody + 'static>(
         actix_web::dev::ServiceResponse::new(req, new).map_into_right_body(),
     ))
 }
+
+/// The edge middleware both services wrap their app in, innermost first: bodyless 404/405
+/// answers turned into problems.
+pub fn problem_handlers<B: actix_web::body::MessageBody + 'static>(
+) -> actix_web::middleware::ErrorHandlers<B> {
+    actix_web::middleware::ErrorHandlers::new()
+        .handler(
+            actix_web::http::StatusCode::METHOD_NOT_ALLOWED,
+            bodyless_to_problem,
+        )
+        .handler(actix_web::http::StatusCode::NOT_FOUND, bodyless_to_problem)
+}
+
+/// For `App::wrap_fn`: a request head over the limits is answered 431 before the app.
+pub fn head_guard<S, B>(
+    req: actix_web::dev::ServiceRequest,
+    srv: &S,
+) -> futures_util::future::Either<
+    std::future::Ready<Result<actix_web::dev::ServiceResponse<B>, actix_web::Error>>,
+    S::Future,
+>
+where
+    S: actix_web::dev::Service<
+        actix_web::dev::ServiceRequest,
+        Response = actix_web::dev::ServiceResponse<B>,
+        Error = actix_web::Error,
+    >,
+{
+    use futures_util::future::Either;
+    match head_too_large(&req) {
+        Some(e) => Either::Left(std::future::ready(Err(e.into()))),
+        None => Either::Right(srv.call(req)),
+    }
+}
+
+/// Security headers on every answer (HTML consoles and JSON alike).
+pub fn security_headers() -> actix_web::middleware::DefaultHeaders {
+    actix_web::middleware::DefaultHeaders::new()
+        .add(("X-Content-Type-Options", "nosniff"))
+        .add(("X-Frame-Options", "DENY"))
+        .add(("Referrer-Policy", "no-referrer"))
+}

@@ -150,32 +150,9 @@ pub fn run(listener: TcpListener, state: AppState) -> std::io::Result<Server> {
     let routes = web::Data::new(platform::http::RouteTable::from_openapi(&spec));
     let server = HttpServer::new(move || {
         App::new()
-            .wrap(
-                actix_web::middleware::ErrorHandlers::new()
-                    .handler(
-                        actix_web::http::StatusCode::METHOD_NOT_ALLOWED,
-                        platform::http::bodyless_to_problem,
-                    )
-                    .handler(
-                        actix_web::http::StatusCode::NOT_FOUND,
-                        platform::http::bodyless_to_problem,
-                    ),
-            )
-            .wrap_fn(|req, srv| {
-                use actix_web::dev::Service;
-                use futures_util::future::{err, Either};
-                match platform::http::head_too_large(&req) {
-                    Some(e) => Either::Left(err(e.into())),
-                    None => Either::Right(srv.call(req)),
-                }
-            })
-            // Security headers on every answer (HTML consoles and JSON alike).
-            .wrap(
-                actix_web::middleware::DefaultHeaders::new()
-                    .add(("X-Content-Type-Options", "nosniff"))
-                    .add(("X-Frame-Options", "DENY"))
-                    .add(("Referrer-Policy", "no-referrer")),
-            )
+            .wrap(platform::http::problem_handlers())
+            .wrap_fn(platform::http::head_guard)
+            .wrap(platform::http::security_headers())
             .wrap(tracing_actix_web::TracingLogger::default())
             .app_data(state.clone())
             .app_data(keys.clone())
