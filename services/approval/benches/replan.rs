@@ -11,7 +11,6 @@ use approval::startup::Application;
 use approval::state::SupervisionSettings;
 use chrono::{DateTime, Utc};
 use platform::clock::ManualClock;
-use platform::config::Config;
 
 #[path = "support/mod.rs"]
 mod support;
@@ -25,20 +24,7 @@ async fn main() {
     let now: DateTime<Utc> = DateTime::parse_from_rfc3339("2026-12-01T10:00:00+08:00")
         .expect("time")
         .with_timezone(&Utc);
-    let config = Config {
-        service: "approval".into(),
-        database_url: url.clone(),
-        redis_url: None,
-        jwt_secret: "bench-secret-bench-secret-bench-secret".into(),
-        jwt_secret_generated: false,
-        bind: "127.0.0.1:0".into(),
-        token_ttl_seconds: 3600,
-        body_limit_bytes: 262_144,
-        demo_data: true,
-        office_hours: "09:00-17:00".into(),
-        calendar_fallback: "provisional".into(),
-        bootstrap_admin: None,
-    };
+    let config = bench_config(&url, "provisional");
     let settings = SupervisionSettings {
         scheduler_enabled: false,
         mail_dir: std::env::temp_dir()

@@ -21,7 +21,6 @@ use approval::supervision::sweep::{sweep, SweepReport};
 use calendar::{LimitUnit, StatutoryClock, WarnRule};
 use chrono::{DateTime, Utc};
 use platform::clock::ManualClock;
-use platform::config::Config;
 use sea_orm::{ConnectionTrait, Database, DatabaseConnection, Statement};
 
 fn env_list(name: &str, default: &[usize]) -> Vec<usize> {
@@ -285,20 +284,7 @@ async fn main() {
     let start: DateTime<Utc> = DateTime::parse_from_rfc3339("2026-03-09T10:00:00+08:00")
         .expect("time")
         .with_timezone(&Utc);
-    let config = Config {
-        service: "approval".into(),
-        database_url: url.clone(),
-        redis_url: None,
-        jwt_secret: "bench-secret-bench-secret-bench-secret".into(),
-        jwt_secret_generated: false,
-        bind: "127.0.0.1:0".into(),
-        token_ttl_seconds: 3600,
-        body_limit_bytes: 262_144,
-        demo_data: true,
-        office_hours: "09:00-17:00".into(),
-        calendar_fallback: "error".into(),
-        bootstrap_admin: None,
-    };
+    let config = bench_config(&url, "error");
     // No background scheduler: the bench runs the sweep itself, at the moments it chooses.
     let mail_dir = std::env::temp_dir().join(format!("approval-bench-mail-{name}"));
     let settings = SupervisionSettings {

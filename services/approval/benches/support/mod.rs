@@ -3,7 +3,27 @@
 
 #![allow(dead_code)]
 
+use platform::config::Config;
 use sea_orm::{ConnectionTrait, Database, DatabaseConnection, Statement, Value};
+
+/// The approval service's configuration for a bench on `database_url`: demo data, no Redis,
+/// random port, and `calendar_fallback` for years without a table.
+pub fn bench_config(database_url: &str, calendar_fallback: &str) -> Config {
+    Config {
+        service: "approval".into(),
+        database_url: database_url.into(),
+        redis_url: None,
+        jwt_secret: "bench-secret-bench-secret-bench-secret".into(),
+        jwt_secret_generated: false,
+        bind: "127.0.0.1:0".into(),
+        token_ttl_seconds: 3600,
+        body_limit_bytes: 262_144,
+        demo_data: true,
+        office_hours: "09:00-17:00".into(),
+        calendar_fallback: calendar_fallback.into(),
+        bootstrap_admin: None,
+    }
+}
 
 /// A whole number from the environment (`_` allowed as a digit separator), or `default`.
 pub fn env_num(name: &str, default: usize) -> usize {

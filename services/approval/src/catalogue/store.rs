@@ -514,25 +514,27 @@ pub async fn update_item(
     Ok(view)
 }
 
+/// How many rows of `E` match `cond` (references to a row about to be deleted).
+async fn count_of<E: EntityTrait, C: ConnectionTrait>(
+    c: &C,
+    cond: impl sea_orm::sea_query::IntoCondition,
+) -> Result<u64, ApiError>
+where
+    E::Model: Sync,
+{
+    Ok(E::find().filter(cond).count(c).await?)
+}
+
 /// Records of cases and e-supervision that name department `id`: branches, cards, claims
 /// and complaints assigned to it. Any of them keeps the department as a soft-deleted row.
 async fn department_case_refs<C: ConnectionTrait>(c: &C, id: i32) -> Result<u64, ApiError> {
-    Ok(branch::Entity::find()
-        .filter(branch::Column::DepartmentId.eq(id))
-        .count(c)
-        .await?
-        + card::Entity::find()
-            .filter(card::Column::DepartmentId.eq(id))
-            .count(c)
-            .await?
-        + claim::Entity::find()
-            .filter(claim::Column::DepartmentId.eq(id))
-            .count(c)
-            .await?
-        + complaint::Entity::find()
-            .filter(complaint::Column::AssignedDepartmentId.eq(id))
-            .count(c)
-            .await?)
+    Ok(
+        count_of::<branch::Entity, _>(c, branch::Column::DepartmentId.eq(id)).await?
+            + count_of::<card::Entity, _>(c, card::Column::DepartmentId.eq(id)).await?
+            + count_of::<claim::Entity, _>(c, claim::Column::DepartmentId.eq(id)).await?
+            + count_of::<complaint::Entity, _>(c, complaint::Column::AssignedDepartmentId.eq(id))
+                .await?,
+    )
 }
 
 /// Items referenced by a bundle, a case (as its single item), a branch or a claim are
@@ -546,22 +548,10 @@ pub async fn delete_item(
     let txn = db.begin().await?;
     let current = get_item_row(&txn, id).await?;
     may_write_item(actor, current.department_id)?;
-    let refs = bundle_item::Entity::find()
-        .filter(bundle_item::Column::ItemId.eq(id))
-        .count(&txn)
-        .await?
-        + case::Entity::find()
-            .filter(case::Column::ItemId.eq(id))
-            .count(&txn)
-            .await?
-        + branch::Entity::find()
-            .filter(branch::Column::ItemId.eq(id))
-            .count(&txn)
-            .await?
-        + claim::Entity::find()
-            .filter(claim::Column::ItemId.eq(id))
-            .count(&txn)
-            .await?;
+    let refs = count_of::<bundle_item::Entity, _>(&txn, bundle_item::Column::ItemId.eq(id)).await?
+        + count_of::<case::Entity, _>(&txn, case::Column::ItemId.eq(id)).await?
+        + count_of::<branch::Entity, _>(&txn, branch::Column::ItemId.eq(id)).await?
+        + count_of::<claim::Entity, _>(&txn, claim::Column::ItemId.eq(id)).await?;
     let before = item_view(current.clone())?;
     let soft = refs > 0;
     if soft {
@@ -867,11 +857,7 @@ pub async fn delete_bundle(
     let txn = db.begin().await?;
     let current = get_bundle_row(&txn, id).await?;
     let before = bundle_view(&txn, current.clone()).await?;
-    let soft = case::Entity::find()
-        .filter(case::Column::BundleId.eq(id))
-        .count(&txn)
-        .await?
-        > 0;
+    let soft = count_of::<case::Entity, _>(&txn, case::Column::BundleId.eq(id)).await? > 0;
     if soft {
         if current.deleted_at.is_none() {
             let mut am = current.into_active_model();
