@@ -40,10 +40,14 @@ pub enum Role {
     Admin,
     /// Service account of another system (integrations): reads statistics and the event feed.
     Service,
+    /// Leader who approves results (审定: 市政府领导 / 审管办负责人); never the one who computed them.
+    Leader,
+    /// Third-party call centre (第三方回访): enters the answers of the callback sample.
+    Callcenter,
 }
 
 impl Role {
-    pub const ALL: [Role; 8] = [
+    pub const ALL: [Role; 10] = [
         Role::Clerk,
         Role::Reviewer,
         Role::Approver,
@@ -52,6 +56,8 @@ impl Role {
         Role::OrgDept,
         Role::Admin,
         Role::Service,
+        Role::Leader,
+        Role::Callcenter,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -64,6 +70,8 @@ impl Role {
             Role::OrgDept => "org_dept",
             Role::Admin => "admin",
             Role::Service => "service",
+            Role::Leader => "leader",
+            Role::Callcenter => "callcenter",
         }
     }
 

@@ -9,6 +9,7 @@ pub mod config;
 pub mod db;
 pub mod error;
 pub mod http;
+pub mod identity;
 pub mod jobs;
 pub mod json;
 pub mod openapi;

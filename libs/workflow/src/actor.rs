@@ -32,11 +32,15 @@ pub enum Role {
     Admin,
     /// The system itself; the only role allowed to cancel a branch.
     Service,
+    /// Leader who approves assessment results (审定): no case powers.
+    Leader,
+    /// Third-party call centre (第三方回访): no case powers.
+    Callcenter,
 }
 
 impl Role {
     /// Every role, in declaration order.
-    pub const ALL: [Role; 8] = [
+    pub const ALL: [Role; 10] = [
         Role::Clerk,
         Role::Reviewer,
         Role::Approver,
@@ -45,6 +49,8 @@ impl Role {
         Role::OrgDept,
         Role::Admin,
         Role::Service,
+        Role::Leader,
+        Role::Callcenter,
     ];
 
     /// Stable snake_case name.
@@ -58,6 +64,8 @@ impl Role {
             Role::OrgDept => "org_dept",
             Role::Admin => "admin",
             Role::Service => "service",
+            Role::Leader => "leader",
+            Role::Callcenter => "callcenter",
         }
     }
 }

@@ -210,7 +210,7 @@ pub async fn seed(db: &DatabaseConnection, now: DateTime<Utc>) -> Result<(), Api
             Role::Reviewer | Role::Approver => Some(dept_id(db, "HHHT-SCJG").await?),
             Role::Clerk | Role::Supervisor => Some(dept_id(db, "HHHT-ZWFW").await?),
             Role::Assessor => Some(dept_id(db, "HHHT-SGB").await?),
-            Role::OrgDept | Role::Admin | Role::Service => None,
+            Role::OrgDept | Role::Admin | Role::Service | Role::Leader | Role::Callcenter => None,
         };
         store::create_user(
             db,

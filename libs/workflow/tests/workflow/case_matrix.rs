@@ -103,16 +103,16 @@ fn every_case_state_and_command_matches_the_table() {
     assert_eq!(runs, TABLE.len());
 }
 
-/// Role::ALL order: clerk, reviewer, approver, supervisor, assessor, org_dept, admin, service.
+/// Role::ALL order: clerk, reviewer, approver, supervisor, assessor, org_dept, admin, service, leader, callcenter.
 #[test]
 fn case_permissions() {
     let rows = [
         (
             CaseState::InProgress { stage: 1 },
             all_case_commands()[0].clone(),
-            "YRRRRRYR",
+            "YRRRRRYRRR",
         ),
-        (CaseState::ReadyForIssuance, CaseCommand::Issue, "YRRRRRRR"),
+        (CaseState::ReadyForIssuance, CaseCommand::Issue, "YRRRRRRRRR"),
     ];
     for (state, cmd, letters) in rows {
         for (role, letter) in Role::ALL.into_iter().zip(letters.chars()) {

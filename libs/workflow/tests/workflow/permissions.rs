@@ -5,25 +5,25 @@ use workflow::{available_commands, transition, Role};
 use crate::common::{actor, all_commands, all_states, branch_in, command, now, DEPT, OTHER_DEPT};
 
 /// Per role, in `Role::ALL` order (clerk, reviewer, approver, supervisor, assessor, org_dept,
-/// admin, service): `Y` allowed, `R` wrong_role, `D` wrong_department.
+/// admin, service, leader, callcenter): `Y` allowed, `R` wrong_role, `D` wrong_department.
 /// Columns: actor of the branch's department, of another department, of no department.
 #[rustfmt::skip]
 const MATRIX: &[(&str, &str, &str, &str, &str)] = &[
     // command               at state                          own         other       none
-    ("start_review",       "received",                         "RYYRRRRR", "RDDRRRRR", "RDDRRRRR"),
-    ("review",             "reviewing",                        "RYYRRRRR", "RDDRRRRR", "RDDRRRRR"),
-    ("approve",            "approving",                        "RRYRRRRR", "RRDRRRRR", "RRDRRRRR"),
-    ("reject",             "approving",                        "RRYRRRRR", "RRDRRRRR", "RRDRRRRR"),
-    ("request_supplement", "reviewing",                        "RYYRRRRR", "RDDRRRRR", "RDDRRRRR"),
-    ("request_supplement", "approving",                        "RRYRRRRR", "RRDRRRRR", "RRDRRRRR"),
-    ("supplement",         "awaiting_supplement",              "YYYRRRRR", "YDDRRRRR", "YDDRRRRR"),
-    ("suspend",            "reviewing",                        "RYYRRRRR", "RDDRRRRR", "RDDRRRRR"),
-    ("suspend",            "approving",                        "RYYRRRRR", "RDDRRRRR", "RDDRRRRR"),
-    ("resume",             "suspended:reviewing:hearing",      "RYYRRRRR", "RDDRRRRR", "RDDRRRRR"),
-    ("resume",             "suspended:approving:testing",      "RYYRRRRR", "RDDRRRRR", "RDDRRRRR"),
-    ("extend",             "reviewing",                        "RRYRRRRR", "RRDRRRRR", "RRDRRRRR"),
-    ("extend",             "approving",                        "RRYRRRRR", "RRDRRRRR", "RRDRRRRR"),
-    ("cancel",             "reviewing",                        "RRRRRRRY", "RRRRRRRY", "RRRRRRRY"),
+    ("start_review",       "received",                         "RYYRRRRRRR", "RDDRRRRRRR", "RDDRRRRRRR"),
+    ("review",             "reviewing",                        "RYYRRRRRRR", "RDDRRRRRRR", "RDDRRRRRRR"),
+    ("approve",            "approving",                        "RRYRRRRRRR", "RRDRRRRRRR", "RRDRRRRRRR"),
+    ("reject",             "approving",                        "RRYRRRRRRR", "RRDRRRRRRR", "RRDRRRRRRR"),
+    ("request_supplement", "reviewing",                        "RYYRRRRRRR", "RDDRRRRRRR", "RDDRRRRRRR"),
+    ("request_supplement", "approving",                        "RRYRRRRRRR", "RRDRRRRRRR", "RRDRRRRRRR"),
+    ("supplement",         "awaiting_supplement",              "YYYRRRRRRR", "YDDRRRRRRR", "YDDRRRRRRR"),
+    ("suspend",            "reviewing",                        "RYYRRRRRRR", "RDDRRRRRRR", "RDDRRRRRRR"),
+    ("suspend",            "approving",                        "RYYRRRRRRR", "RDDRRRRRRR", "RDDRRRRRRR"),
+    ("resume",             "suspended:reviewing:hearing",      "RYYRRRRRRR", "RDDRRRRRRR", "RDDRRRRRRR"),
+    ("resume",             "suspended:approving:testing",      "RYYRRRRRRR", "RDDRRRRRRR", "RDDRRRRRRR"),
+    ("extend",             "reviewing",                        "RRYRRRRRRR", "RRDRRRRRRR", "RRDRRRRRRR"),
+    ("extend",             "approving",                        "RRYRRRRRRR", "RRDRRRRRRR", "RRDRRRRRRR"),
+    ("cancel",             "reviewing",                        "RRRRRRRYRR", "RRRRRRRYRR", "RRRRRRRYRR"),
 ];
 
 #[test]

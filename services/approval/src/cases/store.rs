@@ -36,6 +36,8 @@ pub fn wf_actor(user: &AuthUser) -> workflow::Actor {
         Role::OrgDept => workflow::Role::OrgDept,
         Role::Admin => workflow::Role::Admin,
         Role::Service => workflow::Role::Service,
+        Role::Leader => workflow::Role::Leader,
+        Role::Callcenter => workflow::Role::Callcenter,
     };
     workflow::Actor::new(user.id as i64, role, user.department_id.map(i64::from))
 }
