@@ -45,8 +45,10 @@ pub enum ApiError {
     },
     #[error("{message}")]
     Unauthorized { code: &'static str, message: String },
+    /// The caller may not do this: `forbidden` for a missing role or department, or a more
+    /// precise code (e.g. `separation_of_duties`).
     #[error("{message}")]
-    Forbidden { message: String },
+    Forbidden { code: &'static str, message: String },
     #[error("{resource} {id} not found")]
     NotFound { resource: &'static str, id: String },
     /// The request conflicts with the current state: duplicate code, reference in use, stale version.
@@ -175,6 +177,7 @@ impl ApiError {
 
     pub fn forbidden(message: impl Into<String>) -> Self {
         ApiError::Forbidden {
+            code: "forbidden",
             message: message.into(),
         }
     }
@@ -200,10 +203,10 @@ impl ApiError {
             | ApiError::Validation { code, .. }
             | ApiError::Unauthorized { code, .. }
             | ApiError::Conflict { code, .. }
-            | ApiError::Unprocessable { code, .. } => code,
+            | ApiError::Unprocessable { code, .. }
+            | ApiError::Forbidden { code, .. } => code,
             ApiError::MethodNotAllowed { .. } => "method_not_allowed",
             ApiError::HeadersTooLarge { .. } => "headers_too_large",
-            ApiError::Forbidden { .. } => "forbidden",
             ApiError::NotFound { .. } => "not_found",
             ApiError::PayloadTooLarge { .. } => "payload_too_large",
             ApiError::Unsupported { .. } => "unsupported_media_type",

@@ -29,3 +29,26 @@ mod tests {
         assert_ne!(applicant_key(""), applicant_key("0"));
     }
 }
+
+/// A seed derived from a recorded basis (e.g. quarter, department and feed position): the
+/// first eight bytes of SHA-256 over it, as a non-negative `i64`-sized number. Anyone holding
+/// the basis recomputes the seed; nobody chooses it.
+pub fn derived_seed(basis: &str) -> u64 {
+    let digest = Sha256::digest(basis.as_bytes());
+    let mut bytes = [0_u8; 8];
+    bytes.copy_from_slice(&digest[..8]);
+    u64::from_be_bytes(bytes) & (i64::MAX as u64)
+}
+
+#[cfg(test)]
+mod seed_tests {
+    use super::derived_seed;
+
+    #[test]
+    fn seed_is_a_function_of_its_basis() {
+        let a = derived_seed("callback:2026Q1:department:3:feed:120");
+        assert_eq!(a, derived_seed("callback:2026Q1:department:3:feed:120"));
+        assert_ne!(a, derived_seed("callback:2026Q1:department:3:feed:121"));
+        assert!(a <= i64::MAX as u64);
+    }
+}

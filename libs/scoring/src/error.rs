@@ -1,5 +1,6 @@
 //! Typed errors. Every error that concerns one category names it.
 
+use crate::deductions::FactKind;
 use crate::points::{Percent, Points};
 use crate::quarter::AdjustmentKind;
 use crate::system::ComputedKind;
@@ -31,6 +32,21 @@ pub enum SystemError {
     /// Satisfaction source weights must add up to 100.
     #[error("satisfaction source weights add up to {total}, not 100")]
     SatisfactionWeights { total: u32 },
+    /// The satisfied levels of a source are empty or include a bad level.
+    #[error("satisfied levels of {which}: {detail}")]
+    SatisfiedLevels { which: &'static str, detail: String },
+    /// Two deduction rules for one kind of fact.
+    #[error("more than one deduction rule for {fact:?}")]
+    DuplicateDeductionRule { fact: FactKind },
+    /// A deduction rule with negative points or cap.
+    #[error("deduction rule for {fact:?} has negative points or cap")]
+    NegativeDeductionRule { fact: FactKind },
+    /// Self-assessment and peer-review weights together exceed 100 %.
+    #[error("self-assessment and peer-review weights add up to {total}%, more than 100%")]
+    ReviewWeights { total: u32 },
+    /// A percentage in the system lies outside 0..=100 %.
+    #[error("{which} {value} is outside 0..=100%")]
+    PercentOutOfRange { which: &'static str, value: Percent },
 }
 
 /// Why a [`WeightingScheme`](crate::WeightingScheme) is not usable.
@@ -94,6 +110,12 @@ pub enum ScoringError {
     /// No satisfaction source has any answer (with a non-zero weight).
     #[error("no satisfaction data from any source")]
     NoSatisfactionData,
+    /// A supervision fact without the id of its record.
+    #[error("supervision fact #{index} has no source id")]
+    FactWithoutSource { index: usize },
+    /// A deduction entered by an assessor without the fact it rests on.
+    #[error("deduction #{index} names no source fact")]
+    DeductionWithoutSource { index: usize },
     /// A bonus or deduction line without a reason.
     #[error("{kind:?} #{index} has no reason")]
     MissingReason { kind: AdjustmentKind, index: usize },

@@ -1,8 +1,11 @@
 //! Computed indicator rules (计算类指标) as pure functions of counts.
 //!
 //! Conventions (this product's reading):
-//! * A ratio whose denominator is zero is 100 %: nothing was due, so nothing
-//!   was missed.
+//! * A ratio whose denominator is zero is **not applicable** (`None`), never
+//!   full marks: a department that had nothing to measure earns nothing for
+//!   it. What the category then scores is the indicator system's
+//!   [`EmptyPolicy`](crate::EmptyPolicy) (default: its weight is redistributed
+//!   over the other computed rate indicators, see [`quarter`](crate::quarter)).
 //! * A count that exceeds its whole (more supervised than should be, more on
 //!   time than finished) is an input error, never silently clamped.
 //! * Category points are `ratio × max`, rounded once (see [`points`](crate::points)).
@@ -59,23 +62,28 @@ pub struct Efficiency {
     pub points: Points,
 }
 
-fn part_of(kind: ComputedKind, part: u64, whole: u64, what: &str) -> Result<Percent, ScoringError> {
+fn part_of(
+    kind: ComputedKind,
+    part: u64,
+    whole: u64,
+    what: &str,
+) -> Result<Option<Percent>, ScoringError> {
     if part > whole {
         return Err(ScoringError::InconsistentCounts {
             kind,
             detail: format!("{what}: {part} > {whole}"),
         });
     }
-    Ok(Percent::from_counts(part, whole).unwrap_or(Percent::HUNDRED))
+    Ok(Percent::from_counts(part, whole))
 }
 
-/// Coverage ratio `are / should` (100 % when nothing should be supervised).
-pub fn coverage(should: u64, are: u64) -> Result<Percent, ScoringError> {
+/// Coverage ratio `are / should`; `None` (not applicable) when nothing should be supervised.
+pub fn coverage(should: u64, are: u64) -> Result<Option<Percent>, ScoringError> {
     part_of(ComputedKind::Coverage, are, should, "are > should")
 }
 
-/// Real-time reporting ratio `reported_in_time / total` (100 % when total is 0).
-pub fn data_exchange(reported_in_time: u64, total: u64) -> Result<Percent, ScoringError> {
+/// Real-time reporting ratio `reported_in_time / total`; `None` when there were no records.
+pub fn data_exchange(reported_in_time: u64, total: u64) -> Result<Option<Percent>, ScoringError> {
     part_of(
         ComputedKind::DataExchange,
         reported_in_time,
@@ -85,52 +93,60 @@ pub fn data_exchange(reported_in_time: u64, total: u64) -> Result<Percent, Scori
 }
 
 /// Efficiency points out of `max`: on-time rate weighted 80 %, early-completion
-/// rate 20 % (each rate over `finished`; both 100 % when nothing finished).
+/// rate 20 % (each rate over `finished`); `None` (not applicable) when nothing finished.
 pub fn efficiency(
     finished: u64,
     on_time: u64,
     early: u64,
     max: Points,
-) -> Result<Efficiency, ScoringError> {
-    let on_time_rate = part_of(
+) -> Result<Option<Efficiency>, ScoringError> {
+    let Some(on_time_rate) = part_of(
         ComputedKind::Efficiency,
         on_time,
         finished,
         "on_time > finished",
-    )?;
+    )?
+    else {
+        return Ok(None);
+    };
     part_of(ComputedKind::Efficiency, early, on_time, "early > on_time")?;
     let early_rate = part_of(
         ComputedKind::Efficiency,
         early,
         finished,
         "early > finished",
-    )?;
+    )?
+    .unwrap_or(Percent::ZERO);
     let combined = Percent::from_centi(
         on_time_rate.centi() * EFFICIENCY_ON_TIME_SHARE
             + early_rate.centi() * EFFICIENCY_EARLY_SHARE,
     )
     .scale(1, 100);
-    Ok(Efficiency {
+    Ok(Some(Efficiency {
         on_time_rate,
         early_rate,
         combined,
         points: combined.of(max),
-    })
+    }))
 }
 
 /// Case-volume tier 1..=5 (办件量档次). With bounds `[b2, b3, b4, b5]`:
-/// `count < b2` → 1, `b2 ≤ count < b3` → 2, …, `count ≥ b5` → 5.
-/// A count exactly on a bound belongs to the higher tier.
+/// `0 < count < b2` → 1, `b2 ≤ count < b3` → 2, …, `count ≥ b5` → 5.
+/// A count exactly on a bound belongs to the higher tier. No case at all is
+/// tier 0 and scores nothing (this product's reading: no free points).
 pub fn volume_tier(count: u64, tiers: [u64; 4]) -> u8 {
+    if count == 0 {
+        return 0;
+    }
     let above = tiers.iter().filter(|&&bound| count >= bound).count();
     // `above` is 0..=4 (strictly increasing bounds are validated elsewhere;
     // with unsorted bounds this still yields a value in range).
     1 + u8::try_from(above).unwrap_or(4)
 }
 
-/// Points for a tier: `tier / 5 × max` (tier clamped to 1..=5).
+/// Points for a tier: `tier / 5 × max` (tier clamped to 0..=5).
 pub fn volume_points(tier: u8, max: Points) -> Points {
-    max.scale(i64::from(tier.clamp(1, 5)), 5)
+    max.scale(i64::from(tier.min(5)), 5)
 }
 
 #[cfg(test)]
@@ -143,9 +159,10 @@ mod tests {
 
     #[test]
     fn coverage_and_data_exchange() {
-        assert_eq!(coverage(200, 190), Ok(pct(9_500)));
-        assert_eq!(coverage(0, 0), Ok(Percent::HUNDRED));
-        assert_eq!(coverage(3, 1), Ok(pct(3_333)));
+        assert_eq!(coverage(200, 190), Ok(Some(pct(9_500))));
+        // Nothing should be supervised: not applicable, not 100 %.
+        assert_eq!(coverage(0, 0), Ok(None));
+        assert_eq!(coverage(3, 1), Ok(Some(pct(3_333))));
         assert!(matches!(
             coverage(10, 11),
             Err(ScoringError::InconsistentCounts {
@@ -153,7 +170,8 @@ mod tests {
                 ..
             })
         ));
-        assert_eq!(data_exchange(450, 500), Ok(pct(9_000)));
+        assert_eq!(data_exchange(450, 500), Ok(Some(pct(9_000))));
+        assert_eq!(data_exchange(0, 0), Ok(None));
         assert!(data_exchange(501, 500).is_err());
     }
 
@@ -163,17 +181,15 @@ mod tests {
         let e = efficiency(400, 380, 100, Points::whole(20));
         assert_eq!(
             e,
-            Ok(Efficiency {
+            Ok(Some(Efficiency {
                 on_time_rate: pct(9_500),
                 early_rate: pct(2_500),
                 combined: pct(8_100),
                 points: Points::from_centi(1_620),
-            })
+            }))
         );
-        assert_eq!(
-            efficiency(0, 0, 0, Points::whole(20)).map(|e| e.points),
-            Ok(Points::whole(20))
-        );
+        // Nothing finished: not applicable (it used to be 20 free points).
+        assert_eq!(efficiency(0, 0, 0, Points::whole(20)), Ok(None));
         assert!(efficiency(10, 11, 0, Points::whole(20)).is_err());
         assert!(efficiency(10, 5, 6, Points::whole(20)).is_err());
     }
@@ -181,7 +197,8 @@ mod tests {
     #[test]
     fn volume_tiers_at_each_bound() {
         let t = [500, 2_000, 5_000, 10_000];
-        assert_eq!(volume_tier(0, t), 1);
+        assert_eq!(volume_tier(0, t), 0);
+        assert_eq!(volume_tier(1, t), 1);
         assert_eq!(volume_tier(499, t), 1);
         assert_eq!(volume_tier(500, t), 2);
         assert_eq!(volume_tier(1_999, t), 2);
@@ -192,8 +209,8 @@ mod tests {
         assert_eq!(volume_tier(10_000, t), 5);
         assert_eq!(volume_tier(u64::MAX, t), 5);
         let max = Points::whole(5);
-        let pts: Vec<i64> = (1..=5).map(|t| volume_points(t, max).centi()).collect();
-        assert_eq!(pts, [100, 200, 300, 400, 500]);
+        let pts: Vec<i64> = (0..=5).map(|t| volume_points(t, max).centi()).collect();
+        assert_eq!(pts, [0, 100, 200, 300, 400, 500]);
         // 3/5 of 15.00 = 9.00; 1/5 of 0.07 = 0.014 → 0.01
         assert_eq!(volume_points(3, Points::whole(15)).centi(), 900);
         assert_eq!(volume_points(1, Points::from_centi(7)).centi(), 1);

@@ -26,6 +26,7 @@
 )]
 
 pub mod annual;
+pub mod deductions;
 mod error;
 pub mod grade;
 pub mod indicators;
@@ -41,6 +42,9 @@ pub mod weighting;
 mod tests;
 
 pub use annual::{annual, AnnualCategory, AnnualScore, QuarterUsed};
+pub use deductions::{
+    deduct_facts, default_rules, DeductionRule, FactDeduction, FactKind, SupervisionFact,
+};
 pub use error::{SchemeError, ScoringError, SystemError};
 pub use grade::{needs_rectification, Grade, RECTIFICATION_WORKING_DAYS};
 pub use indicators::{
@@ -50,15 +54,19 @@ pub use indicators::{
 pub use manual::ManualScore;
 pub use points::{ParseFixedError, Percent, Points};
 pub use quarter::{
-    score_quarter, Adjustment, AdjustmentKind, CategoryContribution, ContributionInputs, QuarterId,
-    QuarterInputs, QuarterScore,
+    competition_ranks, score_quarter, second_round_reason, Adjustment, AdjustmentKind,
+    CategoryContribution, ContributionInputs, EmptyHandling, QuarterId, QuarterInputs,
+    QuarterScore, ReviewPart,
 };
 pub use sample::{draw_sample, SplitMix64};
 pub use satisfaction::{
     bad_rating, satisfaction, FourLevel, FourLevelCounts, HaochaCounts, HaochaLevel, Satisfaction,
-    SatisfactionInputs, SatisfactionSource, SatisfactionWeights, SourceResult, MIN_CALLBACKS,
+    SatisfactionInputs, SatisfactionSource, SatisfactionWeights, SatisfiedLevels, SourceResult,
+    MIN_CALLBACKS,
 };
-pub use system::{Category, CategorySource, ComputedKind, IndicatorSystem};
+pub use system::{
+    Category, CategorySource, ComputedKind, EmptyPolicy, IndicatorSystem, SecondRoundRule,
+};
 pub use weighting::{
     weigh_department, weigh_staff, CadreContribution, CadreDetail, Provenance, SchemeKind,
     StaffScore, WeightingScheme,

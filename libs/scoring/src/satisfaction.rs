@@ -1,51 +1,45 @@
-//! Public satisfaction (群众满意) from three sources.
+//! Public satisfaction (群众满意) as the sources report it: a **rate** per source,
+//! 满意率 = satisfied answers ÷ all answers (Xiangyang counted 1217 非常满意 +
+//! 61 基本满意 of 1278 answers as 满意率 100 %; Fenghua reports 98.9 % → 99.8 %).
+//! It is not a mean of level values.
 //!
-//! **Level values** (this product's reading):
+//! Three sources:
 //!
-//! | on-the-spot evaluator (评价器) and callbacks | value |
-//! |---|---:|
-//! | 很满意 | 100 |
-//! | 满意 | 80 |
-//! | 一般 | 60 |
-//! | 不满意 | 0 |
+//! | source | scale | satisfied by default |
+//! |---|---|---|
+//! | on-the-spot evaluator (现场评价器) | 很满意 / 满意 / 一般 / 不满意 | 很满意 + 满意 |
+//! | national 好差评 | 非常满意 / 满意 / 基本满意 / 不满意 / 非常不满意 | 非常满意 + 满意 + 基本满意 |
+//! | third-party callbacks (第三方回访) | the evaluator's four levels | 很满意 + 满意 |
 //!
-//! | national 好差评 | value |
-//! |---|---:|
-//! | 非常满意 | 100 |
-//! | 满意 | 80 |
-//! | 基本满意 | 60 |
-//! | 不满意 | 20 |
-//! | 非常不满意 | 0 |
+//! Which levels count as satisfied is written in the indicator system
+//! ([`SatisfiedLevels`]); the defaults above are this product's reading.
 //!
-//! Third-party callbacks (第三方回访) are recorded on the evaluator's four-level
-//! scale. A bad rating (差评) is 不满意 or 非常不满意 ([`bad_rating`]).
-//!
-//! **Combination.** Each source's ratio is the response-weighted mean of its
-//! level values, rounded to hundredths of a percent. The overall ratio is the
-//! weighted mean of the source ratios with weights 40 (on-the-spot) / 40
-//! (好差评) / 20 (callbacks) by default; a source with no answers is left out
-//! and the remaining weights renormalised (e.g. no 好差评: 40/20 → 2/3, 1/3).
-//! No answers at all is [`ScoringError::NoSatisfactionData`].
+//! **Combination** (this product's rule, configurable weights): the category
+//! ratio is the weighted mean of the source rates, weights 40 (on-the-spot) /
+//! 40 (好差评) / 20 (callbacks) by default; a source with no answers is left
+//! out and the remaining weights renormalised (no 好差评: 40/20 → 2/3, 1/3).
+//! No answer from any source: the category is not applicable (`ratio: None`).
+//! A bad rating (差评) is 不满意 or 非常不满意 ([`bad_rating`]).
 
 use serde::{Deserialize, Serialize};
 
-use crate::error::ScoringError;
+use crate::error::{ScoringError, SystemError};
 use crate::points::{div_round, to_i64, Percent};
 
-/// Fewest callbacks per unit per quarter (每季度每单位不少于 30 人).
+/// Fewest callbacks per unit per quarter (Fenghua: 每季度每单位不少于 30 人).
 pub const MIN_CALLBACKS: u64 = 30;
 
 /// The evaluator's four levels, also used for callback answers.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum FourLevel {
-    /// 很满意 (100)
+    /// 很满意
     VerySatisfied,
-    /// 满意 (80)
+    /// 满意
     Satisfied,
-    /// 一般 (60)
+    /// 一般
     Average,
-    /// 不满意 (0) — a bad rating
+    /// 不满意 — a bad rating
     Dissatisfied,
 }
 
@@ -53,45 +47,22 @@ pub enum FourLevel {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum HaochaLevel {
-    /// 非常满意 (100)
+    /// 非常满意
     VerySatisfied,
-    /// 满意 (80)
+    /// 满意
     Satisfied,
-    /// 基本满意 (60)
+    /// 基本满意
     BasicallySatisfied,
-    /// 不满意 (20) — 差评
+    /// 不满意 — 差评
     Dissatisfied,
-    /// 非常不满意 (0) — 差评
+    /// 非常不满意 — 差评
     VeryDissatisfied,
 }
 
 impl FourLevel {
-    /// The level's value in percent.
-    pub fn value(self) -> Percent {
-        Percent::whole(match self {
-            FourLevel::VerySatisfied => 100,
-            FourLevel::Satisfied => 80,
-            FourLevel::Average => 60,
-            FourLevel::Dissatisfied => 0,
-        })
-    }
-
     /// Whether this answer is a bad rating (不满意).
     pub fn is_bad(self) -> bool {
         self == FourLevel::Dissatisfied
-    }
-}
-
-impl HaochaLevel {
-    /// The level's value in percent.
-    pub fn value(self) -> Percent {
-        Percent::whole(match self {
-            HaochaLevel::VerySatisfied => 100,
-            HaochaLevel::Satisfied => 80,
-            HaochaLevel::BasicallySatisfied => 60,
-            HaochaLevel::Dissatisfied => 20,
-            HaochaLevel::VeryDissatisfied => 0,
-        })
     }
 }
 
@@ -131,6 +102,17 @@ impl FourLevelCounts {
             .fold(0, u64::saturating_add)
     }
 
+    /// One more answer at `level`.
+    pub fn add(&mut self, level: FourLevel) {
+        let n = match level {
+            FourLevel::VerySatisfied => &mut self.very_satisfied,
+            FourLevel::Satisfied => &mut self.satisfied,
+            FourLevel::Average => &mut self.average,
+            FourLevel::Dissatisfied => &mut self.dissatisfied,
+        };
+        *n = n.saturating_add(1);
+    }
+
     fn levels(&self) -> [(u64, FourLevel); 4] {
         [
             (self.very_satisfied, FourLevel::VerySatisfied),
@@ -140,8 +122,11 @@ impl FourLevelCounts {
         ]
     }
 
-    fn summary(&self) -> Tally {
-        tally(self.levels().map(|(n, l)| (n, l.value(), l.is_bad())))
+    fn tally(&self, satisfied: &[FourLevel]) -> Tally {
+        tally(
+            self.levels()
+                .map(|(n, l)| (n, satisfied.contains(&l), l.is_bad())),
+        )
     }
 }
 
@@ -154,6 +139,18 @@ impl HaochaCounts {
             .fold(0, u64::saturating_add)
     }
 
+    /// One more rating at `level`.
+    pub fn add(&mut self, level: HaochaLevel) {
+        let n = match level {
+            HaochaLevel::VerySatisfied => &mut self.very_satisfied,
+            HaochaLevel::Satisfied => &mut self.satisfied,
+            HaochaLevel::BasicallySatisfied => &mut self.basically_satisfied,
+            HaochaLevel::Dissatisfied => &mut self.dissatisfied,
+            HaochaLevel::VeryDissatisfied => &mut self.very_dissatisfied,
+        };
+        *n = n.saturating_add(1);
+    }
+
     fn levels(&self) -> [(u64, HaochaLevel); 5] {
         [
             (self.very_satisfied, HaochaLevel::VerySatisfied),
@@ -164,34 +161,32 @@ impl HaochaCounts {
         ]
     }
 
-    fn summary(&self) -> Tally {
-        tally(self.levels().map(|(n, l)| (n, l.value(), bad_rating(l))))
+    fn tally(&self, satisfied: &[HaochaLevel]) -> Tally {
+        tally(
+            self.levels()
+                .map(|(n, l)| (n, satisfied.contains(&l), bad_rating(l))),
+        )
     }
 }
 
 struct Tally {
     responses: u64,
+    satisfied: u64,
     bad: u64,
-    ratio: Option<Percent>,
 }
 
-fn tally<const N: usize>(levels: [(u64, Percent, bool); N]) -> Tally {
-    let responses: u64 = levels.iter().map(|l| l.0).fold(0, u64::saturating_add);
-    let bad = levels
-        .iter()
-        .filter(|l| l.2)
-        .map(|l| l.0)
-        .fold(0, u64::saturating_add);
-    let weighted: i128 = levels
-        .iter()
-        .map(|&(n, v, _)| i128::from(n) * i128::from(v.centi()))
-        .sum();
-    let ratio = (responses > 0)
-        .then(|| Percent::from_centi(to_i64(div_round(weighted, i128::from(responses)))));
+fn tally<const N: usize>(levels: [(u64, bool, bool); N]) -> Tally {
+    let sum = |pick: fn(&(u64, bool, bool)) -> bool| {
+        levels
+            .iter()
+            .filter(|l| pick(l))
+            .map(|l| l.0)
+            .fold(0, u64::saturating_add)
+    };
     Tally {
-        responses,
-        bad,
-        ratio,
+        responses: sum(|_| true),
+        satisfied: sum(|l| l.1),
+        bad: sum(|l| l.2),
     }
 }
 
@@ -206,7 +201,7 @@ pub struct SatisfactionInputs {
     pub callbacks: FourLevelCounts,
 }
 
-/// Relative weights of the three sources; must add up to 100.
+/// Relative weights of the three sources; must add up to 100 (this product's default 40/40/20).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SatisfactionWeights {
     pub onsite: u32,
@@ -234,6 +229,65 @@ impl SatisfactionWeights {
     }
 }
 
+/// Which answers count as satisfied, per source (written in the indicator system).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SatisfiedLevels {
+    pub onsite: Vec<FourLevel>,
+    pub haocha: Vec<HaochaLevel>,
+    pub callback: Vec<FourLevel>,
+}
+
+impl Default for SatisfiedLevels {
+    /// 很满意+满意 for the evaluator and callbacks; 非常满意+满意+基本满意 for 好差评.
+    fn default() -> Self {
+        SatisfiedLevels {
+            onsite: vec![FourLevel::VerySatisfied, FourLevel::Satisfied],
+            haocha: vec![
+                HaochaLevel::VerySatisfied,
+                HaochaLevel::Satisfied,
+                HaochaLevel::BasicallySatisfied,
+            ],
+            callback: vec![FourLevel::VerySatisfied, FourLevel::Satisfied],
+        }
+    }
+}
+
+impl SatisfiedLevels {
+    /// Each source names at least one satisfied level and no bad one.
+    pub fn validate(&self) -> Result<(), SystemError> {
+        let four = |source: &'static str, l: &[FourLevel]| {
+            if l.is_empty() {
+                Err(SystemError::SatisfiedLevels {
+                    which: source,
+                    detail: "no level counts as satisfied".into(),
+                })
+            } else if l.iter().any(|x| x.is_bad()) {
+                Err(SystemError::SatisfiedLevels {
+                    which: source,
+                    detail: "不满意 cannot count as satisfied".into(),
+                })
+            } else {
+                Ok(())
+            }
+        };
+        four("onsite", &self.onsite)?;
+        four("callback", &self.callback)?;
+        if self.haocha.is_empty() {
+            return Err(SystemError::SatisfiedLevels {
+                which: "haocha",
+                detail: "no level counts as satisfied".into(),
+            });
+        }
+        if self.haocha.iter().any(|l| bad_rating(*l)) {
+            return Err(SystemError::SatisfiedLevels {
+                which: "haocha",
+                detail: "a 差评 level cannot count as satisfied".into(),
+            });
+        }
+        Ok(())
+    }
+}
+
 /// One of the three sources.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -248,21 +302,23 @@ pub enum SatisfactionSource {
 pub struct SourceResult {
     pub source: SatisfactionSource,
     pub responses: u64,
+    /// Answers at a level counted as satisfied.
+    pub satisfied: u64,
     /// Bad ratings (差评) among the responses.
     pub bad: u64,
-    /// `None` when the source had no answers.
-    pub ratio: Option<Percent>,
+    /// 满意率 = satisfied ÷ responses; `None` when the source had no answers.
+    pub rate: Option<Percent>,
     /// Configured weight.
     pub nominal_weight: u32,
-    /// Weight after renormalisation (display only; 0 % when left out).
+    /// Weight after renormalisation (0 % when left out).
     pub applied_weight: Percent,
 }
 
 /// Result of the satisfaction rule.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Satisfaction {
-    /// Combined satisfaction ratio.
-    pub ratio: Percent,
+    /// Combined 满意率; `None` (not applicable) when no source has answers.
+    pub ratio: Option<Percent>,
     pub sources: Vec<SourceResult>,
     /// All bad ratings across sources.
     pub bad_ratings: u64,
@@ -270,57 +326,59 @@ pub struct Satisfaction {
     pub callbacks_below_minimum: bool,
 }
 
-/// Combines the three sources (see module docs).
+/// Per-source 满意率 and their combination (see module docs).
 pub fn satisfaction(
     inputs: &SatisfactionInputs,
     weights: &SatisfactionWeights,
+    levels: &SatisfiedLevels,
 ) -> Result<Satisfaction, ScoringError> {
+    levels.validate()?;
     let parts = [
         (
             SatisfactionSource::Onsite,
-            inputs.onsite.summary(),
+            inputs.onsite.tally(&levels.onsite),
             weights.onsite,
         ),
         (
             SatisfactionSource::Haocha,
-            inputs.haocha.summary(),
+            inputs.haocha.tally(&levels.haocha),
             weights.haocha,
         ),
         (
             SatisfactionSource::Callback,
-            inputs.callbacks.summary(),
+            inputs.callbacks.tally(&levels.callback),
             weights.callback,
         ),
     ];
+    let rate = |t: &Tally| Percent::from_counts(t.satisfied, t.responses);
     let mut weight_sum: i128 = 0;
     let mut weighted: i128 = 0;
     for (_, t, w) in &parts {
-        if let Some(r) = t.ratio {
+        if let Some(r) = rate(t) {
             weight_sum += i128::from(*w);
             weighted += i128::from(*w) * i128::from(r.centi());
         }
-    }
-    if weight_sum == 0 {
-        return Err(ScoringError::NoSatisfactionData);
     }
     let sources = parts
         .iter()
         .map(|(source, t, w)| SourceResult {
             source: *source,
             responses: t.responses,
+            satisfied: t.satisfied,
             bad: t.bad,
-            ratio: t.ratio,
+            rate: rate(t),
             nominal_weight: *w,
-            applied_weight: match t.ratio {
-                Some(_) => {
+            applied_weight: match rate(t) {
+                Some(_) if weight_sum > 0 => {
                     Percent::from_centi(to_i64(div_round(i128::from(*w) * 10_000, weight_sum)))
                 }
-                None => Percent::ZERO,
+                _ => Percent::ZERO,
             },
         })
         .collect::<Vec<_>>();
     Ok(Satisfaction {
-        ratio: Percent::from_centi(to_i64(div_round(weighted, weight_sum))),
+        ratio: (weight_sum > 0)
+            .then(|| Percent::from_centi(to_i64(div_round(weighted, weight_sum)))),
         bad_ratings: sources.iter().map(|s| s.bad).fold(0, u64::saturating_add),
         callbacks_below_minimum: inputs.callbacks.total() < MIN_CALLBACKS,
         sources,
@@ -342,9 +400,9 @@ mod tests {
 
     fn worked_inputs() -> SatisfactionInputs {
         SatisfactionInputs {
-            // (60×100 + 30×80 + 10×60) / 100 = 90.00 %
+            // (60 + 30) of 100 = 90.00 %
             onsite: four(60, 30, 10, 0),
-            // (50×100 + 30×80 + 10×60 + 10×20) / 100 = 82.00 %
+            // (50 + 30 + 10) of 100 = 90.00 %
             haocha: HaochaCounts {
                 very_satisfied: 50,
                 satisfied: 30,
@@ -352,71 +410,120 @@ mod tests {
                 dissatisfied: 10,
                 very_dissatisfied: 0,
             },
-            // (15×100 + 12×80 + 3×60) / 30 = 88.00 %
+            // (15 + 12) of 30 = 90.00 %; make it 27 of 30 with 3 一般
             callbacks: four(15, 12, 3, 0),
         }
     }
 
-    #[test]
-    fn all_three_sources_40_40_20() {
-        let s = satisfaction(&worked_inputs(), &SatisfactionWeights::default());
-        let s = match s {
+    fn run(inputs: &SatisfactionInputs) -> Satisfaction {
+        match satisfaction(
+            inputs,
+            &SatisfactionWeights::default(),
+            &SatisfiedLevels::default(),
+        ) {
             Ok(s) => s,
             Err(e) => panic!("{e}"),
-        };
-        // 0.4×90 + 0.4×82 + 0.2×88 = 86.40 %
-        assert_eq!(s.ratio, Percent::from_centi(8_640));
-        let ratios: Vec<_> = s.sources.iter().map(|x| x.ratio).collect();
+        }
+    }
+
+    #[test]
+    fn rates_not_level_means() {
+        let mut inputs = worked_inputs();
+        // onsite: 很满意 70, 满意 10, 一般 20 → 80 of 100 = 80.00 %
+        inputs.onsite = four(70, 10, 20, 0);
+        let s = run(&inputs);
+        let rates: Vec<_> = s.sources.iter().map(|x| x.rate).collect();
         assert_eq!(
-            ratios,
+            rates,
             [
+                Some(Percent::from_centi(8_000)),
                 Some(Percent::from_centi(9_000)),
-                Some(Percent::from_centi(8_200)),
-                Some(Percent::from_centi(8_800))
+                Some(Percent::from_centi(9_000))
             ]
         );
+        // 0.4×80 + 0.4×90 + 0.2×90 = 86.00 %
+        assert_eq!(s.ratio, Some(Percent::from_centi(8_600)));
         assert_eq!(s.bad_ratings, 10);
+        assert_eq!(s.sources[1].satisfied, 90);
         assert!(!s.callbacks_below_minimum);
     }
 
     #[test]
-    fn empty_source_is_renormalised() {
+    fn xiangyang_counts_basically_satisfied_as_satisfied_on_haocha() {
+        // 1217 非常满意 + 61 基本满意 of 1278 → 100 % (the figure the source reports).
+        let inputs = SatisfactionInputs {
+            haocha: HaochaCounts {
+                very_satisfied: 1217,
+                basically_satisfied: 61,
+                ..HaochaCounts::default()
+            },
+            ..SatisfactionInputs::default()
+        };
+        let s = run(&inputs);
+        assert_eq!(s.sources[1].rate, Some(Percent::HUNDRED));
+        // Only 好差评 answered: it carries all the weight.
+        assert_eq!(s.ratio, Some(Percent::HUNDRED));
+        assert_eq!(s.sources[1].applied_weight, Percent::HUNDRED);
+    }
+
+    #[test]
+    fn empty_source_is_renormalised_and_no_answers_is_not_applicable() {
         let mut inputs = worked_inputs();
         inputs.haocha = HaochaCounts::default();
-        let s = satisfaction(&inputs, &SatisfactionWeights::default());
-        // (40×90 + 20×88) / 60 = 89.333… → 89.33 %
-        assert_eq!(s.as_ref().map(|s| s.ratio), Ok(Percent::from_centi(8_933)));
-        let applied: Vec<i64> = s
-            .map(|s| s.sources.iter().map(|x| x.applied_weight.centi()).collect())
-            .unwrap_or_default();
+        inputs.onsite = four(50, 10, 40, 0); // 60 %
+        let s = run(&inputs);
+        // (40×60 + 20×90) / 60 = 70.00 %
+        assert_eq!(s.ratio, Some(Percent::from_centi(7_000)));
+        let applied: Vec<i64> = s.sources.iter().map(|x| x.applied_weight.centi()).collect();
         assert_eq!(applied, [6_667, 0, 3_333]);
+        let none = run(&SatisfactionInputs::default());
+        assert_eq!(none.ratio, None);
+        assert!(none.callbacks_below_minimum);
     }
 
     #[test]
-    fn short_callback_sample_is_flagged_and_no_data_is_an_error() {
-        let mut inputs = worked_inputs();
-        inputs.callbacks = four(10, 10, 9, 0);
-        let s = satisfaction(&inputs, &SatisfactionWeights::default());
-        assert_eq!(s.map(|s| s.callbacks_below_minimum), Ok(true));
-        assert_eq!(
-            satisfaction(
-                &SatisfactionInputs::default(),
-                &SatisfactionWeights::default()
-            ),
-            Err(ScoringError::NoSatisfactionData)
-        );
+    fn satisfied_levels_are_configurable_and_checked() {
+        let levels = SatisfiedLevels {
+            onsite: vec![FourLevel::VerySatisfied],
+            ..SatisfiedLevels::default()
+        };
+        let inputs = SatisfactionInputs {
+            onsite: four(60, 30, 10, 0),
+            ..SatisfactionInputs::default()
+        };
+        let s = satisfaction(&inputs, &SatisfactionWeights::default(), &levels);
+        assert_eq!(s.map(|s| s.ratio), Ok(Some(Percent::from_centi(6_000))));
+        let bad = SatisfiedLevels {
+            haocha: vec![HaochaLevel::Dissatisfied],
+            ..SatisfiedLevels::default()
+        };
+        assert!(matches!(
+            bad.validate(),
+            Err(SystemError::SatisfiedLevels {
+                which: "haocha",
+                ..
+            })
+        ));
+        let empty = SatisfiedLevels {
+            callback: vec![],
+            ..SatisfiedLevels::default()
+        };
+        assert!(empty.validate().is_err());
     }
 
     #[test]
-    fn bad_rating_predicate() {
+    fn counts_add_and_bad_rating_predicate() {
+        let mut c = FourLevelCounts::default();
+        c.add(FourLevel::Average);
+        c.add(FourLevel::Average);
+        assert_eq!(c.average, 2);
+        let mut h = HaochaCounts::default();
+        h.add(HaochaLevel::VeryDissatisfied);
+        assert_eq!(h.total(), 1);
         assert!(bad_rating(HaochaLevel::Dissatisfied));
         assert!(bad_rating(HaochaLevel::VeryDissatisfied));
         assert!(!bad_rating(HaochaLevel::BasicallySatisfied));
-        assert!(!bad_rating(HaochaLevel::Satisfied));
-        assert!(!bad_rating(HaochaLevel::VerySatisfied));
         assert!(FourLevel::Dissatisfied.is_bad());
         assert!(!FourLevel::Average.is_bad());
-        assert_eq!(HaochaLevel::Dissatisfied.value(), Percent::whole(20));
-        assert_eq!(FourLevel::Dissatisfied.value(), Percent::ZERO);
     }
 }

@@ -16,17 +16,27 @@
 //! | `integrity` | 廉洁类 | 5 | manual, evidence |
 //! | `volume` | 办件量 | 5 | computed: volume tier |
 //!
-//! Total 100. Bonus (加分项) capped at 5.00, deductions (扣分项) at 10.00;
+//! Total 100. The nine categories are Fenghua's; their maxima are **not** in
+//! the source and, like everything below, are this product's configurable
+//! defaults: bonus (加分项) capped at 5.00, deductions (扣分项) at 10.00;
 //! quarterly case-volume tier bounds 500 / 2 000 / 5 000 / 10 000; satisfaction
-//! source weights 40 / 40 / 20 (see [`SatisfactionWeights`]).
+//! source weights 40 / 40 / 20 (see [`SatisfactionWeights`]) and satisfied
+//! levels ([`SatisfiedLevels`]); an empty indicator's weight redistributed
+//! ([`EmptyPolicy`]); supervision facts as deductions
+//! ([`deductions::default_rules`](crate::deductions::default_rules)); a record
+//! reported within 60 minutes counts as real time for 数据交换; self-assessment
+//! and peer review shown but not counted (weights 0); a second assessment
+//! (二次考核, Hohhot) when the total is below 60.00 or satisfaction below 90 %
+//! ([`SecondRoundRule`]).
 
 use std::collections::HashSet;
 
 use serde::{Deserialize, Serialize};
 
+use crate::deductions::{default_rules, validate_rules, DeductionRule};
 use crate::error::SystemError;
-use crate::points::Points;
-use crate::satisfaction::SatisfactionWeights;
+use crate::points::{Percent, Points};
+use crate::satisfaction::{SatisfactionWeights, SatisfiedLevels};
 
 /// Key of the 电子监察覆盖率 category in the Fenghua default.
 pub const KEY_E_SUPERVISION: &str = "e_supervision";
@@ -82,6 +92,40 @@ pub struct Category {
     pub source: CategorySource,
 }
 
+/// What a computed rate indicator with nothing to measure (empty denominator) scores.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case", tag = "policy")]
+pub enum EmptyPolicy {
+    /// Its maximum is shared out over the applicable computed rate indicators, in proportion
+    /// to their maxima (this product's default). With none applicable, nothing is awarded.
+    #[default]
+    Redistribute,
+    /// It scores this share of its maximum (e.g. `0` for nothing).
+    Fixed { share: Percent },
+}
+
+/// When a unit gets a second assessment (二次考核, Hohhot): total below `below_total` **or**
+/// satisfaction below `below_satisfaction`. The source names the round, not the numbers: the
+/// defaults 60.00 and 90 % are this product's.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SecondRoundRule {
+    pub below_total: Points,
+    pub below_satisfaction: Percent,
+}
+
+impl Default for SecondRoundRule {
+    fn default() -> Self {
+        SecondRoundRule {
+            below_total: Points::whole(60),
+            below_satisfaction: Percent::whole(90),
+        }
+    }
+}
+
+fn default_delay_minutes() -> u32 {
+    60
+}
+
 /// A complete indicator system.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct IndicatorSystem {
@@ -97,6 +141,29 @@ pub struct IndicatorSystem {
     /// Weights of the three satisfaction sources.
     #[serde(default)]
     pub satisfaction_weights: SatisfactionWeights,
+    /// Which answers count as satisfied (满意率), per source.
+    #[serde(default)]
+    pub satisfied_levels: SatisfiedLevels,
+    /// What an indicator with nothing to measure scores.
+    #[serde(default)]
+    pub empty_policy: EmptyPolicy,
+    /// Supervision facts that cost points, per kind.
+    #[serde(default = "default_rules")]
+    pub deduction_rules: Vec<DeductionRule>,
+    /// 数据交换: a record reaching the platform within this many minutes of the moment it
+    /// happened counts as reported in real time.
+    #[serde(default = "default_delay_minutes")]
+    pub data_exchange_max_delay_minutes: u32,
+    /// Percent of the quarter total taken from the department's self-assessment (部门自评,
+    /// Liaocheng); 0 = shown in the breakdown, not counted.
+    #[serde(default)]
+    pub self_assessment_weight: u32,
+    /// Percent of the quarter total taken from the mean peer rating (协作互评); 0 = shown only.
+    #[serde(default)]
+    pub peer_review_weight: u32,
+    /// When a second assessment round (二次考核) opens.
+    #[serde(default)]
+    pub second_round: SecondRoundRule,
 }
 
 fn category(key: &str, name: &str, max: i64, source: CategorySource) -> Category {
@@ -153,6 +220,13 @@ impl IndicatorSystem {
             deduction_cap: Points::whole(10),
             volume_tiers: [500, 2_000, 5_000, 10_000],
             satisfaction_weights: SatisfactionWeights::default(),
+            satisfied_levels: SatisfiedLevels::default(),
+            empty_policy: EmptyPolicy::default(),
+            deduction_rules: default_rules(),
+            data_exchange_max_delay_minutes: default_delay_minutes(),
+            self_assessment_weight: 0,
+            peer_review_weight: 0,
+            second_round: SecondRoundRule::default(),
         }
     }
 
@@ -212,6 +286,29 @@ impl IndicatorSystem {
         let total = self.satisfaction_weights.total();
         if total != 100 {
             return Err(SystemError::SatisfactionWeights { total });
+        }
+        self.satisfied_levels.validate()?;
+        validate_rules(&self.deduction_rules)?;
+        let total = self
+            .self_assessment_weight
+            .saturating_add(self.peer_review_weight);
+        if total > 100 {
+            return Err(SystemError::ReviewWeights { total });
+        }
+        let pct_range = Percent::ZERO..=Percent::HUNDRED;
+        if let EmptyPolicy::Fixed { share } = self.empty_policy {
+            if !pct_range.contains(&share) {
+                return Err(SystemError::PercentOutOfRange {
+                    which: "empty_policy.share",
+                    value: share,
+                });
+            }
+        }
+        if !pct_range.contains(&self.second_round.below_satisfaction) {
+            return Err(SystemError::PercentOutOfRange {
+                which: "second_round.below_satisfaction",
+                value: self.second_round.below_satisfaction,
+            });
         }
         Ok(())
     }
@@ -302,6 +399,33 @@ mod tests {
         assert_eq!(
             s.validate(),
             Err(SystemError::SatisfactionWeights { total: 110 })
+        );
+    }
+
+    #[test]
+    fn new_parts_are_validated() {
+        let mut s = IndicatorSystem::fenghua_default();
+        s.self_assessment_weight = 60;
+        s.peer_review_weight = 50;
+        assert_eq!(s.validate(), Err(SystemError::ReviewWeights { total: 110 }));
+        let mut s = IndicatorSystem::fenghua_default();
+        s.empty_policy = EmptyPolicy::Fixed {
+            share: Percent::from_centi(10_001),
+        };
+        assert!(matches!(
+            s.validate(),
+            Err(SystemError::PercentOutOfRange { .. })
+        ));
+        // A system stored before these fields existed reads with the defaults.
+        let old = r#"{"id":"x","name":"x","categories":[],"bonus_cap":0,"deduction_cap":0,"volume_tiers":[1,2,3,4]}"#;
+        let read: Option<IndicatorSystem> = serde_json::from_str(old).ok();
+        assert_eq!(
+            read.map(|s| (
+                s.empty_policy,
+                s.deduction_rules.len(),
+                s.data_exchange_max_delay_minutes
+            )),
+            Some((EmptyPolicy::Redistribute, 6, 60))
         );
     }
 

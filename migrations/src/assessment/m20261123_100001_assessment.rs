@@ -7,7 +7,7 @@ use sea_orm_migration::prelude::*;
 #[derive(DeriveMigrationName)]
 pub struct Migration;
 
-fn id(name: &str) -> ColumnDef {
+pub(super) fn id(name: &str) -> ColumnDef {
     ColumnDef::new(Alias::new(name))
         .integer()
         .not_null()
@@ -15,56 +15,56 @@ fn id(name: &str) -> ColumnDef {
         .primary_key()
         .to_owned()
 }
-fn int(name: &str) -> ColumnDef {
+pub(super) fn int(name: &str) -> ColumnDef {
     ColumnDef::new(Alias::new(name))
         .integer()
         .not_null()
         .to_owned()
 }
-fn int_null(name: &str) -> ColumnDef {
+pub(super) fn int_null(name: &str) -> ColumnDef {
     ColumnDef::new(Alias::new(name)).integer().null().to_owned()
 }
-fn big(name: &str) -> ColumnDef {
+pub(super) fn big(name: &str) -> ColumnDef {
     ColumnDef::new(Alias::new(name))
         .big_integer()
         .not_null()
         .to_owned()
 }
-fn text(name: &str) -> ColumnDef {
+pub(super) fn text(name: &str) -> ColumnDef {
     ColumnDef::new(Alias::new(name))
         .text()
         .not_null()
         .to_owned()
 }
-fn text_null(name: &str) -> ColumnDef {
+pub(super) fn text_null(name: &str) -> ColumnDef {
     ColumnDef::new(Alias::new(name)).text().null().to_owned()
 }
-fn string(name: &str, len: u32) -> ColumnDef {
+pub(super) fn string(name: &str, len: u32) -> ColumnDef {
     ColumnDef::new(Alias::new(name))
         .string_len(len)
         .not_null()
         .to_owned()
 }
-fn ts(name: &str) -> ColumnDef {
+pub(super) fn ts(name: &str) -> ColumnDef {
     ColumnDef::new(Alias::new(name))
         .timestamp_with_time_zone()
         .not_null()
         .to_owned()
 }
-fn ts_null(name: &str) -> ColumnDef {
+pub(super) fn ts_null(name: &str) -> ColumnDef {
     ColumnDef::new(Alias::new(name))
         .timestamp_with_time_zone()
         .null()
         .to_owned()
 }
-fn boolean(name: &str) -> ColumnDef {
+pub(super) fn boolean(name: &str) -> ColumnDef {
     ColumnDef::new(Alias::new(name))
         .boolean()
         .not_null()
         .default(false)
         .to_owned()
 }
-fn pk_int(name: &str) -> ColumnDef {
+pub(super) fn pk_int(name: &str) -> ColumnDef {
     ColumnDef::new(Alias::new(name))
         .integer()
         .not_null()
@@ -72,7 +72,11 @@ fn pk_int(name: &str) -> ColumnDef {
         .to_owned()
 }
 
-async fn table(m: &SchemaManager<'_>, name: &str, cols: Vec<ColumnDef>) -> Result<(), DbErr> {
+pub(super) async fn table(
+    m: &SchemaManager<'_>,
+    name: &str,
+    cols: Vec<ColumnDef>,
+) -> Result<(), DbErr> {
     let mut t = Table::create();
     t.table(Alias::new(name));
     for mut c in cols {
@@ -81,7 +85,7 @@ async fn table(m: &SchemaManager<'_>, name: &str, cols: Vec<ColumnDef>) -> Resul
     m.create_table(t.to_owned()).await
 }
 
-async fn index(
+pub(super) async fn index(
     m: &SchemaManager<'_>,
     name: &str,
     table: &str,

@@ -6,6 +6,7 @@ mod m20261123_100001_assessment;
 mod m20261123_100002_cadre;
 mod m20261201_100003_feed_identity_and_audit;
 mod m20261201_100004_calendar_version;
+mod m20261202_100005_trusted_scores;
 
 pub struct AssessmentMigrator;
 
@@ -17,6 +18,7 @@ impl MigratorTrait for AssessmentMigrator {
             Box::new(m20261123_100002_cadre::Migration),
             Box::new(m20261201_100003_feed_identity_and_audit::Migration),
             Box::new(m20261201_100004_calendar_version::Migration),
+            Box::new(m20261202_100005_trusted_scores::Migration),
         ]
     }
 

@@ -165,7 +165,14 @@ async fn publish_quarter(
         department_id: None,
     };
     let q = Quarter::new(2026, 1).expect("quarter");
-    let draft = assessment::results::run(db, cal, &assessor.name, now, q)
+    let leader = AuthUser {
+        id: 8,
+        name: "bench-leader".into(),
+        role: Role::Leader,
+        department_id: None,
+    };
+    let author = assessment::results::Author::of(&assessor);
+    let draft = assessment::results::run(db, cal, &author, now, q)
         .await
         .unwrap_or_else(|e| panic!("results::run: {e:?}"));
     assert_eq!(
@@ -173,7 +180,10 @@ async fn publish_quarter(
         depts as usize,
         "every department scored"
     );
-    assessment::results::approve(db, &assessor, now, draft.id)
+    assessment::results::submit(db, &assessor, now, draft.id)
+        .await
+        .unwrap_or_else(|e| panic!("submit: {e:?}"));
+    assessment::results::approve(db, &leader, now, draft.id)
         .await
         .unwrap_or_else(|e| panic!("approve: {e:?}"));
     let r = assessment::results::publish(db, cal, &assessor, now, draft.id)

@@ -224,9 +224,13 @@ pub struct DepartmentCadre {
     #[schema(value_type = Object)]
     pub detail: serde_json::Value,
     /// Where it came from: scheme and version, quarters with revision ids, per-category annual
-    /// means, thresholds applied.
+    /// means, thresholds applied; per quarter the satisfaction sources (满意率 with counts) and
+    /// the deduction lines with their source facts (`quarters_detail`).
     #[schema(value_type = Object)]
     pub provenance: serde_json::Value,
+    /// Second assessment rounds (二次考核) of the year, shown beside the first round; the
+    /// contribution above is weighed from the published first-round results.
+    pub second_rounds: Vec<crate::second_round::SecondRound>,
 }
 
 /// A staff member's score (unit: points, 0–100).
@@ -322,6 +326,29 @@ pub async fn departments(
     let mut out = Vec::new();
     for (dept, quarters) in per_dept {
         let annual = scoring::annual(&quarters).map_err(|e| ApiError::Internal(e.to_string()))?;
+        let quarters_detail: Vec<serde_json::Value> = quarters
+            .iter()
+            .map(|q| {
+                let sources = q.categories.iter().find_map(|c| match &c.inputs {
+                    scoring::ContributionInputs::Satisfaction(s) => Some(s.sources.clone()),
+                    _ => None,
+                });
+                serde_json::json!({
+                    "period": q.period,
+                    "total": q.total,
+                    "satisfaction_sources": sources,
+                    "fact_deductions": q.fact_deductions,
+                    "deductions": q.deductions,
+                    "not_applicable": q.categories.iter().filter(|c| !c.applicable).map(|c| c.key.clone()).collect::<Vec<_>>(),
+                })
+            })
+            .collect();
+        let second_rounds: Vec<crate::second_round::SecondRound> =
+            crate::second_round::by_department(db, Some(dept))
+                .await?
+                .into_iter()
+                .filter(|r| r.year == year)
+                .collect();
         let satisfaction = annual.satisfaction.unwrap_or(scoring::Percent::HUNDRED);
         let c = scoring::weigh_department(&scheme, &annual, satisfaction)
             .map_err(|e| ApiError::validation("scheme", e.to_string()))?;
@@ -337,7 +364,17 @@ pub async fn departments(
             contribution: f(c.contribution),
             out_of: f(c.out_of),
             detail: serde_json::to_value(&c.detail).unwrap_or_default(),
-            provenance: serde_json::to_value(&c.provenance).unwrap_or_default(),
+            provenance: {
+                let mut p = serde_json::to_value(&c.provenance).unwrap_or_default();
+                if let Some(o) = p.as_object_mut() {
+                    o.insert(
+                        "quarters_detail".into(),
+                        serde_json::Value::Array(quarters_detail),
+                    );
+                }
+                p
+            },
+            second_rounds,
         });
     }
     if let (Some(d), true) = (only, out.is_empty()) {

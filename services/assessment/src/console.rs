@@ -644,7 +644,9 @@ pub async fn load(db: &DatabaseConnection, viewer: &AuthUser) -> Result<Assessme
     else {
         return Ok(page);
     };
-    let r = results::get(db, viewer, latest.id).await?;
+    // A published result's overdue flag depends on its publication moment only.
+    let at = latest.published_at.unwrap_or(latest.created_at);
+    let r = results::get(db, viewer, latest.id, at).await?;
     page.published = Some(Published {
         result_id: r.id,
         year: r.year,

@@ -20,7 +20,7 @@ use serde_json::Value;
 use utoipa::ToSchema;
 
 use crate::approval_client::FeedEvent;
-use crate::entities::{a_branch, a_card, a_case, a_claim, a_complaint, feed_cursor};
+use crate::entities::{a_branch, a_card, a_case, a_claim, a_complaint, a_power, feed_cursor};
 use crate::state::AppState;
 
 /// The consumer's position, for `/readyz` and `/metrics`.
@@ -215,6 +215,13 @@ pub async fn apply<C: ConnectionTrait>(c: &C, e: &FeedEvent) -> Result<(), ApiEr
                 accepted_at: Set(e.at),
                 state: Set("accepted".into()),
                 updated_at: Set(e.at),
+                applicant_key: Set(p
+                    .get("applicant_key")
+                    .and_then(|v| v.as_str())
+                    .map(String::from)),
+                issued_at: Set(None),
+                issued_recorded_at: Set(None),
+                issued_departments: Set(None),
             })
             .on_conflict(
                 OnConflict::column(a_case::Column::CaseId)
@@ -225,12 +232,99 @@ pub async fn apply<C: ConnectionTrait>(c: &C, e: &FeedEvent) -> Result<(), ApiEr
             .await?;
         }
         "stage_opened" | "case_ready" | "case_rejected" | "case_withdrawn" | "case_issued" => {
-            a_case::Entity::update_many()
+            let mut upd = a_case::Entity::update_many()
                 .col_expr(a_case::Column::State, Expr::value(e.to_state.clone()))
-                .col_expr(a_case::Column::UpdatedAt, Expr::value(e.at))
-                .filter(a_case::Column::CaseId.eq(e.case_id))
+                .col_expr(a_case::Column::UpdatedAt, Expr::value(e.at));
+            if e.kind == "case_issued" {
+                // 数据交换: when the certificates were really issued and when that reached the
+                // platform (older events carry neither: the event moment is both).
+                let departments: Vec<i64> = p
+                    .get("department_ids")
+                    .and_then(|v| v.as_array())
+                    .map(|a| a.iter().filter_map(|x| x.as_i64()).collect())
+                    .unwrap_or_default();
+                upd = upd
+                    .col_expr(
+                        a_case::Column::IssuedAt,
+                        Expr::value(Some(ts(p, "issued_at").unwrap_or(e.at))),
+                    )
+                    .col_expr(
+                        a_case::Column::IssuedRecordedAt,
+                        Expr::value(Some(ts(p, "recorded_at").unwrap_or(e.at))),
+                    )
+                    .col_expr(
+                        a_case::Column::IssuedDepartments,
+                        Expr::value(Some(
+                            serde_json::to_string(&departments).unwrap_or_default(),
+                        )),
+                    );
+            }
+            upd.filter(a_case::Column::CaseId.eq(e.case_id))
                 .exec(c)
                 .await?;
+        }
+        "power_changed" => {
+            let Some(power_id) = int(p, "power_id") else {
+                return Ok(());
+            };
+            let text = |k: &str| {
+                p.get(k)
+                    .and_then(|v| v.as_str())
+                    .unwrap_or_default()
+                    .to_string()
+            };
+            let flag = |k: &str| p.get(k).and_then(|v| v.as_bool()).unwrap_or(false);
+            let version = int(p, "version").unwrap_or(1);
+            let row = a_power::ActiveModel {
+                power_id: Set(power_id),
+                department_id: Set(int(p, "department_id").unwrap_or_default()),
+                code: Set(text("code")),
+                name: Set(text("name")),
+                kind: Set(text("kind")),
+                in_hall: Set(flag("in_hall")),
+                e_supervised: Set(flag("e_supervised")),
+                status: Set(text("status")),
+                public: Set(flag("public")),
+                item_ids: Set(p
+                    .get("item_ids")
+                    .map(|v| v.to_string())
+                    .unwrap_or_else(|| "[]".into())),
+                version: Set(version),
+                updated_at: Set(e.at),
+            };
+            a_power::Entity::insert(row)
+                .on_conflict(
+                    OnConflict::column(a_power::Column::PowerId)
+                        .update_columns([
+                            a_power::Column::DepartmentId,
+                            a_power::Column::Code,
+                            a_power::Column::Name,
+                            a_power::Column::Kind,
+                            a_power::Column::InHall,
+                            a_power::Column::ESupervised,
+                            a_power::Column::Status,
+                            a_power::Column::Public,
+                            a_power::Column::ItemIds,
+                            a_power::Column::Version,
+                            a_power::Column::UpdatedAt,
+                        ])
+                        .to_owned(),
+                )
+                .exec_without_returning(c)
+                .await?;
+        }
+        "complaint_found" => {
+            if let Some(id) = int(p, "complaint_id") {
+                a_complaint::Entity::update_many()
+                    .col_expr(
+                        a_complaint::Column::Finding,
+                        Expr::value(p.get("finding").and_then(|v| v.as_str()).map(String::from)),
+                    )
+                    .col_expr(a_complaint::Column::FoundAt, Expr::value(Some(e.at)))
+                    .filter(a_complaint::Column::ComplaintId.eq(id))
+                    .exec(c)
+                    .await?;
+            }
         }
         "branch_opened" => {
             let (Some(branch_id), Some(dept), Some(item)) =
@@ -247,6 +341,7 @@ pub async fn apply<C: ConnectionTrait>(c: &C, e: &FeedEvent) -> Result<(), ApiEr
                 due_at: Set(ts(p, "due_at")),
                 decided_at: Set(None),
                 outcome: Set(None),
+                recorded_at: Set(None),
             })
             .on_conflict(
                 OnConflict::column(a_branch::Column::BranchId)
@@ -261,8 +356,17 @@ pub async fn apply<C: ConnectionTrait>(c: &C, e: &FeedEvent) -> Result<(), ApiEr
                 return Ok(());
             };
             let outcome = e.kind.trim_start_matches("branch_");
+            // The moment the department decided (integrations report it later) and the moment
+            // it reached the platform; events from before both were carried have only `at`.
             let mut upd = a_branch::Entity::update_many()
-                .col_expr(a_branch::Column::DecidedAt, Expr::value(Some(e.at)))
+                .col_expr(
+                    a_branch::Column::DecidedAt,
+                    Expr::value(Some(ts(p, "decided_at").unwrap_or(e.at))),
+                )
+                .col_expr(
+                    a_branch::Column::RecordedAt,
+                    Expr::value(Some(ts(p, "recorded_at").unwrap_or(e.at))),
+                )
                 .col_expr(
                     a_branch::Column::Outcome,
                     Expr::value(Some(outcome.to_string())),
@@ -341,6 +445,8 @@ pub async fn apply<C: ConnectionTrait>(c: &C, e: &FeedEvent) -> Result<(), ApiEr
                 status: Set("open".into()),
                 due_at: Set(None),
                 answered_at: Set(None),
+                finding: Set(None),
+                found_at: Set(None),
             })
             .on_conflict(
                 OnConflict::column(a_complaint::Column::ComplaintId)

@@ -33,7 +33,9 @@ pub async fn ensure_open<C: ConnectionTrait>(c: &C, q: Quarter) -> Result<(), Ap
         .order_by_desc(quarter_result::Column::Revision)
         .one(c)
         .await?;
-    if let Some(r) = newest.filter(|r| r.status == "published" || r.status == "approved") {
+    if let Some(r) =
+        newest.filter(|r| matches!(r.status.as_str(), "published" | "approved" | "submitted"))
+    {
         return Err(ApiError::conflict(
             "quarter_published",
             format!("{}Q{} has a {} result (id {}): its inputs are frozen; open a revision (POST /v1/results/{}/revisions) to correct it", q.year, q.q, r.status, r.id, r.id),
@@ -69,7 +71,7 @@ pub struct ManualScoreView {
     pub entered_at: DateTime<Utc>,
 }
 
-fn to_points(field: &str, v: f64) -> Result<Points, ApiError> {
+pub(crate) fn to_points(field: &str, v: f64) -> Result<Points, ApiError> {
     if !v.is_finite() || !(0.0..=1000.0).contains(&v) {
         return Err(ApiError::validation(
             field,
@@ -315,6 +317,10 @@ pub struct AdjustmentInput {
     /// Positive points, capped by the system when scored.
     pub points: f64,
     pub reason: String,
+    /// The fact a deduction rests on (a record id such as `complaint:12`, or the number of the
+    /// document that found it); required for a deduction.
+    #[serde(default)]
+    pub source: Option<String>,
 }
 
 pub async fn add_adjustment(
@@ -341,9 +347,26 @@ pub async fn add_adjustment(
             "a bonus or deduction needs its reason",
         ));
     }
+    let source = input
+        .source
+        .map(|s| s.trim().to_string())
+        .filter(|s| !s.is_empty());
+    if input.kind == "deduction" && source.is_none() {
+        return Err(ApiError::Validation {
+            code: "deduction_without_source",
+            errors: vec![platform::FieldError::new(
+                "source",
+                "a deduction names the fact it rests on (record id or document number)",
+            )],
+        });
+    }
+    if source.as_ref().is_some_and(|s| s.chars().count() > 200) {
+        return Err(ApiError::validation("source", "at most 200 characters"));
+    }
     let txn = db.begin().await?;
     ensure_open(&txn, q).await?;
     let m = adjustment::ActiveModel {
+        source: Set(source),
         department_id: Set(input.department_id),
         year: Set(q.year),
         quarter: Set(q.q as i32),
@@ -358,7 +381,7 @@ pub async fn add_adjustment(
     .await?;
     txn.commit().await?;
     Ok(
-        serde_json::json!({"id": m.id, "kind": m.kind, "points": m.points as f64 / 100.0, "reason": m.reason}),
+        serde_json::json!({"id": m.id, "kind": m.kind, "points": m.points as f64 / 100.0, "reason": m.reason, "source": m.source}),
     )
 }
 
@@ -398,19 +421,51 @@ pub struct OnsiteInput {
     pub case_id: i32,
     /// The window's department.
     pub department_id: i32,
+    /// The window visit rated (the queue ticket, 取号号码): one rating per case and visit.
+    pub visit_ref: String,
     /// 很满意 `very_satisfied` / 满意 `satisfied` / 一般 `average` / 不满意 `dissatisfied`.
     pub level: String,
+    /// The device or channel (`evaluator` 评价器 by default, `pad`, `kiosk` …).
+    #[serde(default)]
+    pub channel: Option<String>,
 }
 
-/// An on-the-spot evaluator press (现场评价器), recorded by the window or an integration.
+fn short(field: &str, v: &str, max: usize) -> Result<String, ApiError> {
+    let v = v.trim();
+    if v.is_empty() || v.chars().count() > max {
+        return Err(ApiError::validation(
+            field,
+            format!("must be 1–{max} characters"),
+        ));
+    }
+    Ok(v.to_string())
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct OnsiteResult {
+    pub id: i32,
+    /// `true` when this answers a retry with the same `Idempotency-Key` (nothing new written).
+    pub replayed: bool,
+}
+
+/// An on-the-spot evaluator press (现场评价器), recorded by the window or an integration: one
+/// per case and window visit (a second is 409 `already_rated`); a retry with the same
+/// `Idempotency-Key` and body gets the first answer back.
 pub async fn onsite(
     db: &DatabaseConnection,
     actor: &AuthUser,
     now: DateTime<Utc>,
+    idempotency_key: Option<String>,
     input: OnsiteInput,
-) -> Result<serde_json::Value, ApiError> {
+) -> Result<OnsiteResult, ApiError> {
     actor.require(&[Role::Clerk, Role::Assessor, Role::Service])?;
     let _: FourLevel = parse_level("level", &input.level)?;
+    let visit = short("visit_ref", &input.visit_ref, 64)?;
+    let channel = short(
+        "channel",
+        input.channel.as_deref().unwrap_or("evaluator"),
+        32,
+    )?;
     known_case(db, input.case_id).await?;
     if !case_departments(db, input.case_id)
         .await?
@@ -424,16 +479,56 @@ pub async fn onsite(
             ),
         ));
     }
-    let m = onsite_rating::ActiveModel {
+    let inserted = onsite_rating::Entity::insert(onsite_rating::ActiveModel {
         case_id: Set(input.case_id),
         department_id: Set(input.department_id),
-        level: Set(input.level),
+        level: Set(input.level.clone()),
         rated_at: Set(now),
+        visit_ref: Set(Some(visit.clone())),
+        channel: Set(Some(channel)),
+        idempotency_key: Set(idempotency_key.clone()),
         ..Default::default()
-    }
-    .insert(db)
+    })
+    .on_conflict(
+        OnConflict::columns([
+            onsite_rating::Column::CaseId,
+            onsite_rating::Column::VisitRef,
+        ])
+        .do_nothing()
+        .to_owned(),
+    )
+    .exec_without_returning(db)
     .await?;
-    Ok(serde_json::json!({"id": m.id}))
+    let row = onsite_rating::Entity::find()
+        .filter(onsite_rating::Column::CaseId.eq(input.case_id))
+        .filter(onsite_rating::Column::VisitRef.eq(visit.clone()))
+        .one(db)
+        .await?
+        .ok_or_else(|| ApiError::Internal("rating vanished".into()))?;
+    if inserted == 1 {
+        return Ok(OnsiteResult {
+            id: row.id,
+            replayed: false,
+        });
+    }
+    let same = row.department_id == input.department_id && row.level == input.level;
+    match (&idempotency_key, &row.idempotency_key) {
+        (Some(k), Some(first)) if k == first && same => Ok(OnsiteResult {
+            id: row.id,
+            replayed: true,
+        }),
+        (Some(k), Some(first)) if k == first => Err(ApiError::conflict(
+            "idempotency_key_reused",
+            "this Idempotency-Key was used for a different rating",
+        )),
+        _ => Err(ApiError::conflict(
+            "already_rated",
+            format!(
+                "visit {visit} of case {} already has its on-the-spot rating",
+                input.case_id
+            ),
+        )),
+    }
 }
 
 #[derive(Debug, Clone, Deserialize, ToSchema)]
@@ -448,7 +543,12 @@ pub struct HaochaInput {
     /// The department rated; omitted, the rating counts for every department of the case.
     #[serde(default)]
     pub department_id: Option<i32>,
+    /// Where the applicant rated: `pc`, `app`, `sms`, `window`, `hotline`, `kiosk`.
+    pub channel: String,
 }
+
+/// The 好差评 channels (一网通办 PC, mobile app, SMS, window evaluator, 12345 hotline, kiosk).
+pub const HAOCHA_CHANNELS: [&str; 6] = ["pc", "app", "sms", "window", "hotline", "kiosk"];
 
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct HaochaResult {
@@ -473,8 +573,29 @@ pub async fn haocha(
             "must be 1–32 characters",
         ));
     }
+    if !HAOCHA_CHANNELS.contains(&input.channel.as_str()) {
+        return Err(ApiError::validation(
+            "channel",
+            format!("must be one of {}", HAOCHA_CHANNELS.join(", ")),
+        ));
+    }
+    let key = platform::identity::applicant_key(&input.applicant_id);
     let txn = db.begin().await?;
-    known_case(&txn, input.case_id).await?;
+    let case = known_case(&txn, input.case_id).await?;
+    // One rating per case and applicant, and the applicant must be the case's own.
+    if case.applicant_key.as_deref() != Some(key.as_str()) {
+        return Err(ApiError::Validation {
+            code: "not_the_applicant",
+            errors: vec![platform::FieldError::new(
+                "applicant_id",
+                format!(
+                    "is not the applicant of case {} (the ID number or credit code on the application)",
+                    input.case_id
+                ),
+            )],
+        });
+    }
+    let stored_id: String = key.chars().take(32).collect();
     let depts = case_departments(&txn, input.case_id).await?;
     let rated: Vec<i32> = match input.department_id {
         Some(d) if depts.contains(&d) => vec![d],
@@ -488,10 +609,11 @@ pub async fn haocha(
     };
     let res = haocha_rating::Entity::insert(haocha_rating::ActiveModel {
         case_id: Set(input.case_id),
-        applicant_id: Set(input.applicant_id.to_ascii_uppercase()),
+        applicant_id: Set(stored_id.clone()),
         department_id: Set(input.department_id),
         level: Set(input.level.clone()),
         rated_at: Set(now),
+        channel: Set(Some(input.channel.clone())),
         ..Default::default()
     })
     .on_conflict(
@@ -512,7 +634,7 @@ pub async fn haocha(
     }
     let row = haocha_rating::Entity::find()
         .filter(haocha_rating::Column::CaseId.eq(input.case_id))
-        .filter(haocha_rating::Column::ApplicantId.eq(input.applicant_id.to_ascii_uppercase()))
+        .filter(haocha_rating::Column::ApplicantId.eq(stored_id))
         .one(&txn)
         .await?
         .ok_or_else(|| ApiError::Internal("rating vanished".into()))?;
@@ -539,9 +661,6 @@ pub struct SampleInput {
     /// At least 30 (default 30); fewer when the department had fewer applicants.
     #[serde(default)]
     pub size: Option<usize>,
-    /// Give a seed to reproduce a draw; omitted, one is drawn and recorded.
-    #[serde(default)]
-    pub seed: Option<u64>,
 }
 
 #[derive(Debug, Clone, Serialize, ToSchema)]
@@ -550,8 +669,12 @@ pub struct SampleView {
     pub department_id: i32,
     pub year: i32,
     pub quarter: i32,
-    /// The recorded seed: the same seed over the same population draws the same cases.
+    /// The seed, derived by the service from `seed_basis` before the draw (nobody chooses
+    /// it): the same seed over the same population draws the same cases.
     pub seed: u64,
+    /// `callback:<year>Q<q>:department:<id>:feed:<feed head>`; SHA-256 of it, first 8 bytes.
+    pub seed_basis: Option<String>,
+    pub drawn_by: String,
     pub population: i32,
     pub case_ids: Vec<i64>,
     pub answered: u64,
@@ -566,6 +689,16 @@ pub async fn draw_sample(
 ) -> Result<SampleView, ApiError> {
     actor.require(&[Role::Assessor])?;
     let q = Quarter::new(input.year, input.quarter)?;
+    let (_, quarter_end) = q.bounds();
+    if now < quarter_end {
+        return Err(ApiError::conflict(
+            "quarter_not_ended",
+            format!(
+                "{}Q{} has not ended: its callback sample is drawn from the whole quarter",
+                q.year, q.q
+            ),
+        ));
+    }
     let size = input.size.unwrap_or(scoring::MIN_CALLBACKS as usize);
     if size < scoring::MIN_CALLBACKS as usize || size > 1000 {
         return Err(ApiError::validation(
@@ -592,10 +725,20 @@ pub async fn draw_sample(
         .collect();
     population.sort();
     population.dedup();
-    let seed = input.seed.unwrap_or_else(rand::random::<u64>) & (i64::MAX as u64);
-    let case_ids = scoring::draw_sample(&population, size, seed);
     let txn = db.begin().await?;
     ensure_open(&txn, q).await?;
+    // The seed is committed before the draw: derived from the quarter, the department and
+    // the feed head, all recorded with the sample.
+    let feed_seq = crate::entities::feed_cursor::Entity::find()
+        .one(&txn)
+        .await?
+        .map_or(0, |c| c.last_seq);
+    let basis = format!(
+        "callback:{}Q{}:department:{}:feed:{feed_seq}",
+        q.year, q.q, input.department_id
+    );
+    let seed = platform::identity::derived_seed(&basis);
+    let case_ids = scoring::draw_sample(&population, size, seed);
     let res = callback_sample::Entity::insert(callback_sample::ActiveModel {
         department_id: Set(input.department_id),
         year: Set(q.year),
@@ -605,6 +748,8 @@ pub async fn draw_sample(
         case_ids: Set(serde_json::to_string(&case_ids).unwrap_or_default()),
         drawn_at: Set(now),
         drawn_by: Set(actor.name.clone()),
+        seed_basis: Set(Some(basis)),
+        feed_seq: Set(Some(feed_seq)),
         ..Default::default()
     })
     .on_conflict(
@@ -652,13 +797,23 @@ async fn sample_view<C: ConnectionTrait>(
         year: m.year,
         quarter: m.quarter,
         seed: m.seed as u64,
+        seed_basis: m.seed_basis,
+        drawn_by: m.drawn_by,
         population: m.population,
         case_ids: serde_json::from_str(&m.case_ids).unwrap_or_default(),
         answered,
     })
 }
 
-pub async fn get_sample(db: &DatabaseConnection, id: i32) -> Result<SampleView, ApiError> {
+/// Who may see a sample (and so the cases that will be called): assessors and the call centre.
+const SAMPLE_READERS: [Role; 2] = [Role::Assessor, Role::Callcenter];
+
+pub async fn get_sample(
+    db: &DatabaseConnection,
+    actor: &AuthUser,
+    id: i32,
+) -> Result<SampleView, ApiError> {
+    actor.require(&SAMPLE_READERS)?;
     let m = callback_sample::Entity::find_by_id(id)
         .one(db)
         .await?
@@ -672,9 +827,25 @@ pub struct CallbackAnswerInput {
     pub case_id: i64,
     /// On the four-level scale: `very_satisfied`, `satisfied`, `average`, `dissatisfied`.
     pub level: String,
+    /// What the applicant said.
+    #[serde(default)]
+    pub comment: Option<String>,
+    /// 意见建议: the applicant's suggestions.
+    #[serde(default)]
+    pub suggestion: Option<String>,
 }
 
-/// Record one callback answer for a sampled case (entered from the call centre's results).
+fn optional_text(field: &str, v: Option<String>) -> Result<Option<String>, ApiError> {
+    match v.map(|t| t.trim().to_string()).filter(|t| !t.is_empty()) {
+        Some(t) if t.chars().count() > 2000 => {
+            Err(ApiError::validation(field, "at most 2000 characters"))
+        }
+        other => Ok(other),
+    }
+}
+
+/// Record one callback answer for a sampled case: entered by the call centre (`callcenter`),
+/// never by the assessor who drew the sample.
 pub async fn answer(
     db: &DatabaseConnection,
     actor: &AuthUser,
@@ -682,8 +853,10 @@ pub async fn answer(
     sample_id: i32,
     input: CallbackAnswerInput,
 ) -> Result<SampleView, ApiError> {
-    actor.require(&[Role::Assessor, Role::Service])?;
+    actor.require(&[Role::Callcenter])?;
     let _: FourLevel = parse_level("level", &input.level)?;
+    let comment = optional_text("comment", input.comment)?;
+    let suggestion = optional_text("suggestion", input.suggestion)?;
     let sample = callback_sample::Entity::find_by_id(sample_id)
         .one(db)
         .await?
@@ -702,6 +875,9 @@ pub async fn answer(
         case_id: Set(input.case_id as i32),
         level: Set(input.level),
         answered_at: Set(now),
+        comment: Set(comment),
+        suggestion: Set(suggestion),
+        answered_by: Set(Some(actor.name.clone())),
         ..Default::default()
     })
     .on_conflict(

@@ -80,18 +80,38 @@ pub async fn run_once(
             if let Err(e) = feed::sync_departments(state).await {
                 tracing::warn!(error = %e, "department sync failed; names may be stale");
             }
-            let r = results::run(&state.db, &state.calendar(), "scheduler", now, q).await?;
+            let r = results::run(
+                &state.db,
+                &state.calendar(),
+                &results::Author::scheduler(),
+                now,
+                q,
+            )
+            .await?;
             serde_json::json!({"result_id": r.id, "year": r.year, "quarter": r.quarter, "departments": r.departments.len()})
         }
         JobKind::Rectification => {
-            rectification::remind_and_escalate(
+            let mut detail = rectification::remind_and_escalate(
                 &state.db,
                 &state.calendar(),
                 state.settings.reminder_days,
                 &state.settings.supervision_email,
                 now,
             )
-            .await?
+            .await?;
+            // The same morning run reminds the assessment office of a publication that is
+            // due soon and flags one that is overdue.
+            let publication = results::publication_reminders(
+                &state.db,
+                now,
+                state.settings.reminder_days,
+                &state.settings.supervision_email,
+            )
+            .await?;
+            if let Some(o) = detail.as_object_mut() {
+                o.insert("publication".into(), publication);
+            }
+            detail
         }
         JobKind::Deliver => {
             let r = deliver_due(

@@ -17,7 +17,7 @@ use crate::routes;
         routes::health::healthz, routes::health::readyz, routes::health::metrics, routes::health::feed_status, routes::health::feed_pull, routes::health::feed_reset,
         routes::inputs::list_systems, routes::inputs::create_system, routes::inputs::put_manual, routes::inputs::withdraw_manual, routes::inputs::add_adjustment,
         routes::inputs::onsite, routes::inputs::haocha, routes::inputs::draw_sample, routes::inputs::get_sample, routes::inputs::answer,
-        routes::results::run, routes::results::list, routes::results::get, routes::results::approve, routes::results::publish,
+        routes::results::run, routes::results::list, routes::results::get, routes::results::submit, routes::results::send_back, routes::results::approve, routes::results::second_rounds, routes::results::score_second_round, routes::inputs::self_assessment, routes::inputs::peer_review, routes::inputs::power_volume, routes::results::publish,
         routes::results::revise, routes::results::trend, routes::results::list_rectifications, routes::results::submit_rectification,
         routes::results::decide_rectification, routes::results::run_job,
         routes::cadre::departments, routes::cadre::department, routes::cadre::staff, routes::cadre::list_schemes,

@@ -385,3 +385,33 @@ pub async fn remind_and_escalate(
     }
     Ok(serde_json::json!({"reminded": reminded, "escalated": escalated}))
 }
+
+/// A revision lifted the department to 60 or above: its open order for that quarter is closed
+/// (status `closed`) with the reason. Returns whether one was closed.
+pub async fn close_lifted<C: ConnectionTrait>(
+    c: &C,
+    kind: &str,
+    source_ref: &str,
+    department_id: i32,
+    now: DateTime<Utc>,
+    reason: &str,
+) -> Result<bool, ApiError> {
+    let moved = rectification::Entity::update_many()
+        .col_expr(rectification::Column::Status, Expr::value("closed"))
+        .col_expr(
+            rectification::Column::DecidedBy,
+            Expr::value(Some("system".to_string())),
+        )
+        .col_expr(rectification::Column::DecidedAt, Expr::value(Some(now)))
+        .col_expr(
+            rectification::Column::DecisionNote,
+            Expr::value(Some(reason.to_string())),
+        )
+        .filter(rectification::Column::Kind.eq(kind))
+        .filter(rectification::Column::SourceRef.eq(source_ref))
+        .filter(rectification::Column::DepartmentId.eq(department_id))
+        .filter(rectification::Column::Status.is_in(["open", "returned", "escalated", "submitted"]))
+        .exec(c)
+        .await?;
+    Ok(moved.rows_affected > 0)
+}

@@ -24,10 +24,10 @@ fn annual_is_the_mean_of_quarters_present() {
     // every quarter is the worked one, so category means equal its points
     assert_eq!(
         a.category("satisfaction").map(|c| c.mean_points),
-        Some(p(1_296))
+        Some(p(1_350))
     );
     assert_eq!(a.category("integrity").map(|c| c.mean_points), Some(p(400)));
-    assert_eq!(a.satisfaction, Some(Percent::from_centi(8_640)));
+    assert_eq!(a.satisfaction, Some(Percent::from_centi(9_000)));
 }
 
 #[test]

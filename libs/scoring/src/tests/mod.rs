@@ -23,6 +23,7 @@ pub(crate) fn line(reason: &str, centi: i64) -> Adjustment {
     Adjustment {
         reason: reason.to_string(),
         points: p(centi),
+        source: Some(format!("doc:{reason}")),
     }
 }
 
@@ -45,11 +46,11 @@ pub(crate) fn four(vs: u64, s: u64, a: u64, d: u64) -> FourLevelCounts {
 /// | 高效类 /20 | 380/400 on time 95 %, 100/400 early 25 % → 0.8×95+0.2×25 = 81 % | 16.20 |
 /// | 数据交换 /10 | 450 of 500 = 90 % | 9.00 |
 /// | 优质类 /10 | manual | 8.00 |
-/// | 群众满意 /15 | 0.4×90 + 0.4×82 + 0.2×88 = 86.40 % | 12.96 |
+/// | 群众满意 /15 | 满意率 90/100, 90/100, 27/30 → 0.4×90 + 0.4×90 + 0.2×90 = 90 % | 13.50 |
 /// | 廉洁类 /5 | manual | 4.00 |
 /// | 办件量 /5 | 2 500 cases → tier 3 → 3/5 × 5 | 3.00 |
 ///
-/// Base 85.16, bonus 2.00, deduction 1.00 → total 86.16 (良好).
+/// Base 85.70, bonus 2.00, deduction 1.00 → total 86.70 (良好).
 pub(crate) fn worked_inputs() -> QuarterInputs {
     QuarterInputs {
         period: QuarterId {
@@ -90,6 +91,7 @@ pub(crate) fn worked_inputs() -> QuarterInputs {
         ],
         bonuses: vec![line("一网通办 innovation", 200)],
         deductions: vec![line("complaint upheld", 100)],
+        ..QuarterInputs::default()
     }
 }
 

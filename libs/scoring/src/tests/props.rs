@@ -71,6 +71,7 @@ fn arb_inputs() -> impl Strategy<Value = QuarterInputs> {
                     .collect(),
                 bonuses: b.into_iter().map(|c| line("bonus", c)).collect(),
                 deductions: d.into_iter().map(|c| line("deduction", c)).collect(),
+                ..QuarterInputs::default()
             }
         },
     )
@@ -95,7 +96,15 @@ proptest! {
             prop_assert!(s.deduction_applied <= system.deduction_cap);
             prop_assert_eq!(s.grade, Grade::of(s.total));
             for c in &s.categories {
-                prop_assert!(c.points >= Points::ZERO && c.points <= c.max_points);
+                prop_assert!(c.points >= Points::ZERO && c.points <= c.effective_max);
+            }
+            // Redistribution moves maxima, never creates them: with any rate indicator
+            // applicable, the effective maxima still add up to exactly 100.00.
+            let eff: Points = s.categories.iter().map(|c| c.effective_max).sum();
+            if s.categories.iter().any(|c| c.applicable && matches!(c.source, CategorySource::Computed(k) if k != ComputedKind::Volume)) {
+                prop_assert_eq!(eff, Points::HUNDRED);
+            } else {
+                prop_assert!(eff <= Points::HUNDRED);
             }
         }
     }

@@ -24,22 +24,27 @@ fn worked_quarter_matches_hand_computation() {
             ("efficiency", 1_620),
             ("data_exchange", 900),
             ("quality", 800),
-            ("satisfaction", 1_296),
+            ("satisfaction", 1_350),
             ("integrity", 400),
             ("volume", 300),
         ]
     );
-    assert_eq!(s.base, p(8_516));
+    assert_eq!(s.base, p(8_570));
     assert_eq!(s.bonus_applied, p(200));
     assert_eq!(s.deduction_applied, p(100));
-    assert_eq!(s.total, p(8_616));
+    assert_eq!(s.assessed, p(8_670));
+    assert_eq!(s.total, p(8_670));
+    assert!(s
+        .categories
+        .iter()
+        .all(|c| c.applicable && c.effective_max == c.max_points));
     assert_eq!(s.grade, Grade::Good);
     assert!(
         s.thresholds_applied.is_empty(),
         "{:?}",
         s.thresholds_applied
     );
-    assert_eq!(s.satisfaction(), Some(Percent::from_centi(8_640)));
+    assert_eq!(s.satisfaction(), Some(Percent::from_centi(9_000)));
     assert_eq!(
         s.category("volume").map(|c| c.inputs.clone()),
         Some(ContributionInputs::Volume {
@@ -53,7 +58,7 @@ fn worked_quarter_matches_hand_computation() {
         Some(ContributionInputs::Coverage {
             should: 200,
             are: 190,
-            ratio: Percent::from_centi(9_500)
+            ratio: Some(Percent::from_centi(9_500))
         })
     );
 }
@@ -63,9 +68,9 @@ fn bonus_is_capped() {
     let mut inputs = worked_inputs();
     inputs.bonuses = vec![line("创新 A", 300), line("创新 B", 400)];
     let s = ok(&inputs);
-    // 7.00 requested, cap 5.00: 85.16 + 5.00 − 1.00 = 89.16
+    // 7.00 requested, cap 5.00: 85.70 + 5.00 − 1.00 = 89.70
     assert_eq!(s.bonus_applied, p(500));
-    assert_eq!(s.total, p(8_916));
+    assert_eq!(s.total, p(8_970));
     assert_eq!(s.bonuses.len(), 2);
     assert_eq!(s.thresholds_applied, ["bonus 7.00 capped at 5.00"]);
 }
@@ -76,9 +81,9 @@ fn deductions_are_capped() {
     inputs.bonuses.clear();
     inputs.deductions = vec![line("超时", 800), line("投诉", 700)];
     let s = ok(&inputs);
-    // 15.00 requested, cap 10.00: 85.16 − 10.00 = 75.16
+    // 15.00 requested, cap 10.00: 85.70 − 10.00 = 75.70
     assert_eq!(s.deduction_applied, p(1_000));
-    assert_eq!(s.total, p(7_516));
+    assert_eq!(s.total, p(7_570));
     assert_eq!(s.grade, Grade::Pass);
 }
 
@@ -148,8 +153,8 @@ fn total_is_clamped_at_0() {
     inputs.bonuses.clear();
     inputs.deductions = vec![line("违纪", 500)];
     let s = ok(&inputs);
-    // only volume tier 1 scores: 1/5 × 5 = 1.00; 1.00 − 5.00 → 0.00
-    assert_eq!(s.base, p(100));
+    // every rate is 0 % and no case means volume tier 0: base 0.00; 0.00 − 5.00 → 0.00
+    assert_eq!(s.base, Points::ZERO);
     assert_eq!(s.total, Points::ZERO);
     assert_eq!(s.grade, Grade::Fail);
     assert!(needs_rectification(s.grade));
@@ -290,4 +295,262 @@ fn short_callback_sample_is_noted() {
         s.thresholds_applied,
         ["satisfaction: callbacks 29 below the minimum 30"]
     );
+}
+
+fn empty_quarter() -> QuarterInputs {
+    QuarterInputs {
+        period: worked_inputs().period,
+        manual: ["standardisation", "openness", "quality", "integrity"]
+            .iter()
+            .map(|k| manual(k, 0))
+            .collect(),
+        ..QuarterInputs::default()
+    }
+}
+
+#[test]
+fn a_department_that_finished_nothing_gets_no_free_points() {
+    // Under the old reading (empty ratio = 100 %) this department collected
+    // 10 (coverage) + 20 (efficiency) + 10 (data exchange) + 1 (volume tier 1) = 41.00.
+    let s = ok(&empty_quarter());
+    assert_eq!(s.base, Points::ZERO);
+    assert_eq!(s.total, Points::ZERO);
+    for key in [
+        "e_supervision",
+        "efficiency",
+        "data_exchange",
+        "satisfaction",
+    ] {
+        let c = s.category(key);
+        assert_eq!(c.map(|c| c.applicable), Some(false), "{key}");
+        assert_eq!(
+            c.and_then(|c| c.empty_handling),
+            Some(EmptyHandling::NotAwarded),
+            "{key}"
+        );
+    }
+    assert_eq!(
+        s.thresholds_applied,
+        ["satisfaction: callbacks 0 below the minimum 30", "nothing to measure for e_supervision, efficiency, data_exchange, satisfaction: no rate indicator applicable, 55.00 not awarded"]
+    );
+}
+
+#[test]
+fn an_empty_indicator_is_redistributed_by_largest_remainder() {
+    let mut inputs = worked_inputs();
+    inputs.coverage = CoverageInput { should: 0, are: 0 };
+    let s = ok(&inputs);
+    // 10.00 shared over efficiency 20, data exchange 10, satisfaction 15 (of 45):
+    // 4.444…, 2.222…, 3.333… → 4.44 + 2.22 + 3.33 = 9.99, the last hundredth to the largest
+    // remainder (efficiency): 24.45, 12.22, 18.33 (sum 55.00).
+    let eff: Vec<(&str, i64)> = s
+        .categories
+        .iter()
+        .map(|c| (c.key.as_str(), c.effective_max.centi()))
+        .collect();
+    assert_eq!(
+        eff,
+        [
+            ("e_supervision", 0),
+            ("standardisation", 1_500),
+            ("openness", 1_000),
+            ("efficiency", 2_445),
+            ("data_exchange", 1_222),
+            ("quality", 1_000),
+            ("satisfaction", 1_833),
+            ("integrity", 500),
+            ("volume", 500),
+        ]
+    );
+    // 81 % × 24.45 = 19.8045 → 19.80; 90 % × 12.22 = 10.998 → 11.00; 90 % × 18.33 = 16.497 → 16.50
+    let pts = |k: &str| s.category(k).map(|c| c.points.centi());
+    assert_eq!(pts("efficiency"), Some(1_980));
+    assert_eq!(pts("data_exchange"), Some(1_100));
+    assert_eq!(pts("satisfaction"), Some(1_650));
+    assert_eq!(pts("e_supervision"), Some(0));
+    // 34.50 manual + 3.00 volume + 19.80 + 11.00 + 16.50 = 84.80; + 2.00 − 1.00 = 85.80
+    assert_eq!(s.base, p(8_480));
+    assert_eq!(s.total, p(8_580));
+    assert_eq!(
+        s.category("e_supervision").and_then(|c| c.empty_handling),
+        Some(EmptyHandling::Redistributed)
+    );
+    assert_eq!(
+        s.category("efficiency").and_then(|c| c.empty_handling),
+        Some(EmptyHandling::Received)
+    );
+    assert_eq!(
+        s.category("volume").and_then(|c| c.empty_handling),
+        None,
+        "volume is a tier, not a rate: it neither gives nor receives"
+    );
+}
+
+#[test]
+fn the_fixed_policy_scores_what_the_system_says() {
+    let mut inputs = worked_inputs();
+    inputs.coverage = CoverageInput { should: 0, are: 0 };
+    let mut system = IndicatorSystem::fenghua_default();
+    system.empty_policy = EmptyPolicy::Fixed {
+        share: Percent::ZERO,
+    };
+    let s = score_quarter(&system, &inputs).unwrap_or_else(|e| panic!("{e}"));
+    // 85.70 − 9.50 (coverage) = 76.20; + 2.00 − 1.00 = 77.20
+    assert_eq!(s.base, p(7_620));
+    assert_eq!(s.total, p(7_720));
+    assert_eq!(
+        s.category("e_supervision").and_then(|c| c.empty_handling),
+        Some(EmptyHandling::Fixed)
+    );
+    system.empty_policy = EmptyPolicy::Fixed {
+        share: Percent::HUNDRED,
+    };
+    let s = score_quarter(&system, &inputs).unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(
+        s.category("e_supervision").map(|c| c.points),
+        Some(p(1_000))
+    );
+}
+
+fn fact(kind: FactKind, id: &str) -> SupervisionFact {
+    SupervisionFact {
+        kind,
+        source_id: id.to_string(),
+    }
+}
+
+#[test]
+fn supervision_facts_become_deduction_lines() {
+    let mut inputs = worked_inputs();
+    inputs.facts = vec![
+        fact(FactKind::RedCard, "card:7"),
+        fact(FactKind::RedCard, "card:8"),
+        fact(FactKind::ValidComplaint, "complaint:3"),
+        fact(FactKind::LateClaim, "claim:41"),
+    ];
+    let s = ok(&inputs);
+    // red 2 × 1.00 + complaint 1.00 + late claim 0.50 = 3.50, + the assessor's 1.00 = 4.50
+    assert_eq!(s.deduction_requested, p(450));
+    assert_eq!(s.deduction_applied, p(450));
+    // 85.70 + 2.00 − 4.50 = 83.20
+    assert_eq!(s.total, p(8_320));
+    let lines: Vec<(FactKind, Vec<String>, i64)> = s
+        .fact_deductions
+        .iter()
+        .map(|l| (l.fact, l.source_ids.clone(), l.points.centi()))
+        .collect();
+    assert_eq!(
+        lines,
+        [
+            (
+                FactKind::RedCard,
+                vec!["card:7".to_string(), "card:8".to_string()],
+                200
+            ),
+            (
+                FactKind::ValidComplaint,
+                vec!["complaint:3".to_string()],
+                100
+            ),
+            (FactKind::LateClaim, vec!["claim:41".to_string()], 50),
+        ]
+    );
+    // Twelve red cards: 12.00 capped at 5.00 for the kind; with the assessor's 1.00 and
+    // six statutory breaches (12.00 → 6.00): 12.00 capped at 10.00 overall.
+    inputs.facts = (0..12)
+        .map(|i| fact(FactKind::RedCard, &format!("card:{i}")))
+        .chain((0..6).map(|i| fact(FactKind::StatutoryBreach, &format!("card:s{i}"))))
+        .collect();
+    let s = ok(&inputs);
+    assert_eq!(s.deduction_requested, p(1_200));
+    assert_eq!(s.deduction_applied, p(1_000));
+    assert!(s
+        .thresholds_applied
+        .iter()
+        .any(|n| n == "红牌 deductions 12.00 capped at 5.00"));
+}
+
+#[test]
+fn a_deduction_needs_its_source_fact() {
+    let mut inputs = worked_inputs();
+    inputs.deductions[0].source = None;
+    assert_eq!(
+        score(&inputs).err(),
+        Some(ScoringError::DeductionWithoutSource { index: 0 })
+    );
+    inputs.deductions[0].source = Some("  ".into());
+    assert!(score(&inputs).is_err());
+    // A bonus may go without one.
+    let mut inputs = worked_inputs();
+    inputs.bonuses[0].source = None;
+    assert!(score(&inputs).is_ok());
+    let mut inputs = worked_inputs();
+    inputs.facts = vec![fact(FactKind::YellowCard, "")];
+    assert_eq!(
+        score(&inputs).err(),
+        Some(ScoringError::FactWithoutSource { index: 0 })
+    );
+}
+
+#[test]
+fn self_assessment_and_peer_review_are_shown_and_counted_only_when_weighted() {
+    let mut inputs = worked_inputs();
+    inputs.self_assessment = Some(Points::HUNDRED);
+    inputs.peer_reviews = vec![p(8_000), p(9_000)];
+    let s = ok(&inputs);
+    assert_eq!(s.total, p(8_670), "weights 0: shown, not counted");
+    assert_eq!(
+        s.peer_review.map(|r| (r.score, r.count, r.counted)),
+        Some((p(8_500), 2, false))
+    );
+    let mut system = IndicatorSystem::fenghua_default();
+    system.self_assessment_weight = 10;
+    system.peer_review_weight = 10;
+    let s = score_quarter(&system, &inputs).unwrap_or_else(|e| panic!("{e}"));
+    // 86.70 × 80 % + 100 × 10 % + 85 × 10 % = 69.36 + 10.00 + 8.50 = 87.86
+    assert_eq!(s.assessed, p(8_670));
+    assert_eq!(s.total, p(8_786));
+    // No peer ratings: its weight goes back to the assessed score.
+    inputs.peer_reviews.clear();
+    let s = score_quarter(&system, &inputs).unwrap_or_else(|e| panic!("{e}"));
+    // 86.70 × 90 % + 100 × 10 % = 78.03 + 10.00 = 88.03
+    assert_eq!(s.total, p(8_803));
+    inputs.self_assessment = Some(p(10_001));
+    assert!(matches!(
+        score_quarter(&system, &inputs),
+        Err(ScoringError::ScoreOutOfRange {
+            which: "self_assessment",
+            ..
+        })
+    ));
+}
+
+#[test]
+fn second_round_on_low_total_or_low_satisfaction() {
+    let rule = SecondRoundRule::default();
+    let s = ok(&worked_inputs());
+    // 86.70 and exactly 90 %: neither is below.
+    assert_eq!(second_round_reason(&s, &rule), None);
+    let mut inputs = worked_inputs();
+    inputs.satisfaction.onsite = four(50, 30, 20, 0); // 80 % → 0.4×80+0.4×90+0.2×90 = 86 %
+    let s = ok(&inputs);
+    assert_eq!(
+        second_round_reason(&s, &rule).as_deref(),
+        Some("satisfaction 86.00% below 90.00%")
+    );
+    let s = ok(&empty_quarter());
+    assert_eq!(
+        second_round_reason(&s, &rule).as_deref(),
+        Some("total 0.00 below 60.00")
+    );
+}
+
+#[test]
+fn tied_totals_share_a_rank() {
+    assert_eq!(
+        competition_ranks(&[p(10_000), p(9_000), p(9_000), p(8_000)]),
+        [1, 2, 2, 4]
+    );
+    assert_eq!(competition_ranks(&[p(5_000), p(5_000)]), [1, 1]);
+    assert!(competition_ranks(&[]).is_empty());
 }

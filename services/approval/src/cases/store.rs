@@ -1170,6 +1170,7 @@ pub async fn submit(
             "bundle_id": ctx.case.bundle_id,
             "item_id": ctx.case.item_id,
             "applicant_kind": ctx.case.applicant_kind,
+            "applicant_key": platform::identity::applicant_key(&ctx.case.applicant_id_number),
             "fee_total_cents": fee_total,
             "tolerated_missing": input.materials.iter().filter(|m| m.missing).count(),
             "due_at": due_at,

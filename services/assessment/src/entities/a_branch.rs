@@ -13,6 +13,8 @@ pub struct Model {
     pub decided_at: Option<DateTimeUtc>,
     /// `approved`, `rejected`, `cancelled`.
     pub outcome: Option<String>,
+    /// When the decision reached the platform (`decided_at` is when it was made).
+    pub recorded_at: Option<DateTimeUtc>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

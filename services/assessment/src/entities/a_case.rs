@@ -10,6 +10,14 @@ pub struct Model {
     pub accepted_at: DateTimeUtc,
     pub state: String,
     pub updated_at: DateTimeUtc,
+    /// `platform::identity::applicant_key` of the applicant (never the ID number itself).
+    pub applicant_key: Option<String>,
+    /// When the certificates were issued (统一发证), as the hall says.
+    pub issued_at: Option<DateTimeUtc>,
+    /// When the issuance reached the platform.
+    pub issued_recorded_at: Option<DateTimeUtc>,
+    /// JSON array of the departments whose licences were issued.
+    pub issued_departments: Option<String>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

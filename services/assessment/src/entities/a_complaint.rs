@@ -11,6 +11,9 @@ pub struct Model {
     pub status: String,
     pub due_at: Option<DateTimeUtc>,
     pub answered_at: Option<DateTimeUtc>,
+    /// A supervisor's finding: `valid` (有效) or `invalid` (无效).
+    pub finding: Option<String>,
+    pub found_at: Option<DateTimeUtc>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

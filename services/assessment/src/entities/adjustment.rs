@@ -14,6 +14,8 @@ pub struct Model {
     pub reason: String,
     pub entered_by: String,
     pub entered_at: DateTimeUtc,
+    /// The fact a deduction rests on (record id or document number).
+    pub source: Option<String>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -9,6 +9,10 @@ pub struct Model {
     pub case_id: i32,
     pub level: String,
     pub answered_at: DateTimeUtc,
+    pub comment: Option<String>,
+    /// 意见建议.
+    pub suggestion: Option<String>,
+    pub answered_by: Option<String>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -14,6 +14,11 @@ pub struct Model {
     pub case_ids: String,
     pub drawn_at: DateTimeUtc,
     pub drawn_by: String,
+    /// What the seed was derived from, committed before the draw (quarter, department, feed
+    /// position): anyone can recompute it.
+    pub seed_basis: Option<String>,
+    /// The feed head when the sample was drawn.
+    pub feed_seq: Option<i64>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -10,6 +10,8 @@ pub struct Model {
     pub department_id: Option<i32>,
     pub level: String,
     pub rated_at: DateTimeUtc,
+    /// `pc`, `app`, `sms`, `window`, `hotline` (the 好差评 channels).
+    pub channel: Option<String>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -9,6 +9,11 @@ pub struct Model {
     pub department_id: i32,
     pub level: String,
     pub rated_at: DateTimeUtc,
+    /// The window visit rated (queue ticket / 取号 number): one rating per case and visit.
+    pub visit_ref: Option<String>,
+    /// Where the rating came from (`evaluator`, `pad`, …).
+    pub channel: Option<String>,
+    pub idempotency_key: Option<String>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

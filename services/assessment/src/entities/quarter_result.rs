@@ -9,7 +9,7 @@ pub struct Model {
     pub quarter: i32,
     pub revision: i32,
     pub system_key: String,
-    /// `draft`, `approved`, `published`, `superseded`.
+    /// `draft`, `submitted`, `approved`, `published`, `superseded`.
     pub status: String,
     pub reason: Option<String>,
     pub author: String,
@@ -20,6 +20,14 @@ pub struct Model {
     /// The calendar version (`calendar_sync::fingerprint`) the result was scored with; NULL for
     /// results computed before migration 100004.
     pub calendar_version: Option<String>,
+    /// User id (token `sub`) of whoever computed this revision.
+    pub computed_by_id: Option<String>,
+    pub submitted_by: Option<String>,
+    pub submitted_by_id: Option<String>,
+    pub submitted_at: Option<DateTimeUtc>,
+    pub approved_by_id: Option<String>,
+    /// Publication is due by this moment (the 10th of the quarter's next month, Fenghua).
+    pub publication_due_at: Option<DateTimeUtc>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -5,7 +5,7 @@ use platform::ApiResult;
 
 use crate::inputs::{
     self, AdjustmentInput, CallbackAnswerInput, HaochaInput, HaochaResult, ManualScoreInput,
-    ManualScoreView, OnsiteInput, SampleInput, SampleView,
+    ManualScoreView, OnsiteInput, OnsiteResult, SampleInput, SampleView,
 };
 use crate::state::AppState;
 use crate::systems::{self, SystemInput, SystemView};
@@ -86,16 +86,43 @@ pub async fn add_adjustment(
         .json(inputs::add_adjustment(&state.db, &user, state.now(), body).await?))
 }
 
-/// Record an on-the-spot evaluator rating (clerk, assessor, integrations).
-#[utoipa::path(post, path = "/v1/ratings/onsite", tag = "inputs", request_body = OnsiteInput, security(("bearer_auth" = [])), responses((status = 201, description = "recorded")))]
+/// Record an on-the-spot evaluator rating (clerk, assessor, integrations): one per case and
+/// window visit; a retry with the same `Idempotency-Key` gets the first answer (200).
+#[utoipa::path(post, path = "/v1/ratings/onsite", tag = "inputs", request_body = OnsiteInput, params(("Idempotency-Key" = Option<String>, Header, description = "retry key, 1–128 characters")), security(("bearer_auth" = [])), responses(
+    (status = 201, body = OnsiteResult),
+    (status = 200, description = "a retry with the same Idempotency-Key: the first answer", body = OnsiteResult),
+    (status = 409, description = "the visit is rated already", body = platform::error::Problem, content_type = "application/problem+json"),
+))]
 pub async fn onsite(
     _no_query: platform::http::NoQuery,
+    req: actix_web::HttpRequest,
     state: web::Data<AppState>,
     user: AuthUser,
     body: ValidJson<OnsiteInput>,
 ) -> ApiResult<HttpResponse> {
-    Ok(HttpResponse::Created()
-        .json(inputs::onsite(&state.db, &user, state.now(), body.into_inner()).await?))
+    let key = match req.headers().get("Idempotency-Key") {
+        None => None,
+        Some(v) => Some(
+            v.to_str()
+                .ok()
+                .map(str::trim)
+                .filter(|k| !k.is_empty() && k.len() <= 128)
+                .map(String::from)
+                .ok_or_else(|| platform::ApiError::Validation {
+                    code: "invalid_idempotency_key",
+                    errors: vec![platform::FieldError::new(
+                        "Idempotency-Key",
+                        "must be 1–128 visible ASCII characters",
+                    )],
+                })?,
+        ),
+    };
+    let r = inputs::onsite(&state.db, &user, state.now(), key, body.into_inner()).await?;
+    Ok(if r.replayed {
+        HttpResponse::Ok().json(r)
+    } else {
+        HttpResponse::Created().json(r)
+    })
 }
 
 /// Record a 好差评 rating: one per case and applicant; a bad one opens a rectification item.
@@ -122,7 +149,9 @@ pub async fn haocha(
     ))
 }
 
-/// Draw a department's quarterly callback sample (≥ 30 applicants) from a recorded seed.
+/// Draw a department's quarterly callback sample (≥ 30 applicants) after the quarter ended, from
+/// a seed the service derives and records before the draw (assessor; seen by assessors and the
+/// call centre only).
 #[utoipa::path(post, path = "/v1/callback-samples", tag = "inputs", request_body = SampleInput, security(("bearer_auth" = [])), responses((status = 201, body = SampleView)))]
 pub async fn draw_sample(
     _no_query: platform::http::NoQuery,
@@ -134,20 +163,20 @@ pub async fn draw_sample(
         .json(inputs::draw_sample(&state.db, &user, state.now(), body.into_inner()).await?))
 }
 
-/// One callback sample.
+/// One callback sample (assessor, call centre).
 #[utoipa::path(get, path = "/v1/callback-samples/{id}", tag = "inputs", security(("bearer_auth" = [])), responses((status = 200, body = SampleView)))]
 pub async fn get_sample(
     _no_query: platform::http::NoQuery,
     state: web::Data<AppState>,
-    _user: AuthUser,
+    user: AuthUser,
     id: web::Path<i32>,
 ) -> ApiResult<web::Json<SampleView>> {
     Ok(web::Json(
-        inputs::get_sample(&state.db, id.into_inner()).await?,
+        inputs::get_sample(&state.db, &user, id.into_inner()).await?,
     ))
 }
 
-/// Enter a callback answer for a sampled case.
+/// Enter a callback answer for a sampled case, with comment and suggestions (call centre only).
 #[utoipa::path(post, path = "/v1/callback-samples/{id}/answers", tag = "inputs", request_body = CallbackAnswerInput, security(("bearer_auth" = [])), responses((status = 200, body = SampleView)))]
 pub async fn answer(
     _no_query: platform::http::NoQuery,
@@ -165,5 +194,50 @@ pub async fn answer(
             body.into_inner(),
         )
         .await?,
+    ))
+}
+
+/// Submit the department's quarterly self-assessment (部门自评; its own reviewer or chief
+/// representative; once; before the quarter's result is submitted).
+#[utoipa::path(post, path = "/v1/self-assessments", tag = "inputs", request_body = crate::reviews::SelfAssessmentInput, security(("bearer_auth" = [])), responses(
+    (status = 201, body = crate::reviews::SelfAssessment),
+    (status = 409, description = "submitted already, or the quarter is closed", body = platform::error::Problem, content_type = "application/problem+json"),
+))]
+pub async fn self_assessment(
+    _no_query: platform::http::NoQuery,
+    state: web::Data<AppState>,
+    user: AuthUser,
+    body: ValidJson<crate::reviews::SelfAssessmentInput>,
+) -> ApiResult<HttpResponse> {
+    Ok(HttpResponse::Created()
+        .json(crate::reviews::submit_self(&state.db, &user, state.now(), body.into_inner()).await?))
+}
+
+/// Rate a partner department's cooperation on shared cases (协作互评; once per pair and quarter).
+#[utoipa::path(post, path = "/v1/peer-reviews", tag = "inputs", request_body = crate::reviews::PeerReviewInput, security(("bearer_auth" = [])), responses(
+    (status = 201, body = crate::reviews::PeerReview),
+    (status = 409, description = "rated already, or the quarter is closed", body = platform::error::Problem, content_type = "application/problem+json"),
+    (status = 422, description = "no shared case in the quarter", body = platform::error::Problem, content_type = "application/problem+json"),
+))]
+pub async fn peer_review(
+    _no_query: platform::http::NoQuery,
+    state: web::Data<AppState>,
+    user: AuthUser,
+    body: ValidJson<crate::reviews::PeerReviewInput>,
+) -> ApiResult<HttpResponse> {
+    Ok(HttpResponse::Created()
+        .json(crate::reviews::submit_peer(&state.db, &user, state.now(), body.into_inner()).await?))
+}
+
+/// Record the volume a department reports for one of its powers in a quarter (assessor).
+#[utoipa::path(put, path = "/v1/power-volumes", tag = "inputs", request_body = crate::reviews::PowerVolumeInput, security(("bearer_auth" = [])), responses((status = 200, description = "recorded")))]
+pub async fn power_volume(
+    _no_query: platform::http::NoQuery,
+    state: web::Data<AppState>,
+    user: AuthUser,
+    body: ValidJson<crate::reviews::PowerVolumeInput>,
+) -> ApiResult<HttpResponse> {
+    Ok(HttpResponse::Ok().json(
+        crate::reviews::put_power_volume(&state.db, &user, state.now(), body.into_inner()).await?,
     ))
 }

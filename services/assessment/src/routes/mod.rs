@@ -38,7 +38,17 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                         .post(results::run),
                 )
                 .route("/results/{id}", web::get().to(results::get))
+                .route("/results/{id}/submit", web::post().to(results::submit))
+                .route("/results/{id}/return", web::post().to(results::send_back))
                 .route("/results/{id}/approve", web::post().to(results::approve))
+                .route("/second-rounds", web::get().to(results::second_rounds))
+                .route(
+                    "/second-rounds/{id}/result",
+                    web::post().to(results::score_second_round),
+                )
+                .route("/self-assessments", web::post().to(inputs::self_assessment))
+                .route("/peer-reviews", web::post().to(inputs::peer_review))
+                .route("/power-volumes", web::put().to(inputs::power_volume))
                 .route("/results/{id}/publish", web::post().to(results::publish))
                 .route("/results/{id}/revisions", web::post().to(results::revise))
                 .route("/departments/{id}/trend", web::get().to(results::trend))

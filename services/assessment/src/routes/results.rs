@@ -39,8 +39,16 @@ pub async fn run(
     if let Err(e) = crate::feed::sync_departments(&state).await {
         tracing::warn!(error = %e, "department sync failed; names may be stale");
     }
-    Ok(HttpResponse::Created()
-        .json(results::run(&state.db, &state.calendar(), &user.name, state.now(), q).await?))
+    Ok(HttpResponse::Created().json(
+        results::run(
+            &state.db,
+            &state.calendar(),
+            &results::Author::of(&user),
+            state.now(),
+            q,
+        )
+        .await?,
+    ))
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
@@ -64,7 +72,7 @@ pub async fn list(
             format!("{y} is outside 2000–2100"),
         ));
     }
-    Ok(HttpResponse::Ok().json(results::list(&state.db, &user, q.year).await?))
+    Ok(HttpResponse::Ok().json(results::list(&state.db, &user, q.year, state.now()).await?))
 }
 
 /// One result: ranking and every department's indicator breakdown.
@@ -76,11 +84,85 @@ pub async fn get(
     id: web::Path<i32>,
 ) -> ApiResult<web::Json<ResultView>> {
     Ok(web::Json(
-        results::get(&state.db, &user, id.into_inner()).await?,
+        results::get(&state.db, &user, id.into_inner(), state.now()).await?,
     ))
 }
 
-/// Approve a draft (assessor, admin).
+/// The assessor submits a draft for approval (审定); its inputs freeze.
+#[utoipa::path(post, path = "/v1/results/{id}/submit", tag = "results", security(("bearer_auth" = [])), responses((status = 200, body = ResultView)))]
+pub async fn submit(
+    _no_query: platform::http::NoQuery,
+    state: web::Data<AppState>,
+    user: AuthUser,
+    id: web::Path<i32>,
+) -> ApiResult<web::Json<ResultView>> {
+    Ok(web::Json(
+        results::submit(&state.db, &user, state.now(), id.into_inner()).await?,
+    ))
+}
+
+/// A leader sends a submitted result back to draft, with the reason.
+#[utoipa::path(post, path = "/v1/results/{id}/return", tag = "results", request_body = results::ReturnInput, security(("bearer_auth" = [])), responses((status = 200, body = ResultView)))]
+pub async fn send_back(
+    _no_query: platform::http::NoQuery,
+    state: web::Data<AppState>,
+    user: AuthUser,
+    id: web::Path<i32>,
+    body: ValidJson<results::ReturnInput>,
+) -> ApiResult<web::Json<ResultView>> {
+    Ok(web::Json(
+        results::send_back(
+            &state.db,
+            &user,
+            state.now(),
+            id.into_inner(),
+            body.into_inner(),
+        )
+        .await?,
+    ))
+}
+
+/// Second assessment rounds (二次考核), newest first; `department_id` filters.
+#[utoipa::path(get, path = "/v1/second-rounds", tag = "results", params(SecondRoundQuery), security(("bearer_auth" = [])), responses((status = 200, body = Vec<crate::second_round::SecondRound>)))]
+pub async fn second_rounds(
+    state: web::Data<AppState>,
+    user: AuthUser,
+    q: ValidQuery<SecondRoundQuery>,
+) -> ApiResult<HttpResponse> {
+    Ok(HttpResponse::Ok()
+        .json(crate::second_round::list(&state.db, &user, q.into_inner().department_id).await?))
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+#[serde(deny_unknown_fields)]
+pub struct SecondRoundQuery {
+    pub department_id: Option<i32>,
+}
+
+/// The assessor records a second round's own result with evidence.
+#[utoipa::path(post, path = "/v1/second-rounds/{id}/result", tag = "results", request_body = crate::second_round::SecondRoundScore, security(("bearer_auth" = [])), responses((status = 200, body = crate::second_round::SecondRound)))]
+pub async fn score_second_round(
+    _no_query: platform::http::NoQuery,
+    state: web::Data<AppState>,
+    user: AuthUser,
+    id: web::Path<i32>,
+    body: ValidJson<crate::second_round::SecondRoundScore>,
+) -> ApiResult<HttpResponse> {
+    Ok(HttpResponse::Ok().json(
+        crate::second_round::score(
+            &state.db,
+            &user,
+            state.now(),
+            id.into_inner(),
+            body.into_inner(),
+        )
+        .await?,
+    ))
+}
+
+/// A leader approves a submitted result; never the person who computed or submitted it
+/// (403 `separation_of_duties`).
 #[utoipa::path(post, path = "/v1/results/{id}/approve", tag = "results", security(("bearer_auth" = [])), responses((status = 200, body = ResultView)))]
 pub async fn approve(
     _no_query: platform::http::NoQuery,

@@ -17,11 +17,13 @@ fn branch(case: &Value, dept: i32) -> Value {
 }
 
 /// 2026Q1 published with hand-computed totals:
-/// - SCJG: coverage 10 + efficiency 20 + data exchange 10 + satisfaction 15 (很满意) + volume 1
-///   + manual 40 = 96.00
-/// - ZJJ: 10 + 20 + 10 + 9 (一般 = 60 % of 15) + 1 + manual 0 = 50.00
-/// - GAJ: 10 + 10 (one of two late: 20 × (0.8 × 50 % + 0.2 × 50 %)) + 10 + 0 (不满意) + 1
-///   + manual 18.99 (8.99 + 3 + 3 + 4) = 49.99
+/// No power list: coverage is not applicable and its 10.00 go to efficiency, data exchange and
+/// satisfaction (24.45 / 12.22 / 18.33, see `scoring::quarter`).
+/// - SCJG: efficiency 24.45 + data exchange 12.22 + satisfaction 18.33 (很满意: 满意率 100 %)
+///   + volume 1 + manual 40 = 96.00
+/// - ZJJ: 24.45 + 12.22 + 0 (一般 is not satisfied: 满意率 0 %) + 1 + manual 12.33 = 50.00
+/// - GAJ: 12.23 (one of two late: 24.45 × (0.8 × 50 % + 0.2 × 50 %) = 12.225) + 12.22 + 0
+///   (不满意) + 1 + manual 25.04 (8.99 + 9.05 + 3 + 4) − 0.50 (the yellow card) = 49.99
 /// - SWJ: as SCJG, 96.00
 ///
 /// The late GAJ branch is handled by staff member 201 (review Monday, approval Wednesday).
@@ -81,8 +83,8 @@ pub async fn published_quarter() -> (Services, i64) {
     for (d, pts, level) in [
         (scjg, [15.0, 10.0, 10.0, 5.0], "very_satisfied"),
         (swj, [15.0, 10.0, 10.0, 5.0], "very_satisfied"),
-        (zjj, [0.0, 0.0, 0.0, 0.0], "average"),
-        (gaj, [8.99, 3.0, 3.0, 4.0], "dissatisfied"),
+        (zjj, [12.33, 0.0, 0.0, 0.0], "average"),
+        (gaj, [8.99, 9.05, 3.0, 4.0], "dissatisfied"),
     ] {
         for (cat, p) in ["standardisation", "openness", "quality", "integrity"]
             .iter()
@@ -99,7 +101,7 @@ pub async fn published_quarter() -> (Services, i64) {
             s.post(
                 "/v1/ratings/onsite",
                 &clerk,
-                &json!({"case_id": c1["id"], "department_id": d, "level": level}),
+                &json!({"case_id": c1["id"], "department_id": d, "level": level, "visit_ref": format!("V-{d}")}),
             )
             .await,
             StatusCode::CREATED,
@@ -134,12 +136,7 @@ pub async fn published_quarter() -> (Services, i64) {
             && totals.contains(&(scjg as i64, 96.0)),
         "{totals:?}"
     );
-    expect(
-        s.post(&format!("/v1/results/{id}/approve"), &assessor, &json!({}))
-            .await,
-        StatusCode::OK,
-    )
-    .await;
+    expect(s.approve_result(id).await, StatusCode::OK).await;
     expect(
         s.post(&format!("/v1/results/{id}/publish"), &assessor, &json!({}))
             .await,
@@ -375,12 +372,7 @@ async fn a_new_revision_changes_the_pulled_score_and_its_etag() {
         .await
         .unwrap();
     assert_eq!(r.status(), StatusCode::NOT_MODIFIED);
-    expect(
-        s.post(&format!("/v1/results/{rid}/approve"), &assessor, &json!({}))
-            .await,
-        StatusCode::OK,
-    )
-    .await;
+    expect(s.approve_result(rid).await, StatusCode::OK).await;
     expect(
         s.post(&format!("/v1/results/{rid}/publish"), &assessor, &json!({}))
             .await,

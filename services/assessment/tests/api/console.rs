@@ -209,7 +209,7 @@ async fn quarter(
             )
             .await;
         }
-        let body = json!({"case_id": case["id"], "department_id": d, "level": rating});
+        let body = json!({"case_id": case["id"], "department_id": d, "level": rating, "visit_ref": format!("V-{d}")});
         expect(
             s.post("/v1/ratings/onsite", &clerk, &body).await,
             StatusCode::CREATED,
@@ -227,12 +227,7 @@ async fn quarter(
     )
     .await;
     let id = r["id"].as_i64().unwrap();
-    expect(
-        s.post(&format!("/v1/results/{id}/approve"), &assessor, &json!({}))
-            .await,
-        StatusCode::OK,
-    )
-    .await;
+    expect(s.approve_result(id).await, StatusCode::OK).await;
     s.clock.set(at(publish_at));
     expect(
         s.post(&format!("/v1/results/{id}/publish"), &assessor, &json!({}))

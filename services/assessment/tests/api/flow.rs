@@ -25,7 +25,7 @@ pub async fn onsite(s: &Services, case_id: i64, dept: i32, level: &str) {
         s.post(
             "/v1/ratings/onsite",
             &clerk,
-            &json!({"case_id": case_id, "department_id": dept, "level": level}),
+            &json!({"case_id": case_id, "department_id": dept, "level": level, "visit_ref": format!("V-{dept}-{level}")}),
         )
         .await,
         StatusCode::CREATED,
@@ -105,14 +105,18 @@ async fn a_quarter_from_cases_to_rectification() {
     assert_eq!(r["status"], "draft");
     let rows = r["departments"].as_array().unwrap();
     assert_eq!(rows.len(), 4);
-    // Hand-computed: coverage 10 + efficiency 20 + data exchange 10 + satisfaction 15 +
-    // volume 1 (2 cases: tier 1 of 5) + manual 40 = 96.00, excellent.
+    // Hand-computed: efficiency 24.45 + data exchange 12.22 + satisfaction 18.33 (all 100 %)
+    // + volume 1 (2 cases: tier 1 of 5) + manual 40 = 96.00, excellent.
     assert_eq!(
         (rows[0]["total"].as_f64(), rows[0]["grade"].as_str()),
         (Some(96.0), Some("excellent"))
     );
-    // GAJ: efficiency 20 × (0.8 × 50% on time + 0.2 × 50% early) = 10; satisfaction 0;
-    // 10 + 10 + 10 + 0 + 1 + 13 = 44.00, fail; ranked last.
+    // No power list in this test: coverage has nothing to measure, and its 10.00 are
+    // redistributed over efficiency, data exchange and satisfaction (20/10/15 of 45 → 24.45,
+    // 12.22, 18.33). GAJ: efficiency 24.45 × (0.8 × 50% on time + 0.2 × 50% early) = 12.225 →
+    // 12.23; data exchange 12.22; satisfaction 0 (不满意); volume 1; manual 13; the yellow card
+    // of the late branch −0.50: 37.95, fail; ranked last. (Before, coverage and every empty
+    // ratio scored full marks: 44.00.)
     let last = rows.last().unwrap();
     assert_eq!(
         (
@@ -121,7 +125,7 @@ async fn a_quarter_from_cases_to_rectification() {
             last["grade"].as_str(),
             last["rank"].as_i64()
         ),
-        (Some(gaj as i64), Some(44.0), Some("fail"), Some(4))
+        (Some(gaj as i64), Some(37.95), Some("fail"), Some(4))
     );
     let eff = last["breakdown"]["categories"]
         .as_array()
@@ -142,12 +146,7 @@ async fn a_quarter_from_cases_to_rectification() {
         None,
     )
     .await;
-    expect(
-        s.post(&format!("/v1/results/{id}/approve"), &assessor, &json!({}))
-            .await,
-        StatusCode::OK,
-    )
-    .await;
+    expect(s.approve_result(id).await, StatusCode::OK).await;
     s.clock.set(at("2026-04-03T10:00:00+08:00"));
     let published = expect(
         s.post(&format!("/v1/results/{id}/publish"), &assessor, &json!({}))
@@ -168,18 +167,28 @@ async fn a_quarter_from_cases_to_rectification() {
         StatusCode::OK,
     )
     .await;
-    assert_eq!(run["detail"]["sent"], 1, "{run}");
-    let mails: Vec<_> = std::fs::read_dir(&s.mail_dir)
+    // Every unit receives its own result (两个反馈: four mails), GAJ its rectification order too.
+    assert_eq!(run["detail"]["sent"], 5, "{run}");
+    let mails: Vec<String> = std::fs::read_dir(&s.mail_dir)
         .unwrap()
         .filter_map(|e| e.ok())
+        .map(|e| std::fs::read_to_string(e.path()).unwrap())
         .collect();
-    assert_eq!(mails.len(), 1);
-    let eml = std::fs::read_to_string(mails[0].path()).unwrap();
-    assert!(
-        eml.contains("head.hhht-gaj@hohhot.gov.example")
-            && eml.contains("window.hhht-gaj@hohhot.gov.example"),
-        "{eml}"
-    );
+    assert_eq!(mails.len(), 5);
+    for code in ["scjg", "zjj", "swj", "gaj"] {
+        assert_eq!(
+            mails
+                .iter()
+                .filter(|m| m.contains(&format!("head.hhht-{code}@hohhot.gov.example")))
+                .count(),
+            if code == "gaj" { 2 } else { 1 },
+            "{code}"
+        );
+    }
+    assert!(mails
+        .iter()
+        .filter(|m| m.contains("head.hhht-gaj@hohhot.gov.example"))
+        .all(|m| m.contains("window.hhht-gaj@hohhot.gov.example")));
 
     // Published means frozen: inputs and reruns are refused; a correction is a revision.
     let body = json!({"department_id": gaj, "year": 2026, "quarter": 1, "category": "quality", "points": 9.0, "evidence": ["复核"]});
@@ -233,12 +242,7 @@ async fn a_quarter_from_cases_to_rectification() {
         (Some(2), Some("draft"), Some("test-assessor"))
     );
     let rid = rev["id"].as_i64().unwrap();
-    expect(
-        s.post(&format!("/v1/results/{rid}/approve"), &assessor, &json!({}))
-            .await,
-        StatusCode::OK,
-    )
-    .await;
+    expect(s.approve_result(rid).await, StatusCode::OK).await;
     expect(
         s.post(&format!("/v1/results/{rid}/publish"), &assessor, &json!({}))
             .await,
@@ -363,7 +367,7 @@ async fn reminders_before_and_escalation_after_the_rectification_deadline() {
     let c = s.submit_case().await;
     s.pull().await;
     let assessor = s.token(Role::Assessor, None);
-    let bad = json!({"case_id": c["id"], "applicant_id": "91350100M000100Y43", "level": "very_dissatisfied", "department_id": s.d("HHHT-SWJ")});
+    let bad = json!({"case_id": c["id"], "applicant_id": "91350100M000100Y43", "level": "very_dissatisfied", "department_id": s.d("HHHT-SWJ"), "channel": "app"});
     let r = expect(
         s.post("/v1/ratings/haocha", &assessor, &bad).await,
         StatusCode::CREATED,
@@ -382,7 +386,10 @@ async fn reminders_before_and_escalation_after_the_rectification_deadline() {
         StatusCode::OK,
     )
     .await;
-    assert_eq!(run["detail"], json!({"reminded": 0, "escalated": 0}));
+    assert_eq!(
+        (&run["detail"]["reminded"], &run["detail"]["escalated"]),
+        (&json!(0), &json!(0))
+    );
     s.clock.set(at("2026-03-26T10:00:00+08:00"));
     let run = expect(
         s.post("/v1/jobs/rectification/run", &assessor, &json!({}))
@@ -390,7 +397,10 @@ async fn reminders_before_and_escalation_after_the_rectification_deadline() {
         StatusCode::OK,
     )
     .await;
-    assert_eq!(run["detail"], json!({"reminded": 1, "escalated": 0}));
+    assert_eq!(
+        (&run["detail"]["reminded"], &run["detail"]["escalated"]),
+        (&json!(1), &json!(0))
+    );
     s.clock.set(at("2026-03-31T10:00:00+08:00"));
     let run = expect(
         s.post("/v1/jobs/rectification/run", &assessor, &json!({}))
@@ -398,7 +408,10 @@ async fn reminders_before_and_escalation_after_the_rectification_deadline() {
         StatusCode::OK,
     )
     .await;
-    assert_eq!(run["detail"], json!({"reminded": 0, "escalated": 1}));
+    assert_eq!(
+        (&run["detail"]["reminded"], &run["detail"]["escalated"]),
+        (&json!(0), &json!(1))
+    );
     s.clock.set(at("2026-04-01T10:00:00+08:00"));
     let run = expect(
         s.post("/v1/jobs/rectification/run", &assessor, &json!({}))
@@ -407,8 +420,8 @@ async fn reminders_before_and_escalation_after_the_rectification_deadline() {
     )
     .await;
     assert_eq!(
-        run["detail"],
-        json!({"reminded": 0, "escalated": 0}),
+        (&run["detail"]["reminded"], &run["detail"]["escalated"]),
+        (&json!(0), &json!(0)),
         "each at most once"
     );
     let kinds: Vec<String> = {
@@ -420,6 +433,8 @@ async fn reminders_before_and_escalation_after_the_rectification_deadline() {
             .unwrap()
             .into_iter()
             .map(|n| n.kind)
+            // The same morning job also reminds of publication deadlines (tested apart).
+            .filter(|k| k.starts_with("rectification"))
             .collect()
     };
     assert_eq!(

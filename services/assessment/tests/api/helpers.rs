@@ -182,6 +182,27 @@ pub async fn spawn() -> Services {
 }
 
 impl Services {
+    /// Four eyes: the assessor (`token`: user 7) submits the draft, a leader (user 8) approves it.
+    /// Returns the approval's response.
+    pub async fn approve_result(&self, id: i64) -> Response {
+        expect(
+            self.post(
+                &format!("/v1/results/{id}/submit"),
+                &self.token(Role::Assessor, None),
+                &json!({}),
+            )
+            .await,
+            StatusCode::OK,
+        )
+        .await;
+        self.post(
+            &format!("/v1/results/{id}/approve"),
+            &self.token_as(8, Role::Leader, None),
+            &json!({}),
+        )
+        .await
+    }
+
     pub fn token(&self, role: Role, dept: Option<i32>) -> String {
         self.keys
             .issue(7, &format!("test-{role}"), role, dept, Utc::now())

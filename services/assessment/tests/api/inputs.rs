@@ -96,13 +96,12 @@ async fn manual_scores_ratings_and_samples_refuse_bad_input() {
     assert_eq!(v["points"], 3.25);
     assert_eq!(s.count("manual_scores").await, 1, "replaced, not added");
 
-    let rating =
-        json!({"case_id": c["id"], "applicant_id": "91350100M000100Y43", "level": "satisfied"});
+    let rating = json!({"case_id": c["id"], "applicant_id": "91350100M000100Y43", "level": "satisfied", "channel": "app"});
     problem(
         s.post(
             "/v1/ratings/haocha",
             &assessor,
-            &json!({"case_id": 999, "applicant_id": "X", "level": "satisfied"}),
+            &json!({"case_id": 999, "applicant_id": "X", "level": "satisfied", "channel": "app"}),
         )
         .await,
         StatusCode::UNPROCESSABLE_ENTITY,
@@ -114,7 +113,7 @@ async fn manual_scores_ratings_and_samples_refuse_bad_input() {
         s.post(
             "/v1/ratings/haocha",
             &assessor,
-            &json!({"case_id": c["id"], "applicant_id": "X", "level": "meh"}),
+            &json!({"case_id": c["id"], "applicant_id": "X", "level": "meh", "channel": "app"}),
         )
         .await,
         StatusCode::UNPROCESSABLE_ENTITY,
@@ -142,7 +141,7 @@ async fn manual_scores_ratings_and_samples_refuse_bad_input() {
         s.post(
             "/v1/ratings/onsite",
             &s.token(Role::Clerk, None),
-            &json!({"case_id": c["id"], "department_id": 9999, "level": "satisfied"}),
+            &json!({"case_id": c["id"], "department_id": 9999, "level": "satisfied", "visit_ref": "V-1"}),
         )
         .await,
         StatusCode::UNPROCESSABLE_ENTITY,
@@ -176,7 +175,35 @@ async fn callback_samples_are_reproducible_from_their_seed() {
     }
     s.pull().await;
     let assessor = s.token(Role::Assessor, None);
+    let callcenter = s.token_as(30, Role::Callcenter, None);
     let scjg = s.d("HHHT-SCJG");
+    // Drawn from the whole quarter: not before it ends.
+    problem(
+        s.post(
+            "/v1/callback-samples",
+            &assessor,
+            &json!({"department_id": scjg, "year": 2026, "quarter": 1}),
+        )
+        .await,
+        StatusCode::CONFLICT,
+        "quarter_not_ended",
+        None,
+    )
+    .await;
+    s.clock.set(at("2026-04-01T09:00:00+08:00"));
+    // The assessor does not choose the seed.
+    problem(
+        s.post(
+            "/v1/callback-samples",
+            &assessor,
+            &json!({"department_id": scjg, "year": 2026, "quarter": 1, "seed": 20260401u64}),
+        )
+        .await,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "unknown_field",
+        Some("seed"),
+    )
+    .await;
     problem(
         s.post(
             "/v1/callback-samples",
@@ -193,14 +220,21 @@ async fn callback_samples_are_reproducible_from_their_seed() {
         s.post(
             "/v1/callback-samples",
             &assessor,
-            &json!({"department_id": scjg, "year": 2026, "quarter": 1, "seed": 20260401u64}),
+            &json!({"department_id": scjg, "year": 2026, "quarter": 1}),
         )
         .await,
         StatusCode::CREATED,
     )
     .await;
     assert_eq!(sample["population"], 5);
-    assert_eq!(sample["seed"], 20260401u64);
+    // The seed was derived from the recorded basis (quarter, department, feed head).
+    let basis = sample["seed_basis"].as_str().unwrap().to_string();
+    assert!(
+        basis.starts_with(&format!("callback:2026Q1:department:{scjg}:feed:")),
+        "{basis}"
+    );
+    let seed = platform::identity::derived_seed(&basis);
+    assert_eq!(sample["seed"], seed);
     // Fewer applicants than 30: all of them, in the order the recorded seed gives.
     let case_ids: Vec<i64> = sample["case_ids"]
         .as_array()
@@ -210,7 +244,7 @@ async fn callback_samples_are_reproducible_from_their_seed() {
         .collect();
     let mut population: Vec<i64> = case_ids.clone();
     population.sort();
-    assert_eq!(case_ids, scoring::draw_sample(&population, 30, 20260401));
+    assert_eq!(case_ids, scoring::draw_sample(&population, 30, seed));
     problem(
         s.post(
             "/v1/callback-samples",
@@ -225,11 +259,40 @@ async fn callback_samples_are_reproducible_from_their_seed() {
     .await;
     let sid = sample["id"].as_i64().unwrap();
     let first = case_ids[0];
+    // Only the assessors and the call centre see the sample; only the call centre answers.
+    for role in [Role::Clerk, Role::OrgDept, Role::Supervisor, Role::Leader] {
+        problem(
+            s.get(&format!("/v1/callback-samples/{sid}"), &s.token(role, None))
+                .await,
+            StatusCode::FORBIDDEN,
+            "forbidden",
+            None,
+        )
+        .await;
+    }
     expect(
+        s.get(&format!("/v1/callback-samples/{sid}"), &callcenter)
+            .await,
+        StatusCode::OK,
+    )
+    .await;
+    problem(
         s.post(
             &format!("/v1/callback-samples/{sid}/answers"),
             &assessor,
             &json!({"case_id": first, "level": "satisfied"}),
+        )
+        .await,
+        StatusCode::FORBIDDEN,
+        "forbidden",
+        None,
+    )
+    .await;
+    expect(
+        s.post(
+            &format!("/v1/callback-samples/{sid}/answers"),
+            &callcenter,
+            &json!({"case_id": first, "level": "satisfied", "comment": "办事很顺利", "suggestion": "希望增加周末窗口"}),
         )
         .await,
         StatusCode::OK,
@@ -238,7 +301,7 @@ async fn callback_samples_are_reproducible_from_their_seed() {
     problem(
         s.post(
             &format!("/v1/callback-samples/{sid}/answers"),
-            &assessor,
+            &callcenter,
             &json!({"case_id": first, "level": "satisfied"}),
         )
         .await,
@@ -250,7 +313,7 @@ async fn callback_samples_are_reproducible_from_their_seed() {
     problem(
         s.post(
             &format!("/v1/callback-samples/{sid}/answers"),
-            &assessor,
+            &callcenter,
             &json!({"case_id": 424242, "level": "satisfied"}),
         )
         .await,
