@@ -112,7 +112,11 @@ fn case_permissions() {
             all_case_commands()[0].clone(),
             "YRRRRRYRRR",
         ),
-        (CaseState::ReadyForIssuance, CaseCommand::Issue, "YRRRRRRRRR"),
+        (
+            CaseState::ReadyForIssuance,
+            CaseCommand::Issue,
+            "YRRRRRRRRR",
+        ),
     ];
     for (state, cmd, letters) in rows {
         for (role, letter) in Role::ALL.into_iter().zip(letters.chars()) {
