@@ -11,6 +11,7 @@ mod m20261123_000002_calendar_and_audit;
 mod m20261123_000003_cases;
 mod m20261123_000004_supervision;
 mod m20261201_000005_references;
+mod m20261202_000006_facts;
 
 pub struct Migrator;
 
@@ -23,6 +24,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261123_000003_cases::Migration),
             Box::new(m20261123_000004_supervision::Migration),
             Box::new(m20261201_000005_references::Migration),
+            Box::new(m20261202_000006_facts::Migration),
         ]
     }
 }

@@ -231,11 +231,19 @@ pub enum BranchCommand {
     Approve {
         /// Approval opinion; may be empty.
         opinion: String,
+        /// When the decision was really made, if earlier than now: a department reporting from
+        /// its own system posts it later (数据交换). Absent: now. The caller checks it lies
+        /// between the branch's opening and now.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        decided_at: Option<chrono::DateTime<chrono::Utc>>,
     },
     /// Reject (不予许可). Chief representative only; the reason must not be blank.
     Reject {
         /// Reason given to the applicant.
         reason: String,
+        /// When the decision was really made; as for [`BranchCommand::Approve`].
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        decided_at: Option<chrono::DateTime<chrono::Utc>>,
     },
     /// Return for supplement (补正): the statutory clock pauses.
     RequestSupplement {
@@ -320,6 +328,15 @@ impl BranchCommand {
             BranchCommand::Resume => "resume",
             BranchCommand::Extend { .. } => "extend",
             BranchCommand::Cancel { .. } => "cancel",
+        }
+    }
+
+    /// The decision moment a department reported with `approve` or `reject`, if any.
+    pub fn reported_decided_at(&self) -> Option<chrono::DateTime<chrono::Utc>> {
+        match self {
+            BranchCommand::Approve { decided_at, .. }
+            | BranchCommand::Reject { decided_at, .. } => *decided_at,
+            _ => None,
         }
     }
 }

@@ -139,9 +139,11 @@ fn sample_commands() -> [BranchCommand; 10] {
         },
         BranchCommand::Approve {
             opinion: String::new(),
+            decided_at: None,
         },
         BranchCommand::Reject {
             reason: String::new(),
+            decided_at: None,
         },
         BranchCommand::RequestSupplement {
             missing: Vec::new(),
@@ -194,7 +196,7 @@ fn require_materials(list: &[String], field: &'static str) -> Result<(), Refusal
 
 fn validate(branch: &Branch, cmd: &BranchCommand, now: DateTime<Utc>) -> Result<(), Refusal> {
     match cmd {
-        BranchCommand::Reject { reason } | BranchCommand::Cancel { reason } => {
+        BranchCommand::Reject { reason, .. } | BranchCommand::Cancel { reason } => {
             require_text(reason, "reason")
         }
         BranchCommand::RequestSupplement { missing, .. } => require_materials(missing, "missing"),
@@ -330,8 +332,10 @@ pub fn transition(
     };
 
     let decision_note = match cmd {
-        BranchCommand::Approve { opinion } => Some(opinion.clone()),
-        BranchCommand::Reject { reason } | BranchCommand::Cancel { reason } => Some(reason.clone()),
+        BranchCommand::Approve { opinion, .. } => Some(opinion.clone()),
+        BranchCommand::Reject { reason, .. } | BranchCommand::Cancel { reason } => {
+            Some(reason.clone())
+        }
         _ => None,
     };
 
@@ -436,7 +440,7 @@ fn event(
             opinion: opinion.clone(),
             at,
         },
-        BranchCommand::Approve { opinion } => Event::BranchApproved {
+        BranchCommand::Approve { opinion, .. } => Event::BranchApproved {
             branch_id,
             case_id,
             department_id,
@@ -446,7 +450,7 @@ fn event(
             opinion: opinion.clone(),
             at,
         },
-        BranchCommand::Reject { reason } => Event::BranchRejected {
+        BranchCommand::Reject { reason, .. } => Event::BranchRejected {
             branch_id,
             case_id,
             department_id,

@@ -1,6 +1,8 @@
 //! Demo data for `make run`: the Hohhot enterprise market-access bundle (企业市场准入并联审批:
 //! business licence, organization code, tax registration, seal engraving; four departments;
-//! promised in 5 working days) and one demo user per role. Seeding is idempotent.
+//! promised in 5 working days), the departments' power list (权责清单: one power per demo item,
+//! and one e-supervised power without an item, so the demo's coverage is not 100 %), and one
+//! demo user per role. Seeding is idempotent.
 
 use chrono::{DateTime, Utc};
 use platform::auth::Role;
@@ -8,6 +10,7 @@ use platform::ApiError;
 use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, PaginatorTrait, QueryFilter};
 
 use crate::catalogue::model::*;
+use crate::catalogue::powers::{self, PowerInput, PowerKind, PowerStatus};
 use crate::catalogue::store;
 use crate::entities::department;
 use crate::startup::system_actor;
@@ -15,7 +18,7 @@ use crate::startup::system_actor;
 /// The password of every demo user (printed by `make run`).
 pub const DEMO_PASSWORD: &str = "demo-password";
 
-pub const DEMO_USERS: [(&str, Role); 7] = [
+pub const DEMO_USERS: [(&str, Role); 9] = [
     ("clerk", Role::Clerk),
     ("reviewer", Role::Reviewer),
     ("approver", Role::Approver),
@@ -23,6 +26,8 @@ pub const DEMO_USERS: [(&str, Role); 7] = [
     ("assessor", Role::Assessor),
     ("orgdept", Role::OrgDept),
     ("admin", Role::Admin),
+    ("leader", Role::Leader),
+    ("callcenter", Role::Callcenter),
 ];
 
 struct DemoItem {
@@ -99,6 +104,59 @@ const ITEMS: [DemoItem; 4] = [
     },
 ];
 
+/// A power of the demo's power list and the demo item that exercises it (if any).
+struct DemoPower {
+    code: &'static str,
+    name: &'static str,
+    kind: PowerKind,
+    dept: &'static str,
+    basis: &'static str,
+    item: Option<&'static str>,
+}
+
+const POWERS: [DemoPower; 5] = [
+    DemoPower {
+        code: "HHHT-SCJG-QL-001",
+        name: "市场主体设立登记",
+        kind: PowerKind::AdministrativeLicensing,
+        dept: "HHHT-SCJG",
+        basis: "《中华人民共和国市场主体登记管理条例》第三条、第十九条",
+        item: Some("HHHT-SCJG-001"),
+    },
+    DemoPower {
+        code: "HHHT-SCJG-QL-002",
+        name: "市场主体变更登记",
+        kind: PowerKind::AdministrativeLicensing,
+        dept: "HHHT-SCJG",
+        basis: "《中华人民共和国市场主体登记管理条例》第二十四条",
+        item: None,
+    },
+    DemoPower {
+        code: "HHHT-ZJJ-QL-001",
+        name: "组织机构代码登记",
+        kind: PowerKind::AdministrativeConfirmation,
+        dept: "HHHT-ZJJ",
+        basis: "《组织机构代码管理办法》第九条",
+        item: Some("HHHT-ZJJ-001"),
+    },
+    DemoPower {
+        code: "HHHT-SWJ-QL-001",
+        name: "税务登记",
+        kind: PowerKind::AdministrativeConfirmation,
+        dept: "HHHT-SWJ",
+        basis: "《中华人民共和国税收征收管理法》第十五条；《税务登记管理办法》",
+        item: Some("HHHT-SWJ-001"),
+    },
+    DemoPower {
+        code: "HHHT-GAJ-QL-001",
+        name: "公章刻制业务核准",
+        kind: PowerKind::AdministrativeLicensing,
+        dept: "HHHT-GAJ",
+        basis: "《国务院对确需保留的行政审批项目设定行政许可的决定》（国务院令第412号）第37项",
+        item: Some("HHHT-GAJ-001"),
+    },
+];
+
 const DEPARTMENTS: [(&str, &str); 6] = [
     ("HHHT-ZWFW", "呼和浩特市政务服务中心"),
     ("HHHT-SCJG", "呼和浩特市工商行政管理局"),
@@ -144,6 +202,30 @@ pub async fn seed(db: &DatabaseConnection, now: DateTime<Utc>) -> Result<(), Api
         .await?;
     }
     let supervising = dept_id(db, "HHHT-SGB").await?;
+    let mut power_of = std::collections::HashMap::new();
+    for p in &POWERS {
+        let made = powers::create_power(
+            db,
+            &sys,
+            now,
+            PowerInput {
+                department_id: dept_id(db, p.dept).await?,
+                code: p.code.into(),
+                name: p.name.into(),
+                kind: p.kind,
+                legal_basis: p.basis.into(),
+                in_hall: true,
+                e_supervised: true,
+                status: PowerStatus::Active,
+                public: true,
+                reason: Some("权责清单初始导入（演示数据）".into()),
+            },
+        )
+        .await?;
+        if let Some(item) = p.item {
+            power_of.insert(item, made.id);
+        }
+    }
     for it in &ITEMS {
         store::create_item(
             db,
@@ -186,6 +268,7 @@ pub async fn seed(db: &DatabaseConnection, now: DateTime<Utc>) -> Result<(), Api
                 post_approval_department_id: Some(supervising),
                 flow_steps: default_flow(),
                 supplement_policy: Default::default(),
+                power_id: power_of.get(it.code).copied(),
             },
         )
         .await?;

@@ -277,6 +277,7 @@ fn payloads_are_validated() {
             "approving",
             BranchCommand::Reject {
                 reason: "  ".into(),
+                decided_at: None,
             },
             "empty_reason",
         ),
@@ -405,7 +406,13 @@ fn payloads_are_validated() {
                 notice_ref: "特别程序告知书 2025-01".into(),
             },
         ),
-        ("approving", BranchCommand::Approve { opinion: "".into() }),
+        (
+            "approving",
+            BranchCommand::Approve {
+                opinion: "".into(),
+                decided_at: None,
+            },
+        ),
     ];
     for (state, cmd) in ok {
         let branch = branch_in(state.parse().expect("state"));
@@ -422,6 +429,7 @@ fn state_is_checked_before_permission_and_payload() {
     let branch = branch_in(workflow::BranchState::Approved);
     let cmd = BranchCommand::Reject {
         reason: String::new(),
+        decided_at: None,
     };
     let clerk = crate::common::actor(workflow::Role::Clerk, None);
     let got = transition(&branch, &cmd, &clerk, now()).expect_err("refused");

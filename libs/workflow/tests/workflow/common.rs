@@ -90,9 +90,11 @@ pub fn all_commands() -> Vec<BranchCommand> {
         },
         BranchCommand::Approve {
             opinion: "同意".into(),
+            decided_at: None,
         },
         BranchCommand::Reject {
             reason: "选址不符合规划".into(),
+            decided_at: None,
         },
         BranchCommand::RequestSupplement {
             missing: vec!["营业执照副本".into()],

@@ -59,6 +59,7 @@ fn approve_via_commands(b: &Branch) -> Branch {
         (
             BranchCommand::Approve {
                 opinion: "同意".into(),
+                decided_at: None,
             },
             &chief,
         ),
@@ -300,6 +301,7 @@ fn rejection_reason_comes_from_the_reject_command() {
         &b,
         &BranchCommand::Reject {
             reason: "超出经营范围".into(),
+            decided_at: None,
         },
         &chief,
         now(),

@@ -28,8 +28,14 @@ fn command() -> impl Strategy<Value = BranchCommand> {
     prop_oneof![
         Just(BranchCommand::StartReview),
         text().prop_map(|opinion| BranchCommand::Review { opinion }),
-        text().prop_map(|opinion| BranchCommand::Approve { opinion }),
-        text().prop_map(|reason| BranchCommand::Reject { reason }),
+        text().prop_map(|opinion| BranchCommand::Approve {
+            opinion,
+            decided_at: None
+        }),
+        text().prop_map(|reason| BranchCommand::Reject {
+            reason,
+            decided_at: None
+        }),
         (materials(), text())
             .prop_map(|(missing, note)| BranchCommand::RequestSupplement { missing, note }),
         materials().prop_map(|received| BranchCommand::Supplement {

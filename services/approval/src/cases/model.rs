@@ -79,6 +79,18 @@ pub struct PaymentInput {
     pub reference: String,
 }
 
+/// The optional body of unified issuance (统一发证).
+#[derive(Debug, Clone, Default, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct IssueInput {
+    /// When the certificates were really handed over (RFC 3339); absent = now. Not later than
+    /// now, not earlier than the moment the case became ready for issuance (422
+    /// `invalid_issued_at`).
+    #[serde(default)]
+    #[schema(nullable = false, example = "2026-03-13T15:00:00+08:00")]
+    pub issued_at: Option<DateTime<Utc>>,
+}
+
 #[derive(Debug, Clone, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct WithdrawInput {
@@ -105,7 +117,11 @@ pub struct BranchView {
     /// Still open and past its due moment.
     pub overdue: bool,
     pub opened_at: DateTime<Utc>,
+    /// When the branch was decided, as the department reports it (`decided_at` of `approve` /
+    /// `reject`, or the moment the command arrived). Timeliness is judged on this moment.
     pub decided_at: Option<DateTime<Utc>>,
+    /// When the decision reached the platform (数据交换: a late report shows here).
+    pub recorded_at: Option<DateTime<Utc>>,
     /// Send as `If-Match: "<version>"` with a command to refuse it if the branch changed.
     pub version: i64,
     /// Material codes the open supplement request (补正) still waits for; empty otherwise.
@@ -153,7 +169,10 @@ pub struct CaseView {
     pub paid_cents: i64,
     pub payment_ref: Option<String>,
     pub paid_at: Option<DateTime<Utc>>,
+    /// When the certificates were really handed over (统一发证), as the window reports it.
     pub issued_at: Option<DateTime<Utc>>,
+    /// When the issuance reached the platform.
+    pub issued_recorded_at: Option<DateTime<Utc>>,
     /// Why the case was rejected (each department's reason) or withdrawn.
     pub closed_reason: Option<String>,
     pub version: i64,
@@ -217,14 +236,25 @@ pub enum BranchCommandBody {
     /// reviewing → approving, with the reviewer's opinion (may be empty).
     #[schema(example = json!({"command": "review", "opinion": "材料齐全，建议准予"}))]
     Review { opinion: String },
-    /// approving → approved (chief representative).
+    /// approving → approved (chief representative). `decided_at`: when the decision was really
+    /// made (RFC 3339), for a department reporting from its own system (数据交换); absent = now.
+    /// Not later than now, not earlier than the branch's opening (422 `invalid_decided_at`).
     #[schema(example = json!({"command": "approve", "opinion": "准予许可"}))]
-    Approve { opinion: String },
+    Approve {
+        opinion: String,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        #[schema(nullable = false)]
+        decided_at: Option<DateTime<Utc>>,
+    },
     /// approving → rejected (chief representative); the reason is given to the applicant.
-    #[schema(example = json!({"command": "reject", "reason": "选址不符合规划要求"}))]
+    /// `decided_at` as for `approve`.
+    #[schema(example = json!({"command": "reject", "reason": "选址不符合规划要求", "decided_at": "2026-03-10T09:30:00+08:00"}))]
     Reject {
         #[schema(min_length = 1)]
         reason: String,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        #[schema(nullable = false)]
+        decided_at: Option<DateTime<Utc>>,
     },
     /// → awaiting_supplement (补正, 行政许可法 第三十二条): every missing material of the item,
     /// by code, at once; the clock pauses.
@@ -286,8 +316,12 @@ mod tests {
             },
             BranchCommandBody::Approve {
                 opinion: "x".into(),
+                decided_at: None,
             },
-            BranchCommandBody::Reject { reason: "x".into() },
+            BranchCommandBody::Reject {
+                reason: "x".into(),
+                decided_at: Some(chrono::Utc::now()),
+            },
             BranchCommandBody::RequestSupplement {
                 missing: vec!["M01".into()],
                 note: String::new(),

@@ -332,6 +332,7 @@ fn branch_view(b: &branch::Model, now: DateTime<Utc>) -> Result<BranchView, ApiE
         overdue: state.is_open() && b.due_at.is_some_and(|d| d < now),
         opened_at: b.opened_at,
         decided_at: b.decided_at,
+        recorded_at: b.recorded_at,
         version: b.version,
         provisional: b.provisional,
         statutory_due_at: b.statutory_due_at,
@@ -382,6 +383,7 @@ fn case_view(
         payment_ref: c.payment_ref.clone(),
         paid_at: c.paid_at,
         issued_at: c.issued_at,
+        issued_recorded_at: c.issued_recorded_at,
         closed_reason: c.closed_reason.clone(),
         version: c.version,
         branches: branches
@@ -568,12 +570,16 @@ async fn open_branches<C: ConnectionTrait>(
 }
 
 /// Store a branch after a transition: state, clock effect, moments; guarded by its version.
+/// `decided` is the moment a decision really happened (the department's `decided_at`, else
+/// `now`); the branch keeps it as `decided_at`, `now` as `recorded_at`, and whether the
+/// decision was in time is judged on it.
 async fn save_branch<C: ConnectionTrait>(
     c: &C,
     cal: &Timing,
     row: &branch::Model,
     next: &workflow::Branch,
     effect: ClockEffect,
+    decided: DateTime<Utc>,
     now: DateTime<Utc>,
 ) -> Result<branch::Model, ApiError> {
     let mut clock = clock_of(row)?;
@@ -625,9 +631,17 @@ async fn save_branch<C: ConnectionTrait>(
         .col_expr(
             branch::Column::DecidedAt,
             Expr::value(if next.state.is_decided() {
-                Some(now)
+                Some(decided)
             } else {
                 row.decided_at
+            }),
+        )
+        .col_expr(
+            branch::Column::RecordedAt,
+            Expr::value(if next.state.is_decided() {
+                Some(now)
+            } else {
+                row.recorded_at
             }),
         )
         .col_expr(branch::Column::Version, Expr::value(next.version))
@@ -663,7 +677,7 @@ async fn save_branch<C: ConnectionTrait>(
     }
     if next.state.is_decided() {
         // The branch's open cards close with it: a warning in time, cards late, or cancelled.
-        let late = row.due_at.is_some_and(|d| now > d);
+        let late = row.due_at.is_some_and(|d| decided > d);
         let (in_time, late_how) = match next.state {
             BranchState::Cancelled => ("cancelled", "cancelled"),
             _ if late => ("finished_late", "finished_late"),
@@ -700,9 +714,16 @@ fn branch_opened_event(b: &branch::Model) -> NewEvent {
     }
 }
 
-/// Add the branch's clock to a workflow event, so feed readers can tell on-time from late.
+/// Add the branch's clock to a workflow event, so feed readers can tell on-time from late; a
+/// decision also carries when it really happened (`decided_at`) and when it reached the
+/// platform (`recorded_at`).
 fn with_clock(mut e: NewEvent, b: &branch::Model) -> NewEvent {
+    let decision = matches!(e.kind.as_str(), "branch_approved" | "branch_rejected");
     if let Some(obj) = e.payload.as_object_mut() {
+        if decision {
+            obj.insert("decided_at".into(), json!(b.decided_at));
+            obj.insert("recorded_at".into(), json!(b.recorded_at));
+        }
         obj.insert("due_at".into(), json!(b.due_at));
         obj.insert("provisional".into(), json!(b.provisional));
         obj.insert("statutory_due_at".into(), json!(b.statutory_due_at));
@@ -732,7 +753,7 @@ async fn cancel<C: ConnectionTrait>(
             continue;
         };
         let next = t.apply(&wf_branch(&row)?);
-        let saved = save_branch(c, cal, &row, &next, t.clock, now).await?;
+        let saved = save_branch(c, cal, &row, &next, t.clock, now, now).await?;
         out.extend(
             t.events
                 .iter()
@@ -798,7 +819,7 @@ async fn run_join<C: ConnectionTrait>(
         }
         JoinOutcome::Ready { .. } | JoinOutcome::Nothing => {}
     }
-    set_case_state(c, cal, ctx, new_state, closed_reason, now).await
+    set_case_state(c, cal, ctx, new_state, closed_reason, None, now).await
 }
 
 /// 行政许可法 第四十四条: 行政机关作出准予行政许可的决定，应当自作出决定之日起十日内，向申请人颁发、
@@ -808,13 +829,15 @@ pub const ISSUANCE_LIMIT_DAYS: u32 = 10;
 
 /// Change the case's state, and move the case's own clock with it: once decided (ready for
 /// issuance), the bundle-promise cards close and the issuance clock (第四十四条) starts; once
-/// closed (issued, rejected, withdrawn), every case card closes.
+/// closed (issued, rejected, withdrawn), every case card closes. `issued_at`: when an issuance
+/// really happened (default `now`, which is kept as `issued_recorded_at`).
 async fn set_case_state<C: ConnectionTrait>(
     c: &C,
     cal: &Timing,
     ctx: &mut CaseContext,
     state: CaseState,
     closed_reason: Option<String>,
+    issued_at: Option<DateTime<Utc>>,
     now: DateTime<Utc>,
 ) -> Result<(), ApiError> {
     let was: CaseState = stored(&ctx.case.state, "case state")?;
@@ -822,14 +845,24 @@ async fn set_case_state<C: ConnectionTrait>(
     am.state = Set(state.to_string());
     am.closed_reason = Set(closed_reason);
     if state == CaseState::Issued {
-        am.issued_at = Set(Some(now));
+        am.issued_at = Set(Some(issued_at.unwrap_or(now)));
+        am.issued_recorded_at = Set(Some(now));
     }
     if state == CaseState::ReadyForIssuance && was != CaseState::ReadyForIssuance {
-        let issuance_due = cal.cal.deadline(now, cal.issuance_limit_days).ok();
-        am.decided_at = Set(Some(now));
+        // Decided when the last branch was really decided (a department may report late):
+        // the bundle's promise and the issuance clock (第四十四条) count from that moment.
+        let decided = ctx
+            .branches
+            .iter()
+            .filter_map(|b| b.decided_at)
+            .max()
+            .unwrap_or(now)
+            .min(now);
+        let issuance_due = cal.cal.deadline(decided, cal.issuance_limit_days).ok();
+        am.decided_at = Set(Some(decided));
         am.issuance_due_at = Set(issuance_due);
         am.next_alert_at = Set(issuance_due);
-        let late = now > ctx.case.due_at;
+        let late = decided > ctx.case.due_at;
         close_case_cards(
             c,
             ctx.case.id,
@@ -1170,6 +1203,7 @@ pub async fn submit(
             "bundle_id": ctx.case.bundle_id,
             "item_id": ctx.case.item_id,
             "applicant_kind": ctx.case.applicant_kind,
+            // The hashed identity (申请人标识), never the ID number or credit code itself.
             "applicant_key": platform::identity::applicant_key(&ctx.case.applicant_id_number),
             "fee_total_cents": fee_total,
             "tolerated_missing": input.materials.iter().filter(|m| m.missing).count(),
@@ -1185,6 +1219,32 @@ pub async fn submit(
 }
 
 // ---------- commands ----------
+
+/// A moment a department or the window reports for something that already happened (a
+/// decision, an issuance): absent means now; never later than now, never before `earliest`
+/// (the moment it became possible). Refused with 422 naming `field`.
+fn reported_moment(
+    field: &str,
+    code: &'static str,
+    reported: Option<DateTime<Utc>>,
+    (earliest, what): (DateTime<Utc>, &str),
+    now: DateTime<Utc>,
+) -> Result<DateTime<Utc>, ApiError> {
+    let Some(at) = reported else {
+        return Ok(now);
+    };
+    let problem = if at > now {
+        format!("{at} is later than now ({now}): report when it happened, not when it will")
+    } else if at < earliest {
+        format!("{at} is earlier than {earliest}, when {what}")
+    } else {
+        return Ok(at);
+    };
+    Err(ApiError::Validation {
+        code,
+        errors: vec![FieldError::new(field, problem)],
+    })
+}
 
 /// A command on a branch, with the version the client saw (`If-Match`), if any.
 pub struct BranchRequest {
@@ -1267,8 +1327,15 @@ pub async fn branch_command(
         check_requested_materials(item, &cmd)?;
     }
     let t = workflow::transition(&wf, &cmd, &wf_actor(actor), now).map_err(refusal)?;
+    let decided = reported_moment(
+        "decided_at",
+        "invalid_decided_at",
+        cmd.reported_decided_at(),
+        (row.opened_at, "the branch opened"),
+        now,
+    )?;
     let next = t.apply(&wf);
-    let saved = save_branch(&txn, cal, &row, &next, t.clock, now).await?;
+    let saved = save_branch(&txn, cal, &row, &next, t.clock, decided, now).await?;
     let saved = watch_pause(&txn, cal, &row, saved, &cmd, now).await?;
     if let BranchCommand::Extend { days, reason, .. } = &cmd {
         notify_extension(&txn, &ctx.case, &saved, *days, reason, now).await?;
@@ -1292,15 +1359,26 @@ pub async fn branch_command(
     Ok(view)
 }
 
+/// A command on a case; `issued_at` is the moment an issuance really happened, if reported.
+pub struct CaseRequest {
+    pub case_id: i32,
+    pub command: CaseCommand,
+    pub issued_at: Option<DateTime<Utc>>,
+}
+
 pub async fn case_command(
     db: &DatabaseConnection,
     cal: &Timing,
     actor: &AuthUser,
     now: DateTime<Utc>,
-    case_id: i32,
-    cmd: CaseCommand,
+    request: CaseRequest,
     idem: Option<&IdemKey>,
 ) -> Result<CaseView, ApiError> {
+    let CaseRequest {
+        case_id,
+        command: cmd,
+        issued_at,
+    } = request;
     let txn = db.begin().await?;
     lock_case(&txn, case_id, now).await?;
     let mut ctx = load(&txn, case_id).await?;
@@ -1327,7 +1405,39 @@ pub async fn case_command(
             ),
         ));
     }
+    let issued_at = match cmd {
+        CaseCommand::Issue => Some(reported_moment(
+            "issued_at",
+            "invalid_issued_at",
+            issued_at,
+            (
+                ctx.case.decided_at.unwrap_or(ctx.case.accepted_at),
+                "the case became ready for issuance",
+            ),
+            now,
+        )?),
+        CaseCommand::Withdraw { .. } => None,
+    };
     let mut out: Vec<NewEvent> = t.events.iter().map(NewEvent::from_workflow).collect();
+    if let Some(issued) = issued_at {
+        // 统一发证: when it really happened, when it reached the platform, and the departments
+        // whose approvals the certificates carry.
+        let mut departments: Vec<i32> = ctx
+            .branches
+            .iter()
+            .filter(|b| b.state == BranchState::Approved.as_str())
+            .map(|b| b.department_id)
+            .collect();
+        departments.sort_unstable();
+        departments.dedup();
+        for e in out.iter_mut().filter(|e| e.kind == "case_issued") {
+            if let Some(obj) = e.payload.as_object_mut() {
+                obj.insert("issued_at".into(), json!(issued));
+                obj.insert("recorded_at".into(), json!(now));
+                obj.insert("department_ids".into(), json!(departments));
+            }
+        }
+    }
     cancel(
         &txn,
         cal,
@@ -1342,7 +1452,7 @@ pub async fn case_command(
         CaseCommand::Withdraw { reason } => Some(reason.clone()),
         CaseCommand::Issue => ctx.case.closed_reason.clone(),
     };
-    set_case_state(&txn, cal, &mut ctx, t.new_state, reason, now).await?;
+    set_case_state(&txn, cal, &mut ctx, t.new_state, reason, issued_at, now).await?;
     let view = finish(&txn, &ctx, actor, now, out, idem, StatusCode::OK).await?;
     txn.commit().await?;
     Ok(view)

@@ -223,6 +223,11 @@ pub struct ItemInput {
     /// What a supplement does to the clock: `pause` (default) or `restart` (重新计时).
     #[serde(default)]
     pub supplement_policy: SupplementPolicy,
+    /// The power of the power list (权责清单) this item exercises: one of the item's own
+    /// department (422 `power_department_mismatch` otherwise).
+    #[serde(default)]
+    #[schema(nullable = false, minimum = 1)]
+    pub power_id: Option<i32>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
@@ -248,6 +253,8 @@ pub struct Item {
     pub flow_steps: Vec<FlowStep>,
     /// What a supplement does to the clock: `pause` or `restart` (重新计时).
     pub supplement_policy: SupplementPolicy,
+    /// The power (权责清单) the item exercises.
+    pub power_id: Option<i32>,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
     pub deleted_at: Option<DateTime<Utc>>,

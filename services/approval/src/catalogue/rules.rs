@@ -286,6 +286,7 @@ mod tests {
             post_approval_department_id: None,
             flow_steps: default_flow(),
             supplement_policy: Default::default(),
+            power_id: None,
         }
     }
 

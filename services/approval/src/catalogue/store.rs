@@ -17,7 +17,7 @@ use serde::Serialize;
 use utoipa::ToSchema;
 
 use super::model::*;
-use super::rules;
+use super::{powers, rules};
 use crate::audit::{self, Change};
 use crate::entities::{
     branch, bundle, bundle_item, card, case, claim, complaint, department, item, user,
@@ -345,6 +345,7 @@ fn item_view(m: item::Model) -> Result<Item, ApiError> {
         post_approval_department_id: m.post_approval_department_id,
         flow_steps: parse_json_column(&m.flow_steps, "flow_steps")?,
         supplement_policy: stored_enum(&m.supplement_policy, "supplement_policy")?,
+        power_id: m.power_id,
         created_at: m.created_at,
         updated_at: m.updated_at,
         deleted_at: m.deleted_at,
@@ -437,6 +438,7 @@ fn fill_item(am: &mut item::ActiveModel, i: ItemInput, now: DateTime<Utc>) {
     am.post_approval_department_id = Set(i.post_approval_department_id);
     am.flow_steps = Set(to_json_column(&i.flow_steps));
     am.supplement_policy = Set(i.supplement_policy.as_str().into());
+    am.power_id = Set(i.power_id);
     am.updated_at = Set(now);
 }
 
@@ -445,7 +447,32 @@ async fn item_refs<C: ConnectionTrait>(c: &C, i: &ItemInput) -> Result<(), ApiEr
     if let Some(p) = i.post_approval_department_id {
         department_ref(c, p, "post_approval_department_id").await?;
     }
-    Ok(())
+    powers::check_item_power(c, i.power_id, i.department_id).await
+}
+
+/// An item's link to the power list changed (linked, unlinked, moved, or the linked item
+/// deleted): each power concerned is published again (`power_changed`) with its `item_ids`.
+/// Call last in the transaction.
+async fn publish_powers<C: ConnectionTrait>(
+    c: &C,
+    actor: &AuthUser,
+    now: DateTime<Utc>,
+    before: Option<i32>,
+    after: Option<i32>,
+) -> Result<(), ApiError> {
+    if before == after {
+        return Ok(());
+    }
+    let mut out = Vec::new();
+    for id in [before, after].into_iter().flatten() {
+        let status = crate::entities::power::Entity::find_by_id(id)
+            .one(c)
+            .await?
+            .map(|p| p.status)
+            .unwrap_or_default();
+        out.push(powers::changed_event(c, id, &status, now).await?);
+    }
+    crate::cases::events::append(c, actor.id, actor.role.as_str(), now, out).await
 }
 
 pub async fn create_item(
@@ -473,6 +500,7 @@ pub async fn create_item(
         Change::new("create", "item", view.id).after(&view),
     )
     .await?;
+    publish_powers(&txn, actor, now, None, view.power_id).await?;
     txn.commit().await?;
     Ok(view)
 }
@@ -510,6 +538,7 @@ pub async fn update_item(
             .after(&view),
     )
     .await?;
+    publish_powers(&txn, actor, now, before.power_id, view.power_id).await?;
     txn.commit().await?;
     Ok(view)
 }
@@ -553,6 +582,8 @@ pub async fn delete_item(
         + count_of::<branch::Entity, _>(&txn, branch::Column::ItemId.eq(id)).await?
         + count_of::<claim::Entity, _>(&txn, claim::Column::ItemId.eq(id)).await?;
     let before = item_view(current.clone())?;
+    // A linked item that leaves the catalogue leaves its power's `item_ids`.
+    let linked = current.power_id.filter(|_| current.deleted_at.is_none());
     let soft = refs > 0;
     if soft {
         if current.deleted_at.is_none() {
@@ -571,6 +602,7 @@ pub async fn delete_item(
         Change::new(if soft { "soft_delete" } else { "delete" }, "item", id).before(&before),
     )
     .await?;
+    publish_powers(&txn, actor, now, linked, None).await?;
     txn.commit().await?;
     Ok(deleted(id, soft))
 }

@@ -45,6 +45,9 @@ pub struct Model {
     pub pause_alert_at: Option<DateTimeUtc>,
     /// The `pause_overdue` alert of the current pause was issued.
     pub pause_alerted: bool,
+    /// When the decision reached the platform; `decided_at` is when it was really made, as
+    /// the department reports it.
+    pub recorded_at: Option<DateTimeUtc>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

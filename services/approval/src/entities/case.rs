@@ -44,6 +44,8 @@ pub struct Model {
     pub decided_at: Option<DateTimeUtc>,
     /// 送达/发证 due: 10 working days after the decision (行政许可法 第四十四条).
     pub issuance_due_at: Option<DateTimeUtc>,
+    /// When the issuance reached the platform; `issued_at` is when it really happened.
+    pub issued_recorded_at: Option<DateTimeUtc>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

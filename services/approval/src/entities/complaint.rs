@@ -23,6 +23,11 @@ pub struct Model {
     pub closed_at: Option<DateTimeUtc>,
     pub created_at: DateTimeUtc,
     pub version: i64,
+    /// The supervisor's finding (投诉认定): `valid` or `invalid`; recorded once.
+    pub finding: Option<String>,
+    pub finding_reason: Option<String>,
+    pub found_by: Option<i32>,
+    pub found_at: Option<DateTimeUtc>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

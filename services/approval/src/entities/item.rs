@@ -31,6 +31,8 @@ pub struct Model {
     pub deleted_at: Option<DateTimeUtc>,
     /// `pause` or `restart` (重新计时): what a supplement does to the clock.
     pub supplement_policy: String,
+    /// The power (权责清单) the item exercises.
+    pub power_id: Option<i32>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

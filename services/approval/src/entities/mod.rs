@@ -13,4 +13,6 @@ pub mod event;
 pub mod holiday_table;
 pub mod idempotency_key;
 pub mod item;
+pub mod power;
+pub mod power_version;
 pub mod user;

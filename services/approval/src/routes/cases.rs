@@ -222,8 +222,7 @@ async fn run_case_command(
     state: web::Data<AppState>,
     user: AuthUser,
     req: HttpRequest,
-    id: i32,
-    cmd: CaseCommand,
+    request: store::CaseRequest,
     body: &[u8],
 ) -> ApiResult<HttpResponse> {
     let idem = IdemKey::from_request(&req, user.id, body)?;
@@ -233,7 +232,7 @@ async fn run_case_command(
         }
     }
     let cal = state.timing();
-    match store::case_command(&state.db, &cal, &user, state.now(), id, cmd, idem.as_ref()).await {
+    match store::case_command(&state.db, &cal, &user, state.now(), request, idem.as_ref()).await {
         Ok(v) => {
             state.announce_events();
             Ok(HttpResponse::Ok().json(v))
@@ -257,32 +256,46 @@ pub async fn withdraw(
 ) -> ApiResult<HttpResponse> {
     require_json(&req)?;
     let input: WithdrawInput = parse_json(&body)?;
-    run_case_command(
-        state,
-        user,
-        req,
-        id.into_inner(),
-        CaseCommand::Withdraw {
+    let request = store::CaseRequest {
+        case_id: id.into_inner(),
+        command: CaseCommand::Withdraw {
             reason: input.reason,
         },
-        &body,
-    )
-    .await
+        issued_at: None,
+    };
+    run_case_command(state, user, req, request, &body).await
 }
 
-/// Unified issuance (统一发证), clerk only, once the case is ready and paid.
-#[utoipa::path(post, path = "/v1/cases/{id}/issue", tag = "cases", security(("bearer_auth" = [])), responses(
-    (status = 200, body = CaseView),
-    (status = 409, description = "not ready, or payment outstanding", body = platform::error::Problem, content_type = "application/problem+json"),
-))]
+/// Unified issuance (统一发证), clerk only, once the case is ready and paid. The body is
+/// optional: `{"issued_at": "<RFC 3339>"}` when the certificates were handed over earlier than
+/// this report (not in the future, not before the case became ready); without it, now.
+#[utoipa::path(post, path = "/v1/cases/{id}/issue", tag = "cases", security(("bearer_auth" = [])),
+    request_body(content = Option<IssueInput>, description = "optional; absent or empty: issued now"),
+    responses(
+        (status = 200, body = CaseView),
+        (status = 409, description = "not ready, or payment outstanding", body = platform::error::Problem, content_type = "application/problem+json"),
+        (status = 422, description = "`issued_at` in the future or before the case became ready (`invalid_issued_at`)", body = platform::error::Problem, content_type = "application/problem+json"),
+    ))]
 pub async fn issue(
     _no_query: platform::http::NoQuery,
     state: web::Data<AppState>,
     user: AuthUser,
     req: HttpRequest,
     id: web::Path<i32>,
+    body: web::Bytes,
 ) -> ApiResult<HttpResponse> {
-    run_case_command(state, user, req, id.into_inner(), CaseCommand::Issue, b"").await
+    let input: IssueInput = if body.iter().all(u8::is_ascii_whitespace) {
+        IssueInput::default()
+    } else {
+        require_json(&req)?;
+        parse_json(&body)?
+    };
+    let request = store::CaseRequest {
+        case_id: id.into_inner(),
+        command: CaseCommand::Issue,
+        issued_at: input.issued_at,
+    };
+    run_case_command(state, user, req, request, &body).await
 }
 
 /// One branch (分件). The `ETag` is its version, for `If-Match` on the next command.
@@ -305,7 +318,9 @@ pub async fn get_branch(
 
 /// Run a command on a branch: `start_review`, `review`, `approve`, `reject`,
 /// `request_supplement`, `supplement`, `suspend`, `resume`, `extend`. Body:
-/// `{"command": "<name>", ...fields}`. Reviewers and approvers of the branch's own department
+/// `{"command": "<name>", ...fields}`. `approve` and `reject` take an optional `decided_at`,
+/// the moment the decision really happened (not later than now, not before the branch opened:
+/// 422 `invalid_decided_at`); the branch keeps it and the moment it was recorded. Reviewers and approvers of the branch's own department
 /// only (a clerk may record `supplement`). A refused transition is 409 naming the state; a
 /// stale `If-Match` is 409 `stale_version`; nothing is half-written.
 #[utoipa::path(post, path = "/v1/branches/{id}/commands", tag = "cases", security(("bearer_auth" = [])),

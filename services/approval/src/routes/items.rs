@@ -1,3 +1,6 @@
+//! Item (事项) routes: every signed-in role reads; an admin or the item's own department's
+//! approver writes. A change of an item's link to the power list is published on the feed.
+
 use actix_web::{web, HttpResponse};
 use platform::auth::AuthUser;
 use platform::http::ValidQuery;
@@ -83,6 +86,7 @@ pub async fn create(
     body: ValidJson<ItemInput>,
 ) -> ApiResult<HttpResponse> {
     let i = store::create_item(&state.db, &user, state.now(), body.into_inner()).await?;
+    state.announce_events();
     Ok(HttpResponse::Created().json(i))
 }
 
@@ -101,16 +105,16 @@ pub async fn update(
     id: web::Path<i32>,
     body: ValidJson<ItemInput>,
 ) -> ApiResult<web::Json<Item>> {
-    Ok(web::Json(
-        store::update_item(
-            &state.db,
-            &user,
-            state.now(),
-            id.into_inner(),
-            body.into_inner(),
-        )
-        .await?,
-    ))
+    let i = store::update_item(
+        &state.db,
+        &user,
+        state.now(),
+        id.into_inner(),
+        body.into_inner(),
+    )
+    .await?;
+    state.announce_events();
+    Ok(web::Json(i))
 }
 
 /// Delete an item: soft when a bundle references it (it cannot vanish), hard otherwise.
@@ -125,7 +129,7 @@ pub async fn delete(
     user: AuthUser,
     id: web::Path<i32>,
 ) -> ApiResult<web::Json<Deleted>> {
-    Ok(web::Json(
-        store::delete_item(&state.db, &user, state.now(), id.into_inner()).await?,
-    ))
+    let d = store::delete_item(&state.db, &user, state.now(), id.into_inner()).await?;
+    state.announce_events();
+    Ok(web::Json(d))
 }

@@ -9,6 +9,7 @@ pub mod departments;
 pub mod events;
 pub mod health;
 pub mod items;
+pub mod powers;
 pub mod supervision;
 pub mod users;
 
@@ -39,6 +40,17 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                         .put(items::update)
                         .delete(items::delete),
                 )
+                .service(
+                    web::resource("/powers")
+                        .get(powers::list)
+                        .post(powers::create),
+                )
+                .service(
+                    web::resource("/powers/{id}")
+                        .get(powers::get)
+                        .put(powers::update),
+                )
+                .route("/powers/{id}/history", web::get().to(powers::history))
                 .service(
                     web::resource("/bundles")
                         .get(bundles::list)
@@ -99,6 +111,10 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                 .route(
                     "/complaints/{id}/answer",
                     web::post().to(supervision::answer_complaint),
+                )
+                .route(
+                    "/complaints/{id}/finding",
+                    web::post().to(supervision::complaint_finding),
                 )
                 .route(
                     "/complaints/{id}/close",

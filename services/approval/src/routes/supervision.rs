@@ -15,7 +15,9 @@ use utoipa::{IntoParams, ToSchema};
 use crate::state::AppState;
 use crate::supervision::cards::{self, Card, CardFilter, RevokeInput};
 use crate::supervision::claims::{self, Claim};
-use crate::supervision::complaints::{self, AnswerInput, AssignInput, Complaint, ComplaintInput};
+use crate::supervision::complaints::{
+    self, AnswerInput, AssignInput, Complaint, ComplaintInput, FindingInput,
+};
 use crate::supervision::jobs::{self, JobKind, JobRun};
 use crate::supervision::stats::{self, DepartmentStats};
 use calendar::local_midnight;
@@ -215,6 +217,35 @@ pub async fn answer_complaint(
         )
         .await?,
     ))
+}
+
+/// Record whether a complaint was founded (投诉认定), supervisor only, once (a second finding is
+/// 409 `finding_recorded`): `valid` or `invalid` with the reason; audited and on the feed
+/// (`complaint_found`).
+#[utoipa::path(post, path = "/v1/complaints/{id}/finding", tag = "supervision", request_body = FindingInput, security(("bearer_auth" = [])), responses(
+    (status = 200, body = Complaint),
+    (status = 403, body = platform::error::Problem, content_type = "application/problem+json"),
+    (status = 404, body = platform::error::Problem, content_type = "application/problem+json"),
+    (status = 409, description = "a finding is recorded already (`finding_recorded`)", body = platform::error::Problem, content_type = "application/problem+json"),
+    (status = 422, description = "empty or too long `reason`, unknown `finding`", body = platform::error::Problem, content_type = "application/problem+json"),
+))]
+pub async fn complaint_finding(
+    _no_query: platform::http::NoQuery,
+    state: web::Data<AppState>,
+    user: AuthUser,
+    id: web::Path<i32>,
+    body: ValidJson<FindingInput>,
+) -> ApiResult<web::Json<Complaint>> {
+    let c = complaints::record_finding(
+        &state.db,
+        &user,
+        state.now(),
+        id.into_inner(),
+        body.into_inner(),
+    )
+    .await?;
+    state.announce_events();
+    Ok(web::Json(c))
 }
 
 /// Close an answered complaint (supervisor).

@@ -1,6 +1,8 @@
 //! Complaints (投诉): anyone with a case number can file one; a supervisor assigns it to a
 //! department with a time limit, the department answers, the supervisor closes it. Every step
-//! is an event in the feed (complaints count in the assessment).
+//! is an event in the feed (complaints count in the assessment). A supervisor records, once,
+//! whether the complaint was founded (投诉认定: `valid` / `invalid`, with the reason): only a
+//! valid complaint counts against the department.
 
 use chrono::{DateTime, Utc};
 use platform::auth::{AuthUser, Role};
@@ -46,6 +48,38 @@ pub struct AnswerInput {
     pub answer: String,
 }
 
+/// A supervisor's finding on a complaint (投诉认定).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Finding {
+    /// Founded (有效投诉): counts against the department.
+    Valid,
+    /// Unfounded (无效投诉).
+    Invalid,
+}
+
+impl Finding {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Finding::Valid => "valid",
+            Finding::Invalid => "invalid",
+        }
+    }
+}
+
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct FindingInput {
+    pub finding: Finding,
+    /// Why, 1–2000 characters.
+    #[schema(
+        min_length = 1,
+        max_length = 2000,
+        example = "经核查，窗口未一次性告知补正材料，投诉属实"
+    )]
+    pub reason: String,
+}
+
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 pub struct Complaint {
     pub id: i32,
@@ -66,6 +100,13 @@ pub struct Complaint {
     pub late: bool,
     pub closed_at: Option<DateTime<Utc>>,
     pub created_at: DateTime<Utc>,
+    /// The supervisor's finding (投诉认定), once recorded.
+    pub finding: Option<Finding>,
+    /// Why the complaint was found valid or invalid.
+    pub finding_reason: Option<String>,
+    /// The supervisor (user id) who recorded the finding.
+    pub found_by: Option<i32>,
+    pub found_at: Option<DateTime<Utc>>,
 }
 
 fn view(m: complaint::Model, now: DateTime<Utc>) -> Complaint {
@@ -86,6 +127,14 @@ fn view(m: complaint::Model, now: DateTime<Utc>) -> Complaint {
         late,
         closed_at: m.closed_at,
         created_at: m.created_at,
+        finding: match m.finding.as_deref() {
+            Some("valid") => Some(Finding::Valid),
+            Some("invalid") => Some(Finding::Invalid),
+            _ => None,
+        },
+        finding_reason: m.finding_reason,
+        found_by: m.found_by,
+        found_at: m.found_at,
     }
 }
 
@@ -344,6 +393,70 @@ pub async fn close(
         &m,
         "complaint_closed",
         now,
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(view(m, now))
+}
+
+/// Record the finding on a complaint (投诉认定), supervisor only, once: in any status, audited,
+/// on the feed as `complaint_found`.
+pub async fn record_finding(
+    db: &DatabaseConnection,
+    actor: &AuthUser,
+    now: DateTime<Utc>,
+    id: i32,
+    input: FindingInput,
+) -> Result<Complaint, ApiError> {
+    actor.require(&[Role::Supervisor])?;
+    let mut errs = Vec::new();
+    text("reason", &input.reason, 2000, &mut errs);
+    ApiError::validation_all(errs)?;
+    let txn = db.begin().await?;
+    let m = load(&txn, id).await?;
+    if let Some(f) = &m.finding {
+        return Err(ApiError::conflict(
+            "finding_recorded",
+            format!(
+                "complaint {id} was found {f} at {}; a finding is recorded once",
+                m.found_at.map(|t| t.to_rfc3339()).unwrap_or_default()
+            ),
+        ));
+    }
+    let before = m.clone();
+    let mut am = m.into_active_model();
+    am.finding = Set(Some(input.finding.as_str().into()));
+    am.finding_reason = Set(Some(input.reason.trim().to_string()));
+    am.found_by = Set(Some(actor.id));
+    am.found_at = Set(Some(now));
+    am.version = Set(am.version.as_ref() + 1);
+    let m = update_guarded(&txn, &before, am).await?;
+    crate::audit::record(
+        &txn,
+        actor,
+        now,
+        crate::audit::Change::new("record_finding", "complaint", id)
+            .before(&view(before, now))
+            .after(&view(m.clone(), now)),
+    )
+    .await?;
+    events::append(
+        &txn,
+        actor.id,
+        actor.role.as_str(),
+        now,
+        vec![NewEvent {
+            case_id: m.case_id,
+            branch_id: None,
+            kind: "complaint_found".into(),
+            from_state: m.status.clone(),
+            to_state: m.status.clone(),
+            payload: json!({
+                "type": "complaint_found", "complaint_id": m.id, "case_id": m.case_id,
+                "department_id": m.assigned_department_id, "finding": m.finding,
+                "reason": m.finding_reason, "found_by": m.found_by, "at": now,
+            }),
+        }],
     )
     .await?;
     txn.commit().await?;

@@ -11,6 +11,7 @@ mod console;
 mod defects;
 mod departments;
 mod extensions;
+mod facts;
 mod helpers;
 mod items;
 mod mail;
