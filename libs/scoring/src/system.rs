@@ -26,7 +26,7 @@
 //! ([`deductions::default_rules`](crate::deductions::default_rules)); a record
 //! reported within 60 minutes counts as real time for 数据交换; self-assessment
 //! and peer review shown but not counted (weights 0); a second assessment
-//! (二次考核, Hohhot) when the total is below 60.00 or satisfaction below 90 %
+//! (二次考核, Hohhot) when the total is below 60.00 or satisfaction below 80 %
 //! ([`SecondRoundRule`]).
 
 use std::collections::HashSet;
@@ -106,7 +106,7 @@ pub enum EmptyPolicy {
 
 /// When a unit gets a second assessment (二次考核, Hohhot): total below `below_total` **or**
 /// satisfaction below `below_satisfaction`. The source names the round, not the numbers: the
-/// defaults 60.00 and 90 % are this product's.
+/// defaults 60.00 and 80 % (the Hohhot cadre preset's threshold) are this product's.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SecondRoundRule {
     pub below_total: Points,
@@ -117,7 +117,7 @@ impl Default for SecondRoundRule {
     fn default() -> Self {
         SecondRoundRule {
             below_total: Points::whole(60),
-            below_satisfaction: Percent::whole(90),
+            below_satisfaction: Percent::whole(80),
         }
     }
 }

@@ -11,3 +11,4 @@ mod helpers;
 mod inputs;
 mod openapi;
 mod replicas;
+mod trust;
