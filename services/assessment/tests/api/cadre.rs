@@ -17,14 +17,14 @@ fn branch(case: &Value, dept: i32) -> Value {
 }
 
 /// 2026Q1 published with hand-computed totals:
-/// No power list: coverage is not applicable and its 10.00 go to efficiency, data exchange and
-/// satisfaction (24.45 / 12.22 / 18.33, see `scoring::quarter`).
-/// - SCJG: efficiency 24.45 + data exchange 12.22 + satisfaction 18.33 (很满意: 满意率 100 %)
-///   + volume 1 + manual 40 = 96.00
-/// - ZJJ: 24.45 + 12.22 + 0 (一般 is not satisfied: 满意率 0 %) + 1 + manual 12.33 = 50.00
-/// - GAJ: 12.23 (one of two late: 24.45 × (0.8 × 50 % + 0.2 × 50 %) = 12.225) + 12.22 + 0
-///   (不满意) + 1 + manual 25.04 (8.99 + 9.05 + 3 + 4) − 0.50 (the yellow card) = 49.99
-/// - SWJ: as SCJG, 96.00
+/// Coverage comes from the demo power list: one power each for ZJJ, SWJ and GAJ, all with
+/// their item (100 %); SCJG has two, one without an item (50 %).
+/// - SCJG: coverage 5 + efficiency 20 + data exchange 10 + satisfaction 15 (很满意: 满意率 100 %)
+///   + volume 1 + manual 40 = 91.00
+/// - ZJJ: 10 + 20 + 10 + 0 (一般 is not satisfied: 满意率 0 %) + 1 + manual 9 = 50.00
+/// - GAJ: 10 + 10 (one of two late: 20 × (0.8 × 50 % + 0.2 × 50 %)) + 10 + 0 (不满意) + 1
+///   + manual 19.49 (8.99 + 3.5 + 3 + 4) − 0.50 (the late branch's yellow card) = 49.99
+/// - SWJ: 10 + 20 + 10 + 15 + 1 + 40 = 96.00
 ///
 /// The late GAJ branch is handled by staff member 201 (review Monday, approval Wednesday).
 pub async fn published_quarter() -> (Services, i64) {
@@ -83,8 +83,8 @@ pub async fn published_quarter() -> (Services, i64) {
     for (d, pts, level) in [
         (scjg, [15.0, 10.0, 10.0, 5.0], "very_satisfied"),
         (swj, [15.0, 10.0, 10.0, 5.0], "very_satisfied"),
-        (zjj, [12.33, 0.0, 0.0, 0.0], "average"),
-        (gaj, [8.99, 9.05, 3.0, 4.0], "dissatisfied"),
+        (zjj, [9.0, 0.0, 0.0, 0.0], "average"),
+        (gaj, [8.99, 3.5, 3.0, 4.0], "dissatisfied"),
     ] {
         for (cat, p) in ["standardisation", "openness", "quality", "integrity"]
             .iter()
@@ -133,7 +133,8 @@ pub async fn published_quarter() -> (Services, i64) {
     assert!(
         totals.contains(&(gaj as i64, 49.99))
             && totals.contains(&(zjj as i64, 50.0))
-            && totals.contains(&(scjg as i64, 96.0)),
+            && totals.contains(&(scjg as i64, 91.0))
+            && totals.contains(&(swj as i64, 96.0)),
         "{totals:?}"
     );
     expect(s.approve_result(id).await, StatusCode::OK).await;
@@ -160,7 +161,7 @@ fn row(page: &Value, dept: i32) -> Value {
 async fn presets_on_worked_examples_with_provenance() {
     let (s, result_id) = published_quarter().await;
     let org = s.token(Role::OrgDept, None);
-    let (scjg, zjj, gaj) = (s.d("HHHT-SCJG"), s.d("HHHT-ZJJ"), s.d("HHHT-GAJ"));
+    let (swj, zjj, gaj) = (s.d("HHHT-SWJ"), s.d("HHHT-ZJJ"), s.d("HHHT-GAJ"));
     // Only Q1 is published: the year is refused naming the other quarters...
     let p = problem(
         s.get("/v1/cadre/departments?year=2026&scheme=hohhot", &org)
@@ -188,7 +189,7 @@ async fn presets_on_worked_examples_with_provenance() {
     )
     .await;
     // Hohhot: 35 % of the annual score (the mean of the quarters used).
-    let r = row(&h, scjg);
+    let r = row(&h, swj);
     assert_eq!(
         (
             r["annual_score"].as_f64(),
@@ -246,7 +247,7 @@ async fn presets_on_worked_examples_with_provenance() {
         Some(5.0),
         "50.00 → 5.00"
     );
-    assert_eq!(row(&q, scjg)["contribution"].as_f64(), Some(9.6));
+    assert_eq!(row(&q, swj)["contribution"].as_f64(), Some(9.6));
     let one = expect(
         s.get(
             &format!("/v1/cadre/departments/{gaj}?year=2026&scheme=qingyang&allow_partial=true"),

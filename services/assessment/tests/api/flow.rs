@@ -105,18 +105,17 @@ async fn a_quarter_from_cases_to_rectification() {
     assert_eq!(r["status"], "draft");
     let rows = r["departments"].as_array().unwrap();
     assert_eq!(rows.len(), 4);
-    // Hand-computed: efficiency 24.45 + data exchange 12.22 + satisfaction 18.33 (all 100 %)
-    // + volume 1 (2 cases: tier 1 of 5) + manual 40 = 96.00, excellent.
+    // Hand-computed (ZJJ, SWJ): coverage 10 + efficiency 20 + data exchange 10 + satisfaction
+    // 15 (满意率 100 %) + volume 1 (2 cases: tier 1 of 5) + manual 40 = 96.00, excellent. (SCJG has
+    // a second power without an item in the demo list: coverage 50 %, 91.00.)
     assert_eq!(
         (rows[0]["total"].as_f64(), rows[0]["grade"].as_str()),
         (Some(96.0), Some("excellent"))
     );
-    // No power list in this test: coverage has nothing to measure, and its 10.00 are
-    // redistributed over efficiency, data exchange and satisfaction (20/10/15 of 45 → 24.45,
-    // 12.22, 18.33). GAJ: efficiency 24.45 × (0.8 × 50% on time + 0.2 × 50% early) = 12.225 →
-    // 12.23; data exchange 12.22; satisfaction 0 (不满意); volume 1; manual 13; the yellow card
-    // of the late branch −0.50: 37.95, fail; ranked last. (Before, coverage and every empty
-    // ratio scored full marks: 44.00.)
+    // GAJ: coverage 10 (its one power has its item and a case) + efficiency 20 × (0.8 × 50 %
+    // on time + 0.2 × 50 % early) = 10 + data exchange 10 + satisfaction 0 (不满意: 满意率 0 %)
+    // + volume 1 + manual 13 − 0.50 (the yellow card of the late branch) = 43.50, fail; ranked
+    // last. (Before, the card cost nothing: 44.00.)
     let last = rows.last().unwrap();
     assert_eq!(
         (
@@ -125,7 +124,7 @@ async fn a_quarter_from_cases_to_rectification() {
             last["grade"].as_str(),
             last["rank"].as_i64()
         ),
-        (Some(gaj as i64), Some(37.95), Some("fail"), Some(4))
+        (Some(gaj as i64), Some(43.5), Some("fail"), Some(4))
     );
     let eff = last["breakdown"]["categories"]
         .as_array()
