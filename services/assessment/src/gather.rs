@@ -12,7 +12,8 @@
 //!   ÷ all of them; the late ones are listed.
 //! - **高效类** uses the moment the department really decided (`decided_at`).
 //! - **Supervision facts**: cards issued in the quarter (revoked cards are gone from the fact
-//!   table), valid complaints found in it, claims whose limit passed in it unclaimed or claimed
+//!   table; only branch cards: a bundle's own case cards are not deducted again), valid
+//!   complaints found in it, claims whose limit passed in it unclaimed or claimed
 //!   late, 差评 rectifications whose deadline passed in it undone.
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
@@ -327,6 +328,12 @@ pub async fn gather<C: ConnectionTrait>(
         .all(c)
         .await?
     {
+        // A bundle's own cards (subject `case:`) signal the lead department's coordination;
+        // the department that was late already carries its branch's card. Counting both would
+        // deduct one delay twice, so only branch cards are deductions.
+        if !card.card_key.starts_with("branch:") {
+            continue;
+        }
         let kind = match card.level.as_str() {
             "yellow" => FactKind::YellowCard,
             "red" => FactKind::RedCard,

@@ -6,6 +6,7 @@ mod calendar;
 mod client;
 mod console;
 mod defects;
+mod facts;
 mod flow;
 mod helpers;
 mod inputs;
