@@ -430,7 +430,8 @@ pub struct OnsiteInput {
     pub channel: Option<String>,
 }
 
-fn short(field: &str, v: &str, max: usize) -> Result<String, ApiError> {
+/// A trimmed text of 1–`max` characters, or 422 naming the field.
+pub(crate) fn short(field: &str, v: &str, max: usize) -> Result<String, ApiError> {
     let v = v.trim();
     if v.is_empty() || v.chars().count() > max {
         return Err(ApiError::validation(

@@ -20,7 +20,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use crate::entities::{a_branch, peer_review, power_volume, self_assessment};
-use crate::inputs::{ensure_open, to_points};
+use crate::inputs::{ensure_open, short as text, to_points};
 use crate::quarter::Quarter;
 
 fn score_of(field: &str, v: f64) -> Result<i32, ApiError> {
@@ -29,17 +29,6 @@ fn score_of(field: &str, v: f64) -> Result<i32, ApiError> {
         return Err(ApiError::validation(field, "must be 0–100"));
     }
     Ok(i32::try_from(p.centi()).unwrap_or(0))
-}
-
-fn text(field: &str, v: &str, max: usize) -> Result<String, ApiError> {
-    let v = v.trim();
-    if v.is_empty() || v.chars().count() > max {
-        return Err(ApiError::validation(
-            field,
-            format!("must be 1–{max} characters"),
-        ));
-    }
-    Ok(v.to_string())
 }
 
 /// The quarter has begun (its inputs can exist) and its result is still open.

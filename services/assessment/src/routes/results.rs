@@ -22,6 +22,17 @@ pub struct RunInput {
 }
 
 /// Compute (or recompute) a quarter's draft on demand (assessor).
+///
+/// Definitions the breakdown explains line by line: **电子监察覆盖率** = active powers of the
+/// department's power list (权责清单) that must be under e-supervision and have an active
+/// catalogue item with, when the quarter had demand (cases on the platform or volume reported
+/// through `PUT /v1/power-volumes`), cases on it ÷ all such powers; **数据交换** = decisions and
+/// issuances whose record reached the platform within the system's
+/// `data_exchange_max_delay_minutes` of the moment they happened ÷ all of them; **满意率** per
+/// source = satisfied answers ÷ all answers; a rate with nothing to measure is not applicable
+/// and its points are redistributed (or fixed) as the system says, never full marks; supervision
+/// facts (branch cards, statutory breaches, valid complaints, late claims, overdue 差评
+/// rectifications) are deduction lines naming their records.
 #[utoipa::path(post, path = "/v1/results", tag = "results", request_body = RunInput, security(("bearer_auth" = [])), responses(
     (status = 201, body = ResultView),
     (status = 409, description = "the quarter is approved or published: make a revision", body = platform::error::Problem, content_type = "application/problem+json"),

@@ -31,7 +31,8 @@ fn row(result: &Value, dept: i32) -> Value {
 }
 
 fn centi(v: &Value) -> i64 {
-    v.as_i64().unwrap_or_else(|| panic!("not a points figure: {v}"))
+    v.as_i64()
+        .unwrap_or_else(|| panic!("not a points figure: {v}"))
 }
 
 /// GAJ supervises SCJG's business-licence item (审管互动): SCJG's decisions are pushed to it.

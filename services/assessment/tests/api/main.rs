@@ -12,4 +12,5 @@ mod helpers;
 mod inputs;
 mod openapi;
 mod replicas;
+mod rounds;
 mod trust;
