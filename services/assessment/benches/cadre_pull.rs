@@ -172,7 +172,7 @@ async fn publish_quarter(
         department_id: None,
     };
     let author = assessment::results::Author::of(&assessor);
-    let draft = assessment::results::run(db, cal, &author, now, q)
+    let draft = assessment::results::run(db, cal, &author, now, q, 10)
         .await
         .unwrap_or_else(|e| panic!("results::run: {e:?}"));
     assert_eq!(
@@ -186,7 +186,7 @@ async fn publish_quarter(
     assessment::results::approve(db, &leader, now, draft.id)
         .await
         .unwrap_or_else(|e| panic!("approve: {e:?}"));
-    let r = assessment::results::publish(db, cal, &assessor, now, draft.id)
+    let r = assessment::results::publish(db, cal, &assessor, now, draft.id, "office@bench")
         .await
         .unwrap_or_else(|e| panic!("publish: {e:?}"));
     assert_eq!(r.status, "published");

@@ -396,10 +396,16 @@ async fn measure(db: &DatabaseConnection, runs: usize, now: DateTime<Utc>, q: Qu
     let mut grades = std::collections::BTreeMap::new();
     for _ in 0..runs {
         let t = Instant::now();
-        let v =
-            assessment::results::run(db, &cal, &assessment::results::Author::scheduler(), now, q)
-                .await
-                .unwrap_or_else(|e| panic!("results::run: {e:?}"));
+        let v = assessment::results::run(
+            db,
+            &cal,
+            &assessment::results::Author::scheduler(),
+            now,
+            q,
+            10,
+        )
+        .await
+        .unwrap_or_else(|e| panic!("results::run: {e:?}"));
         times.push(t.elapsed());
         assert_eq!(v.status, "draft");
         assert!(!v.departments.is_empty(), "scored departments");

@@ -86,6 +86,7 @@ pub async fn run_once(
                 &results::Author::scheduler(),
                 now,
                 q,
+                state.settings.publication_due_day,
             )
             .await?;
             serde_json::json!({"result_id": r.id, "year": r.year, "quarter": r.quarter, "departments": r.departments.len()})
@@ -104,7 +105,8 @@ pub async fn run_once(
             let publication = results::publication_reminders(
                 &state.db,
                 now,
-                state.settings.reminder_days,
+                state.settings.publication_due_day,
+                state.settings.publication_reminder_days,
                 &state.settings.supervision_email,
             )
             .await?;

@@ -209,7 +209,7 @@ async fn store_scores<C: ConnectionTrait>(
 }
 
 /// The day of the quarter's next month by which results are published (Fenghua: 结果于下一季度
-/// 第一个月上旬公布 — the first ten days).
+/// 第一个月上旬公布 — the first ten days); the default of `PUBLICATION_DUE_DAY`.
 pub const PUBLICATION_DUE_DAY: u32 = 10;
 
 /// End of day `day` (Asia/Shanghai) of the month after quarter `q` of `year`.
@@ -234,6 +234,7 @@ pub async fn run(
     actor: &Author,
     now: DateTime<Utc>,
     q: Quarter,
+    due_day: u32,
 ) -> Result<ResultView, ApiError> {
     let calendar_version = crate::calendar_sync::fingerprint(cal);
     let txn = db.begin().await?;
@@ -291,11 +292,7 @@ pub async fn run(
                 computed_by_id: Set(Some(actor.id.clone())),
                 created_at: Set(now),
                 calendar_version: Set(Some(calendar_version.clone())),
-                publication_due_at: Set(publication_due(
-                    q.year,
-                    i32::from(q.q),
-                    PUBLICATION_DUE_DAY,
-                )),
+                publication_due_at: Set(publication_due(q.year, i32::from(q.q), due_day)),
                 ..Default::default()
             }
             .insert(&txn)
@@ -573,6 +570,7 @@ pub async fn publish(
     actor: &AuthUser,
     now: DateTime<Utc>,
     id: i32,
+    office_email: &str,
 ) -> Result<ResultView, ApiError> {
     actor.require(&[Role::Leader, Role::Assessor])?;
     let txn = db.begin().await?;
@@ -595,7 +593,6 @@ pub async fn publish(
         .filter(quarter_result::Column::Id.ne(id))
         .exec(&txn)
         .await?;
-    let sys = systems::by_key(&txn, &r.system_key).await?;
     let source_ref = format!("quarter:{}Q{}", r.year, r.quarter);
     let scores = department_score::Entity::find()
         .filter(department_score::Column::ResultId.eq(id))
@@ -643,10 +640,9 @@ pub async fn publish(
                     .map(String::from)
             });
         if let Some(reason) = reason {
-            crate::second_round::open(&txn, cal, &r, s, &reason, now).await?;
+            crate::second_round::open(&txn, cal, &r, s, &reason, now, office_email).await?;
         }
     }
-    let _ = sys;
     let v = view(&txn, r, now).await?;
     txn.commit().await?;
     Ok(v)
@@ -696,6 +692,7 @@ async fn feedback<C: ConnectionTrait>(
 pub async fn publication_reminders(
     db: &DatabaseConnection,
     now: DateTime<Utc>,
+    due_day: u32,
     reminder_days: u32,
     office_email: &str,
 ) -> Result<serde_json::Value, ApiError> {
@@ -704,17 +701,20 @@ pub async fn publication_reminders(
     // The quarter that ended most recently and the one before it.
     let last = Quarter::of(now).previous();
     for q in [last, last.previous()] {
-        let Some(due) = publication_due(q.year, i32::from(q.q), PUBLICATION_DUE_DAY) else {
+        let Some(due) = publication_due(q.year, i32::from(q.q), due_day) else {
             continue;
         };
-        let published = quarter_result::Entity::find()
+        let rows = quarter_result::Entity::find()
             .filter(quarter_result::Column::Year.eq(q.year))
             .filter(quarter_result::Column::Quarter.eq(i32::from(q.q)))
-            .filter(quarter_result::Column::Status.is_in(["published", "superseded"]))
-            .one(db)
-            .await?
-            .is_some();
-        if published {
+            .all(db)
+            .await?;
+        let published = rows
+            .iter()
+            .any(|r| matches!(r.status.as_str(), "published" | "superseded"));
+        // The quarter before the last one is followed up only once work on it has begun (a
+        // service started mid-year does not nag about quarters it never scored).
+        if published || (q != last && rows.is_empty()) {
             continue;
         }
         let (kind, key, when) = if now > due {

@@ -71,6 +71,7 @@ pub async fn open<C: ConnectionTrait>(
     s: &department_score::Model,
     reason: &str,
     now: DateTime<Utc>,
+    office_email: &str,
 ) -> Result<(), ApiError> {
     let due = cal
         .deadline(now, SECOND_ROUND_WORKING_DAYS)
@@ -97,6 +98,36 @@ pub async fn open<C: ConnectionTrait>(
         .to_owned(),
     )
     .exec_without_returning(c)
+    .await?;
+    // The assessors' task: a notice to the assessment office, once per round.
+    outbox::enqueue(
+        c,
+        outbox::NewNotice {
+            kind: "second_round_opened",
+            dedup_key: format!(
+                "second_round:{}Q{}:department:{}",
+                r.year, r.quarter, s.department_id
+            ),
+            subject: format!(
+                "[二次考核] {}Q{} department {}: second assessment due {}",
+                r.year,
+                r.quarter,
+                s.department_id,
+                due.with_timezone(&chrono_tz::Asia::Shanghai)
+                    .format("%Y-%m-%d %H:%M")
+            ),
+            body: format!(
+                "{}年第{}季度：部门 {} 需进行二次考核（{reason}）。Record the second round's result with evidence by {} (Asia/Shanghai): POST /v1/second-rounds/{{id}}/result.",
+                r.year,
+                r.quarter,
+                s.department_id,
+                due.with_timezone(&chrono_tz::Asia::Shanghai)
+                    .format("%Y-%m-%d %H:%M")
+            ),
+            recipients: vec![office_email.to_string()],
+        },
+        now,
+    )
     .await?;
     Ok(())
 }

@@ -35,6 +35,11 @@ pub struct AssessmentSettings {
     pub reminder_days: u32,
     /// `CADRE_RATE_LIMIT`: requests per minute per client on the cadre API (default 120).
     pub cadre_rate_limit: u64,
+    /// Day of the quarter's next month by which results are published (Fenghua: 上旬, the
+    /// first ten days → 10).
+    pub publication_due_day: u32,
+    /// Days before that due moment the assessment office is reminded (product default 3).
+    pub publication_reminder_days: u32,
     pub smtp_url: Option<String>,
     pub mail_dir: String,
     pub mail_from: String,
@@ -53,6 +58,8 @@ impl Default for AssessmentSettings {
             supervision_email: "supervision@parallel-approval.local".into(),
             reminder_days: 3,
             cadre_rate_limit: 120,
+            publication_due_day: crate::results::PUBLICATION_DUE_DAY,
+            publication_reminder_days: 3,
             smtp_url: None,
             mail_dir: "./var/mail-assessment".into(),
             mail_from: "绩效评估 <assessment@parallel-approval.local>".into(),
@@ -95,6 +102,13 @@ impl AssessmentSettings {
                 15,
             )? as u32,
             cadre_rate_limit: num("CADRE_RATE_LIMIT", d.cadre_rate_limit, 1_000_000)?.max(1),
+            publication_due_day: num("PUBLICATION_DUE_DAY", u64::from(d.publication_due_day), 28)?
+                .max(1) as u32,
+            publication_reminder_days: num(
+                "PUBLICATION_REMINDER_DAYS",
+                u64::from(d.publication_reminder_days),
+                28,
+            )? as u32,
             smtp_url: get("SMTP_URL"),
             mail_dir: get("MAIL_DIR").unwrap_or(d.mail_dir),
             mail_from: get("MAIL_FROM").unwrap_or(d.mail_from),

@@ -57,6 +57,7 @@ pub async fn run(
             &results::Author::of(&user),
             state.now(),
             q,
+            state.settings.publication_due_day,
         )
         .await?,
     ))
@@ -201,6 +202,7 @@ pub async fn publish(
             &user,
             state.now(),
             id.into_inner(),
+            &state.settings.supervision_email,
         )
         .await?,
     ))

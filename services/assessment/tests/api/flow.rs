@@ -166,14 +166,15 @@ async fn a_quarter_from_cases_to_rectification() {
         StatusCode::OK,
     )
     .await;
-    // Every unit receives its own result (两个反馈: four mails), GAJ its rectification order too.
-    assert_eq!(run["detail"]["sent"], 5, "{run}");
+    // Every unit receives its own result (两个反馈: four mails), GAJ its rectification order
+    // too, and the assessment office the second round (二次考核) GAJ's 43.50 opens.
+    assert_eq!(run["detail"]["sent"], 6, "{run}");
     let mails: Vec<String> = std::fs::read_dir(&s.mail_dir)
         .unwrap()
         .filter_map(|e| e.ok())
         .map(|e| std::fs::read_to_string(e.path()).unwrap())
         .collect();
-    assert_eq!(mails.len(), 5);
+    assert_eq!(mails.len(), 6);
     for code in ["scjg", "zjj", "swj", "gaj"] {
         assert_eq!(
             mails

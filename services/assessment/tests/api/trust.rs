@@ -245,4 +245,56 @@ async fn separation_of_duties_and_deductions_with_their_source() {
         .map(|d| d["rank"].as_i64().unwrap())
         .collect();
     assert_eq!(ranks, [1, 1, 1, 4], "{approved}");
+    assert_eq!(approved["publication_overdue"], false);
+
+    // Three days before the due moment the office is reminded; after it, the quarter is
+    // flagged overdue; each notice once.
+    s.clock.set(at("2026-04-08T09:00:00+08:00"));
+    let run = expect(
+        s.post("/v1/jobs/rectification/run", &assessor, &json!({}))
+            .await,
+        StatusCode::OK,
+    )
+    .await;
+    assert_eq!(
+        run["detail"]["publication"]["reminded"],
+        json!(["2026Q1"]),
+        "{run}"
+    );
+    s.clock.set(at("2026-04-11T09:00:00+08:00"));
+    for _ in 0..2 {
+        expect(
+            s.post("/v1/jobs/rectification/run", &assessor, &json!({}))
+                .await,
+            StatusCode::OK,
+        )
+        .await;
+    }
+    let late = expect(
+        s.get(&format!("/v1/results/{id}"), &leader).await,
+        StatusCode::OK,
+    )
+    .await;
+    assert_eq!(late["publication_overdue"], true);
+    let kinds: Vec<String> = {
+        use sea_orm::{EntityTrait, QueryOrder};
+        outbox::entity::notice::Entity::find()
+            .order_by_asc(outbox::entity::notice::Column::Id)
+            .all(&s.db)
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|n| n.kind)
+            .filter(|k| k.starts_with("publication"))
+            .collect()
+    };
+    assert_eq!(kinds, ["publication_reminder", "publication_overdue"]);
+    // Published late, it stays flagged.
+    let published = expect(
+        s.post(&format!("/v1/results/{id}/publish"), &leader, &json!({}))
+            .await,
+        StatusCode::OK,
+    )
+    .await;
+    assert_eq!(published["publication_overdue"], true);
 }
