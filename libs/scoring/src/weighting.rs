@@ -81,7 +81,8 @@ pub struct Provenance {
 #[serde(rename_all = "snake_case", tag = "type")]
 pub enum CadreDetail {
     Hohhot {
-        satisfaction: Percent,
+        /// `None` when no satisfaction source had an answer all year.
+        satisfaction: Option<Percent>,
         threshold: Percent,
         /// Flagged for 二次考核.
         second_assessment: bool,
@@ -246,20 +247,20 @@ fn derived(points: Points, annual: &AnnualScore, key: &str) -> Result<Points, Sc
 }
 
 /// Weighs a department's annual result under `scheme`. `satisfaction` is the
-/// window's satisfaction ratio (e.g. [`AnnualScore::satisfaction`]); only the
-/// Hohhot scheme uses it.
+/// window's satisfaction ratio (e.g. [`AnnualScore::satisfaction`]), `None` when
+/// there was no answer at all (never read as 100 %); only the Hohhot scheme uses it.
 pub fn weigh_department(
     scheme: &WeightingScheme,
     annual: &AnnualScore,
-    satisfaction: Percent,
+    satisfaction: Option<Percent>,
 ) -> Result<CadreContribution, ScoringError> {
     scheme.validate()?;
     let score = annual.score;
     check_score("annual score", score)?;
-    if satisfaction < Percent::ZERO || satisfaction > Percent::HUNDRED {
+    if let Some(sat) = satisfaction.filter(|s| *s < Percent::ZERO || *s > Percent::HUNDRED) {
         return Err(ScoringError::PercentOutOfRange {
             which: "satisfaction",
-            value: satisfaction,
+            value: sat,
         });
     }
     let mut notes = Vec::new();
@@ -274,11 +275,16 @@ pub fn weigh_department(
             notes.push(format!(
                 "annual {score} × {share}% = {contribution} of {out_of}"
             ));
-            let flagged = satisfaction < *threshold;
-            notes.push(format!(
-                "二次考核 when satisfaction < {threshold}: {satisfaction} → {}",
-                if flagged { "flagged" } else { "not flagged" }
-            ));
+            let flagged = satisfaction.is_some_and(|s| s < *threshold);
+            notes.push(match satisfaction {
+                Some(s) => format!(
+                    "二次考核 when satisfaction < {threshold}: {s} → {}",
+                    if flagged { "flagged" } else { "not flagged" }
+                ),
+                None => format!(
+                    "二次考核 when satisfaction < {threshold}: no satisfaction answer this year → not flagged, nothing to compare"
+                ),
+            });
             let detail = CadreDetail::Hohhot {
                 satisfaction,
                 threshold: *threshold,

@@ -349,8 +349,7 @@ pub async fn departments(
                 .into_iter()
                 .filter(|r| r.year == year)
                 .collect();
-        let satisfaction = annual.satisfaction.unwrap_or(scoring::Percent::HUNDRED);
-        let c = scoring::weigh_department(&scheme, &annual, satisfaction)
+        let c = scoring::weigh_department(&scheme, &annual, annual.satisfaction)
             .map_err(|e| ApiError::validation("scheme", e.to_string()))?;
         out.push(DepartmentCadre {
             department_id: dept,

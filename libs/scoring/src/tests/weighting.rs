@@ -17,7 +17,7 @@ fn pct(centi: i64) -> Percent {
 }
 
 fn weigh(scheme: &WeightingScheme, score_centi: i64, sat: i64) -> CadreContribution {
-    match weigh_department(scheme, &annual_with(score_centi), pct(sat)) {
+    match weigh_department(scheme, &annual_with(score_centi), Some(pct(sat))) {
         Ok(c) => c,
         Err(e) => panic!("{e}"),
     }
@@ -110,7 +110,7 @@ fn qingyang_party_conduct_and_rule_of_law() {
     let mut a = annual_with(8_616);
     a.categories.retain(|c| c.key != "integrity");
     assert_eq!(
-        weigh_department(&WeightingScheme::qingyang(), &a, pct(8_000)).err(),
+        weigh_department(&WeightingScheme::qingyang(), &a, Some(pct(8_000))).err(),
         Some(ScoringError::MissingCategory {
             key: "integrity".to_string()
         })
@@ -180,7 +180,29 @@ fn scheme_validation_errors() {
     s.key.clear();
     assert_eq!(s.validate(), Err(SchemeError::EmptyKey));
     assert_eq!(
-        weigh_department(&s, &annual_with(8_000), pct(8_000)).err(),
+        weigh_department(&s, &annual_with(8_000), Some(pct(8_000))).err(),
         Some(ScoringError::InvalidScheme(SchemeError::EmptyKey))
+    );
+}
+
+#[test]
+fn no_satisfaction_answer_is_not_read_as_100_percent() {
+    let c = weigh_department(&WeightingScheme::hohhot(), &annual_with(9_000), None)
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert!(matches!(
+        c.detail,
+        CadreDetail::Hohhot {
+            satisfaction: None,
+            second_assessment: false,
+            ..
+        }
+    ));
+    assert!(
+        c.provenance
+            .thresholds_applied
+            .iter()
+            .any(|n| n.contains("no satisfaction answer")),
+        "{:?}",
+        c.provenance.thresholds_applied
     );
 }
