@@ -44,10 +44,13 @@ pub enum Role {
     Leader,
     /// Third-party call centre (第三方回访): enters the answers of the callback sample.
     Callcenter,
+    /// Hall inspector (督察, Xiangyang's 督察部): records window staff's conduct (人员行为规范)
+    /// and publicity entries for their daily record.
+    Inspector,
 }
 
 impl Role {
-    pub const ALL: [Role; 10] = [
+    pub const ALL: [Role; 11] = [
         Role::Clerk,
         Role::Reviewer,
         Role::Approver,
@@ -58,6 +61,7 @@ impl Role {
         Role::Service,
         Role::Leader,
         Role::Callcenter,
+        Role::Inspector,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -72,6 +76,7 @@ impl Role {
             Role::Service => "service",
             Role::Leader => "leader",
             Role::Callcenter => "callcenter",
+            Role::Inspector => "inspector",
         }
     }
 

@@ -36,11 +36,13 @@ pub enum Role {
     Leader,
     /// Third-party call centre (第三方回访): no case powers.
     Callcenter,
+    /// Hall inspector (督察): records staff conduct; no case powers.
+    Inspector,
 }
 
 impl Role {
     /// Every role, in declaration order.
-    pub const ALL: [Role; 10] = [
+    pub const ALL: [Role; 11] = [
         Role::Clerk,
         Role::Reviewer,
         Role::Approver,
@@ -51,6 +53,7 @@ impl Role {
         Role::Service,
         Role::Leader,
         Role::Callcenter,
+        Role::Inspector,
     ];
 
     /// Stable snake_case name.
@@ -66,6 +69,7 @@ impl Role {
             Role::Service => "service",
             Role::Leader => "leader",
             Role::Callcenter => "callcenter",
+            Role::Inspector => "inspector",
         }
     }
 }

@@ -293,7 +293,12 @@ pub async fn seed(db: &DatabaseConnection, now: DateTime<Utc>) -> Result<(), Api
             Role::Reviewer | Role::Approver => Some(dept_id(db, "HHHT-SCJG").await?),
             Role::Clerk | Role::Supervisor => Some(dept_id(db, "HHHT-ZWFW").await?),
             Role::Assessor => Some(dept_id(db, "HHHT-SGB").await?),
-            Role::OrgDept | Role::Admin | Role::Service | Role::Leader | Role::Callcenter => None,
+            Role::OrgDept
+            | Role::Admin
+            | Role::Service
+            | Role::Leader
+            | Role::Callcenter
+            | Role::Inspector => None,
         };
         store::create_user(
             db,

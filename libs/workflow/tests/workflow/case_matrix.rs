@@ -103,19 +103,19 @@ fn every_case_state_and_command_matches_the_table() {
     assert_eq!(runs, TABLE.len());
 }
 
-/// Role::ALL order: clerk, reviewer, approver, supervisor, assessor, org_dept, admin, service, leader, callcenter.
+/// Role::ALL order: clerk, reviewer, approver, supervisor, assessor, org_dept, admin, service, leader, callcenter, inspector.
 #[test]
 fn case_permissions() {
     let rows = [
         (
             CaseState::InProgress { stage: 1 },
             all_case_commands()[0].clone(),
-            "YRRRRRYRRR",
+            "YRRRRRYRRRR",
         ),
         (
             CaseState::ReadyForIssuance,
             CaseCommand::Issue,
-            "YRRRRRRRRR",
+            "YRRRRRRRRRR",
         ),
     ];
     for (state, cmd, letters) in rows {

@@ -5,25 +5,25 @@ use workflow::{available_commands, transition, Role};
 use crate::common::{actor, all_commands, all_states, branch_in, command, now, DEPT, OTHER_DEPT};
 
 /// Per role, in `Role::ALL` order (clerk, reviewer, approver, supervisor, assessor, org_dept,
-/// admin, service, leader, callcenter): `Y` allowed, `R` wrong_role, `D` wrong_department.
+/// admin, service, leader, callcenter, inspector): `Y` allowed, `R` wrong_role, `D` wrong_department.
 /// Columns: actor of the branch's department, of another department, of no department.
 #[rustfmt::skip]
 const MATRIX: &[(&str, &str, &str, &str, &str)] = &[
     // command               at state                          own         other       none
-    ("start_review",       "received",                         "RYYRRRRRRR", "RDDRRRRRRR", "RDDRRRRRRR"),
-    ("review",             "reviewing",                        "RYYRRRRRRR", "RDDRRRRRRR", "RDDRRRRRRR"),
-    ("approve",            "approving",                        "RRYRRRRRRR", "RRDRRRRRRR", "RRDRRRRRRR"),
-    ("reject",             "approving",                        "RRYRRRRRRR", "RRDRRRRRRR", "RRDRRRRRRR"),
-    ("request_supplement", "reviewing",                        "RYYRRRRRRR", "RDDRRRRRRR", "RDDRRRRRRR"),
-    ("request_supplement", "approving",                        "RRYRRRRRRR", "RRDRRRRRRR", "RRDRRRRRRR"),
-    ("supplement",         "awaiting_supplement",              "YYYRRRRRRR", "YDDRRRRRRR", "YDDRRRRRRR"),
-    ("suspend",            "reviewing",                        "RYYRRRRRRR", "RDDRRRRRRR", "RDDRRRRRRR"),
-    ("suspend",            "approving",                        "RYYRRRRRRR", "RDDRRRRRRR", "RDDRRRRRRR"),
-    ("resume",             "suspended:reviewing:hearing",      "RYYRRRRRRR", "RDDRRRRRRR", "RDDRRRRRRR"),
-    ("resume",             "suspended:approving:testing",      "RYYRRRRRRR", "RDDRRRRRRR", "RDDRRRRRRR"),
-    ("extend",             "reviewing",                        "RRYRRRRRRR", "RRDRRRRRRR", "RRDRRRRRRR"),
-    ("extend",             "approving",                        "RRYRRRRRRR", "RRDRRRRRRR", "RRDRRRRRRR"),
-    ("cancel",             "reviewing",                        "RRRRRRRYRR", "RRRRRRRYRR", "RRRRRRRYRR"),
+    ("start_review",       "received",                         "RYYRRRRRRRR", "RDDRRRRRRRR", "RDDRRRRRRRR"),
+    ("review",             "reviewing",                        "RYYRRRRRRRR", "RDDRRRRRRRR", "RDDRRRRRRRR"),
+    ("approve",            "approving",                        "RRYRRRRRRRR", "RRDRRRRRRRR", "RRDRRRRRRRR"),
+    ("reject",             "approving",                        "RRYRRRRRRRR", "RRDRRRRRRRR", "RRDRRRRRRRR"),
+    ("request_supplement", "reviewing",                        "RYYRRRRRRRR", "RDDRRRRRRRR", "RDDRRRRRRRR"),
+    ("request_supplement", "approving",                        "RRYRRRRRRRR", "RRDRRRRRRRR", "RRDRRRRRRRR"),
+    ("supplement",         "awaiting_supplement",              "YYYRRRRRRRR", "YDDRRRRRRRR", "YDDRRRRRRRR"),
+    ("suspend",            "reviewing",                        "RYYRRRRRRRR", "RDDRRRRRRRR", "RDDRRRRRRRR"),
+    ("suspend",            "approving",                        "RYYRRRRRRRR", "RDDRRRRRRRR", "RDDRRRRRRRR"),
+    ("resume",             "suspended:reviewing:hearing",      "RYYRRRRRRRR", "RDDRRRRRRRR", "RDDRRRRRRRR"),
+    ("resume",             "suspended:approving:testing",      "RYYRRRRRRRR", "RDDRRRRRRRR", "RDDRRRRRRRR"),
+    ("extend",             "reviewing",                        "RRYRRRRRRRR", "RRDRRRRRRRR", "RRDRRRRRRRR"),
+    ("extend",             "approving",                        "RRYRRRRRRRR", "RRDRRRRRRRR", "RRDRRRRRRRR"),
+    ("cancel",             "reviewing",                        "RRRRRRRYRRR", "RRRRRRRYRRR", "RRRRRRRYRRR"),
 ];
 
 #[test]

@@ -38,6 +38,7 @@ pub fn wf_actor(user: &AuthUser) -> workflow::Actor {
         Role::Service => workflow::Role::Service,
         Role::Leader => workflow::Role::Leader,
         Role::Callcenter => workflow::Role::Callcenter,
+        Role::Inspector => workflow::Role::Inspector,
     };
     workflow::Actor::new(user.id as i64, role, user.department_id.map(i64::from))
 }
