@@ -35,6 +35,7 @@ pub mod points;
 pub mod quarter;
 pub mod sample;
 pub mod satisfaction;
+pub mod staff;
 pub mod system;
 pub mod weighting;
 
@@ -63,6 +64,9 @@ pub use satisfaction::{
     bad_rating, satisfaction, FourLevel, FourLevelCounts, HaochaCounts, HaochaLevel, Satisfaction,
     SatisfactionInputs, SatisfactionSource, SatisfactionWeights, SatisfiedLevels, SourceResult,
     MIN_CALLBACKS,
+};
+pub use staff::{
+    excellence_quota, mean_of_rated, rate_month, AspectLine, MonthFacts, MonthRating, StaffSystem,
 };
 pub use system::{
     Category, CategorySource, ComputedKind, EmptyPolicy, IndicatorSystem, SecondRoundRule,

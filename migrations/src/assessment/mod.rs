@@ -7,6 +7,7 @@ mod m20261123_100002_cadre;
 mod m20261201_100003_feed_identity_and_audit;
 mod m20261201_100004_calendar_version;
 mod m20261202_100005_trusted_scores;
+mod m20261202_100006_people;
 
 pub struct AssessmentMigrator;
 
@@ -19,6 +20,7 @@ impl MigratorTrait for AssessmentMigrator {
             Box::new(m20261201_100003_feed_identity_and_audit::Migration),
             Box::new(m20261201_100004_calendar_version::Migration),
             Box::new(m20261202_100005_trusted_scores::Migration),
+            Box::new(m20261202_100006_people::Migration),
         ]
     }
 

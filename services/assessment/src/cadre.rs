@@ -24,8 +24,8 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use crate::entities::{
-    a_card, a_department, department_score, haocha_rating, quarter_result, staff_action,
-    staff_review, weighting_scheme,
+    a_department, department_score, quarter_result, staff_action, staff_review, staff_year,
+    weighting_scheme,
 };
 
 /// Seed the two presets (version 1) once.
@@ -237,9 +237,14 @@ pub struct DepartmentCadre {
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct StaffCadre {
     pub user_id: i32,
+    /// The staff register's id, when the account is linked to a window worker.
+    pub staff_id: Option<i32>,
+    pub name: Option<String>,
+    pub window_no: Option<String>,
     pub department_id: i32,
     pub year: i32,
-    /// Daily record, 0–100 (see the module rules: on-time share minus cards and bad ratings).
+    /// Daily record (平时考核), 0–100: the mean of the rated months of the five-aspect monthly
+    /// rating (`scoring::staff`), each month's lines in the provenance.
     pub daily: f64,
     /// Year-end review, 0–100.
     pub review: f64,
@@ -247,8 +252,14 @@ pub struct StaffCadre {
     pub score: f64,
     pub actions: u64,
     pub actions_on_time: u64,
+    /// Cards on the branches the person handled (revoked ones excluded).
     pub cards: u64,
+    /// Bad ratings naming the person (a rating of another department never counts).
     pub bad_ratings: u64,
+    pub months_rated: usize,
+    /// Holds one of the hall's own excellence places (优秀名额, outside the unit's quota) in the
+    /// approved yearly review.
+    pub hall_excellent: bool,
     #[schema(value_type = Object)]
     pub provenance: serde_json::Value,
 }
@@ -387,6 +398,7 @@ pub async fn staff(
     year: i32,
     scheme_key: &str,
     department: Option<i32>,
+    now: chrono::DateTime<chrono::Utc>,
 ) -> Result<Vec<StaffCadre>, ApiError> {
     let scheme = scheme(db, scheme_key).await?;
     let (from, to) = (
@@ -407,59 +419,80 @@ pub async fn staff(
         .into_iter()
         .map(|r| (r.user_id, r))
         .collect();
-    let cards: Vec<a_card::Model> = a_card::Entity::find()
-        .filter(a_card::Column::Level.is_in(["yellow", "red"]))
-        .all(db)
-        .await?;
-    let bad: Vec<haocha_rating::Model> = haocha_rating::Entity::find()
-        .filter(haocha_rating::Column::Level.is_in(["dissatisfied", "very_dissatisfied"]))
-        .all(db)
-        .await?;
+    // The hall's own excellence places, once the year's review is approved.
+    let excellent: BTreeSet<i32> = staff_year::Entity::find()
+        .filter(staff_year::Column::Year.eq(year))
+        .filter(staff_year::Column::Status.eq("approved"))
+        .one(db)
+        .await?
+        .map(|y| {
+            serde_json::from_str::<Vec<crate::people::YearRow>>(&y.rows)
+                .unwrap_or_default()
+                .into_iter()
+                .filter(|r| r.hall_excellent)
+                .map(|r| r.staff_id)
+                .collect()
+        })
+        .unwrap_or_default();
     let mut by_user: BTreeMap<i32, Vec<&staff_action::Model>> = BTreeMap::new();
     for a in &actions {
         by_user.entry(a.user_id).or_default().push(a);
     }
     let mut out = Vec::new();
     for (user, acts) in by_user {
-        let total = acts.len() as u64;
-        let on_time = acts
-            .iter()
-            .filter(|a| a.due_at.is_none_or(|d| a.at <= d))
-            .count() as u64;
-        let branches: BTreeSet<i32> = acts.iter().map(|a| a.branch_id).collect();
-        let cases: BTreeSet<i32> = acts.iter().map(|a| a.case_id).collect();
-        let n_cards = cards
-            .iter()
-            .filter(|c| {
-                c.card_key
-                    .split(':')
-                    .nth(1)
-                    .and_then(|b| b.parse::<i32>().ok())
-                    .is_some_and(|b| c.card_key.starts_with("branch:") && branches.contains(&b))
-            })
-            .count() as u64;
-        let n_bad = bad.iter().filter(|r| cases.contains(&r.case_id)).count() as u64;
-        let share =
-            Points::from_centi((10_000 * on_time as i64 + total as i64 / 2) / total.max(1) as i64);
-        let daily = Points::from_centi((share.centi() - 200 * (n_cards + n_bad) as i64).max(0));
-        let dept = acts.first().map(|a| a.department_id).unwrap_or_default();
         let Some(review) = reviews.get(&user) else {
             continue;
         };
+        let dept = acts.first().map(|a| a.department_id).unwrap_or_default();
+        let register = crate::people::staff_of_user(db, user)
+            .await?
+            .filter(|s| s.department_id == dept);
+        let person = crate::people::Person {
+            staff_id: register.as_ref().map(|s| s.staff_id),
+            user_id: Some(user),
+            department_id: dept,
+        };
+        let months = crate::people::months(db, &person, year, now).await?;
+        let Some(daily) = scoring::mean_of_rated(&months) else {
+            continue;
+        };
+        let sum = |pick: fn(&scoring::MonthFacts) -> u64| -> u64 {
+            months.iter().map(|m| pick(&m.facts)).sum()
+        };
         let s = scoring::weigh_staff(&scheme, daily, Points::from_centi(review.points))
             .map_err(|e| ApiError::validation("scheme", e.to_string()))?;
+        let mut provenance = serde_json::to_value(&s.provenance).unwrap_or_default();
+        if let Some(o) = provenance.as_object_mut() {
+            o.insert(
+                "daily_record".into(),
+                serde_json::json!({
+                    "rule": "mean of the rated months of Xiangyang's five-aspect monthly rating (scoring::staff)",
+                    "months": months.iter().enumerate().map(|(i, m)| serde_json::json!({
+                        "month": i + 1, "total": m.total, "lines": m.lines,
+                    })).collect::<Vec<_>>(),
+                }),
+            );
+        }
         out.push(StaffCadre {
             user_id: user,
+            staff_id: person.staff_id,
+            name: register.as_ref().map(|r| r.name.clone()),
+            window_no: register.as_ref().and_then(|r| r.window_no.clone()),
             department_id: dept,
             year,
             daily: f(s.daily),
             review: f(s.review),
             score: f(s.score),
-            actions: total,
-            actions_on_time: on_time,
-            cards: n_cards,
-            bad_ratings: n_bad,
-            provenance: serde_json::to_value(&s.provenance).unwrap_or_default(),
+            actions: acts.len() as u64,
+            actions_on_time: acts
+                .iter()
+                .filter(|a| a.due_at.is_none_or(|d| a.at <= d))
+                .count() as u64,
+            cards: sum(|f| f.yellow_cards + f.red_cards + f.statutory_breaches),
+            bad_ratings: sum(|f| f.bad_ratings),
+            months_rated: months.iter().filter(|m| m.total.is_some()).count(),
+            hall_excellent: person.staff_id.is_some_and(|id| excellent.contains(&id)),
+            provenance,
         });
     }
     Ok(out)
@@ -487,12 +520,41 @@ pub async fn generation<C: ConnectionTrait>(c: &C) -> Result<String, ApiError> {
         .order_by_desc(staff_action::Column::Seq)
         .one(c)
         .await?;
+    // Everything a person's daily record reads: every applied feed event (cards, complaints,
+    // the register), the inspector's entries, admonitions, measures, ratings, second rounds
+    // and the yearly review.
+    let feed = crate::entities::feed_cursor::Entity::find()
+        .one(c)
+        .await?
+        .map_or(0, |f| f.last_seq);
+    use crate::entities::{
+        accountability_measure, admonition, haocha_rating, onsite_rating, second_round, staff_entry,
+    };
+    let people = [
+        staff_entry::Entity::find().count(c).await?,
+        admonition::Entity::find().count(c).await?,
+        accountability_measure::Entity::find().count(c).await?,
+        onsite_rating::Entity::find().count(c).await?,
+        haocha_rating::Entity::find().count(c).await?,
+        second_round::Entity::find().count(c).await?,
+        staff_year::Entity::find()
+            .filter(staff_year::Column::Status.eq("approved"))
+            .count(c)
+            .await?,
+    ];
+    let scored = second_round::Entity::find()
+        .filter(second_round::Column::Status.eq("scored"))
+        .count(c)
+        .await?;
     Ok(format!(
-        "p{}-{}-s{}-r{}-a{}",
+        "p{}-{}-s{}-r{}-a{}-f{}-h{}-{}",
         n_pub,
         published.map(|p| p.id).unwrap_or(0),
         schemes,
         review.map(|r| r.entered_at.timestamp_millis()).unwrap_or(0),
-        action.map(|a| a.seq).unwrap_or(0)
+        action.map(|a| a.seq).unwrap_or(0),
+        feed,
+        people.map(|n| n.to_string()).join("."),
+        scored
     ))
 }

@@ -20,7 +20,9 @@ use serde_json::Value;
 use utoipa::ToSchema;
 
 use crate::approval_client::FeedEvent;
-use crate::entities::{a_branch, a_card, a_case, a_claim, a_complaint, a_power, feed_cursor};
+use crate::entities::{
+    a_branch, a_card, a_case, a_claim, a_complaint, a_power, a_staff, feed_cursor,
+};
 use crate::state::AppState;
 
 /// The consumer's position, for `/readyz` and `/metrics`.
@@ -313,6 +315,49 @@ pub async fn apply<C: ConnectionTrait>(c: &C, e: &FeedEvent) -> Result<(), ApiEr
                 .exec_without_returning(c)
                 .await?;
         }
+        "staff_changed" => {
+            let Some(staff_id) = int(p, "staff_id") else {
+                return Ok(());
+            };
+            let day = |k: &str| {
+                p.get(k)
+                    .and_then(|v| v.as_str())
+                    .and_then(|d| chrono::NaiveDate::parse_from_str(d, "%Y-%m-%d").ok())
+            };
+            let Some(from) = day("assigned_from") else {
+                return Ok(());
+            };
+            let text = |k: &str| p.get(k).and_then(|v| v.as_str()).map(String::from);
+            a_staff::Entity::insert(a_staff::ActiveModel {
+                staff_id: Set(staff_id),
+                name: Set(text("name").unwrap_or_default()),
+                department_id: Set(int(p, "department_id").unwrap_or_default()),
+                window_no: Set(text("window_no")),
+                post: Set(text("post").unwrap_or_else(|| "other".into())),
+                assigned_from: Set(from),
+                assigned_to: Set(day("assigned_to")),
+                user_id: Set(int(p, "user_id")),
+                version: Set(int(p, "version").unwrap_or(1)),
+                updated_at: Set(e.at),
+            })
+            .on_conflict(
+                OnConflict::column(a_staff::Column::StaffId)
+                    .update_columns([
+                        a_staff::Column::Name,
+                        a_staff::Column::DepartmentId,
+                        a_staff::Column::WindowNo,
+                        a_staff::Column::Post,
+                        a_staff::Column::AssignedFrom,
+                        a_staff::Column::AssignedTo,
+                        a_staff::Column::UserId,
+                        a_staff::Column::Version,
+                        a_staff::Column::UpdatedAt,
+                    ])
+                    .to_owned(),
+            )
+            .exec_without_returning(c)
+            .await?;
+        }
         "complaint_found" => {
             if let Some(id) = int(p, "complaint_id") {
                 a_complaint::Entity::update_many()
@@ -321,6 +366,10 @@ pub async fn apply<C: ConnectionTrait>(c: &C, e: &FeedEvent) -> Result<(), ApiEr
                         Expr::value(p.get("finding").and_then(|v| v.as_str()).map(String::from)),
                     )
                     .col_expr(a_complaint::Column::FoundAt, Expr::value(Some(e.at)))
+                    .col_expr(
+                        a_complaint::Column::StaffId,
+                        Expr::value(int(p, "staff_id")),
+                    )
                     .filter(a_complaint::Column::ComplaintId.eq(id))
                     .exec(c)
                     .await?;
@@ -447,6 +496,7 @@ pub async fn apply<C: ConnectionTrait>(c: &C, e: &FeedEvent) -> Result<(), ApiEr
                 answered_at: Set(None),
                 finding: Set(None),
                 found_at: Set(None),
+                staff_id: Set(None),
             })
             .on_conflict(
                 OnConflict::column(a_complaint::Column::ComplaintId)

@@ -428,6 +428,11 @@ pub struct OnsiteInput {
     /// The device or channel (`evaluator` 评价器 by default, `pad`, `kiosk` …).
     #[serde(default)]
     pub channel: Option<String>,
+    /// The window worker who served (staff register id; Xiangyang's evaluator rates the
+    /// person): of the rated department and assigned to the hall today. A rating without one
+    /// counts for the department only.
+    #[serde(default)]
+    pub staff_id: Option<i32>,
 }
 
 /// A trimmed text of 1–`max` characters, or 422 naming the field.
@@ -480,7 +485,12 @@ pub async fn onsite(
             ),
         ));
     }
+    let today = now.with_timezone(&chrono_tz::Asia::Shanghai).date_naive();
+    if let Some(sid) = input.staff_id {
+        crate::people::check_person(db, sid, Some(input.department_id), today, "staff_id").await?;
+    }
     let inserted = onsite_rating::Entity::insert(onsite_rating::ActiveModel {
+        staff_id: Set(input.staff_id),
         case_id: Set(input.case_id),
         department_id: Set(input.department_id),
         level: Set(input.level.clone()),
@@ -546,6 +556,10 @@ pub struct HaochaInput {
     pub department_id: Option<i32>,
     /// Where the applicant rated: `pc`, `app`, `sms`, `window`, `hotline`, `kiosk`.
     pub channel: String,
+    /// The person rated, when known: of the rated department (`department_id` is then
+    /// required) and assigned to the hall today.
+    #[serde(default)]
+    pub staff_id: Option<i32>,
 }
 
 /// The 好差评 channels (一网通办 PC, mobile app, SMS, window evaluator, 12345 hotline, kiosk).
@@ -597,6 +611,16 @@ pub async fn haocha(
         });
     }
     let stored_id: String = key.chars().take(32).collect();
+    if let Some(sid) = input.staff_id {
+        let Some(dept) = input.department_id else {
+            return Err(ApiError::validation(
+                "department_id",
+                "a rating that names a person names the person's department too",
+            ));
+        };
+        let today = now.with_timezone(&chrono_tz::Asia::Shanghai).date_naive();
+        crate::people::check_person(&txn, sid, Some(dept), today, "staff_id").await?;
+    }
     let depts = case_departments(&txn, input.case_id).await?;
     let rated: Vec<i32> = match input.department_id {
         Some(d) if depts.contains(&d) => vec![d],
@@ -615,6 +639,7 @@ pub async fn haocha(
         level: Set(input.level.clone()),
         rated_at: Set(now),
         channel: Set(Some(input.channel.clone())),
+        staff_id: Set(input.staff_id),
         ..Default::default()
     })
     .on_conflict(

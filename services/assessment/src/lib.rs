@@ -2,7 +2,9 @@
 //! feed, scores departments quarterly against an indicator system, publishes immutable results
 //! with revisions, and follows rectification (整改). Scoring rules live in the `scoring` crate.
 
+pub mod accountability;
 pub mod approval_client;
+pub mod bulletins;
 pub mod cache;
 pub mod cadre;
 pub mod calendar_sync;
@@ -13,6 +15,7 @@ pub mod gather;
 pub mod inputs;
 pub mod jobs;
 pub mod openapi;
+pub mod people;
 pub mod quarter;
 pub mod rectification;
 pub mod results;

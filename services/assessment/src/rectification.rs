@@ -21,14 +21,17 @@ use outbox::NewNotice;
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 pub struct Rectification {
     pub id: i32,
-    /// `failing_score` or `bad_rating`.
+    /// `failing_score`, `bad_rating` or `self_examination` (责令书面检查).
     pub kind: String,
     /// What opened it: `result:<id>` or `haocha:<rating id>`.
     pub source_ref: String,
     pub department_id: i32,
     pub due_at: DateTime<Utc>,
-    /// `open`, `submitted`, `accepted`, `returned`, `escalated`.
+    /// `open`, `submitted`, `accepted`, `returned`, `escalated`, `closed` (a revision lifted
+    /// the unit above 60).
     pub status: String,
+    /// The person a self-examination order names.
+    pub staff_id: Option<i32>,
     pub text: Option<String>,
     pub attachment_ref: Option<String>,
     pub submitted_at: Option<DateTime<Utc>>,
@@ -49,6 +52,7 @@ impl From<rectification::Model> for Rectification {
             department_id: m.department_id,
             due_at: m.due_at,
             status: m.status,
+            staff_id: m.staff_id,
             text: m.text,
             attachment_ref: m.attachment_ref,
             submitted_at: m.submitted_at,
@@ -78,7 +82,8 @@ pub async fn department_addresses<C: ConnectionTrait>(
         .unwrap_or_default())
 }
 
-/// Open an order (once per kind, source and department) with its notice; returns its id.
+/// Open a rectification order (once per kind, source and department) due
+/// [`scoring::RECTIFICATION_WORKING_DAYS`] working days later, with its notice; returns its id.
 pub async fn open<C: ConnectionTrait>(
     c: &C,
     cal: &WorkCalendar,
@@ -88,8 +93,51 @@ pub async fn open<C: ConnectionTrait>(
     now: DateTime<Utc>,
     what: &str,
 ) -> Result<i32, ApiError> {
+    open_order(
+        c,
+        cal,
+        Order {
+            kind,
+            source_ref,
+            department_id,
+            staff_id: None,
+            working_days: scoring::RECTIFICATION_WORKING_DAYS,
+        },
+        now,
+        what,
+    )
+    .await
+}
+
+/// What an order is: rectification (整改) and written self-examination (责令书面检查) orders
+/// share one machinery — deadline, notice, submission, acceptance or return, reminders and
+/// escalation.
+pub struct Order<'a> {
+    pub kind: &'a str,
+    pub source_ref: &'a str,
+    pub department_id: i32,
+    /// The person ordered, when the order names one.
+    pub staff_id: Option<i32>,
+    pub working_days: u32,
+}
+
+/// Open an order (once per kind, source and department) with its notice; returns its id.
+pub async fn open_order<C: ConnectionTrait>(
+    c: &C,
+    cal: &WorkCalendar,
+    order: Order<'_>,
+    now: DateTime<Utc>,
+    what: &str,
+) -> Result<i32, ApiError> {
+    let Order {
+        kind,
+        source_ref,
+        department_id,
+        staff_id,
+        working_days,
+    } = order;
     let due = cal
-        .deadline(now, scoring::RECTIFICATION_WORKING_DAYS)
+        .deadline(now, working_days)
         .map_err(|e| ApiError::conflict("calendar_year_missing", e.to_string()))?;
     rectification::Entity::insert(rectification::ActiveModel {
         kind: Set(kind.into()),
@@ -98,6 +146,7 @@ pub async fn open<C: ConnectionTrait>(
         due_at: Set(due),
         status: Set("open".into()),
         created_at: Set(now),
+        staff_id: Set(staff_id),
         ..Default::default()
     })
     .on_conflict(
@@ -123,10 +172,17 @@ pub async fn open<C: ConnectionTrait>(
         NewNotice {
             kind: "rectification_order",
             dedup_key: format!("rectification:{}:opened", m.id),
-            subject: format!(
-                "[整改通知] rectification order {} for department {department_id}",
-                m.id
-            ),
+            subject: if kind == "self_examination" {
+                format!(
+                    "[责令书面检查] written self-examination order {} for department {department_id}",
+                    m.id
+                )
+            } else {
+                format!(
+                    "[整改通知] rectification order {} for department {department_id}",
+                    m.id
+                )
+            },
             body: format!(
                 "{what}\n\nSubmit your written rectification by {} (Asia/Shanghai).",
                 due.with_timezone(&chrono_tz::Asia::Shanghai)

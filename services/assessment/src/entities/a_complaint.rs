@@ -14,6 +14,8 @@ pub struct Model {
     /// A supervisor's finding: `valid` (有效) or `invalid` (无效).
     pub finding: Option<String>,
     pub found_at: Option<DateTimeUtc>,
+    /// The person the complaint names, per the finding.
+    pub staff_id: Option<i32>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

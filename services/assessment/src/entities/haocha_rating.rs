@@ -12,6 +12,8 @@ pub struct Model {
     pub rated_at: DateTimeUtc,
     /// `pc`, `app`, `sms`, `window`, `hotline` (the 好差评 channels).
     pub channel: Option<String>,
+    /// The person rated, when known.
+    pub staff_id: Option<i32>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

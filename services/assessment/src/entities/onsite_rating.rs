@@ -14,6 +14,8 @@ pub struct Model {
     /// Where the rating came from (`evaluator`, `pad`, …).
     pub channel: Option<String>,
     pub idempotency_key: Option<String>,
+    /// The window worker who served (staff register id).
+    pub staff_id: Option<i32>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -21,6 +21,8 @@ pub struct Model {
     pub reminded_at: Option<DateTimeUtc>,
     pub escalated_at: Option<DateTimeUtc>,
     pub created_at: DateTimeUtc,
+    /// The person ordered (a self-examination order may name one).
+    pub staff_id: Option<i32>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

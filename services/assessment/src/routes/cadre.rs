@@ -168,7 +168,7 @@ pub async fn department(
 /// Staff (窗口工作人员) scores: daily record 70 % + year-end review 30 % (Qingyang).
 #[utoipa::path(get, path = "/v1/cadre/staff", tag = "cadre", params(CadreQuery), security(("bearer_auth" = [])), responses(
     (status = 200, body = Page<StaffCadre>, example = json!({"items": [{"user_id": 12, "department_id": 2, "year": 2026, "daily": 90.0, "review": 80.0, "score": 87.0,
-        "actions": 40, "actions_on_time": 36, "cards": 0, "bad_ratings": 0, "provenance": {"scheme_key": "qingyang", "scheme_version": 1, "quarters": [], "indicator_contributions": [], "thresholds_applied": ["70% daily record + 30% year-end review"]}}], "next_cursor": null})),
+        "staff_id": 3, "name": "王芳", "window_no": "A03", "actions": 40, "actions_on_time": 36, "cards": 0, "bad_ratings": 0, "months_rated": 11, "hall_excellent": false, "provenance": {"scheme_key": "qingyang", "scheme_version": 1, "quarters": [], "indicator_contributions": [], "thresholds_applied": ["70% daily record + 30% year-end review"]}}], "next_cursor": null})),
     (status = 304, description = "unchanged"),
     (status = 429, description = "over the rate limit; see Retry-After", body = platform::error::Problem, content_type = "application/problem+json"),
     (status = 422, description = "a scheme without staff weighting (hohhot), unknown scheme", body = platform::error::Problem, content_type = "application/problem+json"),
@@ -184,8 +184,9 @@ pub async fn staff(
     check_year(q.year)?;
     let page = PageRequest::parse(q.limit, q.cursor.as_deref())?;
     let db = state.db.clone();
+    let now = state.now();
     cached(&state, &limiter, &user, &req, || async move {
-        let rows = cadre::staff(&db, q.year, &q.scheme, q.department_id).await?;
+        let rows = cadre::staff(&db, q.year, &q.scheme, q.department_id, now).await?;
         let rows: Vec<StaffCadre> = rows
             .into_iter()
             .filter(|r| page.after_id.is_none_or(|a| i64::from(r.user_id) > a))

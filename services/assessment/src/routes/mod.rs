@@ -3,6 +3,7 @@
 pub mod cadre;
 pub mod health;
 pub mod inputs;
+pub mod people;
 pub mod results;
 
 use actix_web::web;
@@ -49,6 +50,43 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                 .route("/self-assessments", web::post().to(inputs::self_assessment))
                 .route("/peer-reviews", web::post().to(inputs::peer_review))
                 .route("/power-volumes", web::put().to(inputs::power_volume))
+                .route("/staff", web::get().to(people::list_staff))
+                .route("/staff/{id}/record", web::get().to(people::record))
+                .route("/staff-entries", web::post().to(people::add_entry))
+                .route("/staff-years", web::post().to(people::compute_year))
+                .route("/staff-years/{year}", web::get().to(people::get_year))
+                .route(
+                    "/staff-years/{year}/approve",
+                    web::post().to(people::approve_year),
+                )
+                .route("/admonitions", web::post().to(people::admonish))
+                .route(
+                    "/admonitions/{id}/acknowledge",
+                    web::post().to(people::acknowledge),
+                )
+                .route("/measures", web::post().to(people::measure))
+                .route(
+                    "/self-examinations",
+                    web::post().to(people::order_self_examination),
+                )
+                .service(
+                    web::resource("/bulletins")
+                        .get(people::list_bulletins)
+                        .post(people::draft_bulletin),
+                )
+                .service(
+                    web::resource("/bulletins/{id}")
+                        .get(people::get_bulletin)
+                        .put(people::edit_bulletin),
+                )
+                .route(
+                    "/bulletins/{id}/approve",
+                    web::post().to(people::approve_bulletin),
+                )
+                .route(
+                    "/bulletins/{id}/publish",
+                    web::post().to(people::publish_bulletin),
+                )
                 .route("/results/{id}/publish", web::post().to(results::publish))
                 .route("/results/{id}/revisions", web::post().to(results::revise))
                 .route("/departments/{id}/trend", web::get().to(results::trend))

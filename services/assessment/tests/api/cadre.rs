@@ -259,8 +259,11 @@ async fn presets_on_worked_examples_with_provenance() {
     .await;
     assert_eq!(one["contribution"].as_f64(), Some(0.0));
 
-    // Staff member 201 (GAJ): 3 actions, 2 on time (66.67 %), one yellow card on the branch
-    // → daily 64.67; review 80 → 0.7 × 64.67 + 0.3 × 80 = 69.27.
+    // Staff member 201 (GAJ), not in the staff register: in March one branch handled, its
+    // approval late (3 actions, 2 on time) → 审批业务办理 40 × 0 / 1 = 0; one yellow card on it →
+    // 电子监察结果 20 − 2 = 18; 人员行为规范 20; 被投诉情况 20 (the 不满意 rating names no
+    // person); 宣传报道 0: March 58.00, the only rated month → daily 58.00; review 80 →
+    // 0.7 × 58 + 0.3 × 80 = 64.60.
     let assessor = s.token(Role::Assessor, None);
     expect(s.put("/v1/staff-reviews", &assessor, &json!({"user_id": 201, "department_id": gaj, "year": 2026, "points": 80, "comment": "年终述职"})).await, StatusCode::OK).await;
     let staff = expect(
@@ -293,7 +296,7 @@ async fn presets_on_worked_examples_with_provenance() {
             me["review"].as_f64(),
             me["score"].as_f64()
         ),
-        (Some(64.67), Some(80.0), Some(69.27))
+        (Some(58.0), Some(80.0), Some(64.6))
     );
     problem(
         s.get("/v1/cadre/staff?year=2026&scheme=hohhot", &org).await,

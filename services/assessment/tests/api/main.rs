@@ -1,6 +1,7 @@
 //! HTTP tests of the assessment service, running the real approval service beside it: cases
 //! flow, the feed is consumed, quarters are scored, published, corrected and rectified.
 
+mod accountability;
 mod cadre;
 mod calendar;
 mod client;
