@@ -12,6 +12,7 @@ mod flow;
 mod helpers;
 mod inputs;
 mod openapi;
+mod people;
 mod replicas;
 mod rounds;
 mod trust;
