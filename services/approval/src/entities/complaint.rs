@@ -28,6 +28,8 @@ pub struct Model {
     pub finding_reason: Option<String>,
     pub found_by: Option<i32>,
     pub found_at: Option<DateTimeUtc>,
+    /// The staff member (窗口工作人员) the complaint was about, named with the finding.
+    pub staff_id: Option<i32>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
