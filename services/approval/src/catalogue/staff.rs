@@ -439,6 +439,11 @@ pub async fn list_staff(
     f: StaffFilter,
     page: PageRequest,
 ) -> Result<Page<Staff>, ApiError> {
+    if let Some(day) = f.on {
+        let mut errs = Vec::new();
+        year_rule("on", day, &mut errs);
+        ApiError::validation_all(errs)?;
+    }
     let mut q = staff::Entity::find();
     if let Some(d) = f.department_id {
         q = q.filter(staff::Column::DepartmentId.eq(d));

@@ -1,3 +1,6 @@
+//! A complaint (投诉) on a case: filing, assignment, answer, closing, and the supervisor's finding
+//! (投诉认定), which may name the staff member complained about.
+
 use sea_orm::entity::prelude::*;
 
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]

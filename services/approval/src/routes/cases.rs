@@ -1,3 +1,6 @@
+//! Case (办件) and branch (分件) routes: submission at the window (一口受理), the list, the
+//! timeline, payment, withdrawal, unified issuance (统一发证) and commands on branches.
+
 use actix_web::{web, HttpRequest, HttpResponse};
 use platform::auth::AuthUser;
 use platform::http::ValidQuery;

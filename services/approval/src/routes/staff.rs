@@ -37,6 +37,7 @@ pub struct ListQuery {
     (status = 200, body = Page<Staff>),
     (status = 400, description = "bad query parameter, e.g. `on` not a `YYYY-MM-DD` date", body = platform::error::Problem, content_type = "application/problem+json"),
     (status = 401, body = platform::error::Problem, content_type = "application/problem+json"),
+    (status = 422, description = "`on` outside the years 1949–2999, bad `limit` or `cursor`", body = platform::error::Problem, content_type = "application/problem+json"),
 ))]
 pub async fn list(
     state: web::Data<AppState>,

@@ -416,6 +416,16 @@ async fn staff_refusals_name_the_field() {
         Some("on"),
     )
     .await;
+    for far in ["-262143-01-01", "%2B262142-12-31", "0001-01-01"] {
+        expect_problem(
+            app.get(&format!("/v1/staff?on={far}"), &app.admin_token)
+                .await,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "validation_failed",
+            Some("on"),
+        )
+        .await;
+    }
     expect_problem(
         app.get("/v1/staff?day=2025-02-01", &app.admin_token).await,
         StatusCode::BAD_REQUEST,
