@@ -12,6 +12,7 @@ mod m20261123_000003_cases;
 mod m20261123_000004_supervision;
 mod m20261201_000005_references;
 mod m20261202_000006_facts;
+mod m20261202_000007_staff;
 
 pub struct Migrator;
 
@@ -25,6 +26,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261123_000004_supervision::Migration),
             Box::new(m20261201_000005_references::Migration),
             Box::new(m20261202_000006_facts::Migration),
+            Box::new(m20261202_000007_staff::Migration),
         ]
     }
 }

@@ -1,9 +1,12 @@
 //! Demo data for `make run`: the Hohhot enterprise market-access bundle (企业市场准入并联审批:
 //! business licence, organization code, tax registration, seal engraving; four departments;
 //! promised in 5 working days), the departments' power list (权责清单: one power per demo item,
-//! and one e-supervised power without an item, so the demo's coverage is not 100 %), and one
-//! demo user per role. Seeding is idempotent.
+//! and one e-supervised power without an item, so the demo's coverage is not 100 %), one demo
+//! user per role (the hall inspector 督察 included), and a staff record (窗口工作人员) for each
+//! demo clerk, reviewer and approver, linked to the account. Seeding is idempotent, and a
+//! database seeded by an older version gets the users and staff records it lacks.
 
+use chrono::NaiveDate;
 use chrono::{DateTime, Utc};
 use platform::auth::Role;
 use platform::ApiError;
@@ -11,14 +14,15 @@ use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, PaginatorTrait, Quer
 
 use crate::catalogue::model::*;
 use crate::catalogue::powers::{self, PowerInput, PowerKind, PowerStatus};
+use crate::catalogue::staff::{self, StaffInput, StaffPost};
 use crate::catalogue::store;
-use crate::entities::department;
+use crate::entities::{department, user};
 use crate::startup::system_actor;
 
 /// The password of every demo user (printed by `make run`).
 pub const DEMO_PASSWORD: &str = "demo-password";
 
-pub const DEMO_USERS: [(&str, Role); 9] = [
+pub const DEMO_USERS: [(&str, Role); 10] = [
     ("clerk", Role::Clerk),
     ("reviewer", Role::Reviewer),
     ("approver", Role::Approver),
@@ -28,6 +32,76 @@ pub const DEMO_USERS: [(&str, Role); 9] = [
     ("admin", Role::Admin),
     ("leader", Role::Leader),
     ("callcenter", Role::Callcenter),
+    ("inspector", Role::Inspector),
+];
+
+/// A staff record of the demo (窗口工作人员): the account it belongs to, the person's name, the
+/// window and the post; every demo assignment runs from [`DEMO_STAFF_FROM`].
+pub struct DemoStaff {
+    pub username: &'static str,
+    pub name: &'static str,
+    pub window_no: &'static str,
+    pub post: StaffPost,
+}
+
+/// First day of every demo assignment.
+pub const DEMO_STAFF_FROM: &str = "2025-01-01";
+
+pub const DEMO_STAFF: [DemoStaff; 9] = [
+    DemoStaff {
+        username: "clerk",
+        name: "李娜",
+        window_no: "A01",
+        post: StaffPost::Clerk,
+    },
+    DemoStaff {
+        username: "reviewer",
+        name: "张伟",
+        window_no: "A02",
+        post: StaffPost::Handler,
+    },
+    DemoStaff {
+        username: "approver",
+        name: "王芳",
+        window_no: "A02",
+        post: StaffPost::ChiefRepresentative,
+    },
+    DemoStaff {
+        username: "zjj.reviewer",
+        name: "刘洋",
+        window_no: "A03",
+        post: StaffPost::Handler,
+    },
+    DemoStaff {
+        username: "zjj.approver",
+        name: "陈静",
+        window_no: "A03",
+        post: StaffPost::ChiefRepresentative,
+    },
+    DemoStaff {
+        username: "swj.reviewer",
+        name: "杨帆",
+        window_no: "A04",
+        post: StaffPost::Handler,
+    },
+    DemoStaff {
+        username: "swj.approver",
+        name: "赵敏",
+        window_no: "A04",
+        post: StaffPost::ChiefRepresentative,
+    },
+    DemoStaff {
+        username: "gaj.reviewer",
+        name: "黄磊",
+        window_no: "A05",
+        post: StaffPost::Handler,
+    },
+    DemoStaff {
+        username: "gaj.approver",
+        name: "周婷",
+        window_no: "A05",
+        post: StaffPost::ChiefRepresentative,
+    },
 ];
 
 struct DemoItem {
@@ -175,15 +249,29 @@ async fn dept_id(db: &DatabaseConnection, code: &str) -> Result<i32, ApiError> {
         .ok_or_else(|| ApiError::Internal(format!("demo department {code} missing")))
 }
 
+/// Seed what is missing: the catalogue once, then every demo user and staff record not there.
 pub async fn seed(db: &DatabaseConnection, now: DateTime<Utc>) -> Result<(), ApiError> {
     let exists = department::Entity::find()
         .filter(department::Column::Code.eq("HHHT-SCJG"))
         .count(db)
         .await?
         > 0;
-    if exists {
-        return Ok(());
+    if !exists {
+        seed_catalogue(db, now).await?;
     }
+    seed_users(db, now).await?;
+    seed_staff(db, now).await
+}
+
+async fn user_exists(db: &DatabaseConnection, username: &str) -> Result<bool, ApiError> {
+    Ok(user::Entity::find()
+        .filter(user::Column::Username.eq(username))
+        .count(db)
+        .await?
+        > 0)
+}
+
+async fn seed_catalogue(db: &DatabaseConnection, now: DateTime<Utc>) -> Result<(), ApiError> {
     let sys = system_actor();
     for (code, name) in DEPARTMENTS {
         let slug = code.to_ascii_lowercase();
@@ -288,17 +376,22 @@ pub async fn seed(db: &DatabaseConnection, now: DateTime<Utc>) -> Result<(), Api
         },
     )
     .await?;
+    Ok(())
+}
+
+async fn seed_users(db: &DatabaseConnection, now: DateTime<Utc>) -> Result<(), ApiError> {
+    let sys = system_actor();
     for (username, role) in DEMO_USERS {
+        if user_exists(db, username).await? {
+            continue;
+        }
         let department_id = match role {
             Role::Reviewer | Role::Approver => Some(dept_id(db, "HHHT-SCJG").await?),
-            Role::Clerk | Role::Supervisor => Some(dept_id(db, "HHHT-ZWFW").await?),
+            Role::Clerk | Role::Supervisor | Role::Inspector => {
+                Some(dept_id(db, "HHHT-ZWFW").await?)
+            }
             Role::Assessor => Some(dept_id(db, "HHHT-SGB").await?),
-            Role::OrgDept
-            | Role::Admin
-            | Role::Service
-            | Role::Leader
-            | Role::Callcenter
-            | Role::Inspector => None,
+            Role::OrgDept | Role::Admin | Role::Service | Role::Leader | Role::Callcenter => None,
         };
         store::create_user(
             db,
@@ -321,6 +414,9 @@ pub async fn seed(db: &DatabaseConnection, now: DateTime<Utc>) -> Result<(), Api
         let department_id = Some(dept_id(db, code).await?);
         for (role, post) in [(Role::Reviewer, "reviewer"), (Role::Approver, "approver")] {
             let username = format!("{slug}.{post}");
+            if user_exists(db, &username).await? {
+                continue;
+            }
             store::create_user(
                 db,
                 &sys,
@@ -336,6 +432,52 @@ pub async fn seed(db: &DatabaseConnection, now: DateTime<Utc>) -> Result<(), Api
             )
             .await?;
         }
+    }
+    Ok(())
+}
+
+/// A staff record for each demo clerk, reviewer and approver whose account has none, in the
+/// account's department.
+async fn seed_staff(db: &DatabaseConnection, now: DateTime<Utc>) -> Result<(), ApiError> {
+    let sys = system_actor();
+    let from: NaiveDate = DEMO_STAFF_FROM
+        .parse()
+        .map_err(|e| ApiError::Internal(format!("demo staff date: {e}")))?;
+    for s in &DEMO_STAFF {
+        let Some(u) = user::Entity::find()
+            .filter(user::Column::Username.eq(s.username))
+            .one(db)
+            .await?
+        else {
+            continue;
+        };
+        let Some(department_id) = u.department_id else {
+            continue;
+        };
+        let linked = crate::entities::staff::Entity::find()
+            .filter(crate::entities::staff::Column::UserId.eq(u.id))
+            .count(db)
+            .await?
+            > 0;
+        if linked || u.deleted_at.is_some() {
+            continue;
+        }
+        staff::create_staff(
+            db,
+            &sys,
+            now,
+            StaffInput {
+                name: s.name.into(),
+                department_id,
+                window_no: Some(s.window_no.into()),
+                post: s.post,
+                assigned_from: from,
+                assigned_to: None,
+                user_id: Some(u.id),
+                reason: Some("窗口工作人员初始登记（演示数据）".into()),
+            },
+        )
+        .await?;
     }
     Ok(())
 }

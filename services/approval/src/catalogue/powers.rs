@@ -24,7 +24,10 @@ use utoipa::ToSchema;
 
 use crate::audit::{self, Change};
 use crate::cases::events::{self, NewEvent};
-use crate::entities::{department, item, power, power_version};
+use crate::catalogue::rules::text;
+use crate::catalogue::store::{department_ref, stored_enum};
+use crate::catalogue::versions;
+use crate::entities::{item, power, power_version};
 
 /// The kind of a power (职权类型).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
@@ -148,22 +151,6 @@ pub struct PowerVersion {
     pub reason: Option<String>,
 }
 
-fn stored_enum<T: serde::de::DeserializeOwned>(v: &str, what: &str) -> Result<T, ApiError> {
-    serde_json::from_value(serde_json::Value::String(v.to_string()))
-        .map_err(|e| ApiError::Internal(format!("stored {what} unreadable: {e}")))
-}
-
-fn text(field: &str, v: &str, max: usize, errs: &mut Vec<FieldError>) {
-    if v.trim().is_empty() {
-        errs.push(FieldError::new(field, "must not be empty"));
-    } else if v.chars().count() > max {
-        errs.push(FieldError::new(
-            field,
-            format!("must be at most {max} characters"),
-        ));
-    }
-}
-
 /// Every broken rule of a power's input at once, each naming its field.
 pub fn rules(p: &PowerInput) -> Vec<FieldError> {
     let mut errs = Vec::new();
@@ -180,11 +167,7 @@ pub fn rules(p: &PowerInput) -> Vec<FieldError> {
     }
     text("name", &p.name, 200, &mut errs);
     text("legal_basis", &p.legal_basis, 2000, &mut errs);
-    if let Some(r) = &p.reason {
-        if r.chars().count() > 2000 {
-            errs.push(FieldError::new("reason", "must be at most 2000 characters"));
-        }
-    }
+    versions::reason_rule(&p.reason, &mut errs);
     errs
 }
 
@@ -285,20 +268,6 @@ pub async fn check_item_power<C: ConnectionTrait>(
     Ok(())
 }
 
-async fn department_ref<C: ConnectionTrait>(c: &C, id: i32) -> Result<(), ApiError> {
-    match department::Entity::find_by_id(id).one(c).await? {
-        Some(d) if d.deleted_at.is_none() => Ok(()),
-        Some(_) => Err(ApiError::validation(
-            "department_id",
-            format!("department {id} has been deleted"),
-        )),
-        None => Err(ApiError::validation(
-            "department_id",
-            format!("unknown department {id}"),
-        )),
-    }
-}
-
 async fn code_free<C: ConnectionTrait>(
     c: &C,
     code: &str,
@@ -332,7 +301,7 @@ async fn record_change<C: ConnectionTrait>(
     power_version::ActiveModel {
         power_id: Set(id),
         version: Set(after.version),
-        snapshot: Set(serde_json::to_string(&after).map_err(|e| ApiError::Internal(e.to_string()))?),
+        snapshot: Set(versions::snapshot(&after)?),
         changed_by: Set(actor.id),
         changed_at: Set(now),
         reason: Set(reason),
@@ -351,14 +320,6 @@ async fn record_change<C: ConnectionTrait>(
     Ok(after)
 }
 
-fn reason_of(input: &PowerInput) -> Option<String> {
-    input
-        .reason
-        .as_ref()
-        .map(|r| r.trim().to_string())
-        .filter(|r| !r.is_empty())
-}
-
 /// Create a power (admin): version 1, its first history row.
 pub async fn create_power(
     db: &DatabaseConnection,
@@ -369,9 +330,9 @@ pub async fn create_power(
     actor.require(&[Role::Admin])?;
     ApiError::validation_all(rules(&input))?;
     let txn = db.begin().await?;
-    department_ref(&txn, input.department_id).await?;
+    department_ref(&txn, input.department_id, "department_id").await?;
     code_free(&txn, &input.code, None).await?;
-    let reason = reason_of(&input);
+    let reason = versions::reason_of(&input.reason);
     let m = power::ActiveModel {
         department_id: Set(input.department_id),
         code: Set(input.code),
@@ -409,15 +370,8 @@ pub async fn update_power(
     let txn = db.begin().await?;
     let current = load(&txn, id).await?;
     ApiError::validation_all(rules(&input))?;
-    if let Some(v) = if_match {
-        if v != current.version {
-            return Err(ApiError::conflict(
-                "stale_version",
-                format!("power {id} is at version {}, not {v}", current.version),
-            ));
-        }
-    }
-    department_ref(&txn, input.department_id).await?;
+    versions::check_if_match("power", id, current.version, if_match)?;
+    department_ref(&txn, input.department_id, "department_id").await?;
     code_free(&txn, &input.code, Some(id)).await?;
     let before = view(current.clone(), item_ids(&txn, id).await?)?;
     if input.department_id != current.department_id && !before.item_ids.is_empty() {
@@ -432,7 +386,7 @@ pub async fn update_power(
             )],
         });
     }
-    let reason = reason_of(&input);
+    let reason = versions::reason_of(&input.reason);
     let res = power::Entity::update_many()
         .col_expr(
             power::Column::DepartmentId,
@@ -459,10 +413,7 @@ pub async fn update_power(
         .exec(&txn)
         .await?;
     if res.rows_affected != 1 {
-        return Err(ApiError::conflict(
-            "stale_version",
-            format!("power {id} changed meanwhile; reload it"),
-        ));
+        return Err(versions::changed_meanwhile("power", id));
     }
     let view = record_change(&txn, actor, now, id, Some(&before), reason).await?;
     txn.commit().await?;
@@ -534,9 +485,7 @@ pub async fn history(db: &DatabaseConnection, id: i32) -> Result<Vec<PowerVersio
         .map(|v| {
             Ok(PowerVersion {
                 version: v.version,
-                snapshot: serde_json::from_str(&v.snapshot).map_err(|e| {
-                    ApiError::Internal(format!("stored snapshot of power {id}: {e}"))
-                })?,
+                snapshot: versions::read_snapshot("power", id, &v.snapshot)?,
                 changed_by: v.changed_by,
                 changed_at: v.changed_at,
                 reason: v.reason,

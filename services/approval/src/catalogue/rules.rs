@@ -30,7 +30,8 @@ fn code(field: &str, v: &str, errs: &mut Vec<FieldError>) {
     }
 }
 
-fn text(field: &str, v: &str, max: usize, errs: &mut Vec<FieldError>) {
+/// A required text: not blank, at most `max` characters.
+pub(crate) fn text(field: &str, v: &str, max: usize, errs: &mut Vec<FieldError>) {
     if v.trim().is_empty() {
         errs.push(FieldError::new(field, "must not be empty"));
     } else if v.chars().count() > max {

@@ -50,7 +50,12 @@ fn page_query<E: EntityTrait>(
     q.order_by_asc(id_col).limit(page.limit + 1)
 }
 
-async fn department_ref<C: ConnectionTrait>(c: &C, id: i32, field: &str) -> Result<(), ApiError> {
+/// A department that exists and is not deleted (422 on `field` otherwise).
+pub(crate) async fn department_ref<C: ConnectionTrait>(
+    c: &C,
+    id: i32,
+    field: &str,
+) -> Result<(), ApiError> {
     match department::Entity::find_by_id(id).one(c).await? {
         Some(d) if d.deleted_at.is_none() => Ok(()),
         Some(_) => Err(ApiError::validation(
@@ -315,7 +320,10 @@ pub async fn delete_department(
 // ---------------- items ----------------
 
 /// Read back an enum stored as its snake_case name.
-fn stored_enum<T: serde::de::DeserializeOwned>(v: &str, what: &str) -> Result<T, ApiError> {
+pub(crate) fn stored_enum<T: serde::de::DeserializeOwned>(
+    v: &str,
+    what: &str,
+) -> Result<T, ApiError> {
     serde_json::from_value(serde_json::Value::String(v.to_string()))
         .map_err(|e| ApiError::Internal(format!("stored {what} unreadable: {e}")))
 }

@@ -1,3 +1,6 @@
+//! A complaint (投诉) on a case: filing, assignment, answer, closing, and the supervisor's finding
+//! (投诉认定), which may name the staff member complained about.
+
 use sea_orm::entity::prelude::*;
 
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
@@ -28,6 +31,8 @@ pub struct Model {
     pub finding_reason: Option<String>,
     pub found_by: Option<i32>,
     pub found_at: Option<DateTimeUtc>,
+    /// The staff member (窗口工作人员) the complaint was about, named with the finding.
+    pub staff_id: Option<i32>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -15,4 +15,6 @@ pub mod idempotency_key;
 pub mod item;
 pub mod power;
 pub mod power_version;
+pub mod staff;
+pub mod staff_version;
 pub mod user;

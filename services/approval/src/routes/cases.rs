@@ -1,3 +1,6 @@
+//! Case (办件) and branch (分件) routes: submission at the window (一口受理), the list, the
+//! timeline, payment, withdrawal, unified issuance (统一发证) and commands on branches.
+
 use actix_web::{web, HttpRequest, HttpResponse};
 use platform::auth::AuthUser;
 use platform::http::ValidQuery;
@@ -11,6 +14,7 @@ use workflow::{BranchCommand, CaseCommand};
 use crate::cases::idempotency::{self, IdemKey};
 use crate::cases::model::*;
 use crate::cases::store::{self, CaseFilter};
+use crate::routes::if_match;
 use crate::state::AppState;
 
 /// Read the body (already size-limited by actix's payload config) and the Idempotency-Key.
@@ -35,23 +39,6 @@ fn require_json(req: &HttpRequest) -> ApiResult<()> {
             message: "request body must be JSON (Content-Type: application/json)".into(),
         })
     }
-}
-
-fn if_match(req: &HttpRequest) -> ApiResult<Option<i64>> {
-    let Some(v) = req.headers().get("If-Match") else {
-        return Ok(None);
-    };
-    let s = v
-        .to_str()
-        .unwrap_or_default()
-        .trim()
-        .trim_start_matches("W/")
-        .trim_matches('"');
-    s.parse().map(Some).map_err(|_| ApiError::BadRequest {
-        code: "invalid_if_match",
-        message: "If-Match must be a branch version, e.g. \"3\"".into(),
-        field: Some("If-Match".into()),
-    })
 }
 
 /// Accept a case at the window (一口受理), clerk only. One transaction writes the case, every
@@ -344,7 +331,7 @@ pub async fn command(
     body: web::Bytes,
 ) -> ApiResult<HttpResponse> {
     require_json(&req)?;
-    let version = if_match(&req)?;
+    let version = if_match(&req, "branch")?;
     let idem = idem_and_body(&req, &user, &body).await?;
     if let Some(k) = &idem {
         if let Some(replayed) = idempotency::replay(&state.db, k).await? {

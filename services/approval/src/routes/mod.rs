@@ -10,10 +10,31 @@ pub mod events;
 pub mod health;
 pub mod items;
 pub mod powers;
+pub mod staff;
 pub mod supervision;
 pub mod users;
 
-use actix_web::web;
+use actix_web::{web, HttpRequest};
+use platform::{ApiError, ApiResult};
+
+/// The version in an `If-Match` header (`"3"`, `W/"3"` or `3`), if any; `what` names the
+/// record in the 400 `invalid_if_match` answer.
+pub(crate) fn if_match(req: &HttpRequest, what: &str) -> ApiResult<Option<i64>> {
+    let Some(v) = req.headers().get("If-Match") else {
+        return Ok(None);
+    };
+    let s = v
+        .to_str()
+        .unwrap_or_default()
+        .trim()
+        .trim_start_matches("W/")
+        .trim_matches('"');
+    s.parse().map(Some).map_err(|_| ApiError::BadRequest {
+        code: "invalid_if_match",
+        message: format!("If-Match must be a {what} version, e.g. \"3\""),
+        field: Some("If-Match".into()),
+    })
+}
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.route("/healthz", web::get().to(health::healthz))
@@ -51,6 +72,13 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                         .put(powers::update),
                 )
                 .route("/powers/{id}/history", web::get().to(powers::history))
+                .service(web::resource("/staff").get(staff::list).post(staff::create))
+                .service(
+                    web::resource("/staff/{id}")
+                        .get(staff::get)
+                        .put(staff::update),
+                )
+                .route("/staff/{id}/history", web::get().to(staff::history))
                 .service(
                     web::resource("/bundles")
                         .get(bundles::list)

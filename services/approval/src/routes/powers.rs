@@ -6,11 +6,12 @@ use platform::auth::AuthUser;
 use platform::http::ValidQuery;
 use platform::json::ValidJson;
 use platform::pagination::{Page, PageRequest};
-use platform::{ApiError, ApiResult};
+use platform::ApiResult;
 use serde::Deserialize;
 use utoipa::IntoParams;
 
 use crate::catalogue::powers::{self, Power, PowerFilter, PowerInput, PowerStatus, PowerVersion};
+use crate::routes::if_match;
 use crate::state::AppState;
 
 #[derive(Debug, Deserialize, IntoParams)]
@@ -84,23 +85,6 @@ pub async fn create(
         .json(p))
 }
 
-fn if_match(req: &HttpRequest) -> ApiResult<Option<i64>> {
-    let Some(v) = req.headers().get("If-Match") else {
-        return Ok(None);
-    };
-    let s = v
-        .to_str()
-        .unwrap_or_default()
-        .trim()
-        .trim_start_matches("W/")
-        .trim_matches('"');
-    s.parse().map(Some).map_err(|_| ApiError::BadRequest {
-        code: "invalid_if_match",
-        message: "If-Match must be a power version, e.g. \"3\"".into(),
-        field: Some("If-Match".into()),
-    })
-}
-
 /// Replace a power (admin), every field: version + 1, a history row (with the optional
 /// `reason`), a `power_changed` event. With `If-Match: "<version>"` the change is refused
 /// (409 `stale_version`) when the power changed since it was read.
@@ -121,7 +105,7 @@ pub async fn update(
     id: web::Path<i32>,
     body: ValidJson<PowerInput>,
 ) -> ApiResult<HttpResponse> {
-    let version = if_match(&req)?;
+    let version = if_match(&req, "power")?;
     let p = powers::update_power(
         &state.db,
         &user,

@@ -220,14 +220,14 @@ pub async fn answer_complaint(
 }
 
 /// Record whether a complaint was founded (投诉认定), supervisor only, once (a second finding is
-/// 409 `finding_recorded`): `valid` or `invalid` with the reason; audited and on the feed
-/// (`complaint_found`).
+/// 409 `finding_recorded`): `valid` or `invalid` with the reason and, optionally, the staff
+/// member complained about (`staff_id`); audited and on the feed (`complaint_found`).
 #[utoipa::path(post, path = "/v1/complaints/{id}/finding", tag = "supervision", request_body = FindingInput, security(("bearer_auth" = [])), responses(
     (status = 200, body = Complaint),
     (status = 403, body = platform::error::Problem, content_type = "application/problem+json"),
     (status = 404, body = platform::error::Problem, content_type = "application/problem+json"),
     (status = 409, description = "a finding is recorded already (`finding_recorded`)", body = platform::error::Problem, content_type = "application/problem+json"),
-    (status = 422, description = "empty or too long `reason`, unknown `finding`", body = platform::error::Problem, content_type = "application/problem+json"),
+    (status = 422, description = "empty or too long `reason`, unknown `finding`; unknown `staff_id`, staff of another department (`staff_department_mismatch`) or not assigned on the day the complaint was filed (`staff_not_assigned`)", body = platform::error::Problem, content_type = "application/problem+json"),
 ))]
 pub async fn complaint_finding(
     _no_query: platform::http::NoQuery,

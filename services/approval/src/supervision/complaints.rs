@@ -2,7 +2,9 @@
 //! department with a time limit, the department answers, the supervisor closes it. Every step
 //! is an event in the feed (complaints count in the assessment). A supervisor records, once,
 //! whether the complaint was founded (投诉认定: `valid` / `invalid`, with the reason): only a
-//! valid complaint counts against the department.
+//! valid complaint counts against the department. The finding may name the person complained
+//! about (`staff_id`, of the staff register 窗口工作人员): staff of the assigned department who
+//! was assigned to the hall on the day the complaint was filed (Asia/Shanghai).
 
 use chrono::{DateTime, Utc};
 use platform::auth::{AuthUser, Role};
@@ -18,7 +20,7 @@ use utoipa::ToSchema;
 
 use crate::calendar_store::compute_error;
 use crate::cases::events::{self, NewEvent};
-use crate::entities::{case, complaint, department};
+use crate::entities::{case, complaint, department, staff};
 use crate::notices::{self, NewNotice};
 use crate::state::Timing;
 
@@ -78,6 +80,11 @@ pub struct FindingInput {
         example = "经核查，窗口未一次性告知补正材料，投诉属实"
     )]
     pub reason: String,
+    /// The staff member the complaint is about (`/v1/staff`): of the complaint's assigned
+    /// department (422 `staff_department_mismatch`) and assigned to the hall on the day the
+    /// complaint was filed (422 `staff_not_assigned`).
+    #[serde(default)]
+    pub staff_id: Option<i32>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
@@ -107,6 +114,8 @@ pub struct Complaint {
     /// The supervisor (user id) who recorded the finding.
     pub found_by: Option<i32>,
     pub found_at: Option<DateTime<Utc>>,
+    /// The staff member the finding names (窗口工作人员), if any.
+    pub staff_id: Option<i32>,
 }
 
 fn view(m: complaint::Model, now: DateTime<Utc>) -> Complaint {
@@ -135,6 +144,7 @@ fn view(m: complaint::Model, now: DateTime<Utc>) -> Complaint {
         finding_reason: m.finding_reason,
         found_by: m.found_by,
         found_at: m.found_at,
+        staff_id: m.staff_id,
     }
 }
 
@@ -399,8 +409,60 @@ pub async fn close(
     Ok(view(m, now))
 }
 
+/// The staff member a finding names: known (422 `staff_id`), of the department the complaint
+/// is assigned to (422 `staff_department_mismatch`), assigned to the hall on the local day the
+/// complaint was filed (422 `staff_not_assigned`).
+async fn staff_named<C: ConnectionTrait>(
+    c: &C,
+    m: &complaint::Model,
+    staff_id: i32,
+) -> Result<(), ApiError> {
+    let Some(s) = staff::Entity::find_by_id(staff_id).one(c).await? else {
+        return Err(ApiError::validation(
+            "staff_id",
+            format!("unknown staff record {staff_id}"),
+        ));
+    };
+    if m.assigned_department_id != Some(s.department_id) {
+        let assigned = match m.assigned_department_id {
+            Some(d) => format!("is assigned to department {d}"),
+            None => "is not assigned to a department yet".into(),
+        };
+        return Err(ApiError::Validation {
+            code: "staff_department_mismatch",
+            errors: vec![FieldError::new(
+                "staff_id",
+                format!(
+                    "staff record {staff_id} ({}) is of department {}; complaint {} {assigned}",
+                    s.name, s.department_id, m.id
+                ),
+            )],
+        });
+    }
+    let filed_on = m
+        .created_at
+        .with_timezone(&chrono_tz::Asia::Shanghai)
+        .date_naive();
+    if !crate::catalogue::staff::assigned_on(&s, filed_on) {
+        return Err(ApiError::Validation {
+            code: "staff_not_assigned",
+            errors: vec![FieldError::new(
+                "staff_id",
+                format!(
+                    "staff record {staff_id} ({}) was not assigned to the hall on {filed_on}, the day complaint {} was filed (assigned from {}{})",
+                    s.name,
+                    m.id,
+                    s.assigned_from,
+                    s.assigned_to.map(|t| format!(" to {t}")).unwrap_or_default()
+                ),
+            )],
+        });
+    }
+    Ok(())
+}
+
 /// Record the finding on a complaint (投诉认定), supervisor only, once: in any status, audited,
-/// on the feed as `complaint_found`.
+/// on the feed as `complaint_found`, naming the staff member when `staff_id` is given.
 pub async fn record_finding(
     db: &DatabaseConnection,
     actor: &AuthUser,
@@ -423,8 +485,12 @@ pub async fn record_finding(
             ),
         ));
     }
+    if let Some(sid) = input.staff_id {
+        staff_named(&txn, &m, sid).await?;
+    }
     let before = m.clone();
     let mut am = m.into_active_model();
+    am.staff_id = Set(input.staff_id);
     am.finding = Set(Some(input.finding.as_str().into()));
     am.finding_reason = Set(Some(input.reason.trim().to_string()));
     am.found_by = Set(Some(actor.id));
@@ -454,7 +520,8 @@ pub async fn record_finding(
             payload: json!({
                 "type": "complaint_found", "complaint_id": m.id, "case_id": m.case_id,
                 "department_id": m.assigned_department_id, "finding": m.finding,
-                "reason": m.finding_reason, "found_by": m.found_by, "at": now,
+                "reason": m.finding_reason, "found_by": m.found_by, "staff_id": m.staff_id,
+                "at": now,
             }),
         }],
     )

@@ -8,20 +8,6 @@ use serde_json::{json, Value};
 
 use crate::helpers::*;
 
-async fn feed(app: &TestApp) -> Vec<Value> {
-    let page = expect_status(
-        app.get("/v1/events?after=0&limit=200", &app.admin_token)
-            .await,
-        StatusCode::OK,
-    )
-    .await;
-    page["events"].as_array().unwrap().clone()
-}
-
-fn of_kind<'a>(events: &'a [Value], kind: &str) -> Vec<&'a Value> {
-    events.iter().filter(|e| e["kind"] == kind).collect()
-}
-
 fn moment(v: &Value) -> chrono::DateTime<chrono::Utc> {
     at(v.as_str().unwrap_or_else(|| panic!("not a moment: {v}")))
 }
@@ -250,19 +236,6 @@ async fn the_feed_carries_the_applicant_key_and_never_the_id_number() {
     assert!(!all.contains("11010519491231002"), "{all}");
 }
 
-async fn file_complaint(app: &TestApp, case_no: &str) -> i64 {
-    let r = app
-        .client
-        .post(format!("{}/v1/complaints", app.address))
-        .json(&json!({"case_no": case_no, "complainant": "张先生", "contact": "13800000000", "content": "窗口推诿"}))
-        .send()
-        .await
-        .unwrap();
-    expect_status(r, StatusCode::CREATED).await["id"]
-        .as_i64()
-        .unwrap()
-}
-
 /// 投诉认定: a supervisor's finding, once; audited, shown, on the feed.
 #[tokio::test]
 async fn a_supervisor_records_a_complaint_finding_once() {
@@ -374,9 +347,12 @@ async fn a_supervisor_records_a_complaint_finding_once() {
             "finding",
             "found_by",
             "reason",
+            "staff_id",
             "type"
         ]
     );
+    assert_eq!(p["staff_id"], Value::Null, "no staff named");
+    assert_eq!(found["staff_id"], Value::Null);
     assert_eq!(
         (
             &p["type"],
@@ -851,7 +827,7 @@ async fn migration_6_goes_down_and_up_again() {
         StatusCode::CREATED,
     )
     .await;
-    migration::Migrator::down(&app.db, Some(1)).await.unwrap();
+    migrate_down_through(&app.db, "m20261202_000006_facts").await;
     migration::Migrator::up(&app.db, None).await.unwrap();
     let page = expect_status(
         app.get("/v1/powers", &app.admin_token).await,

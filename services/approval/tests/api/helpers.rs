@@ -345,3 +345,45 @@ impl TestApp {
         .await
     }
 }
+
+/// Undo every applied migration from `name` (e.g. `m20261202_000006_facts`) to the newest, so a
+/// down-and-up test of one migration keeps working when later migrations are added.
+pub async fn migrate_down_through(db: &DatabaseConnection, name: &str) {
+    use migration::MigratorTrait;
+    let all = migration::Migrator::migrations();
+    let at = all
+        .iter()
+        .position(|m| m.name() == name)
+        .unwrap_or_else(|| panic!("no migration {name}"));
+    let steps = (all.len() - at) as u32;
+    migration::Migrator::down(db, Some(steps)).await.unwrap();
+}
+
+/// The first 200 events of the feed, oldest first.
+pub async fn feed(app: &TestApp) -> Vec<Value> {
+    let page = expect_status(
+        app.get("/v1/events?after=0&limit=200", &app.admin_token)
+            .await,
+        StatusCode::OK,
+    )
+    .await;
+    page["events"].as_array().unwrap().clone()
+}
+
+pub fn of_kind<'a>(events: &'a [Value], kind: &str) -> Vec<&'a Value> {
+    events.iter().filter(|e| e["kind"] == kind).collect()
+}
+
+/// File a complaint on case `case_no` (no account needed); its id.
+pub async fn file_complaint(app: &TestApp, case_no: &str) -> i64 {
+    let r = app
+        .client
+        .post(format!("{}/v1/complaints", app.address))
+        .json(&json!({"case_no": case_no, "complainant": "张先生", "contact": "13800000000", "content": "窗口推诿"}))
+        .send()
+        .await
+        .unwrap();
+    expect_status(r, StatusCode::CREATED).await["id"]
+        .as_i64()
+        .unwrap()
+}

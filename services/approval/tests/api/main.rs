@@ -20,6 +20,7 @@ mod pauses;
 mod provisional;
 mod races;
 mod smtp_sink;
+mod staff;
 mod supervision;
 mod supplement;
 mod users;
