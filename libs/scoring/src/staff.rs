@@ -20,7 +20,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::error::ScoringError;
+use crate::error::{ScoringError, SystemError};
 use crate::grade::Grade;
 use crate::points::{div_round, to_i64, Percent, Points};
 
@@ -60,6 +60,54 @@ impl Default for StaffSystem {
             publicity_max: Points::whole(5),
             excellence_share: Percent::whole(20),
         }
+    }
+}
+
+impl StaffSystem {
+    /// The four scored aspects are positive and add up to 100.00; the publicity bonus lies in
+    /// 0..=20; points per fact are not negative; the excellence share lies in 0..=100 %.
+    pub fn validate(&self) -> Result<(), SystemError> {
+        let four = [
+            ("business_max", self.business_max),
+            ("e_supervision_max", self.e_supervision_max),
+            ("conduct_max", self.conduct_max),
+            ("complaints_max", self.complaints_max),
+        ];
+        for (which, v) in four {
+            if v <= Points::ZERO {
+                return Err(SystemError::NegativeCap { which, cap: v });
+            }
+        }
+        let total: Points = four.iter().map(|f| f.1).sum();
+        if total != Points::HUNDRED {
+            return Err(SystemError::MaxPointsSum { total });
+        }
+        if self.publicity_max < Points::ZERO || self.publicity_max > Points::whole(20) {
+            return Err(SystemError::NegativeCap {
+                which: "publicity_max",
+                cap: self.publicity_max,
+            });
+        }
+        for (which, v) in [
+            ("yellow_card", self.yellow_card),
+            ("red_card", self.red_card),
+            ("statutory_breach", self.statutory_breach),
+            ("admonition", self.admonition),
+            ("measure", self.measure),
+            ("valid_complaint", self.valid_complaint),
+            ("bad_rating", self.bad_rating),
+        ] {
+            if v < Points::ZERO {
+                return Err(SystemError::NegativeCap { which, cap: v });
+            }
+        }
+        if !(Percent::ZERO..=Percent::HUNDRED).contains(&self.excellence_share) {
+            return Err(SystemError::PercentOutOfRange {
+                which: "excellence_share",
+                value: self.excellence_share,
+            });
+        }
+        Ok(())
     }
 }
 
@@ -329,6 +377,25 @@ mod tests {
             }
         )
         .is_err());
+    }
+
+    #[test]
+    fn the_system_is_checked() {
+        assert_eq!(StaffSystem::default().validate(), Ok(()));
+        let mut s = StaffSystem::default();
+        s.business_max = Points::whole(50);
+        assert_eq!(
+            s.validate(),
+            Err(SystemError::MaxPointsSum {
+                total: Points::whole(110)
+            })
+        );
+        let mut s = StaffSystem::default();
+        s.red_card = Points::from_centi(-1);
+        assert!(s.validate().is_err());
+        let mut s = StaffSystem::default();
+        s.excellence_share = Percent::from_centi(10_001);
+        assert!(s.validate().is_err());
     }
 
     #[test]

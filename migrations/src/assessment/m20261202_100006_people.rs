@@ -1,6 +1,7 @@
 //! People and accountability (issue 15): the staff register as the approval feed tells it,
 //! the inspector's entries, admonitions (效能告诫), accountability measures (责任追究), the
-//! e-supervision bulletins (电子监察通报) and the yearly staff review (总评定); ratings,
+//! e-supervision bulletins (电子监察通报), the yearly staff review (总评定) and the staff
+//! indicator systems (data, by the year they apply from); ratings,
 //! complaints and self-examination orders (责令书面检查, on the rectification table) name
 //! the person.
 
@@ -168,11 +169,24 @@ impl MigrationTrait for Migration {
             ],
         )
         .await?;
-        index(m, "ux_staff_year", "staff_years", &["year"], true).await
+        index(m, "ux_staff_year", "staff_years", &["year"], true).await?;
+        table(
+            m,
+            "staff_systems",
+            vec![
+                id("id"),
+                int("year_from"),
+                text("definition"),
+                ts("created_at"),
+                string("created_by", 128),
+            ],
+        )
+        .await
     }
 
     async fn down(&self, m: &SchemaManager) -> Result<(), DbErr> {
         for t in [
+            "staff_systems",
             "staff_years",
             "bulletins",
             "accountability_measures",

@@ -325,12 +325,14 @@ pub async fn approve(
     Ok(view(m))
 }
 
-/// The supervisor publishes an approved bulletin: numbered, mailed, immutable.
+/// The supervisor publishes an approved bulletin: numbered, mailed to the units it names (and
+/// the supervision office, for the leaders), immutable.
 pub async fn publish(
     db: &DatabaseConnection,
     actor: &AuthUser,
     now: DateTime<Utc>,
     id: i32,
+    office_email: &str,
 ) -> Result<Bulletin, ApiError> {
     actor.require(&[Role::Supervisor])?;
     let txn = db.begin().await?;
@@ -390,6 +392,18 @@ pub async fn publish(
         )
         .await?;
     }
+    outbox::enqueue(
+        &txn,
+        NewNotice {
+            kind: "bulletin",
+            dedup_key: format!("bulletin:{id}:office"),
+            subject: format!("[电子监察通报] {label} {}", v.title),
+            body: format!("{}\n\n{}", v.body, v.facts.join(", ")),
+            recipients: vec![office_email.to_string()],
+        },
+        now,
+    )
+    .await?;
     txn.commit().await?;
     Ok(v)
 }

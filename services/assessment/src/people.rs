@@ -29,9 +29,98 @@ use crate::entities::{
 };
 use outbox::NewNotice;
 
-/// The staff system in use (this product's defaults, see [`scoring::staff`]).
-pub fn system() -> StaffSystem {
-    StaffSystem::default()
+/// The staff system for `year`: the newest one defined from that year or earlier, else this
+/// product's defaults ([`scoring::staff`]).
+pub async fn system<C: ConnectionTrait>(c: &C, year: i32) -> Result<StaffSystem, ApiError> {
+    use crate::entities::staff_system;
+    let row = staff_system::Entity::find()
+        .filter(staff_system::Column::YearFrom.lte(year))
+        .order_by_desc(staff_system::Column::YearFrom)
+        .order_by_desc(staff_system::Column::Id)
+        .one(c)
+        .await?;
+    match row {
+        Some(r) => serde_json::from_str(&r.definition)
+            .map_err(|e| ApiError::Internal(format!("stored staff system {}: {e}", r.id))),
+        None => Ok(StaffSystem::default()),
+    }
+}
+
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct StaffSystemInput {
+    /// The first year it applies to.
+    pub year_from: i32,
+    /// `scoring::StaffSystem`: aspect maxima (business, e-supervision, conduct, complaints: add
+    /// up to 100; publicity bonus 0–20), points per fact, the excellence share.
+    #[schema(value_type = Object)]
+    pub definition: StaffSystem,
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct StaffSystemView {
+    pub id: i32,
+    pub year_from: i32,
+    #[schema(value_type = Object)]
+    pub definition: StaffSystem,
+    pub created_by: String,
+    pub created_at: DateTime<Utc>,
+}
+
+/// Define the staff system from a year on (admin); validated, kept (the older ones stay).
+pub async fn define_system(
+    db: &DatabaseConnection,
+    actor: &AuthUser,
+    now: DateTime<Utc>,
+    input: StaffSystemInput,
+) -> Result<StaffSystemView, ApiError> {
+    use crate::entities::staff_system;
+    actor.require(&[Role::Admin])?;
+    if !(2000..=2100).contains(&input.year_from) {
+        return Err(ApiError::validation("year_from", "must be 2000–2100"));
+    }
+    input
+        .definition
+        .validate()
+        .map_err(|e| ApiError::validation("definition", e.to_string()))?;
+    let m = staff_system::ActiveModel {
+        year_from: Set(input.year_from),
+        definition: Set(serde_json::to_string(&input.definition).unwrap_or_default()),
+        created_at: Set(now),
+        created_by: Set(actor.name.clone()),
+        ..Default::default()
+    }
+    .insert(db)
+    .await?;
+    Ok(StaffSystemView {
+        id: m.id,
+        year_from: m.year_from,
+        definition: input.definition,
+        created_by: m.created_by,
+        created_at: m.created_at,
+    })
+}
+
+/// The defined staff systems, oldest first (the product default applies before the first).
+pub async fn list_systems(db: &DatabaseConnection) -> Result<Vec<StaffSystemView>, ApiError> {
+    use crate::entities::staff_system;
+    let mut out = Vec::new();
+    for r in staff_system::Entity::find()
+        .order_by_asc(staff_system::Column::YearFrom)
+        .order_by_asc(staff_system::Column::Id)
+        .all(db)
+        .await?
+    {
+        out.push(StaffSystemView {
+            id: r.id,
+            year_from: r.year_from,
+            definition: serde_json::from_str(&r.definition)
+                .map_err(|e| ApiError::Internal(format!("stored staff system {}: {e}", r.id)))?,
+            created_by: r.created_by,
+            created_at: r.created_at,
+        });
+    }
+    Ok(out)
 }
 
 #[derive(Debug, Clone, Serialize, ToSchema)]
@@ -313,7 +402,7 @@ pub async fn months<C: ConnectionTrait>(
     year: i32,
     now: DateTime<Utc>,
 ) -> Result<Vec<MonthRating>, ApiError> {
-    let sys = system();
+    let sys = system(c, year).await?;
     let today = local_day(now);
     let mut out = Vec::new();
     for m in 1..=12u32 {
@@ -428,7 +517,7 @@ pub async fn add_entry(
     input: EntryInput,
 ) -> Result<serde_json::Value, ApiError> {
     actor.require(&[Role::Inspector])?;
-    let sys = system();
+    let sys = system(db, input.date.year()).await?;
     let max = match input.aspect.as_str() {
         "conduct" => sys.conduct_max,
         "publicity" => sys.publicity_max,
@@ -558,7 +647,7 @@ pub async fn year_rows<C: ConnectionTrait>(
         });
     }
     let rated = rows.iter().filter(|r| r.daily.is_some()).count();
-    let places = scoring::excellence_quota(system().excellence_share, rated);
+    let places = scoring::excellence_quota(system(c, year).await?.excellence_share, rated);
     let mut excellent: Vec<usize> = (0..rows.len())
         .filter(|&i| rows[i].grade.as_deref() == Some("excellent"))
         .collect();

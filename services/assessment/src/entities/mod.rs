@@ -30,5 +30,6 @@ pub mod self_assessment;
 pub mod staff_action;
 pub mod staff_entry;
 pub mod staff_review;
+pub mod staff_system;
 pub mod staff_year;
 pub mod weighting_scheme;

@@ -53,6 +53,11 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                 .route("/staff", web::get().to(people::list_staff))
                 .route("/staff/{id}/record", web::get().to(people::record))
                 .route("/staff-entries", web::post().to(people::add_entry))
+                .service(
+                    web::resource("/staff-systems")
+                        .get(people::list_staff_systems)
+                        .post(people::define_staff_system),
+                )
                 .route("/staff-years", web::post().to(people::compute_year))
                 .route("/staff-years/{year}", web::get().to(people::get_year))
                 .route(

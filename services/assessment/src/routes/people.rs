@@ -266,6 +266,36 @@ pub async fn publish_bulletin(
     user: AuthUser,
     id: web::Path<i32>,
 ) -> ApiResult<HttpResponse> {
-    Ok(HttpResponse::Ok()
-        .json(bulletins::publish(&state.db, &user, state.now(), id.into_inner()).await?))
+    Ok(HttpResponse::Ok().json(
+        bulletins::publish(
+            &state.db,
+            &user,
+            state.now(),
+            id.into_inner(),
+            &state.settings.supervision_email,
+        )
+        .await?,
+    ))
+}
+
+/// Staff indicator systems (data), oldest first; the product default applies before the first.
+#[utoipa::path(get, path = "/v1/staff-systems", tag = "people", security(("bearer_auth" = [])), responses((status = 200, body = Vec<people::StaffSystemView>)))]
+pub async fn list_staff_systems(
+    _no_query: platform::http::NoQuery,
+    state: web::Data<AppState>,
+    _user: AuthUser,
+) -> ApiResult<HttpResponse> {
+    Ok(HttpResponse::Ok().json(people::list_systems(&state.db).await?))
+}
+
+/// Define the staff system from a year on (admin): the five aspects' maxima and points.
+#[utoipa::path(post, path = "/v1/staff-systems", tag = "people", request_body = people::StaffSystemInput, security(("bearer_auth" = [])), responses((status = 201, body = people::StaffSystemView)))]
+pub async fn define_staff_system(
+    _no_query: platform::http::NoQuery,
+    state: web::Data<AppState>,
+    user: AuthUser,
+    body: ValidJson<people::StaffSystemInput>,
+) -> ApiResult<HttpResponse> {
+    Ok(HttpResponse::Created()
+        .json(people::define_system(&state.db, &user, state.now(), body.into_inner()).await?))
 }

@@ -178,6 +178,8 @@ async fn a_bulletin_from_the_period_facts_is_numbered_mailed_and_immutable() {
     assert!(!all
         .iter()
         .any(|m| m.contains("head.hhht-swj@hohhot.gov.example")));
+    // And the supervision office, for the leaders.
+    assert_eq!(all.len(), 3, "two units and the office");
     // Listed and found by its words, for anyone once published.
     let found = expect(
         s.get(

@@ -127,6 +127,47 @@ async fn a_revoked_card_stops_counting_against_the_person() {
     let gaj = s.d("HHHT-GAJ");
     let p = person_of(&s, gaj).await;
     let user = p["user_id"].as_i64().unwrap() as i32;
+    // The staff system is data: this centre docks 3.00 per yellow card from 2026 on.
+    let admin = s.token(Role::Admin, None);
+    let mut sys = json!({"business_max": 4000, "e_supervision_max": 2000, "yellow_card": 300, "red_card": 500,
+        "statutory_breach": 500, "conduct_max": 2000, "admonition": 500, "measure": 1000, "complaints_max": 2000,
+        "valid_complaint": 1000, "bad_rating": 500, "publicity_max": 500, "excellence_share": 2000});
+    sys["business_max"] = json!(5000);
+    problem(
+        s.post(
+            "/v1/staff-systems",
+            &admin,
+            &json!({"year_from": 2026, "definition": sys}),
+        )
+        .await,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "validation_failed",
+        Some("definition"),
+    )
+    .await;
+    sys["business_max"] = json!(4000);
+    problem(
+        s.post(
+            "/v1/staff-systems",
+            &s.token(Role::Assessor, None),
+            &json!({"year_from": 2026, "definition": sys}),
+        )
+        .await,
+        StatusCode::FORBIDDEN,
+        "forbidden",
+        None,
+    )
+    .await;
+    expect(
+        s.post(
+            "/v1/staff-systems",
+            &admin,
+            &json!({"year_from": 2026, "definition": sys}),
+        )
+        .await,
+        StatusCode::CREATED,
+    )
+    .await;
     let c = s.submit_case().await;
     for d in [s.d("HHHT-SCJG"), s.d("HHHT-ZJJ"), s.d("HHHT-SWJ")] {
         s.approve_branch(&branch(&c, d)).await;
@@ -158,7 +199,10 @@ async fn a_revoked_card_stops_counting_against_the_person() {
     let staff_id = p["staff_id"].as_i64().unwrap();
     let before = march(&s, staff_id).await;
     assert_eq!(before["facts"]["yellow_cards"], 1, "{before}");
-    assert_eq!(before["lines"][1]["points"], 1_800);
+    assert_eq!(
+        before["lines"][1]["points"], 1_700,
+        "20 − 3.00 under this centre's system"
+    );
     let cards = expect(
         s.call(
             reqwest::Method::GET,
