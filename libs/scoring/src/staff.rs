@@ -382,19 +382,25 @@ mod tests {
     #[test]
     fn the_system_is_checked() {
         assert_eq!(StaffSystem::default().validate(), Ok(()));
-        let mut s = StaffSystem::default();
-        s.business_max = Points::whole(50);
+        let s = StaffSystem {
+            business_max: Points::whole(50),
+            ..StaffSystem::default()
+        };
         assert_eq!(
             s.validate(),
             Err(SystemError::MaxPointsSum {
                 total: Points::whole(110)
             })
         );
-        let mut s = StaffSystem::default();
-        s.red_card = Points::from_centi(-1);
+        let s = StaffSystem {
+            red_card: Points::from_centi(-1),
+            ..StaffSystem::default()
+        };
         assert!(s.validate().is_err());
-        let mut s = StaffSystem::default();
-        s.excellence_share = Percent::from_centi(10_001);
+        let s = StaffSystem {
+            excellence_share: Percent::from_centi(10_001),
+            ..StaffSystem::default()
+        };
         assert!(s.validate().is_err());
     }
 
