@@ -130,6 +130,57 @@ pub fn efficiency(
     }))
 }
 
+/// Counts for a computed 公开类.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct OpennessInput {
+    /// The department's active catalogue items.
+    pub active_items: u64,
+    /// Of those, with a complete public service guide (办事指南).
+    pub complete_guides: u64,
+    /// Decisions of the quarter that the law allows to publish (approvals).
+    pub publishable: u64,
+    /// Of those, on the public list within the system's delay.
+    pub published_in_time: u64,
+}
+
+/// Result of the openness rule.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Openness {
+    pub guide_rate: Option<Percent>,
+    pub publication_rate: Option<Percent>,
+    /// `share × guide_rate + (100 − share) × publication_rate`; one part alone when the other
+    /// has nothing to measure; `None` when neither has.
+    pub combined: Option<Percent>,
+}
+
+/// 公开类 from facts; `guide_share` percent to guide completeness.
+pub fn openness(i: OpennessInput, guide_share: u32) -> Result<Openness, ScoringError> {
+    let guide_rate = part_of(
+        ComputedKind::Openness,
+        i.complete_guides,
+        i.active_items,
+        "complete_guides > active_items",
+    )?;
+    let publication_rate = part_of(
+        ComputedKind::Openness,
+        i.published_in_time,
+        i.publishable,
+        "published_in_time > publishable",
+    )?;
+    let share = i64::from(guide_share.min(100));
+    let combined = match (guide_rate, publication_rate) {
+        (Some(g), Some(p)) => {
+            Some(Percent::from_centi(g.centi() * share + p.centi() * (100 - share)).scale(1, 100))
+        }
+        (one, None) | (None, one) => one,
+    };
+    Ok(Openness {
+        guide_rate,
+        publication_rate,
+        combined,
+    })
+}
+
 /// Case-volume tier 1..=5 (办件量档次). With bounds `[b2, b3, b4, b5]`:
 /// `0 < count < b2` → 1, `b2 ≤ count < b3` → 2, …, `count ≥ b5` → 5.
 /// A count exactly on a bound belongs to the higher tier. No case at all is
@@ -192,6 +243,45 @@ mod tests {
         assert_eq!(efficiency(0, 0, 0, Points::whole(20)), Ok(None));
         assert!(efficiency(10, 11, 0, Points::whole(20)).is_err());
         assert!(efficiency(10, 5, 6, Points::whole(20)).is_err());
+    }
+
+    #[test]
+    fn openness_from_guides_and_publication() {
+        // 8 of 10 guides complete (80 %), 45 of 50 decisions published in time (90 %):
+        // 0.5 × 80 + 0.5 × 90 = 85 %.
+        let o = openness(
+            OpennessInput {
+                active_items: 10,
+                complete_guides: 8,
+                publishable: 50,
+                published_in_time: 45,
+            },
+            50,
+        );
+        assert_eq!(o.map(|o| o.combined), Ok(Some(pct(8_500))));
+        // No decision this quarter: the guides alone.
+        let o = openness(
+            OpennessInput {
+                active_items: 4,
+                complete_guides: 3,
+                ..OpennessInput::default()
+            },
+            50,
+        );
+        assert_eq!(o.map(|o| o.combined), Ok(Some(pct(7_500))));
+        assert_eq!(
+            openness(OpennessInput::default(), 50).map(|o| o.combined),
+            Ok(None)
+        );
+        assert!(openness(
+            OpennessInput {
+                active_items: 1,
+                complete_guides: 2,
+                ..OpennessInput::default()
+            },
+            50
+        )
+        .is_err());
     }
 
     #[test]

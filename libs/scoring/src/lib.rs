@@ -49,8 +49,8 @@ pub use deductions::{
 pub use error::{SchemeError, ScoringError, SystemError};
 pub use grade::{needs_rectification, Grade, RECTIFICATION_WORKING_DAYS};
 pub use indicators::{
-    coverage, data_exchange, efficiency, volume_points, volume_tier, CoverageInput,
-    DataExchangeInput, Efficiency, EfficiencyInput,
+    coverage, data_exchange, efficiency, openness, volume_points, volume_tier, CoverageInput,
+    DataExchangeInput, Efficiency, EfficiencyInput, Openness, OpennessInput,
 };
 pub use manual::ManualScore;
 pub use points::{ParseFixedError, Percent, Points};

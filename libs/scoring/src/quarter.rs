@@ -28,8 +28,8 @@ use crate::deductions::{deduct_facts, FactDeduction, SupervisionFact};
 use crate::error::ScoringError;
 use crate::grade::Grade;
 use crate::indicators::{
-    coverage, data_exchange, efficiency, volume_points, volume_tier, CoverageInput,
-    DataExchangeInput, EfficiencyInput,
+    coverage, data_exchange, efficiency, openness, volume_points, volume_tier, CoverageInput,
+    DataExchangeInput, EfficiencyInput, OpennessInput,
 };
 use crate::manual::ManualScore;
 use crate::points::{div_round, to_i64, Percent, Points};
@@ -94,6 +94,9 @@ pub struct QuarterInputs {
     /// Cooperation ratings by the departments it shares bundles with (协作互评), 0..=100 each.
     #[serde(default)]
     pub peer_reviews: Vec<Points>,
+    /// Facts for a computed 公开类 (used only when the system computes it).
+    #[serde(default)]
+    pub openness: OpennessInput,
 }
 
 /// The inputs a category's points were computed from.
@@ -128,6 +131,14 @@ pub enum ContributionInputs {
     },
     Manual {
         evidence: Vec<String>,
+    },
+    Openness {
+        #[serde(flatten)]
+        counts: OpennessInput,
+        guide_rate: Option<Percent>,
+        publication_rate: Option<Percent>,
+        combined: Option<Percent>,
+        guide_share: u32,
     },
 }
 
@@ -395,6 +406,19 @@ fn score_category(
                 }
             }
             (Raw::Rate(s.ratio), ContributionInputs::Satisfaction(s))
+        }
+        ComputedKind::Openness => {
+            let o = openness(inputs.openness, system.openness_guide_share)?;
+            (
+                Raw::Rate(o.combined),
+                ContributionInputs::Openness {
+                    counts: inputs.openness,
+                    guide_rate: o.guide_rate,
+                    publication_rate: o.publication_rate,
+                    combined: o.combined,
+                    guide_share: system.openness_guide_share,
+                },
+            )
         }
         ComputedKind::Volume => {
             let tier = volume_tier(inputs.case_volume, system.volume_tiers);

@@ -71,6 +71,10 @@ pub enum ComputedKind {
     Satisfaction,
     /// Quarterly case-volume tier.
     Volume,
+    /// 公开类 from facts (a system may choose it instead of the manual score): items with a
+    /// complete public guide ÷ active items, and decisions published within the system's delay
+    /// ÷ publishable decisions, weighted by `openness_guide_share`.
+    Openness,
 }
 
 /// Where a category's points come from.
@@ -164,6 +168,22 @@ pub struct IndicatorSystem {
     /// When a second assessment round (二次考核) opens.
     #[serde(default)]
     pub second_round: SecondRoundRule,
+    /// Computed 公开类: percent given to guide completeness (the rest to timely publication of
+    /// decisions); this product's default 50.
+    #[serde(default = "half")]
+    pub openness_guide_share: u32,
+    /// Computed 公开类: a decision shown on the public list within this many minutes of being
+    /// made counts as published in time; this product's default 1 440 (one day).
+    #[serde(default = "one_day")]
+    pub publication_delay_minutes: u32,
+}
+
+fn half() -> u32 {
+    50
+}
+
+fn one_day() -> u32 {
+    1_440
 }
 
 fn category(key: &str, name: &str, max: i64, source: CategorySource) -> Category {
@@ -227,6 +247,8 @@ impl IndicatorSystem {
             self_assessment_weight: 0,
             peer_review_weight: 0,
             second_round: SecondRoundRule::default(),
+            openness_guide_share: half(),
+            publication_delay_minutes: one_day(),
         }
     }
 
@@ -303,6 +325,11 @@ impl IndicatorSystem {
                     value: share,
                 });
             }
+        }
+        if self.openness_guide_share > 100 {
+            return Err(SystemError::ReviewWeights {
+                total: self.openness_guide_share,
+            });
         }
         if !pct_range.contains(&self.second_round.below_satisfaction) {
             return Err(SystemError::PercentOutOfRange {

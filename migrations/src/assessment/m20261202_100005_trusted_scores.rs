@@ -47,6 +47,7 @@ const NEW_COLUMNS: &[(&str, &str, &str)] = &[
     ("onsite_ratings", "channel", "s32"),
     ("onsite_ratings", "idempotency_key", "s128"),
     ("haocha_ratings", "channel", "s32"),
+    ("haocha_ratings", "comment", "text"),
     ("adjustments", "source", "text"),
     ("callback_samples", "seed_basis", "text"),
     ("callback_samples", "feed_seq", "big"),

@@ -8,6 +8,7 @@ mod m20261201_100003_feed_identity_and_audit;
 mod m20261201_100004_calendar_version;
 mod m20261202_100005_trusted_scores;
 mod m20261202_100006_people;
+mod m20261202_100007_public;
 
 pub struct AssessmentMigrator;
 
@@ -21,6 +22,7 @@ impl MigratorTrait for AssessmentMigrator {
             Box::new(m20261201_100004_calendar_version::Migration),
             Box::new(m20261202_100005_trusted_scores::Migration),
             Box::new(m20261202_100006_people::Migration),
+            Box::new(m20261202_100007_public::Migration),
         ]
     }
 

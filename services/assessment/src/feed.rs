@@ -21,7 +21,7 @@ use utoipa::ToSchema;
 
 use crate::approval_client::FeedEvent;
 use crate::entities::{
-    a_branch, a_card, a_case, a_claim, a_complaint, a_power, a_staff, feed_cursor,
+    a_branch, a_card, a_case, a_claim, a_complaint, a_item, a_power, a_staff, feed_cursor,
 };
 use crate::state::AppState;
 
@@ -224,6 +224,10 @@ pub async fn apply<C: ConnectionTrait>(c: &C, e: &FeedEvent) -> Result<(), ApiEr
                 issued_at: Set(None),
                 issued_recorded_at: Set(None),
                 issued_departments: Set(None),
+                check_key: Set(p
+                    .get("check_key")
+                    .and_then(|v| v.as_str())
+                    .map(String::from)),
             })
             .on_conflict(
                 OnConflict::column(a_case::Column::CaseId)
@@ -314,6 +318,37 @@ pub async fn apply<C: ConnectionTrait>(c: &C, e: &FeedEvent) -> Result<(), ApiEr
                 )
                 .exec_without_returning(c)
                 .await?;
+        }
+        "item_changed" => {
+            let Some(item_id) = int(p, "item_id") else {
+                return Ok(());
+            };
+            let flag = |k: &str| p.get(k).and_then(|v| v.as_bool()).unwrap_or(false);
+            a_item::Entity::insert(a_item::ActiveModel {
+                item_id: Set(item_id),
+                code: Set(p
+                    .get("code")
+                    .and_then(|v| v.as_str())
+                    .unwrap_or_default()
+                    .to_string()),
+                department_id: Set(int(p, "department_id").unwrap_or_default()),
+                active: Set(flag("active")),
+                guide_complete: Set(flag("guide_complete")),
+                updated_at: Set(e.at),
+            })
+            .on_conflict(
+                OnConflict::column(a_item::Column::ItemId)
+                    .update_columns([
+                        a_item::Column::Code,
+                        a_item::Column::DepartmentId,
+                        a_item::Column::Active,
+                        a_item::Column::GuideComplete,
+                        a_item::Column::UpdatedAt,
+                    ])
+                    .to_owned(),
+            )
+            .exec_without_returning(c)
+            .await?;
         }
         "staff_changed" => {
             let Some(staff_id) = int(p, "staff_id") else {

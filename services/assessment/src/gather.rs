@@ -29,7 +29,7 @@ use serde::Serialize;
 use utoipa::ToSchema;
 
 use crate::entities::{
-    a_branch, a_card, a_case, a_claim, a_complaint, a_power, adjustment, callback_answer,
+    a_branch, a_card, a_case, a_claim, a_complaint, a_item, a_power, adjustment, callback_answer,
     callback_sample, haocha_rating, manual_score, onsite_rating, peer_review, power_volume,
     rectification, self_assessment,
 };
@@ -232,6 +232,35 @@ pub async fn gather<C: ConnectionTrait>(
                     reported_volume: reported,
                     platform_cases,
                 });
+        }
+    }
+
+    // 公开类 (when the system computes it): complete public guides of the active items, and
+    // approvals on the public list within the system's delay (they appear when recorded).
+    for item in a_item::Entity::find()
+        .filter(a_item::Column::Active.eq(true))
+        .all(c)
+        .await?
+    {
+        // Counted for the departments assessed this quarter (as the supervision facts are).
+        if let Some(i) = out.get_mut(&item.department_id) {
+            i.openness.active_items += 1;
+            if item.guide_complete {
+                i.openness.complete_guides += 1;
+            }
+        }
+    }
+    let publication_delay = i64::from(sys.publication_delay_minutes);
+    for b in &branches {
+        if let (Some("approved"), Some(decided)) = (b.outcome.as_deref(), b.decided_at) {
+            if q.contains(decided) {
+                let i = out.entry(b.department_id).or_insert_with(blank);
+                i.openness.publishable += 1;
+                let shown = b.recorded_at.unwrap_or(decided);
+                if (shown - decided).num_minutes() <= publication_delay {
+                    i.openness.published_in_time += 1;
+                }
+            }
         }
     }
 

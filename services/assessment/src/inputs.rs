@@ -610,36 +610,84 @@ pub async fn haocha(
             )],
         });
     }
-    let stored_id: String = key.chars().take(32).collect();
-    if let Some(sid) = input.staff_id {
-        let Some(dept) = input.department_id else {
+    let r = record_haocha(
+        &txn,
+        cal,
+        now,
+        Rating {
+            case_id: input.case_id,
+            key: &key,
+            department_id: input.department_id,
+            level,
+            level_text: &input.level,
+            channel: &input.channel,
+            staff_id: input.staff_id,
+            comment: None,
+        },
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(r)
+}
+
+/// One 好差评 rating, its applicant already verified (by ID number, or on the public page by
+/// case number and check code).
+pub(crate) struct Rating<'a> {
+    pub case_id: i32,
+    /// `platform::identity::applicant_key` or `check_key`: who rates.
+    pub key: &'a str,
+    pub department_id: Option<i32>,
+    pub level: HaochaLevel,
+    pub level_text: &'a str,
+    pub channel: &'a str,
+    pub staff_id: Option<i32>,
+    pub comment: Option<String>,
+}
+
+/// Record a rating: once per case, rater and department (`all` when it rates every department
+/// of the case); a 差评 opens one verification-and-rectification item per department rated.
+pub(crate) async fn record_haocha<C: ConnectionTrait>(
+    txn: &C,
+    cal: &calendar::WorkCalendar,
+    now: DateTime<Utc>,
+    r: Rating<'_>,
+) -> Result<HaochaResult, ApiError> {
+    let stored_id = format!(
+        "{}:{}",
+        r.key.chars().take(24).collect::<String>(),
+        r.department_id
+            .map_or_else(|| "all".to_string(), |d| d.to_string())
+    );
+    if let Some(sid) = r.staff_id {
+        let Some(dept) = r.department_id else {
             return Err(ApiError::validation(
                 "department_id",
                 "a rating that names a person names the person's department too",
             ));
         };
         let today = now.with_timezone(&chrono_tz::Asia::Shanghai).date_naive();
-        crate::people::check_person(&txn, sid, Some(dept), today, "staff_id").await?;
+        crate::people::check_person(txn, sid, Some(dept), today, "staff_id").await?;
     }
-    let depts = case_departments(&txn, input.case_id).await?;
-    let rated: Vec<i32> = match input.department_id {
+    let depts = case_departments(txn, r.case_id).await?;
+    let rated: Vec<i32> = match r.department_id {
         Some(d) if depts.contains(&d) => vec![d],
         Some(d) => {
             return Err(ApiError::validation(
                 "department_id",
-                format!("department {d} has no branch in case {}", input.case_id),
+                format!("department {d} has no branch in case {}", r.case_id),
             ))
         }
         None => depts,
     };
     let res = haocha_rating::Entity::insert(haocha_rating::ActiveModel {
-        case_id: Set(input.case_id),
+        case_id: Set(r.case_id),
         applicant_id: Set(stored_id.clone()),
-        department_id: Set(input.department_id),
-        level: Set(input.level.clone()),
+        department_id: Set(r.department_id),
+        level: Set(r.level_text.to_string()),
         rated_at: Set(now),
-        channel: Set(Some(input.channel.clone())),
-        staff_id: Set(input.staff_id),
+        channel: Set(Some(r.channel.to_string())),
+        staff_id: Set(r.staff_id),
+        comment: Set(r.comment),
         ..Default::default()
     })
     .on_conflict(
@@ -650,28 +698,30 @@ pub async fn haocha(
         .do_nothing()
         .to_owned(),
     )
-    .exec_without_returning(&txn)
+    .exec_without_returning(txn)
     .await?;
     if res == 0 {
         return Err(ApiError::conflict(
             "already_rated",
-            format!("case {} was already rated by this applicant", input.case_id),
+            format!(
+                "case {} was already rated by this applicant for this department",
+                r.case_id
+            ),
         ));
     }
     let row = haocha_rating::Entity::find()
-        .filter(haocha_rating::Column::CaseId.eq(input.case_id))
+        .filter(haocha_rating::Column::CaseId.eq(r.case_id))
         .filter(haocha_rating::Column::ApplicantId.eq(stored_id))
-        .one(&txn)
+        .one(txn)
         .await?
         .ok_or_else(|| ApiError::Internal("rating vanished".into()))?;
     let mut rectification_ids = Vec::new();
-    if scoring::bad_rating(level) {
+    if scoring::bad_rating(r.level) {
         for d in rated {
-            let id = rectification::open(&txn, cal, "bad_rating", &format!("haocha:{}", row.id), d, now, "差评: verify the complaint, rectify within 15 working days and call the applicant back").await?;
+            let id = rectification::open(txn, cal, "bad_rating", &format!("haocha:{}", row.id), d, now, "差评: verify the complaint, rectify within 15 working days and call the applicant back").await?;
             rectification_ids.push(id);
         }
     }
-    txn.commit().await?;
     Ok(HaochaResult {
         id: row.id,
         rectification_ids,

@@ -16,6 +16,7 @@ pub mod inputs;
 pub mod jobs;
 pub mod openapi;
 pub mod people;
+pub mod public;
 pub mod quarter;
 pub mod rectification;
 pub mod results;

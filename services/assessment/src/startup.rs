@@ -145,6 +145,9 @@ pub fn run(listener: TcpListener, state: AppState) -> std::io::Result<Server> {
     let limiter = web::Data::new(crate::cache::RateLimiter::new(
         state.settings.cadre_rate_limit,
     ));
+    let public_limiter = web::Data::new(crate::routes::public::PublicLimiter(
+        crate::cache::RateLimiter::new(state.settings.public_rate_limit),
+    ));
     let state = web::Data::new(state);
     let spec = ApiDoc::openapi();
     let routes = web::Data::new(platform::http::RouteTable::from_openapi(&spec));
@@ -157,6 +160,7 @@ pub fn run(listener: TcpListener, state: AppState) -> std::io::Result<Server> {
             .app_data(state.clone())
             .app_data(keys.clone())
             .app_data(limit.clone())
+            .app_data(public_limiter.clone())
             .app_data(routes.clone())
             .app_data(limiter.clone())
             .app_data(web::QueryConfig::default().error_handler(platform::http::query_error))

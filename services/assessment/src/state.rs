@@ -40,6 +40,8 @@ pub struct AssessmentSettings {
     pub publication_due_day: u32,
     /// Days before that due moment the assessment office is reminded (product default 3).
     pub publication_reminder_days: u32,
+    /// Requests per minute per client address on the public pages (product default 30).
+    pub public_rate_limit: u64,
     pub smtp_url: Option<String>,
     pub mail_dir: String,
     pub mail_from: String,
@@ -60,6 +62,7 @@ impl Default for AssessmentSettings {
             cadre_rate_limit: 120,
             publication_due_day: crate::results::PUBLICATION_DUE_DAY,
             publication_reminder_days: 3,
+            public_rate_limit: 30,
             smtp_url: None,
             mail_dir: "./var/mail-assessment".into(),
             mail_from: "绩效评估 <assessment@parallel-approval.local>".into(),
@@ -109,6 +112,7 @@ impl AssessmentSettings {
                 u64::from(d.publication_reminder_days),
                 28,
             )? as u32,
+            public_rate_limit: num("PUBLIC_RATE_LIMIT", d.public_rate_limit, 1_000_000)?.max(1),
             smtp_url: get("SMTP_URL"),
             mail_dir: get("MAIL_DIR").unwrap_or(d.mail_dir),
             mail_from: get("MAIL_FROM").unwrap_or(d.mail_from),

@@ -18,6 +18,8 @@ pub struct Model {
     pub issued_recorded_at: Option<DateTimeUtc>,
     /// JSON array of the departments whose licences were issued.
     pub issued_departments: Option<String>,
+    /// `platform::identity::check_key(case_no, last 6 of the ID)`: verifies public ratings.
+    pub check_key: Option<String>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

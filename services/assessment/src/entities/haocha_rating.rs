@@ -14,6 +14,8 @@ pub struct Model {
     pub channel: Option<String>,
     /// The person rated, when known.
     pub staff_id: Option<i32>,
+    /// The rater's own words (public page), at most 500 characters.
+    pub comment: Option<String>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

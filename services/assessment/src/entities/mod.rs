@@ -7,6 +7,7 @@ pub mod a_case;
 pub mod a_claim;
 pub mod a_complaint;
 pub mod a_department;
+pub mod a_item;
 pub mod a_power;
 pub mod a_staff;
 pub mod accountability_measure;

@@ -4,12 +4,16 @@ pub mod cadre;
 pub mod health;
 pub mod inputs;
 pub mod people;
+pub mod public;
 pub mod results;
 
 use actix_web::web;
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.route("/healthz", web::get().to(health::healthz))
+        .route("/public/rate", web::get().to(public::rate_page))
+        .route("/public/rate", web::post().to(public::rate_submit))
+        .route("/public/results", web::get().to(public::results_page))
         .route("/readyz", web::get().to(health::readyz))
         .route("/metrics", web::get().to(health::metrics))
         .service(
@@ -50,6 +54,9 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                 .route("/self-assessments", web::post().to(inputs::self_assessment))
                 .route("/peer-reviews", web::post().to(inputs::peer_review))
                 .route("/power-volumes", web::put().to(inputs::power_volume))
+                .route("/public/ratings", web::post().to(public::rate))
+                .route("/public/ratings/status", web::post().to(public::status))
+                .route("/public/results", web::get().to(public::results))
                 .route("/staff", web::get().to(people::list_staff))
                 .route("/staff/{id}/record", web::get().to(people::record))
                 .route("/staff-entries", web::post().to(people::add_entry))

@@ -13,6 +13,7 @@ mod helpers;
 mod inputs;
 mod openapi;
 mod people;
+mod public;
 mod replicas;
 mod rounds;
 mod trust;

@@ -1,0 +1,327 @@
+//! What the public sees of the assessment: the applicant rates each department of their case
+//! after its decision with the case number and check code, once, and sees the answer to a
+//! 差评; a wrong code and an unknown case look the same; the published ranking is public; and
+//! 公开类 computed from the guides and the timely publication of decisions.
+
+use platform::auth::Role;
+use reqwest::StatusCode;
+use serde_json::{json, Value};
+
+use crate::helpers::*;
+
+fn branch(case: &Value, dept: i32) -> Value {
+    case["branches"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|b| b["department_id"] == dept)
+        .unwrap()
+        .clone()
+}
+
+/// The applicant's check code in `case_body()`: the last 6 of 91350100M000100Y43.
+const CHECK: &str = "100Y43";
+
+async fn public_post(s: &Services, path: &str, body: &Value) -> reqwest::Response {
+    s.client
+        .post(format!("{}{path}", s.assessment))
+        .json(body)
+        .send()
+        .await
+        .unwrap()
+}
+
+#[tokio::test]
+async fn the_applicant_rates_after_the_decision_once_and_sees_the_reply() {
+    let s = spawn().await;
+    let (scjg, zjj) = (s.d("HHHT-SCJG"), s.d("HHHT-ZJJ"));
+    let c = s.submit_case().await;
+    s.approve_branch(&branch(&c, scjg)).await;
+    s.pull().await;
+    let case_no = c["case_no"].as_str().unwrap().to_string();
+    let body = |check: &str, dept: i32, level: &str| json!({"case_no": case_no, "check": check, "department_id": dept, "level": level, "comment": "窗口让我跑了两次"});
+    // Wrong code and unknown case: the same answer, byte for byte; nothing written.
+    let wrong = public_post(&s, "/v1/public/ratings", &body("000000", scjg, "satisfied")).await;
+    let (ws, wb) = (wrong.status(), wrong.text().await.unwrap());
+    let unknown = public_post(
+        &s,
+        "/v1/public/ratings",
+        &json!({"case_no": "NO-SUCH-CASE", "check": CHECK, "department_id": scjg, "level": "satisfied"}),
+    )
+    .await;
+    let (us, ub) = (unknown.status(), unknown.text().await.unwrap());
+    assert_eq!((ws, &wb), (us, &ub));
+    assert_eq!(ws, StatusCode::NOT_FOUND);
+    assert!(!wb.contains(&case_no), "{wb}");
+    // Not yet decided: ZJJ.
+    problem(
+        public_post(&s, "/v1/public/ratings", &body(CHECK, zjj, "satisfied")).await,
+        StatusCode::CONFLICT,
+        "not_decided",
+        Some("department_id"),
+    )
+    .await;
+    let mut long = body(CHECK, scjg, "satisfied");
+    long["comment"] = json!("长".repeat(501));
+    problem(
+        public_post(&s, "/v1/public/ratings", &long).await,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "validation_failed",
+        Some("comment"),
+    )
+    .await;
+    assert_eq!(s.count("haocha_ratings").await, 0);
+    // The check code is case-insensitive; a 差评 opens verification and rectification.
+    let r = expect(
+        public_post(
+            &s,
+            "/v1/public/ratings",
+            &body(&CHECK.to_lowercase(), scjg, "very_dissatisfied"),
+        )
+        .await,
+        StatusCode::CREATED,
+    )
+    .await;
+    assert_eq!(r["rectification_ids"].as_array().unwrap().len(), 1);
+    problem(
+        public_post(&s, "/v1/public/ratings", &body(CHECK, scjg, "satisfied")).await,
+        StatusCode::CONFLICT,
+        "already_rated",
+        None,
+    )
+    .await;
+    // The department answers the 差评; the applicant sees the reply.
+    let rid = r["rectification_ids"][0].as_i64().unwrap();
+    expect(
+        s.post(
+            &format!("/v1/rectifications/{rid}/submit"),
+            &s.token(Role::Approver, Some(scjg)),
+            &json!({"text": "已电话致歉，并已一次性告知所需材料"}),
+        )
+        .await,
+        StatusCode::OK,
+    )
+    .await;
+    let st = expect(
+        public_post(
+            &s,
+            "/v1/public/ratings/status",
+            &json!({"case_no": case_no, "check": CHECK}),
+        )
+        .await,
+        StatusCode::OK,
+    )
+    .await;
+    let mine = st["departments"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|d| d["department_id"] == scjg)
+        .unwrap()
+        .clone();
+    assert_eq!(mine["rating"], "very_dissatisfied");
+    assert_eq!(mine["reply"]["status"], "submitted");
+    assert_eq!(
+        mine["reply"]["answer"],
+        "已电话致歉，并已一次性告知所需材料"
+    );
+    // The page shows the same to a browser, with no cookie and no one else's data.
+    let page = s
+        .client
+        .get(format!(
+            "{}/public/rate?case_no={case_no}&check={CHECK}",
+            s.assessment
+        ))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(page.status(), StatusCode::OK);
+    assert!(page.headers().get("set-cookie").is_none());
+    let html = page.text().await.unwrap();
+    assert!(html.contains("已提交整改报告，待审核"), "{html}");
+    assert!(html.contains("已电话致歉"), "{html}");
+    assert!(html.contains("已评价：非常不满意"), "{html}");
+    assert!(html.contains("办结后可评价"), "ZJJ has not decided: {html}");
+    assert!(
+        !html.contains("91350100M000100Y43"),
+        "no ID number on the page"
+    );
+    // Recorded as this channel.
+    use sea_orm::EntityTrait;
+    let rows = assessment::entities::haocha_rating::Entity::find()
+        .all(&s.db)
+        .await
+        .unwrap();
+    assert_eq!(rows[0].channel.as_deref(), Some("public"));
+    // The form post works too, and a wrong code on the page reads like an unknown case.
+    let wrong_page = s
+        .client
+        .get(format!(
+            "{}/public/rate?case_no={case_no}&check=000000",
+            s.assessment
+        ))
+        .send()
+        .await
+        .unwrap();
+    let unknown_page = s
+        .client
+        .get(format!(
+            "{}/public/rate?case_no=NO-SUCH&check=000000",
+            s.assessment
+        ))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(wrong_page.status(), unknown_page.status());
+    assert_eq!(
+        wrong_page.text().await.unwrap(),
+        unknown_page.text().await.unwrap()
+    );
+}
+
+#[tokio::test]
+async fn openness_is_computed_from_guides_and_timely_publication() {
+    let s = spawn().await;
+    let (scjg, zjj, swj, gaj) = (
+        s.d("HHHT-SCJG"),
+        s.d("HHHT-ZJJ"),
+        s.d("HHHT-SWJ"),
+        s.d("HHHT-GAJ"),
+    );
+    let admin = s.token(Role::Admin, None);
+    let list = expect(s.get("/v1/indicator-systems", &admin).await, StatusCode::OK).await;
+    let mut def = list[0]["definition"].clone();
+    for c in def["categories"].as_array_mut().unwrap() {
+        if c["key"] == "openness" {
+            c["source"] = json!({"computed": "openness"});
+        }
+    }
+    def["id"] = json!("fenghua-open");
+    expect(
+        s.post(
+            "/v1/indicator-systems",
+            &admin,
+            &json!({"key": "fenghua-open", "year_from": 2026, "definition": def}),
+        )
+        .await,
+        StatusCode::CREATED,
+    )
+    .await;
+    let c = s.submit_case().await;
+    for d in [scjg, zjj, swj] {
+        s.approve_branch(&branch(&c, d)).await;
+    }
+    // GAJ decided on Monday but reported it on Thursday: not published in time.
+    let b = branch(&c, gaj);
+    let path = format!("/v1/branches/{}/commands", b["id"]);
+    let reviewer = s.token(Role::Reviewer, Some(gaj));
+    for body in [
+        json!({"command": "start_review"}),
+        json!({"command": "review", "opinion": ""}),
+    ] {
+        expect(
+            s.approval_post(&path, &reviewer, &body).await,
+            StatusCode::OK,
+        )
+        .await;
+    }
+    s.clock.set(at("2026-03-12T10:00:00+08:00"));
+    expect(
+        s.approval_post(
+            &path,
+            &s.token(Role::Approver, Some(gaj)),
+            &json!({"command": "approve", "opinion": "", "decided_at": "2026-03-09T04:00:00Z"}),
+        )
+        .await,
+        StatusCode::OK,
+    )
+    .await;
+    s.pull().await;
+    let assessor = s.token(Role::Assessor, None);
+    for d in [scjg, zjj, swj, gaj] {
+        for cat in ["standardisation", "quality", "integrity"] {
+            let body = json!({"department_id": d, "year": 2026, "quarter": 1, "category": cat, "points": 1.0, "evidence": ["检查记录"]});
+            expect(
+                s.put("/v1/manual-scores", &assessor, &body).await,
+                StatusCode::OK,
+            )
+            .await;
+        }
+    }
+    let r = expect(
+        s.post(
+            "/v1/results",
+            &assessor,
+            &json!({"year": 2026, "quarter": 1}),
+        )
+        .await,
+        StatusCode::CREATED,
+    )
+    .await;
+    assert_eq!(r["system_key"], "fenghua-open");
+    let openness = |d: i32| -> Value {
+        r["departments"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|x| x["department_id"] == d)
+            .unwrap()["breakdown"]["categories"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|c| c["key"] == "openness")
+            .unwrap()
+            .clone()
+    };
+    // ZJJ: its one item has a complete guide (100 %), its approval was on the list at once
+    // (100 %): 10.00. GAJ: guide 100 %, publication 0 of 1: 0.5 × 100 + 0.5 × 0 = 50 % → 5.00.
+    let z = openness(zjj);
+    assert_eq!(
+        (
+            &z["inputs"]["guide_rate"],
+            &z["inputs"]["publication_rate"],
+            &z["points"]
+        ),
+        (&json!(10_000), &json!(10_000), &json!(1_000)),
+        "{z}"
+    );
+    let g = openness(gaj);
+    assert_eq!(
+        (
+            &g["inputs"]["active_items"],
+            &g["inputs"]["publishable"],
+            &g["inputs"]["published_in_time"]
+        ),
+        (&json!(1), &json!(1), &json!(0)),
+        "{g}"
+    );
+    assert_eq!(g["points"], 500, "{g}");
+    // Published, the ranking is public.
+    let id = r["id"].as_i64().unwrap();
+    expect(s.approve_result(id).await, StatusCode::OK).await;
+    expect(
+        s.post(&format!("/v1/results/{id}/publish"), &assessor, &json!({}))
+            .await,
+        StatusCode::OK,
+    )
+    .await;
+    let public = s
+        .client
+        .get(format!("{}/v1/public/results", s.assessment))
+        .send()
+        .await
+        .unwrap();
+    let public: Value = expect(public, StatusCode::OK).await;
+    assert_eq!(public[0]["ranking"].as_array().unwrap().len(), 4);
+    assert!(public[0]["ranking"][0].get("breakdown").is_none());
+    let page = s
+        .client
+        .get(format!("{}/public/results", s.assessment))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(page.contains("2026年第1季度"), "{page}");
+}
