@@ -13,6 +13,7 @@ mod m20261123_000004_supervision;
 mod m20261201_000005_references;
 mod m20261202_000006_facts;
 mod m20261202_000007_staff;
+mod m20261202_000008_public;
 
 pub struct Migrator;
 
@@ -27,6 +28,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261201_000005_references::Migration),
             Box::new(m20261202_000006_facts::Migration),
             Box::new(m20261202_000007_staff::Migration),
+            Box::new(m20261202_000008_public::Migration),
         ]
     }
 }

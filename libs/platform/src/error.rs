@@ -51,6 +51,10 @@ pub enum ApiError {
     Forbidden { code: &'static str, message: String },
     #[error("{resource} {id} not found")]
     NotFound { resource: &'static str, id: String },
+    /// 404 with a code and message of its own: where the answer must not say more than that
+    /// nothing matched (e.g. `case_not_found` of the public lookup, one body for every miss).
+    #[error("{message}")]
+    NoMatch { code: &'static str, message: String },
     /// The request conflicts with the current state: duplicate code, reference in use, stale version.
     #[error("{message}")]
     Conflict {
@@ -204,7 +208,8 @@ impl ApiError {
             | ApiError::Unauthorized { code, .. }
             | ApiError::Conflict { code, .. }
             | ApiError::Unprocessable { code, .. }
-            | ApiError::Forbidden { code, .. } => code,
+            | ApiError::Forbidden { code, .. }
+            | ApiError::NoMatch { code, .. } => code,
             ApiError::MethodNotAllowed { .. } => "method_not_allowed",
             ApiError::HeadersTooLarge { .. } => "headers_too_large",
             ApiError::NotFound { .. } => "not_found",
@@ -246,7 +251,7 @@ impl ResponseError for ApiError {
             ApiError::Validation { .. } => StatusCode::UNPROCESSABLE_ENTITY,
             ApiError::Unauthorized { .. } => StatusCode::UNAUTHORIZED,
             ApiError::Forbidden { .. } => StatusCode::FORBIDDEN,
-            ApiError::NotFound { .. } => StatusCode::NOT_FOUND,
+            ApiError::NotFound { .. } | ApiError::NoMatch { .. } => StatusCode::NOT_FOUND,
             ApiError::Conflict { .. } => StatusCode::CONFLICT,
             ApiError::PayloadTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
             ApiError::Unprocessable { .. } => StatusCode::UNPROCESSABLE_ENTITY,

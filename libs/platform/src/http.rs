@@ -224,18 +224,15 @@ pub fn head_too_large(req: &actix_web::dev::ServiceRequest) -> Option<ApiError> 
 }
 
 /// Turn the bodyless answers of the HTTP layer (405 from a route's method guard, 404 from a
-/// resource without a matching route) into problem+json. Used with
-/// `actix_web::middleware::ErrorHandlers`.
+/// resource without a matching route) into problem+json. An answer a handler wrote with a
+/// content type of its own (a problem already, or an HTML page saying 404) is left as it is.
+/// Used with `actix_web::middleware::ErrorHandlers`.
 pub fn bodyless_to_problem<B: actix_web::body::MessageBody + 'static>(
     res: actix_web::dev::ServiceResponse<B>,
 ) -> actix_web::Result<actix_web::middleware::ErrorHandlerResponse<B>> {
     use actix_web::http::header;
-    let is_problem = res
-        .headers()
-        .get(header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.starts_with("application/problem+json"));
-    if is_problem {
+    let has_body_of_its_own = res.headers().contains_key(header::CONTENT_TYPE);
+    if has_body_of_its_own {
         return Ok(actix_web::middleware::ErrorHandlerResponse::Response(
             res.map_into_left_body(),
         ));

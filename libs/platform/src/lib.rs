@@ -14,6 +14,7 @@ pub mod jobs;
 pub mod json;
 pub mod openapi;
 pub mod pagination;
+pub mod ratelimit;
 pub mod telemetry;
 pub mod text;
 

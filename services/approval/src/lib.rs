@@ -11,6 +11,7 @@ pub mod demo;
 pub mod entities;
 pub mod notices;
 pub mod openapi;
+pub mod public;
 pub mod routes;
 pub mod startup;
 pub mod state;

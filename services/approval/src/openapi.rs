@@ -11,7 +11,7 @@ use crate::routes;
 #[openapi(
     info(
         title = "Parallel-approval service (并联审批)",
-        description = "Catalogue of approval items (事项), parallel bundles (并联套餐), departments, users and the working-day calendar of the parallel-approval platform. Every route but the health checks and `POST /v1/auth/token` needs `Authorization: Bearer <token>`. Time limits as the law counts them (each a setting of the service, its default given here): working days on the Asia/Shanghai calendar, the acceptance day not counted; a natural-day limit whose last day is a rest day ends on the next working day (民法典 第二百零三条); extensions once, while the clock runs and before it expires, at most `EXTENSION_MAX_DAYS` = 10 working days or `JOINT_EXTENSION_MAX_DAYS` = 15 for a branch of a bundle (行政许可法 第四十二条); issuance within `ISSUANCE_LIMIT_DAYS` = 10 working days of the decision (第四十四条); one supplement request listing every missing material (第三十二条); special procedures with an expected end (第四十五条). The product's own defaults, not fixed by the law: the red card `RED_CARD_DAYS` = 3 working days after the due moment, `SUPPLEMENT_WAIT_DAYS` = 10, `CLAIM_LIMIT_DAYS` = 5, `COMPLAINT_LIMIT_DAYS` = 5, the office close 17:00. A year without a published holiday table is computed from 全国年节及纪念日放假办法 (2024) and flagged `provisional`. Numbers typed `integer` must be JSON integers: `1795.0` is refused (422 `invalid_field`), as is a string or a number out of the documented range. Text fields refuse control characters other than tab and line breaks, and bidi-override characters (422 `invalid_characters`). Query parameters a route does not document are refused (400 `invalid_query`). Errors are RFC 7807 `application/problem+json` with a stable `code` and, for invalid input, the `field` to blame.",
+        description = "Catalogue of approval items (事项), parallel bundles (并联套餐), departments, users and the working-day calendar of the parallel-approval platform. Every route but the health checks, `POST /v1/auth/token`, filing a complaint and `/v1/public/*` needs `Authorization: Bearer <token>`. Time limits as the law counts them (each a setting of the service, its default given here): working days on the Asia/Shanghai calendar, the acceptance day not counted; a natural-day limit whose last day is a rest day ends on the next working day (民法典 第二百零三条); extensions once, while the clock runs and before it expires, at most `EXTENSION_MAX_DAYS` = 10 working days or `JOINT_EXTENSION_MAX_DAYS` = 15 for a branch of a bundle (行政许可法 第四十二条); issuance within `ISSUANCE_LIMIT_DAYS` = 10 working days of the decision (第四十四条); one supplement request listing every missing material (第三十二条); special procedures with an expected end (第四十五条). The product's own defaults, not fixed by the law: the red card `RED_CARD_DAYS` = 3 working days after the due moment, `SUPPLEMENT_WAIT_DAYS` = 10, `CLAIM_LIMIT_DAYS` = 5, `COMPLAINT_LIMIT_DAYS` = 5, the office close 17:00. A year without a published holiday table is computed from 全国年节及纪念日放假办法 (2024) and flagged `provisional`. Numbers typed `integer` must be JSON integers: `1795.0` is refused (422 `invalid_field`), as is a string or a number out of the documented range. Text fields refuse control characters other than tab and line breaks, and bidi-override characters (422 `invalid_characters`). Query parameters a route does not document are refused (400 `invalid_query`). Errors are RFC 7807 `application/problem+json` with a stable `code` and, for invalid input, the `field` to blame.",
         version = "1.0.0"
     ),
     paths(
@@ -81,6 +81,11 @@ use crate::routes;
         routes::supervision::list_notices,
         routes::supervision::list_extensions,
         routes::supervision::run_job,
+        routes::public::items,
+        routes::public::item,
+        routes::public::bundle,
+        routes::public::lookup_case,
+        routes::public::decisions_list,
     ),
     components(schemas(platform::error::Problem, platform::error::FieldError)),
     modifiers(&BearerAuth, &StandardResponses),
@@ -94,6 +99,7 @@ use crate::routes;
         (name = "cases", description = "Parallel-approval cases (办件) and branches (分件)"),
         (name = "events", description = "The event feed"),
         (name = "supervision", description = "E-supervision (电子监察): cards, claims, complaints, statistics, notices, jobs"),
+        (name = "public", description = "What the public sees, without a token: the service guide (办事指南), case lookup (办件查询), published results (结果公开)"),
         (name = "health", description = "Probes"),
     )
 )]

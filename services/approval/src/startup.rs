@@ -61,12 +61,30 @@ impl Application {
     pub async fn build(config: Config, clock: SharedClock) -> Result<Self, StartupError> {
         let supervision = crate::state::SupervisionSettings::from_lookup(|k| std::env::var(k).ok())
             .map_err(StartupError::Config)?;
-        Self::build_with(config, supervision, clock).await
+        let public = crate::state::PublicSettings::from_lookup(|k| std::env::var(k).ok())
+            .map_err(StartupError::Config)?;
+        Self::build_full(config, supervision, public, clock).await
     }
 
+    /// Build with these e-supervision settings and the public pages' defaults.
     pub async fn build_with(
         config: Config,
         supervision: crate::state::SupervisionSettings,
+        clock: SharedClock,
+    ) -> Result<Self, StartupError> {
+        Self::build_full(
+            config,
+            supervision,
+            crate::state::PublicSettings::default(),
+            clock,
+        )
+        .await
+    }
+
+    pub async fn build_full(
+        config: Config,
+        supervision: crate::state::SupervisionSettings,
+        public: crate::state::PublicSettings,
         clock: SharedClock,
     ) -> Result<Self, StartupError> {
         let (hours, fallback) =
@@ -113,6 +131,8 @@ impl Application {
             supervision,
             mailer: Arc::new(mailer),
             mail_from,
+            lookup_limits: crate::state::LookupLimits::new(&public),
+            public,
         };
         let listener = TcpListener::bind(&config.bind)
             .map_err(|e| StartupError::Bind(config.bind.clone(), e))?;
@@ -216,6 +236,7 @@ pub fn run(listener: TcpListener, state: AppState) -> std::io::Result<Server> {
             .app_data(web::PathConfig::default().error_handler(platform::http::path_error))
             .configure(crate::routes::configure)
             .configure(crate::console::configure)
+            .configure(crate::public::configure)
             .route(
                 "/docs",
                 web::get().to(|| async {

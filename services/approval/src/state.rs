@@ -41,6 +41,95 @@ pub struct AppState {
     /// SMTP or files (`SMTP_URL` / `MAIL_DIR`).
     pub mailer: Arc<crate::notices::mailer::Mailer>,
     pub mail_from: lettre::message::Mailbox,
+    /// The public pages' settings and the lookup's rate limits.
+    pub public: PublicSettings,
+    pub lookup_limits: LookupLimits,
+}
+
+/// How long one window of the public lookup's rate limits runs: ten minutes (product default,
+/// not from the sources).
+pub const LOOKUP_WINDOW_SECS: u64 = 600;
+
+/// Settings of the pages the public sees (办事指南, 办件查询, 结果公开), from the environment.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PublicSettings {
+    /// `ASSESSMENT_PUBLIC_URL`: where the public rates a department (评价), the assessment
+    /// service's address as a browser reaches it (default `http://127.0.0.1:8081`).
+    pub assessment_public_url: String,
+    /// `PUBLIC_LOOKUP_PER_ADDRESS`: lookups per client address per ten minutes (default 20;
+    /// product default, not from the sources).
+    pub lookup_per_address: u64,
+    /// `PUBLIC_LOOKUP_PER_CASE`: lookups of one case number per ten minutes, whoever asks
+    /// (default 10; product default, not from the sources): guessing a check code is slow.
+    pub lookup_per_case: u64,
+}
+
+impl Default for PublicSettings {
+    fn default() -> Self {
+        PublicSettings {
+            assessment_public_url: "http://127.0.0.1:8081".into(),
+            lookup_per_address: 20,
+            lookup_per_case: 10,
+        }
+    }
+}
+
+impl PublicSettings {
+    /// Read from variables through `get`; a bad value names the variable.
+    pub fn from_lookup(get: impl Fn(&str) -> Option<String>) -> Result<Self, String> {
+        let d = PublicSettings::default();
+        let num = |name: &str, default: u64| -> Result<u64, String> {
+            match get(name).filter(|v| !v.trim().is_empty()) {
+                None => Ok(default),
+                Some(v) => match v.trim().parse::<u64>() {
+                    Ok(n) if (1..=1_000_000).contains(&n) => Ok(n),
+                    _ => Err(format!(
+                        "{name}: expected a whole number 1–1000000, got `{v}`"
+                    )),
+                },
+            }
+        };
+        let url = match get("ASSESSMENT_PUBLIC_URL").filter(|v| !v.trim().is_empty()) {
+            None => d.assessment_public_url,
+            Some(v) => {
+                let v = v.trim().trim_end_matches('/').to_string();
+                if !(v.starts_with("http://") || v.starts_with("https://")) {
+                    return Err(format!(
+                        "ASSESSMENT_PUBLIC_URL: expected an http:// or https:// address, got `{v}`"
+                    ));
+                }
+                v
+            }
+        };
+        Ok(PublicSettings {
+            assessment_public_url: url,
+            lookup_per_address: num("PUBLIC_LOOKUP_PER_ADDRESS", d.lookup_per_address)?,
+            lookup_per_case: num("PUBLIC_LOOKUP_PER_CASE", d.lookup_per_case)?,
+        })
+    }
+}
+
+/// The public lookup's two limits (per client address, per case number), one window each of
+/// [`LOOKUP_WINDOW_SECS`].
+#[derive(Clone)]
+pub struct LookupLimits {
+    pub per_address: platform::ratelimit::RateLimiter,
+    pub per_case: platform::ratelimit::RateLimiter,
+}
+
+impl LookupLimits {
+    pub fn new(s: &PublicSettings) -> Self {
+        LookupLimits {
+            per_address: platform::ratelimit::RateLimiter::per_window(
+                s.lookup_per_address,
+                LOOKUP_WINDOW_SECS,
+            ),
+            per_case: platform::ratelimit::RateLimiter::per_window(
+                s.lookup_per_case,
+                LOOKUP_WINDOW_SECS,
+            ),
+        }
+    }
 }
 
 /// E-supervision settings, from the environment (documented in the README).
@@ -142,6 +231,37 @@ impl SupervisionSettings {
                 .filter(|v| !v.trim().is_empty())
                 .unwrap_or(d.mail_from),
         })
+    }
+}
+
+#[cfg(test)]
+mod public_settings_tests {
+    use super::PublicSettings;
+
+    #[test]
+    fn defaults_and_bad_values_name_the_variable() {
+        assert_eq!(
+            PublicSettings::from_lookup(|_| None).unwrap(),
+            PublicSettings::default()
+        );
+        let s = PublicSettings::from_lookup(|k| match k {
+            "PUBLIC_LOOKUP_PER_CASE" => Some("3".into()),
+            "ASSESSMENT_PUBLIC_URL" => Some("https://rate.example.gov.cn/".into()),
+            _ => None,
+        })
+        .unwrap();
+        assert_eq!(s.lookup_per_case, 3);
+        assert_eq!(s.assessment_public_url, "https://rate.example.gov.cn");
+        let e = PublicSettings::from_lookup(|k| {
+            (k == "PUBLIC_LOOKUP_PER_ADDRESS").then(|| "0".to_string())
+        })
+        .unwrap_err();
+        assert!(e.contains("PUBLIC_LOOKUP_PER_ADDRESS"), "{e}");
+        let e = PublicSettings::from_lookup(|k| {
+            (k == "ASSESSMENT_PUBLIC_URL").then(|| "javascript:alert(1)".to_string())
+        })
+        .unwrap_err();
+        assert!(e.contains("ASSESSMENT_PUBLIC_URL"), "{e}");
     }
 }
 

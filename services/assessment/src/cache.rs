@@ -1,11 +1,9 @@
-//! Response cache and per-client rate limit for the cadre API: in Redis when configured (so
-//! every replica shares them), in process otherwise.
+//! Response cache of the cadre API: in Redis when configured (so every replica shares it), in
+//! process otherwise. The per-client rate limit is `platform::ratelimit`.
 
 use std::collections::HashMap;
-use std::sync::{Arc, Mutex, OnceLock};
+use std::sync::{Mutex, OnceLock};
 use std::time::{Duration, Instant};
-
-use platform::ApiError;
 
 type Local = Mutex<HashMap<String, (Instant, String)>>;
 
@@ -56,63 +54,9 @@ pub async fn put(redis: Option<&redis::Client>, key: &str, value: &str) {
     map.insert(key.to_string(), (Instant::now(), value.to_string()));
 }
 
-/// A fixed window of `limit` requests per minute per client.
-#[derive(Clone)]
-pub struct RateLimiter {
-    pub limit: u64,
-    counts: Arc<Mutex<HashMap<String, (u64, u64)>>>,
-}
-
-impl RateLimiter {
-    pub fn new(limit: u64) -> Self {
-        RateLimiter {
-            limit,
-            counts: Arc::new(Mutex::new(HashMap::new())),
-        }
-    }
-
-    /// Count one request of `client`; 429 with Retry-After when over the limit.
-    pub async fn check(
-        &self,
-        redis: Option<&redis::Client>,
-        client: &str,
-        now_secs: u64,
-    ) -> Result<(), ApiError> {
-        let window = now_secs / 60;
-        let retry_after = 60 - now_secs % 60;
-        let mut count = None;
-        if let Some(c) = redis {
-            if let Ok(mut conn) = c.get_multiplexed_async_connection().await {
-                let key = format!("pa:rl:{client}:{window}");
-                let r: redis::RedisResult<(u64, i64)> = redis::pipe()
-                    .cmd("INCR")
-                    .arg(&key)
-                    .cmd("EXPIRE")
-                    .arg(&key)
-                    .arg(120)
-                    .query_async(&mut conn)
-                    .await;
-                if let Ok((n, _)) = r {
-                    count = Some(n);
-                }
-            }
-        }
-        let n = match count {
-            Some(n) => n,
-            None => {
-                let mut m = self.counts.lock().unwrap_or_else(|p| p.into_inner());
-                m.retain(|_, (w, _)| *w >= window);
-                let e = m.entry(client.to_string()).or_insert((window, 0));
-                e.1 += 1;
-                e.1
-            }
-        };
-        if n > self.limit {
-            return Err(ApiError::TooManyRequests { retry_after });
-        }
-        Ok(())
-    }
-}
+/// The per-client rate limit (one fixed window a minute) lives in `platform` now: the
+/// approval service's public lookup uses it too.
+pub use platform::ratelimit::RateLimiter;
 
 /// ETag of a body: FNV-1a, quoted.
 pub fn etag(body: &str) -> String {

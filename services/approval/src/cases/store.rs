@@ -1206,6 +1206,12 @@ pub async fn submit(
             "applicant_kind": ctx.case.applicant_kind,
             // The hashed identity (申请人标识), never the ID number or credit code itself.
             "applicant_key": platform::identity::applicant_key(&ctx.case.applicant_id_number),
+            // What a public lookup (办件查询) or rating must match: the number with the last six
+            // characters of the identity, hashed (never the characters themselves).
+            "check_key": platform::identity::check_key(
+                &ctx.case.case_no,
+                &platform::identity::check_of(&ctx.case.applicant_id_number),
+            ),
             "fee_total_cents": fee_total,
             "tolerated_missing": input.materials.iter().filter(|m| m.missing).count(),
             "due_at": due_at,

@@ -7,7 +7,7 @@ use platform::auth::Role;
 use platform::FieldError;
 
 use super::model::{
-    BundleInput, DepartmentInput, ItemInput, ItemKind, StepRole, UserInput, UserUpdate,
+    BundleInput, DepartmentInput, Item, ItemInput, ItemKind, StepRole, UserInput, UserUpdate,
 };
 
 /// The longest limit the catalogue accepts, in days: anything longer is a typo.
@@ -256,6 +256,24 @@ pub fn user_update(u: &UserUpdate) -> Vec<FieldError> {
     errs
 }
 
+/// Whether an item's guide (办事指南) can be published as it is: every element an applicant
+/// needs is filled — a name, the legal basis, the place, the supervision method, the
+/// completion method, at least one material, a fee basis when a fee is charged, a handling
+/// department that is still active (`department_active`), and a flow of at least one step.
+pub fn guide_complete(item: &Item, department_active: bool) -> bool {
+    let filled = |s: &str| !s.trim().is_empty();
+    filled(&item.name)
+        && filled(&item.legal_basis)
+        && filled(&item.location)
+        && filled(&item.supervision_method)
+        && filled(&item.completion_method)
+        && !item.materials.is_empty()
+        && (item.fee_amount_cents <= 0 || filled(&item.fee_basis))
+        && department_active
+        && item.department_id > 0
+        && !item.flow_steps.is_empty()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -402,5 +420,77 @@ mod tests {
             ..u
         };
         assert!(user(&u).is_empty());
+    }
+    fn guide_item() -> Item {
+        let i = item_input();
+        Item {
+            id: 1,
+            code: i.code,
+            category: i.category,
+            name: i.name,
+            legal_basis: i.legal_basis,
+            department_id: i.department_id,
+            statutory_limit_days: 15,
+            promised_limit_days: 5,
+            limit_unit: LimitUnit::WorkingDays,
+            location: "政务服务中心一楼 A 区".into(),
+            materials: vec![Material {
+                code: "M01".into(),
+                name: "申请书".into(),
+                required: true,
+                tolerance_allowed: false,
+            }],
+            supervision_method: "电子监察".into(),
+            fee_standard: "不收费".into(),
+            fee_basis: String::new(),
+            fee_amount_cents: 0,
+            kind: ItemKind::Promised,
+            completion_method: "窗口领取".into(),
+            post_approval_department_id: None,
+            flow_steps: default_flow(),
+            supplement_policy: SupplementPolicy::Pause,
+            power_id: None,
+            created_at: chrono::DateTime::UNIX_EPOCH,
+            updated_at: chrono::DateTime::UNIX_EPOCH,
+            deleted_at: None,
+        }
+    }
+
+    #[test]
+    fn a_guide_is_complete_only_with_every_element_it_needs() {
+        let full = guide_item();
+        assert!(guide_complete(&full, true));
+        assert!(!guide_complete(&full, false), "a deleted department");
+        let broken: Vec<(&str, Box<dyn Fn(&mut Item)>)> = vec![
+            ("name", Box::new(|i: &mut Item| i.name = " ".into())),
+            (
+                "legal basis",
+                Box::new(|i: &mut Item| i.legal_basis.clear()),
+            ),
+            ("location", Box::new(|i: &mut Item| i.location.clear())),
+            (
+                "supervision",
+                Box::new(|i: &mut Item| i.supervision_method.clear()),
+            ),
+            (
+                "completion",
+                Box::new(|i: &mut Item| i.completion_method.clear()),
+            ),
+            ("materials", Box::new(|i: &mut Item| i.materials.clear())),
+            ("flow", Box::new(|i: &mut Item| i.flow_steps.clear())),
+            (
+                "fee basis",
+                Box::new(|i: &mut Item| i.fee_amount_cents = 500),
+            ),
+        ];
+        for (what, change) in broken {
+            let mut i = full.clone();
+            change(&mut i);
+            assert!(!guide_complete(&i, true), "without {what}");
+        }
+        let mut paid = full.clone();
+        paid.fee_amount_cents = 500;
+        paid.fee_basis = "《行政事业性收费标准》".into();
+        assert!(guide_complete(&paid, true), "a fee with its basis");
     }
 }

@@ -328,7 +328,7 @@ pub(crate) fn stored_enum<T: serde::de::DeserializeOwned>(
         .map_err(|e| ApiError::Internal(format!("stored {what} unreadable: {e}")))
 }
 
-fn item_view(m: item::Model) -> Result<Item, ApiError> {
+pub(crate) fn item_view(m: item::Model) -> Result<Item, ApiError> {
     let category: ItemCategory = stored_enum(&m.category, "category")?;
     let kind: ItemKind = stored_enum(&m.kind, "kind")?;
     let limit_unit: LimitUnit = stored_enum(&m.limit_unit, "limit_unit")?;
@@ -483,6 +483,36 @@ async fn publish_powers<C: ConnectionTrait>(
     crate::cases::events::append(c, actor.id, actor.role.as_str(), now, out).await
 }
 
+/// The feed event of an item as it is now (`item_changed`, `case_id` 0): what the assessment
+/// service and other readers need to know of the catalogue — whether the item is still active
+/// and whether its guide (办事指南) is complete. Appended in the write's own transaction.
+async fn append_item_changed<C: ConnectionTrait>(
+    c: &C,
+    actor: &AuthUser,
+    now: DateTime<Utc>,
+    view: &Item,
+    active: bool,
+) -> Result<(), ApiError> {
+    let department_active = department::Entity::find_by_id(view.department_id)
+        .one(c)
+        .await?
+        .is_some_and(|d| d.deleted_at.is_none());
+    let complete = rules::guide_complete(view, department_active);
+    let event = crate::cases::events::NewEvent {
+        case_id: 0,
+        branch_id: None,
+        kind: "item_changed".into(),
+        from_state: String::new(),
+        to_state: if active { "active" } else { "deleted" }.into(),
+        payload: serde_json::json!({
+            "type": "item_changed", "item_id": view.id, "code": view.code,
+            "department_id": view.department_id, "active": active,
+            "guide_complete": complete, "at": now,
+        }),
+    };
+    crate::cases::events::append(c, actor.id, actor.role.as_str(), now, vec![event]).await
+}
+
 pub async fn create_item(
     db: &DatabaseConnection,
     actor: &AuthUser,
@@ -508,6 +538,7 @@ pub async fn create_item(
         Change::new("create", "item", view.id).after(&view),
     )
     .await?;
+    append_item_changed(&txn, actor, now, &view, true).await?;
     publish_powers(&txn, actor, now, None, view.power_id).await?;
     txn.commit().await?;
     Ok(view)
@@ -546,6 +577,7 @@ pub async fn update_item(
             .after(&view),
     )
     .await?;
+    append_item_changed(&txn, actor, now, &view, true).await?;
     publish_powers(&txn, actor, now, before.power_id, view.power_id).await?;
     txn.commit().await?;
     Ok(view)
@@ -610,6 +642,7 @@ pub async fn delete_item(
         Change::new(if soft { "soft_delete" } else { "delete" }, "item", id).before(&before),
     )
     .await?;
+    append_item_changed(&txn, actor, now, &before, false).await?;
     publish_powers(&txn, actor, now, linked, None).await?;
     txn.commit().await?;
     Ok(deleted(id, soft))

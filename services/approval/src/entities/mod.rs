@@ -15,6 +15,7 @@ pub mod idempotency_key;
 pub mod item;
 pub mod power;
 pub mod power_version;
+pub mod public_lookup;
 pub mod staff;
 pub mod staff_version;
 pub mod user;

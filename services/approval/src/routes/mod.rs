@@ -10,6 +10,7 @@ pub mod events;
 pub mod health;
 pub mod items;
 pub mod powers;
+pub mod public;
 pub mod staff;
 pub mod supervision;
 pub mod users;
@@ -43,6 +44,11 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             web::scope("/v1")
                 .route("/auth/token", web::post().to(auth::token))
                 .route("/auth/me", web::get().to(auth::me))
+                .route("/public/items", web::get().to(public::items))
+                .route("/public/items/{code}", web::get().to(public::item))
+                .route("/public/bundles/{code}", web::get().to(public::bundle))
+                .route("/public/lookup", web::post().to(public::lookup_case))
+                .route("/public/decisions", web::get().to(public::decisions_list))
                 .service(
                     web::resource("/departments")
                         .get(departments::list)

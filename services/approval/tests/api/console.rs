@@ -309,7 +309,7 @@ async fn the_board_shows_open_branches_and_cards_after_a_sweep() {
 /// The Chromium to run: `$CHROMIUM`, else `/usr/bin/chromium`. Not found: a failure when
 /// `CI` is set or `$CHROMIUM` names a missing file (.ci/run installs Chromium and sets it),
 /// else `None` after saying that the test is skipped.
-fn chromium(test: &str) -> Option<PathBuf> {
+pub fn chromium(test: &str) -> Option<PathBuf> {
     let named = std::env::var_os("CHROMIUM")
         .filter(|v| !v.is_empty())
         .map(PathBuf::from);
@@ -335,7 +335,14 @@ fn chromium(test: &str) -> Option<PathBuf> {
 
 /// Run headless Chromium with `mode` (e.g. `--screenshot=…` or `--dump-dom`) on `url`, in a
 /// fresh profile, killed after 60 s. Returns its standard output.
-fn run_chromium(bin: &Path, mode: &str, url: &str) -> String {
+pub fn run_chromium(bin: &Path, mode: &str, url: &str) -> String {
+    run_chromium_with(bin, &[mode], url)
+}
+
+/// [`run_chromium`] with several flags (e.g. `--virtual-time-budget=…` before `--dump-dom`,
+/// so a page that submits a form is dumped after the navigation).
+pub fn run_chromium_with(bin: &Path, modes: &[&str], url: &str) -> String {
+    let mode = modes.join(" ");
     let profile =
         std::env::temp_dir().join(format!("console-chromium-{:016x}", rand::random::<u64>()));
     std::fs::create_dir_all(&profile).unwrap();
@@ -355,9 +362,9 @@ fn run_chromium(bin: &Path, mode: &str, url: &str) -> String {
             "--hide-scrollbars",
             &format!("--user-data-dir={}", profile.display()),
             "--window-size=1280,900",
-            mode,
-            url,
         ])
+        .args(modes)
+        .arg(url)
         .stdin(Stdio::null())
         .stdout(std::fs::File::create(&out_file).unwrap())
         .stderr(std::fs::File::create(&err_file).unwrap())

@@ -18,6 +18,7 @@ mod mail;
 mod openapi;
 mod pauses;
 mod provisional;
+mod public;
 mod races;
 mod smtp_sink;
 mod staff;
