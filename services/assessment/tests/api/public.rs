@@ -273,8 +273,10 @@ async fn openness_is_computed_from_guides_and_timely_publication() {
             .unwrap()
             .clone()
     };
+    // No rating in this quarter: satisfaction's 15 are shared over the applicable rates
+    // (coverage 10, efficiency 20, data exchange 10, openness 10 of 50), openness gets 3 → 13.00.
     // ZJJ: its one item has a complete guide (100 %), its approval was on the list at once
-    // (100 %): 10.00. GAJ: guide 100 %, publication 0 of 1: 0.5 × 100 + 0.5 × 0 = 50 % → 5.00.
+    // (100 %): 13.00. GAJ: guide 100 %, publication 0 of 1: 0.5 × 100 + 0.5 × 0 = 50 % → 6.50.
     let z = openness(zjj);
     assert_eq!(
         (
@@ -282,7 +284,7 @@ async fn openness_is_computed_from_guides_and_timely_publication() {
             &z["inputs"]["publication_rate"],
             &z["points"]
         ),
-        (&json!(10_000), &json!(10_000), &json!(1_000)),
+        (&json!(10_000), &json!(10_000), &json!(1_300)),
         "{z}"
     );
     let g = openness(gaj);
@@ -295,7 +297,7 @@ async fn openness_is_computed_from_guides_and_timely_publication() {
         (&json!(1), &json!(1), &json!(0)),
         "{g}"
     );
-    assert_eq!(g["points"], 500, "{g}");
+    assert_eq!(g["points"], 650, "{g}");
     // Published, the ranking is public.
     let id = r["id"].as_i64().unwrap();
     expect(s.approve_result(id).await, StatusCode::OK).await;
