@@ -234,37 +234,6 @@ impl SupervisionSettings {
     }
 }
 
-#[cfg(test)]
-mod public_settings_tests {
-    use super::PublicSettings;
-
-    #[test]
-    fn defaults_and_bad_values_name_the_variable() {
-        assert_eq!(
-            PublicSettings::from_lookup(|_| None).unwrap(),
-            PublicSettings::default()
-        );
-        let s = PublicSettings::from_lookup(|k| match k {
-            "PUBLIC_LOOKUP_PER_CASE" => Some("3".into()),
-            "ASSESSMENT_PUBLIC_URL" => Some("https://rate.example.gov.cn/".into()),
-            _ => None,
-        })
-        .unwrap();
-        assert_eq!(s.lookup_per_case, 3);
-        assert_eq!(s.assessment_public_url, "https://rate.example.gov.cn");
-        let e = PublicSettings::from_lookup(|k| {
-            (k == "PUBLIC_LOOKUP_PER_ADDRESS").then(|| "0".to_string())
-        })
-        .unwrap_err();
-        assert!(e.contains("PUBLIC_LOOKUP_PER_ADDRESS"), "{e}");
-        let e = PublicSettings::from_lookup(|k| {
-            (k == "ASSESSMENT_PUBLIC_URL").then(|| "javascript:alert(1)".to_string())
-        })
-        .unwrap_err();
-        assert!(e.contains("ASSESSMENT_PUBLIC_URL"), "{e}");
-    }
-}
-
 impl AppState {
     pub fn now(&self) -> chrono::DateTime<chrono::Utc> {
         self.clock.now()
@@ -304,5 +273,36 @@ impl AppState {
             joint_extension_max_days: self.supervision.joint_extension_max_days,
             issuance_limit_days: self.supervision.issuance_limit_days,
         }
+    }
+}
+
+#[cfg(test)]
+mod public_settings_tests {
+    use super::PublicSettings;
+
+    #[test]
+    fn defaults_and_bad_values_name_the_variable() {
+        assert_eq!(
+            PublicSettings::from_lookup(|_| None).unwrap(),
+            PublicSettings::default()
+        );
+        let s = PublicSettings::from_lookup(|k| match k {
+            "PUBLIC_LOOKUP_PER_CASE" => Some("3".into()),
+            "ASSESSMENT_PUBLIC_URL" => Some("https://rate.example.gov.cn/".into()),
+            _ => None,
+        })
+        .unwrap();
+        assert_eq!(s.lookup_per_case, 3);
+        assert_eq!(s.assessment_public_url, "https://rate.example.gov.cn");
+        let e = PublicSettings::from_lookup(|k| {
+            (k == "PUBLIC_LOOKUP_PER_ADDRESS").then(|| "0".to_string())
+        })
+        .unwrap_err();
+        assert!(e.contains("PUBLIC_LOOKUP_PER_ADDRESS"), "{e}");
+        let e = PublicSettings::from_lookup(|k| {
+            (k == "ASSESSMENT_PUBLIC_URL").then(|| "javascript:alert(1)".to_string())
+        })
+        .unwrap_err();
+        assert!(e.contains("ASSESSMENT_PUBLIC_URL"), "{e}");
     }
 }

@@ -461,7 +461,8 @@ mod tests {
         let full = guide_item();
         assert!(guide_complete(&full, true));
         assert!(!guide_complete(&full, false), "a deleted department");
-        let broken: Vec<(&str, Box<dyn Fn(&mut Item)>)> = vec![
+        type Change = Box<dyn Fn(&mut Item)>;
+        let broken: Vec<(&str, Change)> = vec![
             ("name", Box::new(|i: &mut Item| i.name = " ".into())),
             (
                 "legal basis",

@@ -565,9 +565,9 @@ async fn a_wrong_check_and_an_unknown_number_get_the_same_answer() {
 #[tokio::test]
 async fn lookups_are_rate_limited_per_case_and_per_address() {
     let app = spawn_app().await;
-    // Mid-window, so a window boundary does not fall inside the test.
-    let start =
-        chrono::DateTime::from_timestamp(1_773_000_000 - 1_773_000_000 % 600 + 5, 0).unwrap();
+    // Just after a window starts (1 773 000 000 is a multiple of 600), so no window boundary
+    // falls inside the test.
+    let start = chrono::DateTime::from_timestamp(1_773_000_000 + 5, 0).unwrap();
     app.clock.set(start);
     let case = app.item_case("RL-1", 5, 20, |_| {}).await;
     let case_no = case["case_no"].as_str().unwrap().to_string();
