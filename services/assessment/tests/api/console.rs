@@ -371,7 +371,7 @@ async fn assessment_page_shows_ranking_breakdown_and_trend() {
 /// The Chromium to run: `$CHROMIUM`, else `/usr/bin/chromium`. Not found: a failure when
 /// `CI` is set or `$CHROMIUM` names a missing file (.ci/run installs Chromium and sets it),
 /// else `None` after saying that the test is skipped.
-fn chromium(test: &str) -> Option<PathBuf> {
+pub(crate) fn chromium(test: &str) -> Option<PathBuf> {
     let named = std::env::var_os("CHROMIUM")
         .filter(|v| !v.is_empty())
         .map(PathBuf::from);
@@ -397,7 +397,7 @@ fn chromium(test: &str) -> Option<PathBuf> {
 
 /// Run headless Chromium with `mode` (`--screenshot=…` or `--dump-dom`) on `url` in a fresh
 /// profile, killed after 60 s. Returns its standard output.
-fn run_chromium(bin: &Path, mode: &str, url: &str) -> String {
+pub(crate) fn run_chromium(bin: &Path, mode: &str, url: &str) -> String {
     let profile =
         std::env::temp_dir().join(format!("console-chromium-{:016x}", rand::random::<u64>()));
     std::fs::create_dir_all(&profile).unwrap();

@@ -327,3 +327,87 @@ async fn openness_is_computed_from_guides_and_timely_publication() {
         .unwrap();
     assert!(page.contains("2026年第1季度"), "{page}");
 }
+
+/// A citizen's browser: the rating page after a 差评 shows the department's reply, and a
+/// wrong check code reads like an unknown case; rendered by headless Chromium.
+#[tokio::test]
+async fn the_rating_page_and_its_reply_render_in_headless_chromium() {
+    let Some(bin) =
+        crate::console::chromium("the_rating_page_and_its_reply_render_in_headless_chromium")
+    else {
+        return;
+    };
+    let s = spawn().await;
+    let scjg = s.d("HHHT-SCJG");
+    let c = s.submit_case().await;
+    s.approve_branch(&branch(&c, scjg)).await;
+    s.pull().await;
+    let case_no = c["case_no"].as_str().unwrap().to_string();
+    // The rating form posts like a browser form.
+    let posted = s
+        .client
+        .post(format!("{}/public/rate", s.assessment))
+        .form(&[
+            ("case_no", case_no.as_str()),
+            ("check", CHECK),
+            ("department_id", &scjg.to_string()),
+            ("level", "dissatisfied"),
+            ("comment", "材料清单不清楚"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(posted.status(), StatusCode::CREATED);
+    assert!(posted
+        .text()
+        .await
+        .unwrap()
+        .contains("您的差评已转交核实整改"));
+    let rid = expect(
+        s.get("/v1/rectifications", &s.token(Role::Supervisor, None))
+            .await,
+        StatusCode::OK,
+    )
+    .await[0]["id"]
+        .as_i64()
+        .unwrap();
+    expect(
+        s.post(
+            &format!("/v1/rectifications/{rid}/submit"),
+            &s.token(Role::Approver, Some(scjg)),
+            &json!({"text": "已修订材料清单并回访申请人"}),
+        )
+        .await,
+        StatusCode::OK,
+    )
+    .await;
+    let dom = |url: String| {
+        let bin = bin.clone();
+        tokio::task::spawn_blocking(move || crate::console::run_chromium(&bin, "--dump-dom", &url))
+    };
+    let page = dom(format!(
+        "{}/public/rate?case_no={case_no}&check={CHECK}",
+        s.assessment
+    ))
+    .await
+    .unwrap();
+    assert!(page.contains("已评价：不满意"), "{page}");
+    assert!(page.contains("已修订材料清单并回访申请人"), "{page}");
+    let wrong = dom(format!(
+        "{}/public/rate?case_no={case_no}&check=000000",
+        s.assessment
+    ))
+    .await
+    .unwrap();
+    let unknown = dom(format!(
+        "{}/public/rate?case_no=NO-SUCH&check=000000",
+        s.assessment
+    ))
+    .await
+    .unwrap();
+    assert_eq!(wrong, unknown);
+    assert!(
+        wrong.contains("没有与该受理编号和校验码匹配的办件"),
+        "{wrong}"
+    );
+}
