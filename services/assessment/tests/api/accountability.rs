@@ -5,19 +5,9 @@
 
 use platform::auth::Role;
 use reqwest::StatusCode;
-use serde_json::{json, Value};
+use serde_json::json;
 
 use crate::helpers::*;
-
-fn branch(case: &Value, dept: i32) -> Value {
-    case["branches"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|b| b["department_id"] == dept)
-        .unwrap()
-        .clone()
-}
 
 fn mails(s: &Services) -> Vec<String> {
     std::fs::read_dir(&s.mail_dir)

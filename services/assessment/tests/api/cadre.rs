@@ -6,16 +6,6 @@ use serde_json::{json, Value};
 
 use crate::helpers::*;
 
-fn branch(case: &Value, dept: i32) -> Value {
-    case["branches"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|b| b["department_id"] == dept)
-        .unwrap()
-        .clone()
-}
-
 /// 2026Q1 published with hand-computed totals:
 /// Coverage comes from the demo power list: one power each for ZJJ, SWJ and GAJ, all with
 /// their item (100 %); SCJG has two, one without an item (50 %).

@@ -171,16 +171,6 @@ async fn assessment_page_refuses_anonymous_and_other_roles() {
     );
 }
 
-fn branch(case: &Value, dept: i32) -> Value {
-    case["branches"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|b| b["department_id"] == dept)
-        .unwrap()
-        .clone()
-}
-
 /// One quarter: a case approved by every department, the feed pulled, manual scores and an
 /// on-site rating per department (`manual[d]` for the four manual categories), then the
 /// result computed, approved and published at `publish_at`. Returns the published result.

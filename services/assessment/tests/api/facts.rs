@@ -10,16 +10,6 @@ use serde_json::{json, Value};
 
 use crate::helpers::*;
 
-fn branch(case: &Value, dept: i32) -> Value {
-    case["branches"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|b| b["department_id"] == dept)
-        .unwrap()
-        .clone()
-}
-
 fn row(result: &Value, dept: i32) -> Value {
     result["departments"]
         .as_array()

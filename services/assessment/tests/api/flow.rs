@@ -1,6 +1,6 @@
 use platform::auth::Role;
 use reqwest::StatusCode;
-use serde_json::{json, Value};
+use serde_json::json;
 
 use crate::helpers::*;
 
@@ -31,16 +31,6 @@ pub async fn onsite(s: &Services, case_id: i64, dept: i32, level: &str) {
         StatusCode::CREATED,
     )
     .await;
-}
-
-fn branch(case: &Value, dept: i32) -> Value {
-    case["branches"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|b| b["department_id"] == dept)
-        .unwrap()
-        .clone()
 }
 
 /// Cases flow through the approval service, the feed is consumed, the quarter is scored,

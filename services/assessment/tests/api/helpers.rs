@@ -374,3 +374,30 @@ pub async fn problem(r: Response, status: StatusCode, code: &str, field: Option<
     }
     body
 }
+
+/// The branch of `dept` in a case view.
+pub fn branch(case: &Value, dept: i32) -> Value {
+    case["branches"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|b| b["department_id"] == dept)
+        .unwrap()
+        .clone()
+}
+
+/// The same manual scores (`points` each, with evidence) for `categories` of every department
+/// in `depts` for 2026Q1.
+pub async fn manual_all(s: &Services, depts: &[i32], categories: &[&str], points: f64) {
+    let assessor = s.token(Role::Assessor, None);
+    for d in depts {
+        for cat in categories {
+            let body = json!({"department_id": d, "year": 2026, "quarter": 1, "category": cat, "points": points, "evidence": ["检查记录"]});
+            expect(
+                s.put("/v1/manual-scores", &assessor, &body).await,
+                StatusCode::OK,
+            )
+            .await;
+        }
+    }
+}

@@ -9,16 +9,6 @@ use serde_json::{json, Value};
 
 use crate::helpers::*;
 
-fn branch(case: &Value, dept: i32) -> Value {
-    case["branches"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|b| b["department_id"] == dept)
-        .unwrap()
-        .clone()
-}
-
 /// The register's person of a department with a user account (the demo links its staff).
 async fn person_of(s: &Services, dept: i32) -> Value {
     let staff = expect(

@@ -9,16 +9,6 @@ use serde_json::{json, Value};
 
 use crate::helpers::*;
 
-fn branch(case: &Value, dept: i32) -> Value {
-    case["branches"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|b| b["department_id"] == dept)
-        .unwrap()
-        .clone()
-}
-
 /// The applicant's check code in `case_body()`: the last 6 of 91350100M000100Y43.
 const CHECK: &str = "100Y43";
 
@@ -238,16 +228,13 @@ async fn openness_is_computed_from_guides_and_timely_publication() {
     .await;
     s.pull().await;
     let assessor = s.token(Role::Assessor, None);
-    for d in [scjg, zjj, swj, gaj] {
-        for cat in ["standardisation", "quality", "integrity"] {
-            let body = json!({"department_id": d, "year": 2026, "quarter": 1, "category": cat, "points": 1.0, "evidence": ["检查记录"]});
-            expect(
-                s.put("/v1/manual-scores", &assessor, &body).await,
-                StatusCode::OK,
-            )
-            .await;
-        }
-    }
+    manual_all(
+        &s,
+        &[scjg, zjj, swj, gaj],
+        &["standardisation", "quality", "integrity"],
+        1.0,
+    )
+    .await;
     let r = expect(
         s.post(
             "/v1/results",

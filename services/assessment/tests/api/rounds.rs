@@ -296,16 +296,13 @@ async fn self_assessment_peer_review_and_outside_the_hall() {
         StatusCode::OK,
     )
     .await;
-    for d in [scjg, zjj, swj, gaj] {
-        for cat in ["standardisation", "openness", "quality", "integrity"] {
-            let body = json!({"department_id": d, "year": 2026, "quarter": 1, "category": cat, "points": 1.0, "evidence": ["检查记录"]});
-            expect(
-                s.put("/v1/manual-scores", &assessor, &body).await,
-                StatusCode::OK,
-            )
-            .await;
-        }
-    }
+    manual_all(
+        &s,
+        &[scjg, zjj, swj, gaj],
+        &["standardisation", "openness", "quality", "integrity"],
+        1.0,
+    )
+    .await;
     let r = expect(
         s.post(
             "/v1/results",

@@ -4,19 +4,9 @@
 
 use platform::auth::Role;
 use reqwest::StatusCode;
-use serde_json::{json, Value};
+use serde_json::json;
 
 use crate::helpers::*;
-
-fn branch(case: &Value, dept: i32) -> Value {
-    case["branches"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|b| b["department_id"] == dept)
-        .unwrap()
-        .clone()
-}
 
 /// The same on-the-spot rating posted 50 times at once counts once: one row, 201 for one
 /// request, and every other answer a 409 or (same Idempotency-Key) the first answer replayed.
@@ -135,16 +125,14 @@ async fn separation_of_duties_and_deductions_with_their_source() {
     )
     .await;
     assert_eq!(s.count("adjustments").await, 0);
-    for d in [scjg, s.d("HHHT-ZJJ"), s.d("HHHT-SWJ"), s.d("HHHT-GAJ")] {
-        for cat in ["standardisation", "openness", "quality", "integrity"] {
-            let body = json!({"department_id": d, "year": 2026, "quarter": 1, "category": cat, "points": 1.0, "evidence": ["检查记录"]});
-            expect(
-                s.put("/v1/manual-scores", &assessor, &body).await,
-                StatusCode::OK,
-            )
-            .await;
-        }
-    }
+    let all = [scjg, s.d("HHHT-ZJJ"), s.d("HHHT-SWJ"), s.d("HHHT-GAJ")];
+    manual_all(
+        &s,
+        &all,
+        &["standardisation", "openness", "quality", "integrity"],
+        1.0,
+    )
+    .await;
     expect(
         s.post(
             "/v1/adjustments",
