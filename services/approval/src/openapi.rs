@@ -83,6 +83,8 @@ use crate::routes;
         routes::supervision::run_job,
         routes::public::items,
         routes::public::item,
+        routes::public::item_versions,
+        routes::public::item_version,
         routes::public::bundle,
         routes::public::lookup_case,
         routes::public::decisions_list,

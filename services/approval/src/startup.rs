@@ -106,6 +106,10 @@ impl Application {
                 .await
                 .map_err(|e| StartupError::Seed(e.to_string()))?;
         }
+        // Items from before guide versions were kept (or seeded directly) get version 1.
+        crate::public::guide::backfill_versions(&db)
+            .await
+            .map_err(|e| StartupError::Seed(e.to_string()))?;
         let redis = match &config.redis_url {
             Some(url) => Some(
                 redis::Client::open(url.as_str())

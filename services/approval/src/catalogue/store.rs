@@ -485,7 +485,8 @@ async fn publish_powers<C: ConnectionTrait>(
 
 /// The feed event of an item as it is now (`item_changed`, `case_id` 0): what the assessment
 /// service and other readers need to know of the catalogue — whether the item is still active
-/// and whether its guide (办事指南) is complete. Appended in the write's own transaction.
+/// and whether its guide (办事指南) is complete. Appended in the write's own transaction, which
+/// for an active item also publishes the guide's next version (`public::guide::publish_version`).
 async fn append_item_changed<C: ConnectionTrait>(
     c: &C,
     actor: &AuthUser,
@@ -510,7 +511,11 @@ async fn append_item_changed<C: ConnectionTrait>(
             "guide_complete": complete, "at": now,
         }),
     };
-    crate::cases::events::append(c, actor.id, actor.role.as_str(), now, vec![event]).await
+    crate::cases::events::append(c, actor.id, actor.role.as_str(), now, vec![event]).await?;
+    if active {
+        crate::public::guide::publish_version(c, view, now).await?;
+    }
+    Ok(())
 }
 
 pub async fn create_item(
@@ -634,6 +639,11 @@ pub async fn delete_item(
         }
     } else {
         item::Entity::delete_by_id(id).exec(&txn).await?;
+        // An item never referenced takes its guide versions with it.
+        crate::entities::item_version::Entity::delete_many()
+            .filter(crate::entities::item_version::Column::ItemId.eq(id))
+            .exec(&txn)
+            .await?;
     }
     audit::record(
         &txn,

@@ -13,6 +13,7 @@ pub mod event;
 pub mod holiday_table;
 pub mod idempotency_key;
 pub mod item;
+pub mod item_version;
 pub mod power;
 pub mod power_version;
 pub mod public_lookup;

@@ -8,10 +8,10 @@ use std::collections::HashMap;
 use chrono::{DateTime, Utc};
 use platform::pagination::{Page, PageRequest};
 use platform::ApiError;
-use sea_orm::sea_query::{Expr, LikeExpr};
+use sea_orm::sea_query::{Expr, LikeExpr, OnConflict};
 use sea_orm::{
-    ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder,
-    QuerySelect,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter,
+    QueryOrder, QuerySelect, Set,
 };
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -20,7 +20,7 @@ use crate::catalogue::model::{
     FlowStep, Item, ItemCategory, ItemKind, LimitUnit, Material, StepRole,
 };
 use crate::catalogue::{rules, store};
-use crate::entities::{bundle, bundle_item, department, item};
+use crate::entities::{bundle, bundle_item, department, item, item_version};
 
 /// The longest search text accepted (`q`), in characters.
 pub const MAX_QUERY_CHARS: usize = 100;
@@ -81,6 +81,25 @@ pub struct PublicItem {
     /// completion methods, a material, a fee basis when a fee is charged, an active handling
     /// department, a flow of at least one step).
     pub guide_complete: bool,
+    /// The guide version this text is (1, 2, …; every edit of the item publishes a new one).
+    /// Its stable address is `/public/guide/items/{code}/v/{version}` (JSON:
+    /// `/v1/public/items/{code}/versions/{version}`).
+    #[serde(default)]
+    pub version: i32,
+    /// The item's current guide version; greater than `version` when this text has been
+    /// superseded.
+    #[serde(default)]
+    pub current_version: i32,
+}
+
+/// One published version of an item's guide, as listed.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct PublicItemVersion {
+    pub version: i32,
+    /// From when the public read this version.
+    pub published_at: DateTime<Utc>,
+    /// Its stable page.
+    pub url: String,
 }
 
 /// An item of a bundle's stage, linking to its own guide.
@@ -271,7 +290,109 @@ pub fn public_item(i: Item, names: &HashMap<i32, department::Model>) -> PublicIt
         flow_steps: i.flow_steps,
         updated_at: i.updated_at,
         guide_complete,
+        version: 0,
+        current_version: 0,
     }
+}
+
+/// The stable page of one guide version.
+pub fn version_url(code: &str, version: i32) -> String {
+    format!(
+        "/public/guide/items/{}/v/{version}",
+        crate::public::render::url_encode(code)
+    )
+}
+
+/// The current guide version of each of these items (0 for an item without one yet).
+async fn current_versions<C: ConnectionTrait>(
+    c: &C,
+    item_ids: Vec<i32>,
+) -> Result<HashMap<i32, i32>, ApiError> {
+    if item_ids.is_empty() {
+        return Ok(HashMap::new());
+    }
+    let rows: Vec<(i32, Option<i32>)> = item_version::Entity::find()
+        .select_only()
+        .column(item_version::Column::ItemId)
+        .column_as(item_version::Column::Version.max(), "v")
+        .filter(item_version::Column::ItemId.is_in(item_ids))
+        .group_by(item_version::Column::ItemId)
+        .into_tuple()
+        .all(c)
+        .await?;
+    Ok(rows
+        .into_iter()
+        .map(|(id, v)| (id, v.unwrap_or(0)))
+        .collect())
+}
+
+/// Publish the next guide version of an item as it now is (called in the transaction that
+/// created or changed it, after the write, so concurrent edits of one item — serialised by
+/// the item row's lock — number their versions one after the other).
+pub async fn publish_version<C: ConnectionTrait>(
+    c: &C,
+    view: &Item,
+    now: DateTime<Utc>,
+) -> Result<i32, ApiError> {
+    let next = current_versions(c, vec![view.id])
+        .await?
+        .get(&view.id)
+        .copied()
+        .unwrap_or(0)
+        + 1;
+    let names = departments(c).await?;
+    let mut published = public_item(view.clone(), &names);
+    published.version = next;
+    published.current_version = next;
+    item_version::ActiveModel {
+        item_id: Set(view.id),
+        version: Set(next),
+        snapshot: Set(crate::catalogue::versions::snapshot(&published)?),
+        published_at: Set(now),
+        ..Default::default()
+    }
+    .insert(c)
+    .await?;
+    Ok(next)
+}
+
+/// Give version 1 to every item that has none (items created before guide versions were
+/// kept), from the item as it now is, dated by its last change. Idempotent, and safe when two
+/// replicas start at once (the second insert of a version is skipped by the unique key).
+pub async fn backfill_versions<C: ConnectionTrait>(c: &C) -> Result<u64, ApiError> {
+    let rows = item::Entity::find()
+        .filter(item::Column::DeletedAt.is_null())
+        .all(c)
+        .await?;
+    let have = current_versions(c, rows.iter().map(|r| r.id).collect()).await?;
+    let names = departments(c).await?;
+    let mut added = 0;
+    for r in rows.into_iter().filter(|r| !have.contains_key(&r.id)) {
+        let (id, at) = (r.id, r.updated_at);
+        let mut published = public_item(store::item_view(r)?, &names);
+        published.version = 1;
+        published.current_version = 1;
+        let am = item_version::ActiveModel {
+            item_id: Set(id),
+            version: Set(1),
+            snapshot: Set(crate::catalogue::versions::snapshot(&published)?),
+            published_at: Set(at),
+            ..Default::default()
+        };
+        let inserted = item_version::Entity::insert(am)
+            .on_conflict(
+                OnConflict::columns([item_version::Column::ItemId, item_version::Column::Version])
+                    .do_nothing()
+                    .to_owned(),
+            )
+            .do_nothing()
+            .exec(c)
+            .await?;
+        if matches!(inserted, sea_orm::TryInsertResult::Inserted(_)) {
+            added += 1;
+        }
+    }
+    Ok(added)
 }
 
 /// Active items matching the filter, by id, one page.
@@ -299,11 +420,15 @@ pub async fn search_items(
         .all(db)
         .await?;
     let names = departments(db).await?;
+    let versions = current_versions(db, rows.iter().map(|r| r.id).collect()).await?;
     let mut items = Vec::new();
     let mut ids = Vec::new();
     for r in rows {
         ids.push(r.id as i64);
-        items.push(public_item(store::item_view(r)?, &names));
+        let v = versions.get(&r.id).copied().unwrap_or(0);
+        let mut i = public_item(store::item_view(r)?, &names);
+        (i.version, i.current_version) = (v, v);
+        items.push(i);
     }
     let paged = page.page(
         ids.into_iter().zip(items).collect(),
@@ -343,15 +468,73 @@ pub async fn search_bundles(
 }
 
 /// The active item with this code (404 `not_found` otherwise).
-pub async fn item_by_code(db: &DatabaseConnection, code: &str) -> Result<PublicItem, ApiError> {
-    let row = item::Entity::find()
+async fn active_item_row(db: &DatabaseConnection, code: &str) -> Result<item::Model, ApiError> {
+    item::Entity::find()
         .filter(item::Column::Code.eq(code))
         .filter(item::Column::DeletedAt.is_null())
         .one(db)
         .await?
-        .ok_or_else(|| ApiError::not_found("item", code))?;
+        .ok_or_else(|| ApiError::not_found("item", code))
+}
+
+/// The active item with this code, as it is now (404 `not_found` otherwise).
+pub async fn item_by_code(db: &DatabaseConnection, code: &str) -> Result<PublicItem, ApiError> {
+    let row = active_item_row(db, code).await?;
+    let v = current_versions(db, vec![row.id])
+        .await?
+        .get(&row.id)
+        .copied()
+        .unwrap_or(0);
     let names = departments(db).await?;
-    Ok(public_item(store::item_view(row)?, &names))
+    let mut i = public_item(store::item_view(row)?, &names);
+    (i.version, i.current_version) = (v, v);
+    Ok(i)
+}
+
+/// One published version of an active item's guide, exactly as it was published; 404
+/// `not_found` for an unknown, deleted or unpublished item and for a version it never had.
+pub async fn item_version_by_code(
+    db: &DatabaseConnection,
+    code: &str,
+    version: i32,
+) -> Result<PublicItem, ApiError> {
+    let row = active_item_row(db, code).await?;
+    let stored = item_version::Entity::find()
+        .filter(item_version::Column::ItemId.eq(row.id))
+        .filter(item_version::Column::Version.eq(version))
+        .one(db)
+        .await?
+        .ok_or_else(|| ApiError::not_found("item version", format!("{code} v{version}")))?;
+    let mut i: PublicItem = serde_json::from_str(&stored.snapshot).map_err(|e| {
+        ApiError::Internal(format!("stored guide of item {} v{version}: {e}", row.id))
+    })?;
+    i.version = version;
+    i.current_version = current_versions(db, vec![row.id])
+        .await?
+        .get(&row.id)
+        .copied()
+        .unwrap_or(version);
+    Ok(i)
+}
+
+/// Every published version of an active item's guide, newest first (404 as for the item).
+pub async fn item_versions(
+    db: &DatabaseConnection,
+    code: &str,
+) -> Result<Vec<PublicItemVersion>, ApiError> {
+    let row = active_item_row(db, code).await?;
+    Ok(item_version::Entity::find()
+        .filter(item_version::Column::ItemId.eq(row.id))
+        .order_by_desc(item_version::Column::Version)
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|v| PublicItemVersion {
+            version: v.version,
+            published_at: v.published_at,
+            url: version_url(&row.code, v.version),
+        })
+        .collect())
 }
 
 async fn public_bundle(

@@ -5,7 +5,9 @@
 //!
 //! - `GET /public/guide` (search by `q`, `department_id`, `category`),
 //!   `GET /public/guide/items/{code}` (一表一图: every element and the flow as inline SVG, A4
-//!   print stylesheet), `GET /public/guide/bundles/{code}`.
+//!   print stylesheet, the guide's version and its other versions),
+//!   `GET /public/guide/items/{code}/v/{n}` (the stable page of version n, exactly as published),
+//!   `GET /public/guide/bundles/{code}`.
 //! - `GET /public/lookup` (the form) and `POST /public/lookup` (form-urlencoded `case_no`,
 //!   `check`): the result, or the one not-found page for a wrong check code and an unknown
 //!   number alike.
@@ -41,6 +43,10 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .route("/public/", web::get().to(index))
         .route("/public/guide", web::get().to(guide_page))
         .route("/public/guide/items/{code}", web::get().to(item_page))
+        .route(
+            "/public/guide/items/{code}/v/{version}",
+            web::get().to(item_version_page),
+        )
         .route("/public/guide/bundles/{code}", web::get().to(bundle_page))
         .route("/public/lookup", web::get().to(lookup_form))
         .route("/public/lookup", web::post().to(lookup_submit))
@@ -61,6 +67,7 @@ fn error_page(title: &str, e: &ApiError) -> HttpResponse {
     let message = match e {
         ApiError::NotFound { resource, .. } => match *resource {
             "item" => "未找到该事项，或该事项已停止办理 / no such item, or it is no longer handled".to_string(),
+            "item version" => "未找到该版本的办事指南 / no such version of this guide".to_string(),
             "bundle" => "未找到该套餐，或该套餐已停止办理 / no such bundle, or it is no longer handled".to_string(),
             _ => "未找到 / not found".to_string(),
         },
@@ -155,8 +162,36 @@ async fn guide_page(state: web::Data<AppState>, q: web::Query<GuideQuery>) -> Ht
 }
 
 async fn item_page(state: web::Data<AppState>, code: web::Path<String>) -> HttpResponse {
-    match guide::item_by_code(&state.db, &code).await {
-        Ok(i) => respond(StatusCode::OK, render::item_page(&i)),
+    let run = async {
+        let i = guide::item_by_code(&state.db, &code).await?;
+        let versions = guide::item_versions(&state.db, &code).await?;
+        Ok::<_, ApiError>(render::item_page(&i, &versions))
+    };
+    match run.await {
+        Ok(html) => respond(StatusCode::OK, html),
+        Err(e) => error_page("未找到事项", &e),
+    }
+}
+
+/// One guide version's stable page; a version that is not a number reads like an unknown one.
+async fn item_version_page(
+    state: web::Data<AppState>,
+    path: web::Path<(String, String)>,
+) -> HttpResponse {
+    let (code, version) = path.into_inner();
+    let run = async {
+        let Ok(v) = version.parse::<i32>() else {
+            return Err(ApiError::not_found(
+                "item version",
+                format!("{code} v{version}"),
+            ));
+        };
+        let i = guide::item_version_by_code(&state.db, &code, v).await?;
+        let versions = guide::item_versions(&state.db, &code).await?;
+        Ok::<_, ApiError>(render::item_page(&i, &versions))
+    };
+    match run.await {
+        Ok(html) => respond(StatusCode::OK, html),
         Err(e) => error_page("未找到事项", &e),
     }
 }

@@ -7,7 +7,10 @@ use chrono::{DateTime, Utc};
 
 use super::decisions::PublicDecision;
 use super::flow::flow_svg;
-use super::guide::{category_label, PublicBundle, PublicDepartment, PublicItem, CATEGORIES};
+use super::guide::{
+    category_label, version_url, PublicBundle, PublicDepartment, PublicItem, PublicItemVersion,
+    CATEGORIES,
+};
 use super::lookup::LookupResult;
 use crate::console::html::escape;
 
@@ -219,14 +222,24 @@ fn row(h: &mut String, label: &str, value_html: &str) {
     ));
 }
 
-pub fn item_page(i: &PublicItem) -> String {
+pub fn item_page(i: &PublicItem, versions: &[PublicItemVersion]) -> String {
     let mut h = format!(
-        "<h1>{}</h1><p class=\"muted\">事项编码 {} · 最后更新 <time datetime=\"{}\">{}</time>（北京时间）</p>",
+        "<h1>{}</h1><p class=\"muted\">事项编码 {} · 第 {} 版 · 最后更新 <time datetime=\"{}\">{}</time>（北京时间） · <a href=\"{}\">本版固定链接</a></p>",
         escape(&i.name),
         escape(&i.code),
+        i.version,
         i.updated_at.to_rfc3339(),
-        local(i.updated_at)
+        local(i.updated_at),
+        escape(&version_url(&i.code, i.version)),
     );
+    if i.version < i.current_version {
+        h.push_str(&format!(
+            "<p class=\"error\" id=\"superseded\">这是第 {} 版，已被第 {} 版取代，请以<a href=\"/public/guide/items/{}\">现行版本</a>为准。This version has been superseded.</p>",
+            i.version,
+            i.current_version,
+            url_encode(&i.code)
+        ));
+    }
     if !i.guide_complete {
         h.push_str("<p class=\"error\">本指南要素尚未完善，请以窗口告知为准。This guide is incomplete; the window's information prevails.</p>");
     }
@@ -306,6 +319,24 @@ pub fn item_page(i: &PublicItem) -> String {
                 .join(" → ")
         )
     ));
+    if !versions.is_empty() {
+        h.push_str("<section id=\"versions\" class=\"noprint\"><h2>历次版本 Versions</h2><ul>");
+        for v in versions {
+            let mark = if v.version == i.version {
+                "（本页）"
+            } else {
+                ""
+            };
+            h.push_str(&format!(
+                "<li><a href=\"{}\">第 {} 版</a> 发布于 <time datetime=\"{}\">{}</time>{mark}</li>",
+                escape(&v.url),
+                v.version,
+                v.published_at.to_rfc3339(),
+                local(v.published_at)
+            ));
+        }
+        h.push_str("</ul></section>");
+    }
     h.push_str(
         "<p class=\"noprint\"><a href=\"/public/guide\">返回办事指南 Back to the guide</a></p>",
     );

@@ -46,6 +46,14 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                 .route("/auth/me", web::get().to(auth::me))
                 .route("/public/items", web::get().to(public::items))
                 .route("/public/items/{code}", web::get().to(public::item))
+                .route(
+                    "/public/items/{code}/versions",
+                    web::get().to(public::item_versions),
+                )
+                .route(
+                    "/public/items/{code}/versions/{version}",
+                    web::get().to(public::item_version),
+                )
                 .route("/public/bundles/{code}", web::get().to(public::bundle))
                 .route("/public/lookup", web::post().to(public::lookup_case))
                 .route("/public/decisions", web::get().to(public::decisions_list))

@@ -14,7 +14,7 @@ use utoipa::IntoParams;
 
 use crate::catalogue::model::ItemCategory;
 use crate::public::decisions::{self, DecisionFilter, PublicDecision};
-use crate::public::guide::{self, GuideFilter, PublicBundle, PublicItem};
+use crate::public::guide::{self, GuideFilter, PublicBundle, PublicItem, PublicItemVersion};
 use crate::public::lookup::{self, LookupInput, LookupResult};
 use crate::state::AppState;
 
@@ -66,6 +66,41 @@ pub async fn item(
     code: web::Path<String>,
 ) -> ApiResult<web::Json<PublicItem>> {
     Ok(web::Json(guide::item_by_code(&state.db, &code).await?))
+}
+
+/// Every published version of an active item's guide, newest first, each with its stable
+/// page (every edit of the item publishes a new version). No token.
+#[utoipa::path(get, path = "/v1/public/items/{code}/versions", tag = "public", params(("code" = String, Path, description = "事项编码")), responses(
+    (status = 200, body = Vec<PublicItemVersion>),
+    (status = 404, body = platform::error::Problem, content_type = "application/problem+json"),
+))]
+pub async fn item_versions(
+    _no_query: platform::http::NoQuery,
+    state: web::Data<AppState>,
+    code: web::Path<String>,
+) -> ApiResult<web::Json<Vec<PublicItemVersion>>> {
+    Ok(web::Json(guide::item_versions(&state.db, &code).await?))
+}
+
+/// One published version of an active item's guide, exactly as it was published (its stable
+/// address: the text never changes; `current_version` tells whether it has been superseded).
+/// A version the item never had, or an item that is no longer published, is 404. No token.
+#[utoipa::path(get, path = "/v1/public/items/{code}/versions/{version}", tag = "public", params(
+    ("code" = String, Path, description = "事项编码"),
+    ("version" = i32, Path, minimum = 1, description = "版本号"),
+), responses(
+    (status = 200, body = PublicItem),
+    (status = 404, body = platform::error::Problem, content_type = "application/problem+json"),
+))]
+pub async fn item_version(
+    _no_query: platform::http::NoQuery,
+    state: web::Data<AppState>,
+    path: web::Path<(String, i32)>,
+) -> ApiResult<web::Json<PublicItem>> {
+    let (code, version) = path.into_inner();
+    Ok(web::Json(
+        guide::item_version_by_code(&state.db, &code, version).await?,
+    ))
 }
 
 /// One active bundle (并联套餐) with its items per stage, by its code; unknown or deleted is

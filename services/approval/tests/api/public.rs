@@ -334,6 +334,175 @@ async fn a_deleted_or_unknown_item_is_404_in_html_and_json() {
     .await;
 }
 
+/// Every create or edit of an item publishes a guide version with its own stable address,
+/// which keeps showing exactly what was published then; the current page names its version and
+/// lists the others; versions of a deleted item and versions an item never had are 404.
+#[tokio::test]
+async fn every_edit_publishes_a_guide_version_with_a_stable_address() {
+    let app = spawn_app().await;
+    let dept = app.create_department("VER").await;
+    let id = app.create_item("VER-1", dept).await;
+    use platform::clock::Clock;
+    let v1_at = app.clock.now();
+    app.clock.advance(Duration::days(3));
+    let mut body = item_body("VER-1", dept);
+    body["name"] = json!("餐饮服务许可（第二版）");
+    body["promised_limit_days"] = json!(3);
+    expect_status(
+        app.put(&format!("/v1/items/{id}"), &app.admin_token, &body)
+            .await,
+        StatusCode::OK,
+    )
+    .await;
+    app.clock.advance(Duration::days(2));
+    body["name"] = json!("餐饮服务许可（第三版）");
+    body["location"] = json!("政务服务中心二楼 12 号窗口");
+    expect_status(
+        app.put(&format!("/v1/items/{id}"), &app.admin_token, &body)
+            .await,
+        StatusCode::OK,
+    )
+    .await;
+
+    let current = expect_status(app.get_anon("/v1/public/items/VER-1").await, StatusCode::OK).await;
+    assert_eq!(current["version"], 3);
+    assert_eq!(current["current_version"], 3);
+    let versions = expect_status(
+        app.get_anon("/v1/public/items/VER-1/versions").await,
+        StatusCode::OK,
+    )
+    .await;
+    let listed: Vec<i64> = versions
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v["version"].as_i64().unwrap())
+        .collect();
+    assert_eq!(listed, [3, 2, 1], "newest first");
+    assert_eq!(versions[2]["url"], "/public/guide/items/VER-1/v/1");
+    let published_v1: chrono::DateTime<chrono::Utc> = versions[2]["published_at"]
+        .as_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert_eq!(published_v1.timestamp(), v1_at.timestamp());
+
+    // Version 1 is what was published then: the first name and limit, marked superseded.
+    let v1 = expect_status(
+        app.get_anon("/v1/public/items/VER-1/versions/1").await,
+        StatusCode::OK,
+    )
+    .await;
+    assert_eq!(v1["name"], "Item VER-1");
+    assert_eq!(v1["promised_limit_days"], 5);
+    assert_eq!(v1["location"], "Hall A, window 3");
+    assert_eq!(v1["version"], 1);
+    assert_eq!(v1["current_version"], 3);
+    let v2 = expect_status(
+        app.get_anon("/v1/public/items/VER-1/versions/2").await,
+        StatusCode::OK,
+    )
+    .await;
+    assert_eq!(v2["name"], "餐饮服务许可（第二版）");
+    assert_eq!(v2["promised_limit_days"], 3);
+    assert_eq!(v2["location"], "Hall A, window 3");
+
+    let (status, page) = html(app.get_anon("/public/guide/items/VER-1/v/1").await).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(page.contains("<h1>Item VER-1</h1>"), "{page}");
+    assert!(page.contains("第 1 版"), "{page}");
+    assert!(page.contains("已被第 3 版取代"), "{page}");
+    assert!(
+        !page.contains("第三版"),
+        "no later text on an earlier version"
+    );
+    let (status, page) = html(app.get_anon("/public/guide/items/VER-1").await).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(page.contains("第 3 版"), "{page}");
+    assert!(
+        page.contains("href=\"/public/guide/items/VER-1/v/3\">本版固定链接"),
+        "{page}"
+    );
+    assert!(
+        page.contains("href=\"/public/guide/items/VER-1/v/1\">第 1 版</a>"),
+        "{page}"
+    );
+    assert!(
+        !page.contains("id=\"superseded\""),
+        "the current version is not superseded"
+    );
+
+    for bad in [
+        "/v1/public/items/VER-1/versions/4",
+        "/v1/public/items/NOPE/versions/1",
+    ] {
+        expect_problem(
+            app.get_anon(bad).await,
+            StatusCode::NOT_FOUND,
+            "not_found",
+            None,
+        )
+        .await;
+    }
+    let (status, page) = html(app.get_anon("/public/guide/items/VER-1/v/abc").await).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    assert!(page.contains("未找到该版本的办事指南"), "{page}");
+
+    // A deleted item is no longer published: none of its versions is shown.
+    expect_status(
+        app.delete(&format!("/v1/items/{id}"), &app.admin_token)
+            .await,
+        StatusCode::OK,
+    )
+    .await;
+    expect_problem(
+        app.get_anon("/v1/public/items/VER-1/versions/1").await,
+        StatusCode::NOT_FOUND,
+        "not_found",
+        None,
+    )
+    .await;
+    let (status, _) = html(app.get_anon("/public/guide/items/VER-1/v/2").await).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    assert_eq!(
+        app.count_rows("item_versions").await,
+        0,
+        "a hard delete takes them along"
+    );
+}
+
+/// Items from before guide versions were kept get version 1 when the service starts, once.
+#[tokio::test]
+async fn items_without_a_guide_version_get_version_1_once() {
+    let app = spawn_app().await;
+    let dept = app.create_department("OLD").await;
+    app.create_item("OLD-1", dept).await;
+    app.create_item("OLD-2", dept).await;
+    use sea_orm::ConnectionTrait;
+    app.db
+        .execute_unprepared("DELETE FROM item_versions")
+        .await
+        .unwrap();
+    let added = approval::public::guide::backfill_versions(&app.db)
+        .await
+        .unwrap();
+    assert_eq!(added, 2);
+    assert_eq!(
+        approval::public::guide::backfill_versions(&app.db)
+            .await
+            .unwrap(),
+        0,
+        "a second start adds nothing"
+    );
+    let v = expect_status(
+        app.get_anon("/v1/public/items/OLD-2/versions/1").await,
+        StatusCode::OK,
+    )
+    .await;
+    assert_eq!(v["name"], "Item OLD-2");
+    assert_eq!(v["current_version"], 1);
+}
+
 #[tokio::test]
 async fn item_writes_put_item_changed_on_the_feed() {
     let app = spawn_app().await;
