@@ -90,6 +90,17 @@ pub async fn start_assessment(
     clock: &ManualClock,
     mail_dir: &std::path::Path,
 ) -> assessment::startup::Application {
+    start_assessment_on(approval_url, db_url, clock, mail_dir, "127.0.0.1:0").await
+}
+
+/// The assessment service bound to `bind`.
+pub async fn start_assessment_on(
+    approval_url: &str,
+    db_url: &str,
+    clock: &ManualClock,
+    mail_dir: &std::path::Path,
+    bind: &str,
+) -> assessment::startup::Application {
     let settings = assessment::state::AssessmentSettings {
         approval_url: approval_url.into(),
         feed_consumer: false,
@@ -97,18 +108,27 @@ pub async fn start_assessment(
         mail_dir: mail_dir.display().to_string(),
         ..Default::default()
     };
-    assessment::startup::Application::build_with(
-        config("assessment", db_url),
-        settings,
-        Arc::new(clock.clone()),
-    )
-    .await
-    .expect("assessment starts")
+    let mut cfg = config("assessment", db_url);
+    cfg.bind = bind.into();
+    assessment::startup::Application::build_with(cfg, settings, Arc::new(clock.clone()))
+        .await
+        .expect("assessment starts")
 }
 
 /// Both services on fresh databases, one injected clock (Mon 9 Mar 2026 10:00 Shanghai), the
 /// Hohhot demo catalogue in the approval service.
 pub async fn spawn() -> Services {
+    spawn_opts(false).await
+}
+
+/// Both services, the approval service's public pages linking to this assessment service
+/// (`ASSESSMENT_PUBLIC_URL`), as a citizen's browser follows them. The assessment port is
+/// chosen first (bound and released), so that the approval service can be told it.
+pub async fn spawn_linked() -> Services {
+    spawn_opts(true).await
+}
+
+async fn spawn_opts(linked: bool) -> Services {
     platform::telemetry::init("error");
     let clock = ManualClock::new(at("2026-03-09T10:00:00+08:00"));
     let approval_db_url = fresh_db("approval").await;
@@ -123,8 +143,18 @@ pub async fn spawn() -> Services {
     };
     let mut cfg = config("approval", &approval_db_url);
     cfg.demo_data = true;
+    let assessment_bind = if linked {
+        let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        l.local_addr().unwrap().to_string()
+    } else {
+        "127.0.0.1:0".to_string()
+    };
+    let mut public = approval::state::PublicSettings::default();
+    if linked {
+        public.assessment_public_url = format!("http://{assessment_bind}");
+    }
     let approval =
-        approval::startup::Application::build_with(cfg, settings, Arc::new(clock.clone()))
+        approval::startup::Application::build_full(cfg, settings, public, Arc::new(clock.clone()))
             .await
             .expect("approval starts");
     let approval_url = format!("http://127.0.0.1:{}", approval.port());
@@ -133,7 +163,8 @@ pub async fn spawn() -> Services {
 
     let db_url = fresh_db("assessment").await;
     let mail_dir = std::env::temp_dir().join(format!("assessment-mail-{}", suffix()));
-    let app = start_assessment(&approval_url, &db_url, &clock, &mail_dir).await;
+    let app =
+        start_assessment_on(&approval_url, &db_url, &clock, &mail_dir, &assessment_bind).await;
     let assessment_url = format!("http://127.0.0.1:{}", app.port());
     let db = app.state.db.clone();
     let state = app.state.clone();

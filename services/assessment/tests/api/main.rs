@@ -2,6 +2,7 @@
 //! flow, the feed is consumed, quarters are scored, published, corrected and rectified.
 
 mod accountability;
+mod browser;
 mod cadre;
 mod calendar;
 mod client;

@@ -398,3 +398,166 @@ async fn the_rating_page_and_its_reply_render_in_headless_chromium() {
         "{wrong}"
     );
 }
+
+/// The lookup form of the approval service filled in and sent; the page's main text.
+async fn look_up(c: &fantoccini::Client, approval: &str, no: &str, check: &str) -> String {
+    use fantoccini::Locator;
+    c.goto(&format!("{approval}/public/lookup")).await.unwrap();
+    for (id, text) in [("case_no", no), ("check", check)] {
+        c.find(Locator::Id(id))
+            .await
+            .unwrap()
+            .send_keys(text)
+            .await
+            .unwrap();
+    }
+    let send = c
+        .find(Locator::Css("form[action='/public/lookup'] button"))
+        .await
+        .unwrap();
+    crate::browser::click_and_wait(c, send).await;
+    c.find(Locator::Css("main"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap()
+}
+
+/// A citizen in a real browser (chromedriver + headless Chromium), clicking and typing as a
+/// person does: finds the Hohhot bundle's guide from the guide's front page and prints it (A4
+/// PDF); looks up the case with a wrong check code and with an unknown number (the two pages
+/// are the same) and then with the right one; follows the result page's 评价 link to the
+/// assessment service, rates the decided department 不满意 with a comment, and once the
+/// department has answered the rectification, sees the answer on the same page.
+#[tokio::test]
+async fn a_citizen_looks_up_rates_and_sees_the_reply_in_a_real_browser() {
+    use fantoccini::Locator;
+    let test = "a_citizen_looks_up_rates_and_sees_the_reply_in_a_real_browser";
+    let Some(b) = crate::browser::browser(test).await else {
+        return;
+    };
+    let c = &b.client;
+    let s = spawn_linked().await;
+    let scjg = s.d("HHHT-SCJG");
+
+    // The guide, then the bundle's page by its link, printed.
+    c.goto(&format!("{}/public/guide", s.approval))
+        .await
+        .unwrap();
+    let link = c
+        .find(Locator::Css(
+            "a[href='/public/guide/bundles/HHHT-ENT-ACCESS']",
+        ))
+        .await
+        .unwrap();
+    crate::browser::click_and_wait(c, link).await;
+    assert!(c
+        .current_url()
+        .await
+        .unwrap()
+        .as_str()
+        .ends_with("/public/guide/bundles/HHHT-ENT-ACCESS"));
+    let page = c.source().await.unwrap();
+    assert!(page.contains("牵头部门"), "{page}");
+    assert!(page.contains("印章刻制"), "{page}");
+    let pdf = c
+        .print(fantoccini::wd::PrintConfiguration::default())
+        .await
+        .unwrap();
+    assert!(pdf.starts_with(b"%PDF-"), "printing gives a PDF");
+    assert!(pdf.len() > 5_000, "a printed page, {} bytes", pdf.len());
+
+    // A case decided by SCJG.
+    let case = s.submit_case().await;
+    s.approve_branch(&branch(&case, scjg)).await;
+    s.pull().await;
+    let case_no = case["case_no"].as_str().unwrap().to_string();
+
+    // Look it up with the wrong factor, then an unknown number: the same page.
+    let wrong = look_up(c, &s.approval, &case_no, "000000").await;
+    let unknown = look_up(c, &s.approval, "HHHT-20990101-0001", "000000").await;
+    assert_eq!(
+        wrong, unknown,
+        "a wrong check code reads like an unknown case"
+    );
+    assert!(!wrong.contains(&case_no));
+    let found = look_up(c, &s.approval, &case_no, CHECK).await;
+    assert!(found.contains(&case_no), "{found}");
+    assert!(found.contains("呼和浩特市工商行政管理局"), "{found}");
+    assert!(found.contains("准予许可"), "{found}");
+
+    // Its 评价 link leads to the assessment service's rating page for SCJG.
+    let rate = c
+        .find(Locator::Css(&format!(
+            "a.rate[href*='department_id={scjg}']"
+        )))
+        .await
+        .unwrap();
+    crate::browser::click_and_wait(c, rate).await;
+    let url = c.current_url().await.unwrap();
+    assert!(url.as_str().starts_with(&s.assessment), "{url}");
+    c.find(Locator::Id(&format!("level-{scjg}")))
+        .await
+        .unwrap()
+        .select_by_value("dissatisfied")
+        .await
+        .unwrap();
+    c.find(Locator::Id(&format!("comment-{scjg}")))
+        .await
+        .unwrap()
+        .send_keys("材料清单不清楚")
+        .await
+        .unwrap();
+    let send = c
+        .find(Locator::XPath(&format!(
+            "//form[.//input[@name='department_id' and @value='{scjg}']]//button"
+        )))
+        .await
+        .unwrap();
+    crate::browser::click_and_wait(c, send).await;
+    let answer = c.source().await.unwrap();
+    assert!(answer.contains("您的差评已转交核实整改"), "{answer}");
+    assert!(answer.contains("已评价：不满意"), "{answer}");
+    assert!(!answer.contains("提交评价"), "rated once: no second form");
+
+    // The 差评 became a rectification; the department answers it.
+    let orders = expect(
+        s.get("/v1/rectifications", &s.token(Role::Supervisor, None))
+            .await,
+        StatusCode::OK,
+    )
+    .await;
+    assert_eq!(orders.as_array().unwrap().len(), 1, "{orders}");
+    let rid = orders[0]["id"].as_i64().unwrap();
+    expect(
+        s.post(
+            &format!("/v1/rectifications/{rid}/submit"),
+            &s.token(Role::Approver, Some(scjg)),
+            &json!({"text": "已修订材料清单并回访申请人"}),
+        )
+        .await,
+        StatusCode::OK,
+    )
+    .await;
+    // The same page, read again the way the citizen comes back to it.
+    c.goto(&format!(
+        "{}/public/rate?case_no={case_no}&check={CHECK}",
+        s.assessment
+    ))
+    .await
+    .unwrap();
+    let page = c.source().await.unwrap();
+    assert!(page.contains("已修订材料清单并回访申请人"), "{page}");
+    assert!(page.contains("整改反馈"), "{page}");
+    // The rating was recorded as the applicant's own, from the public channel.
+    use sea_orm::EntityTrait;
+    let rows = assessment::entities::haocha_rating::Entity::find()
+        .all(&s.db)
+        .await
+        .unwrap();
+    assert_eq!(rows.len(), 1);
+    assert_eq!(rows[0].channel.as_deref(), Some("public"));
+    assert_eq!(rows[0].level, "dissatisfied");
+    b.client.clone().close().await.ok();
+}
