@@ -370,11 +370,28 @@ for name, objs in targets.items():
         if not s or s["spec"].get("type") != "ExternalName" or not s["spec"].get("externalName"):
             fail(name, f"Service {ext} of type ExternalName (the external {ext}) missing")
 
-    # URLs between the services point at a Service and one of its ports
+    # An Ingress routes each path to a rendered Service and one of its ports.
+    ingress_hosts = set()
+    for iname, ing in by_kind.get("Ingress", {}).items():
+        for rule in ing["spec"].get("rules", []):
+            if rule.get("host"):
+                ingress_hosts.add(rule["host"])
+            for path in rule.get("http", {}).get("paths", []):
+                b = path["backend"].get("service", {})
+                svc = services.get(b.get("name"))
+                port = b.get("port", {})
+                if not svc or not any(p.get("name") == port.get("name") or p["port"] == port.get("number")
+                                      for p in svc["spec"].get("ports", [])):
+                    fail(f"{name}: Ingress/{iname}", f"path {path['path']}: no Service {b.get('name')} with port {port}")
+
+    # URLs between the services point at a Service and one of its ports (or, for an address
+    # browsers use, at a host of a rendered Ingress)
     for cname, cm in configmaps.items():
         for k, v in cm.get("data", {}).items():
             if k.endswith("_URL") and "://" in v:
                 u = urlsplit(v)
+                if u.hostname in ingress_hosts:
+                    continue
                 svc = services.get(u.hostname or "")
                 if svc and svc["spec"].get("type") == "ExternalName":
                     continue  # an alias of an outside host: any port

@@ -39,6 +39,10 @@ pub struct Config {
     /// `BOOTSTRAP_ADMIN_USERNAME` / `BOOTSTRAP_ADMIN_PASSWORD`: create this admin at start when
     /// no admin exists yet (how a production install gets its first login).
     pub bootstrap_admin: Option<(String, String)>,
+    /// `TRUSTED_PROXIES`: the reverse proxies / ingress whose `X-Forwarded-For` names the
+    /// client (addresses or CIDR blocks, comma-separated; product default: none, the socket's
+    /// peer is the client). See [`crate::client`].
+    pub trusted_proxies: crate::client::TrustedProxies,
 }
 
 impl Config {
@@ -87,7 +91,14 @@ impl Config {
                 })
             }
         };
+        let trusted_proxies =
+            crate::client::TrustedProxies::parse(&get("TRUSTED_PROXIES").unwrap_or_default())
+                .map_err(|message| ConfigError::Invalid {
+                    name: "TRUSTED_PROXIES",
+                    message,
+                })?;
         Ok(Config {
+            trusted_proxies,
             service: service.to_string(),
             database_url: get("DATABASE_URL")
                 .unwrap_or_else(|| format!("sqlite://./var/{service}.db?mode=rwc")),

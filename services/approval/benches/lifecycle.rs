@@ -191,6 +191,7 @@ async fn main() {
         office_hours: "09:00-17:00".into(),
         calendar_fallback: "error".into(),
         bootstrap_admin: None,
+        trusted_proxies: Default::default(),
     };
     let app = Application::build(config, Arc::new(ManualClock::new(start)))
         .await

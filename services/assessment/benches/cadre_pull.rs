@@ -84,6 +84,7 @@ fn config(service: &str, database_url: &str, demo_data: bool) -> Config {
         office_hours: "09:00-17:00".into(),
         calendar_fallback: "error".into(),
         bootstrap_admin: None,
+        trusted_proxies: Default::default(),
     }
 }
 

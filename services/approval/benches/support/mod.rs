@@ -22,6 +22,7 @@ pub fn bench_config(database_url: &str, calendar_fallback: &str) -> Config {
         office_hours: "09:00-17:00".into(),
         calendar_fallback: calendar_fallback.into(),
         bootstrap_admin: None,
+        trusted_proxies: Default::default(),
     }
 }
 

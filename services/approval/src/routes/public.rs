@@ -117,11 +117,13 @@ pub async fn bundle(
     Ok(web::Json(guide::bundle_by_code(&state.db, &code).await?))
 }
 
-/// The client's address as the socket sees it (a proxy in front counts as one client).
+/// The client's address: the socket's peer, or behind a trusted proxy (`TRUSTED_PROXIES`)
+/// the address it forwarded (`platform::client`).
 pub fn client_address(req: &HttpRequest) -> String {
-    req.peer_addr()
-        .map(|a| a.ip().to_string())
-        .unwrap_or_else(|| "unknown".into())
+    match req.app_data::<web::Data<AppState>>() {
+        Some(state) => state.config.trusted_proxies.client_of(req),
+        None => platform::client::TrustedProxies::default().client_of(req),
+    }
 }
 
 /// Case progress lookup (办件查询) by case number and check code (the last 6 characters of

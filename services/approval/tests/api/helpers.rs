@@ -95,6 +95,7 @@ pub async fn spawn_app_with(change: impl FnOnce(&mut Config)) -> TestApp {
         office_hours: "09:00-17:00".into(),
         calendar_fallback: "error".into(),
         bootstrap_admin: None,
+        trusted_proxies: Default::default(),
     };
     change(&mut config);
     // Tokens are signed with the wall clock's "now" in mind; the service's clock starts there too.

@@ -798,6 +798,67 @@ async fn lookups_are_rate_limited_per_case_and_per_address() {
     assert_eq!(app.count_rows("public_lookups").await, 20);
 }
 
+async fn lookup_from(app: &TestApp, forwarded_for: &str, case_no: &str) -> StatusCode {
+    app.client
+        .post(format!("{}/v1/public/lookup", app.address))
+        .header("x-forwarded-for", forwarded_for)
+        .json(&json!({"case_no": case_no, "check": "ABCDEF"}))
+        .send()
+        .await
+        .unwrap()
+        .status()
+}
+
+/// Behind a trusted proxy (an Ingress), each forwarded client has its own lookup budget and a
+/// forged first hop changes nothing; without trusted proxies the header is ignored, so
+/// rotating it does not escape the limit.
+#[tokio::test]
+async fn behind_a_trusted_proxy_each_forwarded_client_has_its_own_budget() {
+    let app = spawn_app_with(|c| {
+        c.trusted_proxies = platform::client::TrustedProxies::parse("127.0.0.1").unwrap()
+    })
+    .await;
+    app.clock
+        .set(chrono::DateTime::from_timestamp(1_773_000_000 + 5, 0).unwrap());
+    for k in 0..20 {
+        let s = lookup_from(&app, "203.0.113.1", &format!("20990101-1000{k:04}")).await;
+        assert_eq!(s, StatusCode::NOT_FOUND, "lookup {k} of client A");
+    }
+    assert_eq!(
+        lookup_from(&app, "203.0.113.1", "20990101-20000000").await,
+        StatusCode::TOO_MANY_REQUESTS
+    );
+    // A forged left-most hop: the proxy appended A's real address, which is what counts.
+    assert_eq!(
+        lookup_from(&app, "198.51.100.99, 203.0.113.1", "20990101-20000001").await,
+        StatusCode::TOO_MANY_REQUESTS
+    );
+    // Client B behind the same proxy is another client.
+    assert_eq!(
+        lookup_from(&app, "198.51.100.2", "20990101-20000002").await,
+        StatusCode::NOT_FOUND
+    );
+
+    let direct = spawn_app().await;
+    direct
+        .clock
+        .set(chrono::DateTime::from_timestamp(1_773_000_000 + 5, 0).unwrap());
+    for k in 0..20 {
+        let s = lookup_from(
+            &direct,
+            &format!("203.0.113.{k}"),
+            &format!("20990101-3000{k:04}"),
+        )
+        .await;
+        assert_eq!(s, StatusCode::NOT_FOUND, "lookup {k}");
+    }
+    assert_eq!(
+        lookup_from(&direct, "203.0.113.200", "20990101-40000000").await,
+        StatusCode::TOO_MANY_REQUESTS,
+        "an untrusted peer cannot choose its address"
+    );
+}
+
 #[tokio::test]
 async fn published_results_list_approvals_never_a_person_s_name_nor_rejections() {
     let h = hohhot().await;

@@ -737,6 +737,7 @@ async fn two_replicas_issue_one_card_per_breach() {
             office_hours: "09:00-17:00".into(),
             calendar_fallback: "error".into(),
             bootstrap_admin: None,
+            trusted_proxies: Default::default(),
         },
         test_supervision(),
         Arc::new(h.app.clock.clone()),

@@ -19,10 +19,8 @@ use crate::state::AppState;
 pub struct PublicLimiter(pub RateLimiter);
 
 async fn limit(state: &AppState, limiter: &PublicLimiter, req: &HttpRequest) -> ApiResult<()> {
-    let addr = req
-        .peer_addr()
-        .map(|a| a.ip().to_string())
-        .unwrap_or_else(|| "unknown".into());
+    // Behind a trusted proxy (`TRUSTED_PROXIES`), the address it forwarded.
+    let addr = state.config.trusted_proxies.client_of(req);
     let ns = platform::db::namespace(&state.config.database_url);
     let now = state.now().timestamp().max(0) as u64;
     limiter

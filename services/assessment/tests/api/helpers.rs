@@ -60,6 +60,7 @@ pub fn config(service: &str, database_url: &str) -> Config {
         office_hours: "09:00-17:00".into(),
         calendar_fallback: "error".into(),
         bootstrap_admin: None,
+        trusted_proxies: Default::default(),
     }
 }
 
