@@ -561,3 +561,191 @@ async fn a_citizen_looks_up_rates_and_sees_the_reply_in_a_real_browser() {
     assert_eq!(rows[0].level, "dissatisfied");
     b.client.clone().close().await.ok();
 }
+
+/// Every public page of both services, read as the public reads them, after two applicants'
+/// cases were decided, one rated 差评 with a comment and answered: no reviewer's or approver's
+/// opinion, no staff note, no applicant's name or ID number appears anywhere; and one
+/// applicant's pages (lookup, rating) never show the other's case, comment or reply.
+#[tokio::test]
+async fn no_public_page_shows_a_staff_note_or_another_applicant_s_data() {
+    const OPINION: &str = "内部审查意见-勿外传";
+    const NOTE: &str = "首席代表内部意见-勿外传";
+    let s = spawn().await;
+    let scjg = s.d("HHHT-SCJG");
+    let clerk = s.token(Role::Clerk, None);
+    let a = s.submit_case().await;
+    let mut body_b = case_body();
+    body_b["applicant"] =
+        json!({"kind": "person", "name": "张三丰", "id_number": "11010519491231002X"});
+    let b = expect(
+        s.approval_post("/v1/cases", &clerk, &body_b).await,
+        StatusCode::CREATED,
+    )
+    .await;
+    for case in [&a, &b] {
+        let br = branch(case, scjg);
+        let path = format!("/v1/branches/{}/commands", br["id"]);
+        let reviewer = s.token_as(7, Role::Reviewer, Some(scjg));
+        let approver = s.token_as(7, Role::Approver, Some(scjg));
+        for (t, body) in [
+            (&reviewer, json!({"command": "start_review"})),
+            (&reviewer, json!({"command": "review", "opinion": OPINION})),
+            (&approver, json!({"command": "approve", "opinion": NOTE})),
+        ] {
+            expect(s.approval_post(&path, t, &body).await, StatusCode::OK).await;
+        }
+    }
+    s.pull().await;
+    let (no_a, no_b) = (
+        a["case_no"].as_str().unwrap().to_string(),
+        b["case_no"].as_str().unwrap().to_string(),
+    );
+    let (check_a, check_b) = (CHECK, "31002X");
+    // A rates 差评 with a comment; the department answers.
+    expect(
+        public_post(
+            &s,
+            "/v1/public/ratings",
+            &json!({"case_no": no_a, "check": check_a, "department_id": scjg,
+                    "level": "very_dissatisfied", "comment": "甲方的投诉内容"}),
+        )
+        .await,
+        StatusCode::CREATED,
+    )
+    .await;
+    let rid = expect(
+        s.get("/v1/rectifications", &s.token(Role::Supervisor, None))
+            .await,
+        StatusCode::OK,
+    )
+    .await[0]["id"]
+        .as_i64()
+        .unwrap();
+    expect(
+        s.post(
+            &format!("/v1/rectifications/{rid}/submit"),
+            &s.token(Role::Approver, Some(scjg)),
+            &json!({"text": "已向甲方致歉"}),
+        )
+        .await,
+        StatusCode::OK,
+    )
+    .await;
+
+    let get = |url: String| {
+        let client = s.client.clone();
+        async move {
+            let r = client.get(&url).send().await.unwrap();
+            assert!(r.status().is_success(), "{url}: {}", r.status());
+            r.text().await.unwrap()
+        }
+    };
+    let post_form = |url: String, form: Vec<(&'static str, String)>| {
+        let client = s.client.clone();
+        async move {
+            let r = client.post(&url).form(&form).send().await.unwrap();
+            assert!(r.status().is_success(), "{url}: {}", r.status());
+            r.text().await.unwrap()
+        }
+    };
+    let (ap, asm) = (s.approval.clone(), s.assessment.clone());
+    let shared = vec![
+        get(format!("{ap}/public/guide")).await,
+        get(format!("{ap}/v1/public/items?limit=200")).await,
+        get(format!("{ap}/public/guide/items/HHHT-SCJG-001")).await,
+        get(format!("{ap}/public/guide/items/HHHT-SCJG-001/v/1")).await,
+        get(format!("{ap}/v1/public/items/HHHT-SCJG-001/versions")).await,
+        get(format!("{ap}/public/guide/bundles/HHHT-ENT-ACCESS")).await,
+        get(format!("{ap}/v1/public/bundles/HHHT-ENT-ACCESS")).await,
+        get(format!("{ap}/public/decisions")).await,
+        get(format!("{ap}/v1/public/decisions")).await,
+        get(format!("{ap}/public/lookup")).await,
+        get(format!("{asm}/public/results")).await,
+        get(format!("{asm}/v1/public/results")).await,
+        get(format!("{asm}/public/rate")).await,
+    ];
+    let lookup_json = |no: String, check: &'static str| {
+        let client = s.client.clone();
+        let ap = ap.clone();
+        async move {
+            client
+                .post(format!("{ap}/v1/public/lookup"))
+                .json(&json!({"case_no": no, "check": check}))
+                .send()
+                .await
+                .unwrap()
+                .text()
+                .await
+                .unwrap()
+        }
+    };
+    let own_a = vec![
+        post_form(
+            format!("{ap}/public/lookup"),
+            vec![("case_no", no_a.clone()), ("check", check_a.to_string())],
+        )
+        .await,
+        lookup_json(no_a.clone(), check_a).await,
+        get(format!("{asm}/public/rate?case_no={no_a}&check={check_a}")).await,
+    ];
+    let own_b = vec![
+        post_form(
+            format!("{ap}/public/lookup"),
+            vec![("case_no", no_b.clone()), ("check", check_b.to_string())],
+        )
+        .await,
+        lookup_json(no_b.clone(), check_b).await,
+        get(format!("{asm}/public/rate?case_no={no_b}&check={check_b}")).await,
+    ];
+    // A's own pages show A's rating and reply (they are A's), and B's show nothing of A.
+    assert!(own_a[2].contains("已向甲方致歉"), "{}", own_a[2]);
+    assert!(
+        own_b[2].contains("提交评价"),
+        "B may still rate: {}",
+        own_b[2]
+    );
+    for page in &own_b {
+        for secret in [
+            no_a.as_str(),
+            "甲方的投诉内容",
+            "已向甲方致歉",
+            "测试企业",
+            "91350100M000100Y43",
+        ] {
+            assert!(
+                !page.contains(secret),
+                "B's page shows A's {secret}: {page}"
+            );
+        }
+    }
+    for page in &own_a {
+        for secret in [no_b.as_str(), "张三丰", "11010519491231002X"] {
+            assert!(
+                !page.contains(secret),
+                "A's page shows B's {secret}: {page}"
+            );
+        }
+    }
+    for page in &shared {
+        for secret in [
+            OPINION,
+            NOTE,
+            "张三丰",
+            "11010519491231002X",
+            "91350100M000100Y43",
+            "甲方的投诉内容",
+            "已向甲方致歉",
+        ] {
+            assert!(!page.contains(secret), "{secret} on a public page: {page}");
+        }
+    }
+    // Not even the applicant's own pages show staff notes or their own ID number.
+    for page in own_a.iter().chain(&own_b) {
+        for secret in [OPINION, NOTE, "11010519491231002X", "91350100M000100Y43"] {
+            assert!(
+                !page.contains(secret),
+                "{secret} on an applicant's page: {page}"
+            );
+        }
+    }
+}
