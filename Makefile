@@ -2,11 +2,16 @@
 SHELL := /bin/bash
 CARGO ?= cargo
 
-.PHONY: schemathesis run run-assessment test test-sqlite test-postgres lint fmt openapi openapi-check migrate bench build clean k8s-check
+.PHONY: schemathesis run run-approval run-assessment test test-sqlite test-postgres lint fmt openapi openapi-check migrate bench build clean k8s-check
 
-## Start the approval service on the embedded defaults (SQLite under ./var, in-process cache,
-## demo data: the Hohhot bundle and one user per role).
+## The whole system on the embedded defaults: the approval service (SQLite under ./var,
+## in-process cache, demo data, mail to files) and the assessment service following its feed,
+## with one shared generated secret; prints every URL and the demo accounts; Ctrl-C stops both.
 run:
+	CARGO=$(CARGO) bash scripts/run.sh
+
+## Only the approval service (port 8080), as before.
+run-approval:
 	DEMO_DATA=$${DEMO_DATA:-true} $(CARGO) run -p approval -- serve
 
 ## Every test: the whole workspace on SQLite, then the HTTP suite again on PostgreSQL when
