@@ -84,6 +84,10 @@ pub enum ApiError {
     /// Over a rate limit; retry after this many seconds.
     #[error("too many requests: retry after {retry_after} s")]
     TooManyRequests { retry_after: u64 },
+    /// Too many failed sign-ins for this account or from this address: locked for
+    /// `retry_after` seconds (登录失败处理, GB/T 22239-2019 8.1.4.1 b).
+    #[error("too many failed sign-ins: locked, try again in {retry_after} s (登录失败处理, GB/T 22239-2019 8.1.4.1 b)")]
+    LoginLocked { retry_after: u64 },
     /// A dependency (database, Redis) is unreachable.
     #[error("{0}")]
     Unavailable(String),
@@ -216,6 +220,7 @@ impl ApiError {
             ApiError::PayloadTooLarge { .. } => "payload_too_large",
             ApiError::Unsupported { .. } => "unsupported_media_type",
             ApiError::TooManyRequests { .. } => "rate_limited",
+            ApiError::LoginLocked { .. } => "login_locked",
             ApiError::Unavailable(_) => "unavailable",
             ApiError::Internal(_) => "internal",
         }
@@ -258,7 +263,9 @@ impl ResponseError for ApiError {
             ApiError::MethodNotAllowed { .. } => StatusCode::METHOD_NOT_ALLOWED,
             ApiError::HeadersTooLarge { .. } => StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE,
             ApiError::Unsupported { .. } => StatusCode::UNSUPPORTED_MEDIA_TYPE,
-            ApiError::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
+            ApiError::TooManyRequests { .. } | ApiError::LoginLocked { .. } => {
+                StatusCode::TOO_MANY_REQUESTS
+            }
             ApiError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
             ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
@@ -273,7 +280,9 @@ impl ResponseError for ApiError {
         if matches!(self, ApiError::Unauthorized { .. }) {
             builder.insert_header((header::WWW_AUTHENTICATE, "Bearer"));
         }
-        if let ApiError::TooManyRequests { retry_after } = self {
+        if let ApiError::TooManyRequests { retry_after } | ApiError::LoginLocked { retry_after } =
+            self
+        {
             builder.insert_header((header::RETRY_AFTER, retry_after.to_string()));
         }
         if matches!(self, ApiError::Unavailable(_)) {

@@ -47,6 +47,7 @@ use crate::routes;
         routes::users::list,
         routes::users::get,
         routes::users::create,
+        routes::users::unlock,
         routes::users::update,
         routes::users::delete,
         routes::calendar::settings,

@@ -137,6 +137,10 @@ impl Application {
             mail_from,
             lookup_limits: crate::state::LookupLimits::new(&public),
             public,
+            login: crate::login::LoginGuard::new(
+                crate::login::LoginSettings::from_lookup(|k| std::env::var(k).ok())
+                    .map_err(StartupError::Config)?,
+            ),
         };
         let listener = TcpListener::bind(&config.bind)
             .map_err(|e| StartupError::Bind(config.bind.clone(), e))?;

@@ -44,6 +44,8 @@ pub struct AppState {
     /// The public pages' settings and the lookup's rate limits.
     pub public: PublicSettings,
     pub lookup_limits: LookupLimits,
+    /// Sign-in failure handling and the bounded password-check pool.
+    pub login: std::sync::Arc<crate::login::LoginGuard>,
 }
 
 /// How long one window of the public lookup's rate limits runs: ten minutes (product default,

@@ -13,6 +13,8 @@ pub struct Model {
     pub entity_id: String,
     pub before: Option<String>,
     pub after: Option<String>,
+    /// The client address of the request (sign-ins, lockouts), when recorded.
+    pub source: Option<String>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -14,6 +14,7 @@ pub mod holiday_table;
 pub mod idempotency_key;
 pub mod item;
 pub mod item_version;
+pub mod login_failure;
 pub mod power;
 pub mod power_version;
 pub mod public_lookup;

@@ -30,7 +30,9 @@ pub struct AuditEntry {
     pub at: DateTime<Utc>,
     pub actor_id: Option<i32>,
     pub actor_name: String,
-    /// `create`, `update`, `delete`, `soft_delete`, `replace`.
+    /// `create`, `update`, `delete`, `soft_delete`, `replace`; for entity `session`:
+    /// `login`, `login_failed`, `login_refused_locked`, `lockout_account`, `lockout_address`,
+    /// `unlock_account`.
     pub action: String,
     pub entity: String,
     pub entity_id: String,
@@ -38,9 +40,13 @@ pub struct AuditEntry {
     pub before: Option<serde_json::Value>,
     /// The record after the change (JSON), if any.
     pub after: Option<serde_json::Value>,
+    /// The client address of the request, where recorded (sign-ins, lockouts, unlocks).
+    pub source: Option<String>,
 }
 
-/// The audit trail of catalogue, user and calendar changes (admin, supervisor).
+/// The audit trail of catalogue, user and calendar changes, and of signing in (entity
+/// `session`: sign-ins, failures, lockouts, unlocks, with the client address) (admin,
+/// supervisor).
 #[utoipa::path(get, path = "/v1/audit", tag = "audit", params(ListQuery), security(("bearer_auth" = [])), responses(
     (status = 200, body = Page<AuditEntry>),
     (status = 403, body = platform::error::Problem, content_type = "application/problem+json"),
@@ -82,6 +88,7 @@ pub async fn list(
             entity_id: r.entity_id,
             before: parse(r.before),
             after: parse(r.after),
+            source: r.source,
         },
     );
     Ok(HttpResponse::Ok().json(out))

@@ -1,12 +1,13 @@
 use actix_web::http::header;
-use actix_web::{web, HttpResponse};
-use platform::auth::{verify_password, AuthUser, JwtKeys, Role};
+use actix_web::{web, HttpRequest, HttpResponse};
+use platform::auth::{AuthUser, JwtKeys, Role};
 use platform::json::ValidJson;
 use platform::{ApiError, ApiResult};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use crate::catalogue::{model::User, store};
+use crate::login;
 use crate::state::AppState;
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -31,42 +32,78 @@ pub struct TokenResponse {
 /// A stand-in hash so an unknown user costs as much time as a wrong password.
 const DUMMY_HASH: &str = "$argon2id$v=19$m=19456,t=2,p=1$c29tZXNhbHRzb21lc2FsdA$5sDYYHxRmnMlNmk2sgIZ2vJdBp3cPwaCoePpvfc6mCE";
 
-/// Exchange a username and password for an access token.
+/// Exchange a username and password for an access token. Failed attempts are counted per
+/// account name and per client address; past the limit both are locked for a while (429
+/// `login_locked`), whether or not the account exists. Every sign-in, failure and lockout is
+/// in the audit trail with the client address.
 #[utoipa::path(post, path = "/v1/auth/token", tag = "auth", request_body = TokenRequest, responses(
     (status = 200, body = TokenResponse),
-    (status = 401, description = "unknown user, wrong password or inactive account", body = platform::error::Problem, content_type = "application/problem+json"),
+    (status = 401, description = "unknown user, wrong password or inactive account (counted: see 429)", body = platform::error::Problem, content_type = "application/problem+json"),
+    (status = 429, description = "`login_locked`: too many failed sign-ins of this account name (default 5 in 15 minutes) or from this address (20), locked for 15 minutes (product defaults; 登录失败处理, GB/T 22239-2019 8.1.4.1 b)", body = platform::error::Problem, content_type = "application/problem+json", headers(("Retry-After" = u64, description = "seconds until the lockout ends"))),
     (status = 422, description = "invalid body", body = platform::error::Problem, content_type = "application/problem+json"),
 ))]
 pub async fn token(
     _no_query: platform::http::NoQuery,
+    req_http: HttpRequest,
     state: web::Data<AppState>,
     keys: web::Data<JwtKeys>,
     body: ValidJson<TokenRequest>,
 ) -> ApiResult<HttpResponse> {
     let req = body.into_inner();
+    let now = state.now();
+    let address = crate::routes::public::client_address(&req_http);
+    let account = login::account_key(&req.username);
+    let address_key = login::address_key(&address, &state.config.jwt_secret);
+    // A locked account name or address is refused before any password is checked.
+    if let Err(locked) = login::check_open(&state.db, &[&account, &address_key], now).await {
+        login::audit(
+            &state.db,
+            now,
+            (None, &req.username),
+            "login_refused_locked",
+            &req.username,
+            &address,
+        )
+        .await?;
+        return Err(locked);
+    }
     let user = store::find_user_by_name(&state.db, &req.username).await?;
     let hash = user
         .as_ref()
-        .map(|u| u.password_hash.as_str())
-        .unwrap_or(DUMMY_HASH);
-    let password_ok = verify_password(&req.password, hash);
+        .map(|u| u.password_hash.clone())
+        .unwrap_or_else(|| DUMMY_HASH.to_string());
+    let password_ok = state.login.verify(req.password.clone(), hash).await?;
     let user = match user {
         Some(u) if password_ok && u.active && u.deleted_at.is_none() => u,
         _ => {
+            login::record_failure(
+                &state.db,
+                &state.login,
+                now,
+                &req.username,
+                &account,
+                &address_key,
+                &address,
+            )
+            .await?;
             return Err(ApiError::unauthorized(
                 "invalid_credentials",
                 "unknown user, wrong password or inactive account",
-            ))
+            ));
         }
     };
-    let role: Role = user.role.parse().map_err(ApiError::Internal)?;
-    let token = keys.issue(
-        user.id,
+    login::clear(&state.db, &account).await?;
+    login::audit(
+        &state.db,
+        now,
+        (Some(user.id), &user.username),
+        "login",
         &user.username,
-        role,
-        user.department_id,
-        state.now(),
-    )?;
+        &address,
+    )
+    .await?;
+    let role: Role = user.role.parse().map_err(ApiError::Internal)?;
+    let token = keys.issue(user.id, &user.username, role, user.department_id, now)?;
     // RFC 6749 §5.1: a token response must not be cached.
     Ok(HttpResponse::Ok()
         .insert_header((header::CACHE_CONTROL, "no-store"))

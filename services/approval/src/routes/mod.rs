@@ -111,6 +111,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                         .put(users::update)
                         .delete(users::delete),
                 )
+                .route("/users/{id}/unlock", web::post().to(users::unlock))
                 .route("/calendar", web::get().to(calendar::settings))
                 .route("/calendar/years", web::get().to(calendar::list_years))
                 .service(

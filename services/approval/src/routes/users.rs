@@ -124,3 +124,37 @@ pub async fn delete(
         store::delete_user(&state.db, &user, state.now(), id.into_inner()).await?,
     ))
 }
+
+/// The answer to an unlock.
+#[derive(Debug, serde::Serialize, utoipa::ToSchema)]
+pub struct Unlocked {
+    pub username: String,
+    /// Whether the account had failed sign-ins or a lockout to lift.
+    pub had_failures: bool,
+}
+
+/// Lift an account's sign-in lockout and forget its failed attempts (admin; audited with the
+/// admin and the client address). Without it a lockout ends by itself after
+/// `LOGIN_LOCKOUT_MINUTES`.
+#[utoipa::path(post, path = "/v1/users/{id}/unlock", tag = "users", security(("bearer_auth" = [])), responses(
+    (status = 200, body = Unlocked),
+    (status = 403, body = platform::error::Problem, content_type = "application/problem+json"),
+    (status = 404, body = platform::error::Problem, content_type = "application/problem+json"),
+))]
+pub async fn unlock(
+    _no_query: platform::http::NoQuery,
+    req: actix_web::HttpRequest,
+    state: web::Data<AppState>,
+    user: AuthUser,
+    id: web::Path<i32>,
+) -> ApiResult<web::Json<Unlocked>> {
+    user.require(&[Role::Admin])?;
+    let target = store::get_user_row(&state.db, id.into_inner()).await?;
+    let address = crate::routes::public::client_address(&req);
+    let had_failures =
+        crate::login::unlock(&state.db, &user, state.now(), &target.username, &address).await?;
+    Ok(web::Json(Unlocked {
+        username: target.username,
+        had_failures,
+    }))
+}
