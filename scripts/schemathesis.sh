@@ -176,7 +176,7 @@ done
 declare -A token
 for role in clerk reviewer approver supervisor assessor orgdept admin; do
   answer=$(curl -fsS -X POST "$approval/v1/auth/token" -H 'content-type: application/json' \
-    -d "{\"username\":\"$role\",\"password\":\"demo-password\"}") ||
+    -d "{\"username\":\"$role\",\"password\":\"Demo-pass-2026\"}") ||
     { echo "schemathesis: could not log in as $role" >&2; exit 2; }
   token[$role]=$("$py" -c 'import json,sys; print(json.load(sys.stdin)["access_token"])' <<<"$answer")
 done

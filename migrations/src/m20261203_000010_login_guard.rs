@@ -8,6 +8,10 @@
 //!   account's row; an admin's unlock deletes it too.
 //! - `audit_log.source`: the client address of the request that made the entry (sign-ins,
 //!   failures, lockouts, unlocks); empty for entries written before, or by the service itself.
+//! - `users.password_changed_at`: when the password was last set (its age, for expiry);
+//!   empty for users from before, whose age counts from `created_at`.
+//! - `password_history`: the hashes a user's password replaced, newest by `replaced_at`
+//!   (a new password may not be one of the last `PASSWORD_HISTORY`).
 
 use sea_orm_migration::prelude::*;
 
@@ -27,6 +31,21 @@ enum LoginFailures {
 enum AuditLog {
     Table,
     Source,
+}
+
+#[derive(DeriveIden, Clone, Copy)]
+enum Users {
+    Table,
+    PasswordChangedAt,
+}
+
+#[derive(DeriveIden, Clone, Copy)]
+enum PasswordHistory {
+    Table,
+    Id,
+    UserId,
+    PasswordHash,
+    ReplacedAt,
 }
 
 #[async_trait::async_trait]
@@ -61,10 +80,62 @@ impl MigrationTrait for Migration {
                 .add_column(ColumnDef::new(AuditLog::Source).string_len(64).null())
                 .to_owned(),
         )
+        .await?;
+        m.alter_table(
+            Table::alter()
+                .table(Users::Table)
+                .add_column(
+                    ColumnDef::new(Users::PasswordChangedAt)
+                        .timestamp_with_time_zone()
+                        .null(),
+                )
+                .to_owned(),
+        )
+        .await?;
+        m.create_table(
+            Table::create()
+                .table(PasswordHistory::Table)
+                .col(
+                    ColumnDef::new(PasswordHistory::Id)
+                        .integer()
+                        .not_null()
+                        .auto_increment()
+                        .primary_key(),
+                )
+                .col(ColumnDef::new(PasswordHistory::UserId).integer().not_null())
+                .col(
+                    ColumnDef::new(PasswordHistory::PasswordHash)
+                        .string_len(255)
+                        .not_null(),
+                )
+                .col(
+                    ColumnDef::new(PasswordHistory::ReplacedAt)
+                        .timestamp_with_time_zone()
+                        .not_null(),
+                )
+                .to_owned(),
+        )
+        .await?;
+        m.create_index(
+            Index::create()
+                .name("idx_password_history_user")
+                .table(PasswordHistory::Table)
+                .col(PasswordHistory::UserId)
+                .to_owned(),
+        )
         .await
     }
 
     async fn down(&self, m: &SchemaManager) -> Result<(), DbErr> {
+        m.drop_table(Table::drop().table(PasswordHistory::Table).to_owned())
+            .await?;
+        m.alter_table(
+            Table::alter()
+                .table(Users::Table)
+                .drop_column(Users::PasswordChangedAt)
+                .to_owned(),
+        )
+        .await?;
         m.alter_table(
             Table::alter()
                 .table(AuditLog::Table)

@@ -20,7 +20,7 @@ use crate::entities::{department, user};
 use crate::startup::system_actor;
 
 /// The password of every demo user (printed by `make run`).
-pub const DEMO_PASSWORD: &str = "demo-password";
+pub const DEMO_PASSWORD: &str = "Demo-pass-2026";
 
 pub const DEMO_USERS: [(&str, Role); 10] = [
     ("clerk", Role::Clerk),

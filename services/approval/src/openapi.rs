@@ -19,6 +19,7 @@ use crate::routes;
         routes::health::readyz,
         routes::auth::token,
         routes::auth::me,
+        routes::auth::change_password,
         routes::departments::list,
         routes::departments::get,
         routes::departments::create,

@@ -208,6 +208,20 @@ async fn bootstrap_admin(
     if admins > 0 {
         return Ok(());
     }
+    // The first admin's password follows the same rule as every other.
+    let rule = crate::login::LoginSettings::from_lookup(|k| std::env::var(k).ok())
+        .map_err(|e| ApiError::Internal(format!("login settings: {e}")))?
+        .password;
+    let problems = rule.problems(password, username);
+    if !problems.is_empty() {
+        return Err(ApiError::validation(
+            "BOOTSTRAP_ADMIN_PASSWORD",
+            format!(
+                "the password breaks the rule: {} (GB/T 22239-2019 8.1.4.1 a)",
+                problems.join("; ")
+            ),
+        ));
+    }
     let input = UserInput {
         username: username.into(),
         display_name: "Administrator".into(),

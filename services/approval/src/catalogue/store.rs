@@ -1056,6 +1056,7 @@ pub async fn create_user(
         role: Set(input.role.as_str().into()),
         department_id: Set(input.department_id),
         password_hash: Set(hash),
+        password_changed_at: Set(Some(now)),
         active: Set(true),
         created_at: Set(now),
         updated_at: Set(now),
@@ -1074,6 +1075,33 @@ pub async fn create_user(
     .await?;
     txn.commit().await?;
     Ok(view)
+}
+
+/// Set a user's own new password (already checked against the rule): the replaced hash joins
+/// the history, the age restarts.
+pub async fn set_password(
+    db: &DatabaseConnection,
+    u: &user::Model,
+    now: DateTime<Utc>,
+    password: &str,
+) -> Result<(), ApiError> {
+    let hash = hash_password(password)?;
+    let txn = db.begin().await?;
+    crate::entities::password_history::ActiveModel {
+        user_id: Set(u.id),
+        password_hash: Set(u.password_hash.clone()),
+        replaced_at: Set(now),
+        ..Default::default()
+    }
+    .insert(&txn)
+    .await?;
+    let mut am = u.clone().into_active_model();
+    am.password_hash = Set(hash);
+    am.password_changed_at = Set(Some(now));
+    am.updated_at = Set(now);
+    am.update(&txn).await?;
+    txn.commit().await?;
+    Ok(())
 }
 
 pub async fn update_user(
@@ -1106,6 +1134,7 @@ pub async fn update_user(
         ));
     }
     let before = user_view(current.clone())?;
+    let before_hash = current.password_hash.clone();
     let mut am = current.into_active_model();
     am.display_name = Set(input.display_name);
     am.email = Set(input.email);
@@ -1113,7 +1142,17 @@ pub async fn update_user(
     am.department_id = Set(input.department_id);
     am.active = Set(input.active);
     if let Some(h) = hash {
+        // The replaced hash joins the history (a new password may not reuse it).
+        crate::entities::password_history::ActiveModel {
+            user_id: Set(id),
+            password_hash: Set(before_hash.clone()),
+            replaced_at: Set(now),
+            ..Default::default()
+        }
+        .insert(&txn)
+        .await?;
         am.password_hash = Set(h);
+        am.password_changed_at = Set(Some(now));
     }
     am.updated_at = Set(now);
     let view = user_view(am.update(&txn).await?)?;

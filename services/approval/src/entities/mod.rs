@@ -15,6 +15,7 @@ pub mod idempotency_key;
 pub mod item;
 pub mod item_version;
 pub mod login_failure;
+pub mod password_history;
 pub mod power;
 pub mod power_version;
 pub mod public_lookup;

@@ -10,6 +10,7 @@
 //!   one, so the answers tell nothing about which names exist.
 //! - An admin lifts an account's lockout (`POST /v1/users/{id}/unlock`); otherwise it runs out.
 
+pub mod password;
 pub mod policy;
 
 use std::sync::Arc;
@@ -36,6 +37,8 @@ pub struct LoginSettings {
     pub address: FailurePolicy,
     /// `LOGIN_HASH_CONCURRENCY`: password checks at once (default: CPUs, at least 1).
     pub hash_concurrency: usize,
+    /// The password rule (`PASSWORD_*`).
+    pub password: password::PasswordPolicy,
 }
 
 impl Default for LoginSettings {
@@ -54,6 +57,7 @@ impl Default for LoginSettings {
             hash_concurrency: std::thread::available_parallelism()
                 .map(|n| n.get())
                 .unwrap_or(1),
+            password: password::PasswordPolicy::default(),
         }
     }
 }
@@ -88,6 +92,7 @@ impl LoginSettings {
             },
             hash_concurrency: num("LOGIN_HASH_CONCURRENCY", d.hash_concurrency as u64, 256)?
                 as usize,
+            password: password::PasswordPolicy::from_lookup(&get)?,
         })
     }
 }
@@ -312,4 +317,72 @@ pub async fn unlock(
     .await?;
     txn.commit().await?;
     Ok(was)
+}
+
+/// Refuse a new password that breaks the rule (422 `weak_password`) or repeats the current
+/// one or one of the last `PASSWORD_HISTORY` (422 `password_reused`), both on `field`
+/// (GB/T 22239-2019 8.1.4.1 a). `user` is the account whose password changes (none: a new
+/// account).
+pub async fn check_new_password<C: ConnectionTrait>(
+    c: &C,
+    guard: &LoginGuard,
+    user: Option<&crate::entities::user::Model>,
+    username: &str,
+    new_password: &str,
+    field: &str,
+) -> Result<(), ApiError> {
+    let rule = &guard.settings.password;
+    let problems = rule.problems(new_password, username);
+    if !problems.is_empty() {
+        return Err(ApiError::Unprocessable {
+            code: "weak_password",
+            message: format!(
+                "the password breaks the rule: {} (口令复杂度, GB/T 22239-2019 8.1.4.1 a)",
+                problems.join("; ")
+            ),
+            field: Some(field.to_string()),
+        });
+    }
+    let Some(u) = user else { return Ok(()) };
+    use sea_orm::{ColumnTrait, QueryFilter, QueryOrder};
+    let mut hashes = vec![u.password_hash.clone()];
+    if rule.history > 0 {
+        hashes.extend(
+            crate::entities::password_history::Entity::find()
+                .filter(crate::entities::password_history::Column::UserId.eq(u.id))
+                .order_by_desc(crate::entities::password_history::Column::ReplacedAt)
+                .order_by_desc(crate::entities::password_history::Column::Id)
+                .limit(rule.history as u64)
+                .all(c)
+                .await?
+                .into_iter()
+                .map(|h| h.password_hash),
+        );
+    }
+    for h in hashes {
+        if guard.verify(new_password.to_string(), h).await? {
+            return Err(ApiError::Unprocessable {
+                code: "password_reused",
+                message: format!(
+                    "the new password must differ from the current one and the last {} (口令定期更换, GB/T 22239-2019 8.1.4.1 a)",
+                    rule.history
+                ),
+                field: Some(field.to_string()),
+            });
+        }
+    }
+    Ok(())
+}
+
+/// Whether `u`'s password has expired at `now` (its age counts from `created_at` when it was
+/// set before ages were kept).
+pub fn password_expired(
+    guard: &LoginGuard,
+    u: &crate::entities::user::Model,
+    now: DateTime<Utc>,
+) -> bool {
+    guard
+        .settings
+        .password
+        .expired(u.password_changed_at.unwrap_or(u.created_at), now)
 }

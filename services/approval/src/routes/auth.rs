@@ -39,6 +39,7 @@ const DUMMY_HASH: &str = "$argon2id$v=19$m=19456,t=2,p=1$c29tZXNhbHRzb21lc2FsdA$
 #[utoipa::path(post, path = "/v1/auth/token", tag = "auth", request_body = TokenRequest, responses(
     (status = 200, body = TokenResponse),
     (status = 401, description = "unknown user, wrong password or inactive account (counted: see 429)", body = platform::error::Problem, content_type = "application/problem+json"),
+    (status = 403, description = "`password_expired`: the password is older than `PASSWORD_MAX_AGE_DAYS` (default 90; product default): change it with `POST /v1/auth/password`", body = platform::error::Problem, content_type = "application/problem+json"),
     (status = 429, description = "`login_locked`: too many failed sign-ins of this account name (default 5 in 15 minutes) or from this address (20), locked for 15 minutes (product defaults; 登录失败处理, GB/T 22239-2019 8.1.4.1 b)", body = platform::error::Problem, content_type = "application/problem+json", headers(("Retry-After" = u64, description = "seconds until the lockout ends"))),
     (status = 422, description = "invalid body", body = platform::error::Problem, content_type = "application/problem+json"),
 ))]
@@ -93,6 +94,25 @@ pub async fn token(
         }
     };
     login::clear(&state.db, &account).await?;
+    // The right password, but too old: only a change opens the account again.
+    if login::password_expired(&state.login, &user, now) {
+        login::audit(
+            &state.db,
+            now,
+            (Some(user.id), &user.username),
+            "login_refused_expired",
+            &user.username,
+            &address,
+        )
+        .await?;
+        return Err(ApiError::Forbidden {
+            code: "password_expired",
+            message: format!(
+                "the password is older than {} days: change it with POST /v1/auth/password (口令定期更换, GB/T 22239-2019 8.1.4.1 a)",
+                state.login.settings.password.max_age_days
+            ),
+        });
+    }
     login::audit(
         &state.db,
         now,
@@ -129,4 +149,86 @@ pub async fn me(
 ) -> ApiResult<web::Json<User>> {
     let row = store::get_user_row(&state.db, user.id).await?;
     Ok(web::Json(store::user_view(row)?))
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PasswordChange {
+    pub username: String,
+    pub current_password: String,
+    /// The new password; the password rule applies (see `POST /v1/users`) and it may not be
+    /// the current one or one of the last `PASSWORD_HISTORY` (default 5).
+    pub new_password: String,
+}
+
+/// Change one's own password with the current one (no token needed: an expired password can
+/// be changed here). A wrong current password counts as a failed sign-in (and locks alike);
+/// the change is audited with the client address.
+#[utoipa::path(post, path = "/v1/auth/password", tag = "auth", request_body = PasswordChange, responses(
+    (status = 204, description = "changed"),
+    (status = 401, description = "unknown user, wrong current password or inactive account", body = platform::error::Problem, content_type = "application/problem+json"),
+    (status = 422, description = "`weak_password`, `password_reused` or an invalid body", body = platform::error::Problem, content_type = "application/problem+json"),
+    (status = 429, description = "`login_locked`", body = platform::error::Problem, content_type = "application/problem+json", headers(("Retry-After" = u64, description = "seconds until the lockout ends"))),
+))]
+pub async fn change_password(
+    _no_query: platform::http::NoQuery,
+    req_http: HttpRequest,
+    state: web::Data<AppState>,
+    body: ValidJson<PasswordChange>,
+) -> ApiResult<HttpResponse> {
+    let req = body.into_inner();
+    let now = state.now();
+    let address = crate::routes::public::client_address(&req_http);
+    let account = login::account_key(&req.username);
+    let address_key = login::address_key(&address, &state.config.jwt_secret);
+    login::check_open(&state.db, &[&account, &address_key], now).await?;
+    let user = store::find_user_by_name(&state.db, &req.username).await?;
+    let hash = user
+        .as_ref()
+        .map(|u| u.password_hash.clone())
+        .unwrap_or_else(|| DUMMY_HASH.to_string());
+    let ok = state
+        .login
+        .verify(req.current_password.clone(), hash)
+        .await?;
+    let user = match user {
+        Some(u) if ok && u.active && u.deleted_at.is_none() => u,
+        _ => {
+            login::record_failure(
+                &state.db,
+                &state.login,
+                now,
+                &req.username,
+                &account,
+                &address_key,
+                &address,
+            )
+            .await?;
+            return Err(ApiError::unauthorized(
+                "invalid_credentials",
+                "unknown user, wrong password or inactive account",
+            ));
+        }
+    };
+    login::check_new_password(
+        &state.db,
+        &state.login,
+        Some(&user),
+        &user.username,
+        &req.new_password,
+        "new_password",
+    )
+    .await?;
+    store::set_password(&state.db, &user, now, &req.new_password).await?;
+    login::clear(&state.db, &account).await?;
+    login::audit(
+        &state.db,
+        now,
+        (Some(user.id), &user.username),
+        "password_changed",
+        &user.username,
+        &address,
+    )
+    .await?;
+    Ok(HttpResponse::NoContent().finish())
 }

@@ -44,6 +44,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             web::scope("/v1")
                 .route("/auth/token", web::post().to(auth::token))
                 .route("/auth/me", web::get().to(auth::me))
+                .route("/auth/password", web::post().to(auth::change_password))
                 .route("/public/items", web::get().to(public::items))
                 .route("/public/items/{code}", web::get().to(public::item))
                 .route(

@@ -64,7 +64,10 @@ pub async fn get(
     )?))
 }
 
-/// Create a user (admin); the password is stored as an argon2id hash.
+/// Create a user (admin); the password is stored as an argon2id hash. It must follow the
+/// password rule (422 `weak_password`: by default at least 10 characters from 3 of lower
+/// case, upper case, digits and other characters, not containing the username; GB/T
+/// 22239-2019 8.1.4.1 a).
 #[utoipa::path(post, path = "/v1/users", tag = "users", request_body = UserInput, security(("bearer_auth" = [])), responses(
     (status = 201, body = User),
     (status = 409, body = platform::error::Problem, content_type = "application/problem+json"),
@@ -77,11 +80,24 @@ pub async fn create(
     body: ValidJson<UserInput>,
 ) -> ApiResult<HttpResponse> {
     user.require(&[Role::Admin])?;
-    let u = store::create_user(&state.db, &user, state.now(), body.into_inner()).await?;
+    let input = body.into_inner();
+    platform::ApiError::validation_all(crate::catalogue::rules::user(&input))?;
+    crate::login::check_new_password(
+        &state.db,
+        &state.login,
+        None,
+        &input.username,
+        &input.password,
+        "password",
+    )
+    .await?;
+    let u = store::create_user(&state.db, &user, state.now(), input).await?;
     Ok(HttpResponse::Created().json(u))
 }
 
-/// Update a user (admin): role, department, active flag, optionally the password.
+/// Update a user (admin): role, department, active flag, optionally the password (the
+/// password rule applies, and it may not be the current one or one of the last
+/// `PASSWORD_HISTORY`: 422 `password_reused`).
 #[utoipa::path(put, path = "/v1/users/{id}", tag = "users", request_body = UserUpdate, security(("bearer_auth" = [])), responses(
     (status = 200, body = User),
     (status = 404, body = platform::error::Problem, content_type = "application/problem+json"),
@@ -96,15 +112,22 @@ pub async fn update(
     body: ValidJson<UserUpdate>,
 ) -> ApiResult<web::Json<User>> {
     user.require(&[Role::Admin])?;
-    Ok(web::Json(
-        store::update_user(
+    let (id, input) = (id.into_inner(), body.into_inner());
+    if let Some(p) = &input.password {
+        platform::ApiError::validation_all(crate::catalogue::rules::user_update(&input))?;
+        let target = store::get_user_row(&state.db, id).await?;
+        crate::login::check_new_password(
             &state.db,
-            &user,
-            state.now(),
-            id.into_inner(),
-            body.into_inner(),
+            &state.login,
+            Some(&target),
+            &target.username,
+            p,
+            "password",
         )
-        .await?,
+        .await?;
+    }
+    Ok(web::Json(
+        store::update_user(&state.db, &user, state.now(), id, input).await?,
     ))
 }
 

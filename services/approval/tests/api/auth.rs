@@ -41,7 +41,7 @@ async fn wrong_password_unknown_user_and_inactive_account_get_401() {
         .post(
             "/v1/users",
             &app.admin_token,
-            &json!({"username": "temp", "display_name": "Temp", "role": "supervisor", "password": "temp-password"}),
+            &json!({"username": "temp", "display_name": "Temp", "role": "supervisor", "password": "Secret-pass-2026"}),
         )
         .await;
     let id = expect_status(r, StatusCode::CREATED).await["id"]
@@ -57,7 +57,7 @@ async fn wrong_password_unknown_user_and_inactive_account_get_401() {
         .post(
             "/v1/auth/token",
             "",
-            &json!({"username": "temp", "password": "temp-password"}),
+            &json!({"username": "temp", "password": "Secret-pass-2026"}),
         )
         .await;
     expect_problem(r, StatusCode::UNAUTHORIZED, "invalid_credentials", None).await;
@@ -220,7 +220,7 @@ async fn role_matrix_for_writes() {
             "{role} POST /v1/bundles"
         );
 
-        let user = serde_json::json!({"username": format!("u-{role}"), "display_name": "x", "role": "clerk", "password": "long-password"});
+        let user = serde_json::json!({"username": format!("u-{role}"), "display_name": "x", "role": "clerk", "password": "Long-pass-2026"});
         let r = app.post("/v1/users", &t, &user).await;
         assert_eq!(
             r.status(),
@@ -411,7 +411,7 @@ async fn an_admin_unlocks_a_locked_account() {
         .post(
             "/v1/users",
             &app.admin_token,
-            &json!({"username": "clerk1", "display_name": "窗口一", "role": "clerk", "password": "clerk-password"}),
+            &json!({"username": "clerk1", "display_name": "窗口一", "role": "clerk", "password": "Clerk-pass-2026"}),
         )
         .await;
     let id = expect_status(r, StatusCode::CREATED).await["id"]
@@ -421,7 +421,7 @@ async fn an_admin_unlocks_a_locked_account() {
         sign_in(&app, "clerk1", "wrong-password").await;
     }
     assert_eq!(
-        sign_in(&app, "clerk1", "clerk-password").await.status(),
+        sign_in(&app, "clerk1", "Clerk-pass-2026").await.status(),
         StatusCode::TOO_MANY_REQUESTS
     );
     let supervisor = app.token(Role::Supervisor, None);
@@ -446,7 +446,7 @@ async fn an_admin_unlocks_a_locked_account() {
     assert_eq!(u["username"], "clerk1");
     assert_eq!(u["had_failures"], true);
     expect_status(
-        sign_in(&app, "clerk1", "clerk-password").await,
+        sign_in(&app, "clerk1", "Clerk-pass-2026").await,
         StatusCode::OK,
     )
     .await;
@@ -477,4 +477,178 @@ async fn one_address_guessing_many_names_is_locked() {
     assert_eq!(r.status(), StatusCode::TOO_MANY_REQUESTS);
     let audit = session_audit(&app).await;
     assert!(audit.iter().any(|e| e["action"] == "lockout_address"));
+}
+
+async fn create_user(app: &TestApp, username: &str, password: &str) -> reqwest::Response {
+    app.post(
+        "/v1/users",
+        &app.admin_token,
+        &json!({"username": username, "display_name": "窗口人员", "role": "supervisor", "password": password}),
+    )
+    .await
+}
+
+async fn change_password(
+    app: &TestApp,
+    username: &str,
+    current: &str,
+    new: &str,
+) -> reqwest::Response {
+    app.post(
+        "/v1/auth/password",
+        "",
+        &json!({"username": username, "current_password": current, "new_password": new}),
+    )
+    .await
+}
+
+/// 口令复杂度 (GB/T 22239-2019 8.1.4.1 a): a password from fewer than 3 character classes, or
+/// containing the username, is refused with the rule, and nothing is written.
+#[tokio::test]
+async fn weak_passwords_are_refused_with_the_rule() {
+    let app = spawn_app().await;
+    let before = app.count_rows("users").await;
+    for (name, password, says) in [
+        ("weak1", "only-lower-case", "at least 3 of"),
+        ("zhangsan", "Zhangsan-2026", "must not contain the username"),
+    ] {
+        let p = expect_problem(
+            create_user(&app, name, password).await,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "weak_password",
+            Some("password"),
+        )
+        .await;
+        let detail = p["detail"].as_str().unwrap();
+        assert!(
+            detail.contains(says) && detail.contains("8.1.4.1"),
+            "{detail}"
+        );
+    }
+    assert_eq!(app.count_rows("users").await, before, "nothing written");
+    expect_status(
+        create_user(&app, "good1", "Good-pass-2026").await,
+        StatusCode::CREATED,
+    )
+    .await;
+}
+
+/// A password may not come back: not the current one, not one of the last five — neither set
+/// by an admin nor changed by the user; the user changes their own with the current one.
+#[tokio::test]
+async fn a_password_may_not_be_reused_and_its_owner_changes_it() {
+    let app = spawn_app().await;
+    let id = expect_status(
+        create_user(&app, "user1", "First-pass-2026").await,
+        StatusCode::CREATED,
+    )
+    .await["id"]
+        .as_i64()
+        .unwrap();
+    let put = |password: &str| json!({"display_name": "窗口人员", "role": "supervisor", "active": true, "password": password});
+    expect_problem(
+        app.put(
+            &format!("/v1/users/{id}"),
+            &app.admin_token,
+            &put("First-pass-2026"),
+        )
+        .await,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "password_reused",
+        Some("password"),
+    )
+    .await;
+    expect_status(
+        change_password(&app, "user1", "First-pass-2026", "Second-pass-2026").await,
+        StatusCode::NO_CONTENT,
+    )
+    .await;
+    expect_problem(
+        change_password(&app, "user1", "Second-pass-2026", "First-pass-2026").await,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "password_reused",
+        Some("new_password"),
+    )
+    .await;
+    expect_problem(
+        change_password(&app, "user1", "Second-pass-2026", "weak").await,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "weak_password",
+        Some("new_password"),
+    )
+    .await;
+    assert_eq!(
+        sign_in(&app, "user1", "First-pass-2026").await.status(),
+        StatusCode::UNAUTHORIZED
+    );
+    expect_status(
+        sign_in(&app, "user1", "Second-pass-2026").await,
+        StatusCode::OK,
+    )
+    .await;
+    let audit = session_audit(&app).await;
+    assert!(audit
+        .iter()
+        .any(|e| e["action"] == "password_changed" && e["entity_id"] == "user1"));
+}
+
+/// 口令定期更换: after 90 days (product default) the right password is refused with 403
+/// `password_expired`; changing it opens the account again.
+#[tokio::test]
+async fn an_expired_password_must_be_changed_first() {
+    let app = spawn_app().await;
+    expect_status(
+        create_user(&app, "user2", "Old-pass-2026").await,
+        StatusCode::CREATED,
+    )
+    .await;
+    app.clock.advance(Duration::days(89));
+    expect_status(
+        sign_in(&app, "user2", "Old-pass-2026").await,
+        StatusCode::OK,
+    )
+    .await;
+    app.clock.advance(Duration::days(1));
+    let p = expect_problem(
+        sign_in(&app, "user2", "Old-pass-2026").await,
+        StatusCode::FORBIDDEN,
+        "password_expired",
+        None,
+    )
+    .await;
+    assert!(p["detail"]
+        .as_str()
+        .unwrap()
+        .contains("POST /v1/auth/password"));
+    // A wrong current password is a failed sign-in like any other.
+    assert_eq!(
+        change_password(&app, "user2", "not-it", "New-pass-2026")
+            .await
+            .status(),
+        StatusCode::UNAUTHORIZED
+    );
+    expect_status(
+        change_password(&app, "user2", "Old-pass-2026", "New-pass-2026").await,
+        StatusCode::NO_CONTENT,
+    )
+    .await;
+    expect_status(
+        sign_in(&app, "user2", "New-pass-2026").await,
+        StatusCode::OK,
+    )
+    .await;
+    let audit = session_audit(&app).await;
+    let actions: Vec<&str> = audit
+        .iter()
+        .filter(|e| e["entity_id"] == "user2")
+        .map(|e| e["action"].as_str().unwrap())
+        .collect();
+    for a in [
+        "login_refused_expired",
+        "login_failed",
+        "password_changed",
+        "login",
+    ] {
+        assert!(actions.contains(&a), "{a} in {actions:?}");
+    }
 }

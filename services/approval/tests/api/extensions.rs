@@ -16,7 +16,7 @@ async fn extensions_follow_article_42() {
     let dept = h.dept_of["HHHT-SWJ-001"];
     let tax = branch_of(&case, dept).clone();
     let admin = &h.app.admin_token;
-    let user = |name: &str, role: &str| json!({"username": name, "display_name": name, "role": role, "department_id": dept, "password": "long-enough-password"});
+    let user = |name: &str, role: &str| json!({"username": name, "display_name": name, "role": role, "department_id": dept, "password": "Long-enough-2026"});
     let chief = expect_status(
         h.app
             .post("/v1/users", admin, &user("tax.chief", "approver"))
@@ -138,7 +138,7 @@ async fn no_extension_after_the_limit_has_passed() {
             .post(
                 "/v1/users",
                 &h.app.admin_token,
-                &json!({"username": "gaj.chief", "display_name": "负责人", "role": "approver", "department_id": dept, "password": "long-enough-password"}),
+                &json!({"username": "gaj.chief", "display_name": "负责人", "role": "approver", "department_id": dept, "password": "Long-enough-2026"}),
             )
             .await,
         StatusCode::CREATED,

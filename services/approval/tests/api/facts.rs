@@ -766,7 +766,7 @@ async fn leader_and_callcenter_accounts_exist_and_have_no_case_powers() {
             app.post(
                 "/v1/users",
                 &app.admin_token,
-                &json!({"username": format!("new-{role}"), "display_name": role, "role": role, "password": "long-password"}),
+                &json!({"username": format!("new-{role}"), "display_name": role, "role": role, "password": "Long-pass-2026"}),
             )
             .await,
             StatusCode::CREATED,

@@ -25,7 +25,7 @@ async fn user(app: &TestApp, username: &str, role: &str, dept: Option<i32>) -> i
             "/v1/users",
             &app.admin_token,
             &json!({"username": username, "display_name": username, "role": role,
-                    "department_id": dept, "password": "long-password"}),
+                    "department_id": dept, "password": "Long-pass-2026"}),
         )
         .await;
     expect_status(r, StatusCode::CREATED).await["id"]

@@ -8,7 +8,7 @@ async fn user_lifecycle_and_rules() {
     let app = spawn_app().await;
     let t = &app.admin_token;
     let dept = app.create_department("SCJG").await;
-    let body = json!({"username": "li.wei", "display_name": "李伟", "email": "li.wei@example.gov.cn", "role": "reviewer", "department_id": dept, "password": "reviewer-password"});
+    let body = json!({"username": "li.wei", "display_name": "李伟", "email": "li.wei@example.gov.cn", "role": "reviewer", "department_id": dept, "password": "Reviewer-pass-2026"});
     let u = expect_status(app.post("/v1/users", t, &body).await, StatusCode::CREATED).await;
     assert!(u.get("password").is_none() && u.get("password_hash").is_none());
     let id = u["id"].as_i64().unwrap();
@@ -18,7 +18,7 @@ async fn user_lifecycle_and_rules() {
         app.post(
             "/v1/auth/token",
             "",
-            &json!({"username": "li.wei", "password": "reviewer-password"}),
+            &json!({"username": "li.wei", "password": "Reviewer-pass-2026"}),
         )
         .await,
         StatusCode::OK,
@@ -66,7 +66,7 @@ async fn user_lifecycle_and_rules() {
     .await;
 
     // Promote to approver with a new password.
-    let upd = json!({"display_name": "李伟", "role": "approver", "department_id": dept, "active": true, "password": "approver-password"});
+    let upd = json!({"display_name": "李伟", "role": "approver", "department_id": dept, "active": true, "password": "Approver-pass-2026"});
     let u = expect_status(
         app.put(&format!("/v1/users/{id}"), t, &upd).await,
         StatusCode::OK,
@@ -77,7 +77,7 @@ async fn user_lifecycle_and_rules() {
         .post(
             "/v1/auth/token",
             "",
-            &json!({"username": "li.wei", "password": "reviewer-password"}),
+            &json!({"username": "li.wei", "password": "Reviewer-pass-2026"}),
         )
         .await;
     expect_problem(r, StatusCode::UNAUTHORIZED, "invalid_credentials", None).await;
@@ -85,7 +85,7 @@ async fn user_lifecycle_and_rules() {
         app.post(
             "/v1/auth/token",
             "",
-            &json!({"username": "li.wei", "password": "approver-password"}),
+            &json!({"username": "li.wei", "password": "Approver-pass-2026"}),
         )
         .await,
         StatusCode::OK,
