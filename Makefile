@@ -2,7 +2,7 @@
 SHELL := /bin/bash
 CARGO ?= cargo
 
-.PHONY: schemathesis run run-assessment test test-sqlite test-postgres lint fmt openapi openapi-check migrate bench build clean k8s-check
+.PHONY: ts-client schemathesis run run-assessment test test-sqlite test-postgres lint fmt openapi openapi-check migrate bench build clean k8s-check
 
 ## Start the approval service on the embedded defaults (SQLite under ./var, in-process cache,
 ## demo data: the Hohhot bundle and one user per role).
@@ -14,7 +14,7 @@ run:
 ## identically and nothing is rebuilt between them.
 test: test-sqlite test-postgres
 
-test-sqlite:
+test-sqlite: ts-client
 	eval "$$(bash scripts/python-client.sh)" && env -u TEST_DATABASE_URL $(CARGO) test --workspace
 
 test-postgres:
@@ -31,6 +31,11 @@ lint:
 
 fmt:
 	$(CARGO) fmt --all
+
+## TypeScript types generated from openapi/*.json (openapi-typescript, pinned, from npm into
+## target/ts-client) and `tsc --noEmit --strict` over tests/ts/ (scripts/ts-client.sh).
+ts-client:
+	bash scripts/ts-client.sh
 
 ## Regenerate the committed OpenAPI documents from the code.
 openapi:
