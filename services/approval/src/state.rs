@@ -219,17 +219,26 @@ impl WebhookSettings {
         let s = WebhookSettings {
             timeout_secs: num("WEBHOOK_TIMEOUT_SECONDS", d.timeout_secs, 300)?,
             backoff_base_secs: num("WEBHOOK_BACKOFF_BASE_SECONDS", d.backoff_base_secs, 86_400)?,
-            backoff_max_secs: num("WEBHOOK_BACKOFF_MAX_SECONDS", d.backoff_max_secs, 7 * 86_400)?,
+            backoff_max_secs: num(
+                "WEBHOOK_BACKOFF_MAX_SECONDS",
+                d.backoff_max_secs,
+                7 * 86_400,
+            )?,
             max_failures: num("WEBHOOK_MAX_FAILURES", d.max_failures, 1000)?,
             interval_secs: num("WEBHOOK_INTERVAL_SECONDS", d.interval_secs, 3600)?,
             lease_secs: num("WEBHOOK_LEASE_SECONDS", d.lease_secs, 86_400)?,
             batch: num("WEBHOOK_BATCH", d.batch, 1000)?,
         };
         if s.backoff_max_secs < s.backoff_base_secs {
-            return Err("WEBHOOK_BACKOFF_MAX_SECONDS: must not be below WEBHOOK_BACKOFF_BASE_SECONDS".into());
+            return Err(
+                "WEBHOOK_BACKOFF_MAX_SECONDS: must not be below WEBHOOK_BACKOFF_BASE_SECONDS"
+                    .into(),
+            );
         }
         if u64::from(s.lease_secs) < 2 * u64::from(s.timeout_secs) {
-            return Err("WEBHOOK_LEASE_SECONDS: must be at least twice WEBHOOK_TIMEOUT_SECONDS".into());
+            return Err(
+                "WEBHOOK_LEASE_SECONDS: must be at least twice WEBHOOK_TIMEOUT_SECONDS".into(),
+            );
         }
         Ok(s)
     }

@@ -17,40 +17,109 @@ use super::model::EventView;
 /// `(kind, what it means)`, the same string as the event's `kind` and its payload's `type`.
 pub const EVENT_KINDS: &[(&str, &str)] = &[
     // Cases and branches (办件 / 分件).
-    ("case_accepted", "A case was accepted at the window (一口受理)."),
-    ("branch_opened", "A branch (分件) was opened for one item of a case; its clock starts."),
+    (
+        "case_accepted",
+        "A case was accepted at the window (一口受理).",
+    ),
+    (
+        "branch_opened",
+        "A branch (分件) was opened for one item of a case; its clock starts.",
+    ),
     ("payment_recorded", "A fee payment was recorded for a case."),
-    ("review_started", "A branch went from received to reviewing."),
-    ("reviewed", "A branch's review (一审) is done: reviewing → approving."),
+    (
+        "review_started",
+        "A branch went from received to reviewing.",
+    ),
+    (
+        "reviewed",
+        "A branch's review (一审) is done: reviewing → approving.",
+    ),
     ("branch_approved", "A branch was approved (一核)."),
     ("branch_rejected", "A branch was rejected, with the reason."),
-    ("supplement_requested", "The department asked the applicant for supplement (补正, 第三十二条); the clock stops."),
-    ("supplement_received", "The supplement arrived; the clock runs again."),
-    ("supplement_allowed", "An admin allowed one more supplement request on a branch."),
-    ("suspended", "A special procedure (特别程序, 第四十五条) began on a branch."),
-    ("resumed", "A special procedure ended; the clock runs again."),
-    ("extended", "A branch's time limit was extended (延期, 第四十二条)."),
-    ("branch_cancelled", "A branch was cancelled (the case was withdrawn or rejected)."),
+    (
+        "supplement_requested",
+        "The department asked the applicant for supplement (补正, 第三十二条); the clock stops.",
+    ),
+    (
+        "supplement_received",
+        "The supplement arrived; the clock runs again.",
+    ),
+    (
+        "supplement_allowed",
+        "An admin allowed one more supplement request on a branch.",
+    ),
+    (
+        "suspended",
+        "A special procedure (特别程序, 第四十五条) began on a branch.",
+    ),
+    (
+        "resumed",
+        "A special procedure ended; the clock runs again.",
+    ),
+    (
+        "extended",
+        "A branch's time limit was extended (延期, 第四十二条).",
+    ),
+    (
+        "branch_cancelled",
+        "A branch was cancelled (the case was withdrawn or rejected).",
+    ),
     ("stage_opened", "The next stage of a staged bundle opened."),
-    ("case_ready", "Every branch is approved: the case is ready for unified issuance (统一发证)."),
-    ("case_rejected", "A case was rejected: at least one branch was rejected."),
+    (
+        "case_ready",
+        "Every branch is approved: the case is ready for unified issuance (统一发证).",
+    ),
+    (
+        "case_rejected",
+        "A case was rejected: at least one branch was rejected.",
+    ),
     ("case_withdrawn", "The applicant withdrew the case."),
-    ("case_issued", "The results were issued (统一发证, 第四十四条)."),
-    ("deadline_replanned", "A holiday table changed and a branch's due moment was recomputed."),
+    (
+        "case_issued",
+        "The results were issued (统一发证, 第四十四条).",
+    ),
+    (
+        "deadline_replanned",
+        "A holiday table changed and a branch's due moment was recomputed.",
+    ),
     // E-supervision (电子监察).
-    ("card_issued", "A warning or card (预警 / 黄牌 / 红牌 …) was issued."),
+    (
+        "card_issued",
+        "A warning or card (预警 / 黄牌 / 红牌 …) was issued.",
+    ),
     ("card_revoked", "A supervisor revoked a card."),
-    ("claim_pushed", "An approved result was pushed to the supervising department to claim (审管互动)."),
-    ("claim_claimed", "The supervising department claimed (认领) the approved result."),
+    (
+        "claim_pushed",
+        "An approved result was pushed to the supervising department to claim (审管互动).",
+    ),
+    (
+        "claim_claimed",
+        "The supervising department claimed (认领) the approved result.",
+    ),
     ("complaint_filed", "The public filed a complaint (投诉)."),
-    ("complaint_assigned", "A supervisor assigned a complaint to a department."),
+    (
+        "complaint_assigned",
+        "A supervisor assigned a complaint to a department.",
+    ),
     ("complaint_answered", "The department answered a complaint."),
     ("complaint_closed", "A supervisor closed a complaint."),
-    ("complaint_found", "A supervisor recorded the finding (valid / invalid) of a complaint."),
+    (
+        "complaint_found",
+        "A supervisor recorded the finding (valid / invalid) of a complaint.",
+    ),
     // Catalogue (`case_id` 0).
-    ("item_changed", "An approval item (事项) was created, changed or deleted."),
-    ("power_changed", "A power (权责清单) was created or changed."),
-    ("staff_changed", "A staff register entry (窗口工作人员) was created or changed."),
+    (
+        "item_changed",
+        "An approval item (事项) was created, changed or deleted.",
+    ),
+    (
+        "power_changed",
+        "A power (权责清单) was created or changed.",
+    ),
+    (
+        "staff_changed",
+        "A staff register entry (窗口工作人员) was created or changed.",
+    ),
 ];
 
 /// Whether the feed emits this kind.
@@ -94,8 +163,9 @@ pub fn kind_schema(kind: &str, description: &str) -> Schema {
         .description(Some(description))
         .property(
             "seq",
-            int(KnownFormat::Int64)
-                .description(Some("Position in the feed; strictly increasing in commit order.")),
+            int(KnownFormat::Int64).description(Some(
+                "Position in the feed; strictly increasing in commit order.",
+            )),
         )
         .property(
             "case_id",
@@ -221,7 +291,11 @@ mod tests {
                     }
                 }
                 if is_complaints && line.contains("event(&") {
-                    if let Some(before) = line.split(", now)").next().filter(|_| line.contains(", now)")) {
+                    if let Some(before) = line
+                        .split(", now)")
+                        .next()
+                        .filter(|_| line.contains(", now)"))
+                    {
                         if let Some((_, lit)) = before.rsplit_once(", ") {
                             if let Some(k) = quoted(lit) {
                                 out.push((k, format!("{name}:{}", i + 1)));

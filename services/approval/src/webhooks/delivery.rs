@@ -116,7 +116,10 @@ pub async fn run_round(
         let token = format!("{:032x}", rand::thread_rng().gen::<u128>());
         let lease = now + Duration::seconds(i64::from(s.lease_secs));
         let claimed = webhook::Entity::update_many()
-            .col_expr(webhook::Column::LeaseToken, Expr::value(Some(token.clone())))
+            .col_expr(
+                webhook::Column::LeaseToken,
+                Expr::value(Some(token.clone())),
+            )
             .col_expr(webhook::Column::LeaseUntil, Expr::value(Some(lease)))
             .filter(webhook::Column::Id.eq(w.id))
             .filter(webhook::Column::Active.eq(true))
@@ -159,10 +162,7 @@ fn free_lease(now: DateTime<Utc>) -> Condition {
 }
 
 /// The subscription row, if this claim still holds its lease.
-fn guarded(
-    id: i32,
-    token: &str,
-) -> sea_orm::UpdateMany<webhook::Entity> {
+fn guarded(id: i32, token: &str) -> sea_orm::UpdateMany<webhook::Entity> {
     webhook::Entity::update_many()
         .filter(webhook::Column::Id.eq(id))
         .filter(webhook::Column::LeaseToken.eq(token))
@@ -258,10 +258,9 @@ async fn deliver_claim(
                 Some(i32::from(r.status().as_u16())),
                 Some(format!("answered {}", r.status())),
             ),
-            Err(err) if err.is_timeout() => (
-                None,
-                Some(format!("no answer within {} s", s.timeout_secs)),
-            ),
+            Err(err) if err.is_timeout() => {
+                (None, Some(format!("no answer within {} s", s.timeout_secs)))
+            }
             Err(err) => (None, Some(format!("not delivered: {err}"))),
         };
         webhook_delivery::ActiveModel {
@@ -345,9 +344,8 @@ async fn deliver_claim(
 /// being claimed twice).
 pub fn spawn_worker(state: AppState) {
     tokio::spawn(async move {
-        let every = std::time::Duration::from_secs(u64::from(
-            state.supervision.webhooks.interval_secs,
-        ));
+        let every =
+            std::time::Duration::from_secs(u64::from(state.supervision.webhooks.interval_secs));
         let mut tick = tokio::time::interval(every);
         loop {
             tick.tick().await;

@@ -96,7 +96,11 @@ async fn receive(r: web::Data<Receiver>, req: HttpRequest, body: web::Bytes) -> 
             .unwrap_or_default()
             .to_string()
     };
-    let (id, ts, sig) = (h("webhook-id"), h("webhook-timestamp"), h("webhook-signature"));
+    let (id, ts, sig) = (
+        h("webhook-id"),
+        h("webhook-timestamp"),
+        h("webhook-signature"),
+    );
     let key = r.key.lock().unwrap().clone();
     let mut mac = Hmac::<Sha256>::new_from_slice(&key).unwrap();
     mac.update(format!("{id}.{ts}.").as_bytes());
@@ -210,7 +214,10 @@ async fn receiver_down_then_up_gets_every_event_once_in_order_and_the_log_shows_
     let h = hook(&app, id).await;
     assert_eq!(h["status"], "retrying", "{h}");
     assert_eq!(h["failures"], 3, "{h}");
-    assert_eq!(h["cursor"], start, "the cursor does not move on a failure: {h}");
+    assert_eq!(
+        h["cursor"], start,
+        "the cursor does not move on a failure: {h}"
+    );
     assert!(h["last_error"].as_str().unwrap().contains("503"), "{h}");
 
     // Up again.
@@ -222,7 +229,10 @@ async fn receiver_down_then_up_gets_every_event_once_in_order_and_the_log_shows_
     assert_eq!(r["delivered"], wanted.len(), "{r}");
 
     let got = rx.got();
-    assert!(got.iter().all(|g| g.valid), "every signature verifies: {got:?}");
+    assert!(
+        got.iter().all(|g| g.valid),
+        "every signature verifies: {got:?}"
+    );
     let accepted = rx.accepted();
     let seqs: Vec<i64> = accepted
         .iter()
@@ -441,8 +451,16 @@ async fn bad_input_and_other_roles_are_refused_and_nothing_is_written() {
     let app = spawn_app_supervised(settings(|_| {})).await;
     let audit_before = app.count_rows("audit_log").await;
     let cases = [
-        (json!({"url": "ftp://example.gov.cn/x"}), "invalid_webhook_url", "url"),
-        (json!({"url": "javascript:alert(1)"}), "invalid_webhook_url", "url"),
+        (
+            json!({"url": "ftp://example.gov.cn/x"}),
+            "invalid_webhook_url",
+            "url",
+        ),
+        (
+            json!({"url": "javascript:alert(1)"}),
+            "invalid_webhook_url",
+            "url",
+        ),
         (json!({"url": "not a url"}), "invalid_webhook_url", "url"),
         (
             json!({"url": "http://127.0.0.1:9/x", "event_kinds": ["case_accepted", "case_exploded"]}),
@@ -619,7 +637,10 @@ async fn a_slow_subscriber_does_not_delay_another() {
     assert_eq!(log.len(), 1, "{log:?}");
     assert!(log[0]["status_code"].is_null());
     assert!(
-        log[0]["error"].as_str().unwrap().contains("no answer within 2 s"),
+        log[0]["error"]
+            .as_str()
+            .unwrap()
+            .contains("no answer within 2 s"),
         "{log:?}"
     );
     assert_eq!(hook(&app, slow_id).await["status"], "retrying");
