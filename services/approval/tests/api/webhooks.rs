@@ -646,3 +646,68 @@ async fn a_slow_subscriber_does_not_delay_another() {
     assert_eq!(hook(&app, slow_id).await["status"], "retrying");
     assert_eq!(hook(&app, fast_id).await["status"], "ok");
 }
+
+#[tokio::test]
+async fn two_rounds_at_once_send_each_event_once() {
+    let app = spawn_app_supervised(settings(|_| {})).await;
+    let rx = Receiver::start(false).await;
+    let (_, secret) = subscribe(&app, json!({"url": rx.url})).await;
+    rx.set_secret(&secret);
+    app.item_case("TW-1", 5, 20, |_| {}).await;
+    app.item_case("TW-2", 5, 20, |_| {}).await;
+    // Two replicas' rounds at the same moment: the lease lets one of them deliver.
+    let (a, b) = tokio::join!(run_round(&app), run_round(&app));
+    assert_eq!(
+        a["claimed"].as_u64().unwrap() + b["claimed"].as_u64().unwrap(),
+        1,
+        "{a} {b}"
+    );
+    let ids: Vec<String> = rx.accepted().iter().map(|g| g.id.clone()).collect();
+    let mut unique = ids.clone();
+    unique.sort();
+    unique.dedup();
+    assert_eq!(ids.len(), unique.len(), "{ids:?}");
+    assert!(!ids.is_empty());
+}
+
+#[tokio::test]
+async fn the_list_is_paginated() {
+    let app = spawn_app_supervised(settings(|_| {})).await;
+    for i in 0..3 {
+        subscribe(&app, json!({"url": format!("http://127.0.0.1:9/h{i}")})).await;
+    }
+    let p1 = expect_status(
+        app.get("/v1/webhooks?limit=2", &app.admin_token).await,
+        StatusCode::OK,
+    )
+    .await;
+    assert_eq!(p1["items"].as_array().unwrap().len(), 2);
+    let cursor = p1["next_cursor"].as_str().unwrap();
+    let p2 = expect_status(
+        app.get(
+            &format!("/v1/webhooks?limit=2&cursor={cursor}"),
+            &app.admin_token,
+        )
+        .await,
+        StatusCode::OK,
+    )
+    .await;
+    assert_eq!(p2["items"].as_array().unwrap().len(), 1);
+    assert_eq!(p2["items"][0]["url"], "http://127.0.0.1:9/h2");
+    assert!(p2["next_cursor"].is_null());
+    expect_problem(
+        app.get("/v1/webhooks?limit=0", &app.admin_token).await,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "validation_failed",
+        None,
+    )
+    .await;
+    expect_problem(
+        app.get("/v1/webhooks/12345/deliveries", &app.admin_token)
+            .await,
+        StatusCode::NOT_FOUND,
+        "not_found",
+        None,
+    )
+    .await;
+}
