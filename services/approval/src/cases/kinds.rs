@@ -199,6 +199,17 @@ pub fn kind_schema(kind: &str, description: &str) -> Schema {
         .into()
 }
 
+/// The schema of a list of kinds (`event_kinds` of a webhook subscription): strings from
+/// [`EVENT_KINDS`].
+pub fn kind_list_schema() -> utoipa::openapi::schema::Array {
+    utoipa::openapi::schema::ArrayBuilder::new()
+        .items(string().enum_values(Some(EVENT_KINDS.iter().map(|(k, _)| *k))))
+        .description(Some(
+            "Kinds of feed event (see the `FeedEvent_<kind>` schemas); empty = every kind.",
+        ))
+        .build()
+}
+
 impl utoipa::PartialSchema for EventView {
     fn schema() -> RefOr<Schema> {
         let mut one = OneOfBuilder::new()

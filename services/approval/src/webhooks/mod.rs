@@ -46,6 +46,7 @@ pub struct WebhookInput {
     pub url: String,
     /// The kinds of event wanted (see the `FeedEvent_<kind>` schemas); empty or absent = all.
     #[serde(default)]
+    #[schema(schema_with = kinds::kind_list_schema)]
     pub event_kinds: Vec<String>,
     /// Only events of this department (its branches, and cases with a branch of it).
     pub department_id: Option<i32>,
@@ -73,6 +74,7 @@ fn present<'de, D: Deserializer<'de>, T: Deserialize<'de>>(
 #[serde(deny_unknown_fields)]
 pub struct WebhookPatch {
     pub url: Option<String>,
+    #[schema(schema_with = kinds::kind_list_schema)]
     pub event_kinds: Option<Vec<String>>,
     /// A department id, or `null` to drop the filter.
     #[serde(default, deserialize_with = "present")]
@@ -119,6 +121,7 @@ pub struct Webhook {
     pub id: i32,
     pub url: String,
     /// Empty = every kind.
+    #[schema(schema_with = kinds::kind_list_schema)]
     pub event_kinds: Vec<String>,
     pub department_id: Option<i32>,
     pub active: bool,
