@@ -389,3 +389,30 @@ mod public_settings_tests {
         assert!(e.contains("ASSESSMENT_PUBLIC_URL"), "{e}");
     }
 }
+
+#[cfg(test)]
+mod webhook_settings_tests {
+    use super::WebhookSettings;
+
+    #[test]
+    fn defaults_and_bad_values_name_the_variable() {
+        assert_eq!(
+            WebhookSettings::from_lookup(|_| None).unwrap(),
+            WebhookSettings::default()
+        );
+        let s = WebhookSettings::from_lookup(|k| {
+            (k == "WEBHOOK_MAX_FAILURES").then(|| "3".to_string())
+        })
+        .unwrap();
+        assert_eq!(s.max_failures, 3);
+        for (k, v) in [
+            ("WEBHOOK_TIMEOUT_SECONDS", "0"),
+            ("WEBHOOK_BATCH", "lots"),
+            ("WEBHOOK_BACKOFF_MAX_SECONDS", "5"),
+            ("WEBHOOK_LEASE_SECONDS", "15"),
+        ] {
+            let e = WebhookSettings::from_lookup(|q| (q == k).then(|| v.to_string())).unwrap_err();
+            assert!(e.contains(k), "{e}");
+        }
+    }
+}
