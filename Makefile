@@ -2,7 +2,7 @@
 SHELL := /bin/bash
 CARGO ?= cargo
 
-.PHONY: schemathesis run run-approval run-assessment test test-sqlite test-postgres lint fmt openapi openapi-check migrate bench build clean k8s-check
+.PHONY: ts-client schemathesis run run-approval run-assessment test test-sqlite test-postgres lint fmt openapi openapi-check migrate bench build clean k8s-check
 
 ## The whole system on the embedded defaults: the approval service (SQLite under ./var,
 ## in-process cache, demo data, mail to files) and the assessment service following its feed,
@@ -19,7 +19,7 @@ run-approval:
 ## identically and nothing is rebuilt between them.
 test: test-sqlite test-postgres
 
-test-sqlite:
+test-sqlite: ts-client
 	eval "$$(bash scripts/python-client.sh)" && env -u TEST_DATABASE_URL $(CARGO) test --workspace
 
 test-postgres:
@@ -36,6 +36,11 @@ lint:
 
 fmt:
 	$(CARGO) fmt --all
+
+## TypeScript types generated from openapi/*.json (openapi-typescript, pinned, from npm into
+## target/ts-client) and `tsc --noEmit --strict` over tests/ts/ (scripts/ts-client.sh).
+ts-client:
+	bash scripts/ts-client.sh
 
 ## Regenerate the committed OpenAPI documents from the code.
 openapi:

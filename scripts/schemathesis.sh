@@ -107,7 +107,7 @@ start_service() { # variable for the port, service name, env...
   local log="$work/$name.log" pid port=""
   mkdir -p "$work/mail-$name"
   : >"$log" # exists before the background job opens it, for the sed below
-  env "$@" MAIL_DIR="$work/mail-$name" SCHEDULER=off BIND=127.0.0.1:0 RUST_LOG=warn \
+  env "$@" MAIL_DIR="$work/mail-$name" SCHEDULER=off WEBHOOK_TIMEOUT_SECONDS=2 BIND=127.0.0.1:0 RUST_LOG=warn \
     "$bin_dir/$name" serve >"$log" 2>&1 &
   pid=$!
   pids+=("$pid")

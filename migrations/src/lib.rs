@@ -14,6 +14,7 @@ mod m20261201_000005_references;
 mod m20261202_000006_facts;
 mod m20261202_000007_staff;
 mod m20261202_000008_public;
+mod m20261202_000009_webhooks;
 mod m20261203_000009_item_versions;
 mod m20261203_000010_login_guard;
 
@@ -31,6 +32,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261202_000006_facts::Migration),
             Box::new(m20261202_000007_staff::Migration),
             Box::new(m20261202_000008_public::Migration),
+            Box::new(m20261202_000009_webhooks::Migration),
             Box::new(m20261203_000009_item_versions::Migration),
             Box::new(m20261203_000010_login_guard::Migration),
         ]

@@ -151,6 +151,9 @@ impl Application {
         let server =
             run(listener, state.clone()).map_err(|e| StartupError::Bind(config.bind.clone(), e))?;
         spawn_calendar_refresh(state.clone());
+        if state.supervision.scheduler_enabled {
+            crate::webhooks::delivery::spawn_worker(state.clone());
+        }
         let scheduler = if state.supervision.scheduler_enabled {
             let s = crate::supervision::scheduler::start(state.clone());
             Some(s.await.map_err(StartupError::Config)?)

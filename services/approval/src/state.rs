@@ -163,6 +163,87 @@ pub struct SupervisionSettings {
     pub smtp_url: Option<String>,
     pub mail_dir: String,
     pub mail_from: String,
+    /// Webhook delivery (`WEBHOOK_*`).
+    pub webhooks: WebhookSettings,
+}
+
+/// Webhook delivery settings, all the product's own defaults (no source fixes them).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct WebhookSettings {
+    /// `WEBHOOK_TIMEOUT_SECONDS`: how long one POST may take, connect to last byte (default 10).
+    pub timeout_secs: u32,
+    /// `WEBHOOK_BACKOFF_BASE_SECONDS`: the wait after the first failure, doubled after each
+    /// further consecutive one (default 30).
+    pub backoff_base_secs: u32,
+    /// `WEBHOOK_BACKOFF_MAX_SECONDS`: the longest wait between attempts (default 3600).
+    pub backoff_max_secs: u32,
+    /// `WEBHOOK_MAX_FAILURES`: consecutive failures after which a subscription is `dead`
+    /// (default 10; 30 s doubling reaches the hour cap at the 8th, so about 4 hours).
+    pub max_failures: u32,
+    /// `WEBHOOK_INTERVAL_SECONDS`: how often the worker looks for work (default 5).
+    pub interval_secs: u32,
+    /// `WEBHOOK_LEASE_SECONDS`: how long a replica owns a subscription it delivers for
+    /// (default 300); a batch stops taking new events after half of it.
+    pub lease_secs: u32,
+    /// `WEBHOOK_BATCH`: events one claim delivers at most (default 100).
+    pub batch: u32,
+}
+
+impl Default for WebhookSettings {
+    fn default() -> Self {
+        WebhookSettings {
+            timeout_secs: 10,
+            backoff_base_secs: 30,
+            backoff_max_secs: 3600,
+            max_failures: 10,
+            interval_secs: 5,
+            lease_secs: 300,
+            batch: 100,
+        }
+    }
+}
+
+impl WebhookSettings {
+    /// Read from variables through `get`; a bad number names the variable.
+    pub fn from_lookup(get: impl Fn(&str) -> Option<String>) -> Result<Self, String> {
+        let d = WebhookSettings::default();
+        let num = |name: &str, default: u32, max: u32| -> Result<u32, String> {
+            match get(name).filter(|v| !v.trim().is_empty()) {
+                None => Ok(default),
+                Some(v) => match v.trim().parse::<u32>() {
+                    Ok(n) if (1..=max).contains(&n) => Ok(n),
+                    _ => Err(format!(
+                        "{name}: expected a whole number 1–{max}, got `{v}`"
+                    )),
+                },
+            }
+        };
+        let s = WebhookSettings {
+            timeout_secs: num("WEBHOOK_TIMEOUT_SECONDS", d.timeout_secs, 300)?,
+            backoff_base_secs: num("WEBHOOK_BACKOFF_BASE_SECONDS", d.backoff_base_secs, 86_400)?,
+            backoff_max_secs: num(
+                "WEBHOOK_BACKOFF_MAX_SECONDS",
+                d.backoff_max_secs,
+                7 * 86_400,
+            )?,
+            max_failures: num("WEBHOOK_MAX_FAILURES", d.max_failures, 1000)?,
+            interval_secs: num("WEBHOOK_INTERVAL_SECONDS", d.interval_secs, 3600)?,
+            lease_secs: num("WEBHOOK_LEASE_SECONDS", d.lease_secs, 86_400)?,
+            batch: num("WEBHOOK_BATCH", d.batch, 1000)?,
+        };
+        if s.backoff_max_secs < s.backoff_base_secs {
+            return Err(
+                "WEBHOOK_BACKOFF_MAX_SECONDS: must not be below WEBHOOK_BACKOFF_BASE_SECONDS"
+                    .into(),
+            );
+        }
+        if u64::from(s.lease_secs) < 2 * u64::from(s.timeout_secs) {
+            return Err(
+                "WEBHOOK_LEASE_SECONDS: must be at least twice WEBHOOK_TIMEOUT_SECONDS".into(),
+            );
+        }
+        Ok(s)
+    }
 }
 
 impl Default for SupervisionSettings {
@@ -181,6 +262,7 @@ impl Default for SupervisionSettings {
             smtp_url: None,
             mail_dir: "./var/mail".into(),
             mail_from: "电子监察 <supervision@parallel-approval.local>".into(),
+            webhooks: WebhookSettings::default(),
         }
     }
 }
@@ -232,6 +314,7 @@ impl SupervisionSettings {
             mail_from: get("MAIL_FROM")
                 .filter(|v| !v.trim().is_empty())
                 .unwrap_or(d.mail_from),
+            webhooks: WebhookSettings::from_lookup(&get)?,
         })
     }
 }
@@ -306,5 +389,32 @@ mod public_settings_tests {
         })
         .unwrap_err();
         assert!(e.contains("ASSESSMENT_PUBLIC_URL"), "{e}");
+    }
+}
+
+#[cfg(test)]
+mod webhook_settings_tests {
+    use super::WebhookSettings;
+
+    #[test]
+    fn defaults_and_bad_values_name_the_variable() {
+        assert_eq!(
+            WebhookSettings::from_lookup(|_| None).unwrap(),
+            WebhookSettings::default()
+        );
+        let s = WebhookSettings::from_lookup(|k| {
+            (k == "WEBHOOK_MAX_FAILURES").then(|| "3".to_string())
+        })
+        .unwrap();
+        assert_eq!(s.max_failures, 3);
+        for (k, v) in [
+            ("WEBHOOK_TIMEOUT_SECONDS", "0"),
+            ("WEBHOOK_BATCH", "lots"),
+            ("WEBHOOK_BACKOFF_MAX_SECONDS", "5"),
+            ("WEBHOOK_LEASE_SECONDS", "15"),
+        ] {
+            let e = WebhookSettings::from_lookup(|q| (q == k).then(|| v.to_string())).unwrap_err();
+            assert!(e.contains(k), "{e}");
+        }
     }
 }

@@ -61,6 +61,11 @@ pub async fn append<C: ConnectionTrait>(
         .await?;
     }
     for e in events {
+        debug_assert!(
+            super::kinds::is_kind(&e.kind),
+            "event kind `{}` is not in cases::kinds::EVENT_KINDS",
+            e.kind
+        );
         event::ActiveModel {
             case_id: Set(e.case_id),
             branch_id: Set(e.branch_id),

@@ -10,6 +10,7 @@
 
 pub mod events;
 pub mod idempotency;
+pub mod kinds;
 pub mod model;
 pub mod replan;
 pub mod store;

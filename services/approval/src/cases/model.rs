@@ -179,8 +179,8 @@ pub struct CaseView {
     pub branches: Vec<BranchView>,
 }
 
-/// One entry of the event log / feed.
-#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+/// One entry of the event log / feed. Its OpenAPI schema (one per kind) is in `cases::kinds`.
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct EventView {
     /// Position in the feed; strictly increasing in commit order.
     pub seq: i64,

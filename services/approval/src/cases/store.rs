@@ -1669,7 +1669,7 @@ pub async fn list_cases(
     Ok(platform::pagination::Page { items, next_cursor })
 }
 
-fn event_view(e: event::Model) -> EventView {
+pub(crate) fn event_view(e: event::Model) -> EventView {
     EventView {
         seq: e.seq,
         case_id: e.case_id,

@@ -22,3 +22,5 @@ pub mod public_lookup;
 pub mod staff;
 pub mod staff_version;
 pub mod user;
+pub mod webhook;
+pub mod webhook_delivery;

@@ -14,6 +14,7 @@ pub mod public;
 pub mod staff;
 pub mod supervision;
 pub mod users;
+pub mod webhooks;
 
 use actix_web::{web, HttpRequest};
 use platform::{ApiError, ApiResult};
@@ -135,6 +136,26 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                     web::post().to(cases::allow_supplement),
                 )
                 .route("/events", web::get().to(events::feed))
+                .service(
+                    web::resource("/webhooks")
+                        .get(webhooks::list)
+                        .post(webhooks::create),
+                )
+                .route("/webhooks/run", web::post().to(webhooks::run))
+                .service(
+                    web::resource("/webhooks/{id}")
+                        .get(webhooks::get)
+                        .patch(webhooks::update)
+                        .delete(webhooks::delete),
+                )
+                .route(
+                    "/webhooks/{id}/deliveries",
+                    web::get().to(webhooks::deliveries),
+                )
+                .route(
+                    "/webhooks/{id}/redeliver",
+                    web::post().to(webhooks::redeliver),
+                )
                 .route("/cards", web::get().to(supervision::list_cards))
                 .route(
                     "/cards/{id}/acknowledge",

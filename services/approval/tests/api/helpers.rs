@@ -79,6 +79,18 @@ pub async fn spawn_app() -> TestApp {
 
 /// [`spawn_app`] with a changed configuration (e.g. `calendar_fallback`).
 pub async fn spawn_app_with(change: impl FnOnce(&mut Config)) -> TestApp {
+    spawn_app_full(change, test_supervision()).await
+}
+
+/// [`spawn_app`] with these e-supervision (and webhook) settings.
+pub async fn spawn_app_supervised(supervision: approval::state::SupervisionSettings) -> TestApp {
+    spawn_app_full(|_| {}, supervision).await
+}
+
+async fn spawn_app_full(
+    change: impl FnOnce(&mut Config),
+    supervision: approval::state::SupervisionSettings,
+) -> TestApp {
     let database_url = fresh_database_url().await;
     let mut config = Config {
         service: "approval".into(),
@@ -100,7 +112,7 @@ pub async fn spawn_app_with(change: impl FnOnce(&mut Config)) -> TestApp {
     change(&mut config);
     // Tokens are signed with the wall clock's "now" in mind; the service's clock starts there too.
     let clock = ManualClock::new(Utc::now());
-    let app = Application::build_with(config, test_supervision(), Arc::new(clock.clone()))
+    let app = Application::build_with(config, supervision, Arc::new(clock.clone()))
         .await
         .expect("build app");
     let port = app.port();

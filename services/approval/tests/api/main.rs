@@ -26,3 +26,4 @@ mod supervision;
 mod supplement;
 mod users;
 mod validation;
+mod webhooks;
