@@ -9,6 +9,7 @@ pub mod catalogue;
 pub mod console;
 pub mod demo;
 pub mod entities;
+pub mod metrics;
 pub mod notices;
 pub mod openapi;
 pub mod public;

@@ -44,6 +44,8 @@ pub struct AppState {
     /// The public pages' settings and the lookup's rate limits.
     pub public: PublicSettings,
     pub lookup_limits: LookupLimits,
+    /// The figures of `/metrics` (one registry per application).
+    pub metrics: Arc<crate::metrics::ApprovalMetrics>,
 }
 
 /// How long one window of the public lookup's rate limits runs: ten minutes (product default,
