@@ -15,6 +15,7 @@ mod facts;
 mod helpers;
 mod items;
 mod mail;
+mod metrics;
 mod openapi;
 mod pauses;
 mod provisional;
