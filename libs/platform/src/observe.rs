@@ -65,6 +65,24 @@ fn random_id() -> String {
     format!("{:032x}", rand::random::<u128>() | 1)
 }
 
+/// The `method` label: the standard methods by name, anything else `other` (a client choosing
+/// method names must not create series at will).
+fn method_label(m: &actix_web::http::Method) -> &'static str {
+    use actix_web::http::Method;
+    match *m {
+        Method::GET => "GET",
+        Method::HEAD => "HEAD",
+        Method::POST => "POST",
+        Method::PUT => "PUT",
+        Method::PATCH => "PATCH",
+        Method::DELETE => "DELETE",
+        Method::OPTIONS => "OPTIONS",
+        Method::TRACE => "TRACE",
+        Method::CONNECT => "CONNECT",
+        _ => "other",
+    }
+}
+
 /// For `App::wrap_fn`: count and time the request, answer its trace id.
 pub fn observe<S, B>(
     req: ServiceRequest,
@@ -79,7 +97,7 @@ where
     let trace_id = telemetry::span_trace_id(&Span::current())
         .or_else(|| traceparent_id(&req))
         .unwrap_or_else(random_id);
-    let method = req.method().as_str().to_string();
+    let method = method_label(req.method());
     let started = Instant::now();
     let cx = telemetry::RequestContext {
         trace_id: trace_id.clone(),
@@ -96,7 +114,7 @@ where
                         .request()
                         .match_pattern()
                         .unwrap_or_else(|| UNMATCHED.to_string());
-                    m.observe_request(&method, &route, res.status().as_u16(), took);
+                    m.observe_request(method, &route, res.status().as_u16(), took);
                 }
                 if let Ok(v) = HeaderValue::from_str(&trace_id) {
                     res.headers_mut()
@@ -108,7 +126,7 @@ where
                 // Refused before routing (a request head over the limits): no route.
                 if let Some(m) = &metrics {
                     let status = e.as_response_error().status_code().as_u16();
-                    m.observe_request(&method, UNMATCHED, status, took);
+                    m.observe_request(method, UNMATCHED, status, took);
                 }
                 Err(e)
             }

@@ -22,6 +22,11 @@ use tracing_subscriber::{fmt, EnvFilter, Layer, Registry};
 
 static PROVIDER: OnceLock<SdkTracerProvider> = OnceLock::new();
 
+/// Which spans become OpenTelemetry spans: the services' own at info and above (requests,
+/// transactions, job runs), not the HTTP and database client crates' internals.
+const SPAN_FILTER: &str =
+    "info,sqlx=warn,sea_orm=warn,hyper=off,hyper_util=off,h2=off,reqwest=off,tower=off";
+
 /// The variable that switches the export on.
 pub const ENDPOINT_VAR: &str = "OTEL_EXPORTER_OTLP_ENDPOINT";
 
@@ -58,9 +63,11 @@ pub fn init_service(service: &str, default_filter: &str) {
         }
     };
     let tracer = provider.tracer(service.to_string());
+    // Spans at info and above whatever RUST_LOG says (a quiet log must not lose the trace ids),
+    // never the HTTP client's own (the exporter's requests would trace themselves).
     let otel_layer = tracing_opentelemetry::layer()
         .with_tracer(tracer)
-        .with_filter(filter())
+        .with_filter(EnvFilter::new(SPAN_FILTER))
         .boxed();
     opentelemetry::global::set_text_map_propagator(
         opentelemetry_sdk::propagation::TraceContextPropagator::new(),

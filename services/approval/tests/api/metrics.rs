@@ -51,6 +51,17 @@ async fn metrics_after_a_case_lifecycle_count_by_route_template_and_show_sweep_a
     // A path no route matches is counted as `unmatched`, not by its path.
     let r = app.get_anon("/v1/no-such-thing/12345").await;
     assert_eq!(r.status(), StatusCode::NOT_FOUND);
+    // A method of the client's invention is counted as `other`, not under its name.
+    let r = app
+        .client
+        .request(
+            reqwest::Method::from_bytes(b"BREW").unwrap(),
+            format!("{}/v1/cases", app.address),
+        )
+        .send()
+        .await
+        .unwrap();
+    assert!(r.status().is_client_error(), "{}", r.status());
 
     // Late enough that the sweep issues warnings and cards (and queues their notices).
     app.clock.advance(chrono::Duration::days(10));
@@ -124,6 +135,9 @@ async fn metrics_after_a_case_lifecycle_count_by_route_template_and_show_sweep_a
         ),
         1.0
     );
+    let methods = after.label_values("http_requests_total", "method");
+    assert!(methods.iter().any(|m| m == "other"), "{methods:?}");
+    assert!(!methods.iter().any(|m| m == "BREW"), "{methods:?}");
     let routes = after.label_values("http_requests_total", "route");
     assert!(
         routes.iter().all(|r| r
