@@ -153,7 +153,7 @@ pub fn parse_exposition(text: &str) -> (Vec<Sample>, HashMap<String, String>) {
         }
         assert!(!line.starts_with('#'), "unknown comment line: {line}");
         let end = line
-            .find(|c: char| c == '{' || c == ' ')
+            .find(['{', ' '])
             .unwrap_or_else(|| panic!("no value: {line}"));
         let name = &line[..end];
         assert!(name_ok(name), "bad metric name: {line}");
