@@ -184,4 +184,32 @@ async fn request_spans_reach_the_otlp_receiver_under_the_answered_trace_id() {
         .find(|(t, s)| hex(t) == trace_id && s.name == "db.transaction case.submit")
         .unwrap();
     assert_eq!(tx.1.parent_span_id, root.1.span_id);
+    drop(spans);
+
+    // A job run on demand: its span, a child of the request's, with the job and the outcome.
+    let sup = app.token(Role::Supervisor, None);
+    let r = app
+        .post("/v1/supervision/jobs/sweep/run", &sup, &json!({}))
+        .await;
+    let trace_id = r.headers()["x-trace-id"].to_str().unwrap().to_string();
+    helpers::expect_status(r, StatusCode::OK).await;
+    let named = |spans: &[(Vec<u8>, Span)], name: &str| {
+        spans
+            .iter()
+            .find(|(t, s)| hex(t) == trace_id && s.name == name)
+            .map(|(_, s)| s.clone())
+    };
+    let route = "POST /v1/supervision/jobs/{job}/run";
+    until(&got, |spans| {
+        named(spans, "job sweep").is_some() && named(spans, route).is_some()
+    })
+    .await;
+    let spans = got.lock().unwrap();
+    let (job, request) = (
+        named(&spans, "job sweep").unwrap(),
+        named(&spans, route).unwrap(),
+    );
+    assert_eq!(attr(&job, "job").as_deref(), Some("sweep"));
+    assert_eq!(attr(&job, "outcome").as_deref(), Some("ran"));
+    assert_eq!(job.parent_span_id, request.span_id);
 }
