@@ -286,3 +286,33 @@ fn pool_figures(db: &DatabaseConnection) -> (i64, i64, i64) {
         _ => (0, 0, 0),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn requests_jobs_and_the_outbox_render_as_exposition_text() {
+        let m = Metrics::new();
+        m.observe_request("GET", "/v1/cases/{id}", 200, Duration::from_millis(3));
+        m.observe_job("sweep", JobOutcome::Skipped, Duration::from_secs(1));
+        m.observe_delivery(2, 1);
+        m.set_outbox(OutboxFigures {
+            depth: 4,
+            oldest_pending_seconds: 90,
+        });
+        let t = m.render();
+        assert!(t.contains(
+            "http_requests_total{method=\"GET\",route=\"/v1/cases/{id}\",status=\"200\"} 1"
+        ));
+        assert!(t.contains("http_request_duration_seconds_bucket{method=\"GET\",route=\"/v1/cases/{id}\",le=\"0.005\"} 1"));
+        assert!(t.contains("job_runs_total{job=\"sweep\",outcome=\"skipped\"} 1"));
+        // A skipped run did no work: not timed.
+        assert!(!t.contains("job_run_duration_seconds_count{job=\"sweep\"}"));
+        assert!(t.contains("outbox_delivery_failures_total{kind=\"transient\"} 2"));
+        assert!(t.contains("outbox_delivery_failures_total{kind=\"permanent\"} 1"));
+        assert!(t.contains("outbox_queue_depth 4"));
+        assert!(t.contains("outbox_oldest_pending_age_seconds 90"));
+        assert!(t.contains("# TYPE http_request_duration_seconds histogram"));
+    }
+}

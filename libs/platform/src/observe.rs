@@ -133,3 +133,55 @@ where
         }
     }))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use actix_web::test::TestRequest;
+
+    fn with_traceparent(v: &str) -> ServiceRequest {
+        TestRequest::default()
+            .insert_header(("traceparent", v))
+            .to_srv_request()
+    }
+
+    #[test]
+    fn a_valid_traceparent_gives_its_trace_id() {
+        let r = with_traceparent("00-4BF92F3577B34DA6A3CE929D0E0E4736-00f067aa0ba902b7-01");
+        assert_eq!(
+            traceparent_id(&r).as_deref(),
+            Some("4bf92f3577b34da6a3ce929d0e0e4736")
+        );
+    }
+
+    #[test]
+    fn a_malformed_or_zero_traceparent_is_ignored() {
+        for v in [
+            "00-00000000000000000000000000000000-00f067aa0ba902b7-01",
+            "00-4bf92f3577b34da6a3ce929d0e0e473-00f067aa0ba902b7-01",
+            "00-4bf92f3577b34da6a3ce929d0e0e47zz-00f067aa0ba902b7-01",
+            "garbage",
+        ] {
+            assert_eq!(traceparent_id(&with_traceparent(v)), None, "{v}");
+        }
+        assert_eq!(
+            traceparent_id(&TestRequest::default().to_srv_request()),
+            None
+        );
+    }
+
+    #[test]
+    fn random_ids_have_the_w3c_shape() {
+        let (a, b) = (random_id(), random_id());
+        assert_eq!(a.len(), 32);
+        assert!(a.bytes().all(|c| c.is_ascii_hexdigit()));
+        assert_ne!(a, b);
+    }
+
+    #[test]
+    fn only_standard_methods_are_labels() {
+        use actix_web::http::Method;
+        assert_eq!(method_label(&Method::GET), "GET");
+        assert_eq!(method_label(&Method::from_bytes(b"BREW").unwrap()), "other");
+    }
+}
