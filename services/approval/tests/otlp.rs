@@ -174,17 +174,18 @@ async fn request_spans_reach_the_otlp_receiver_under_the_answered_trace_id() {
     })
     .await;
     // The transaction is a child of the request's span.
-    let spans = got.lock().unwrap();
-    let root = spans
-        .iter()
-        .find(|(t, s)| hex(t) == trace_id && s.name == "POST /v1/cases")
-        .unwrap();
-    let tx = spans
-        .iter()
-        .find(|(t, s)| hex(t) == trace_id && s.name == "db.transaction case.submit")
-        .unwrap();
-    assert_eq!(tx.1.parent_span_id, root.1.span_id);
-    drop(spans);
+    {
+        let spans = got.lock().unwrap();
+        let root = spans
+            .iter()
+            .find(|(t, s)| hex(t) == trace_id && s.name == "POST /v1/cases")
+            .unwrap();
+        let tx = spans
+            .iter()
+            .find(|(t, s)| hex(t) == trace_id && s.name == "db.transaction case.submit")
+            .unwrap();
+        assert_eq!(tx.1.parent_span_id, root.1.span_id);
+    }
 
     // A job run on demand: its span, a child of the request's, with the job and the outcome.
     let sup = app.token(Role::Supervisor, None);
