@@ -91,6 +91,7 @@ done
 K8S_VERSIONS="$K8S_VERSIONS" HADOLINT="$VENV/bin/hadolint" \
   "$VENV/bin/python" - "${RENDERED[@]}" <<'PY'
 import glob
+import json
 import os
 import re
 import subprocess
@@ -148,8 +149,14 @@ def validator(version, kind, api_version):
         try:
             schema = kvu.schema_contents(f"{d}/{kind.lower()}-{av}.json", version)
         except FileNotFoundError:
-            _validators[key] = None
-            return None
+            # A custom resource (ServiceMonitor): the project's own strict schema under
+            # k8s/schemas/, same file naming, same definitions for metadata and selectors.
+            local = f"k8s/schemas/{kind.lower()}-{av}.json"
+            if not os.path.exists(local):
+                _validators[key] = None
+                return None
+            with open(local) as f:
+                schema = json.load(f)
         defs = kvu.schema_contents(f"{d}/_definitions.json", version)
         registry = Resource.from_contents(defs) @ (Resource.from_contents(schema) @ Registry())
         _validators[key] = jsonschema.Draft202012Validator(schema, registry=registry)
@@ -274,8 +281,15 @@ def env_of(c, cms):
     return out
 
 
+# The metric names the services register (string literals in their Rust sources).
+exported_metrics = set()
+for path in glob.glob("libs/*/src/**/*.rs", recursive=True) + glob.glob("services/*/src/**/*.rs", recursive=True):
+    with open(path) as f:
+        exported_metrics.update(re.findall(r'"((?:http|outbox|approval|assessment|job|db_pool)_[a-z_]+)"', f.read()))
+
 summary = {}
 for name, objs in targets.items():
+    adapter_metrics = set()
     by_kind = {}
     for o in objs:
         by_kind.setdefault(o["kind"], {})[o["metadata"]["name"]] = o
@@ -409,6 +423,60 @@ for name, objs in targets.items():
                if m.get("type") == "Resource" and m["resource"]["name"] == "cpu"]
         if not cpu:
             fail(where, "no CPU metric")
+    # Metrics: every server pod is scrapeable by annotation, on its container port.
+    for dname, d in deployments.items():
+        ann = d["spec"]["template"]["metadata"].get("annotations", {})
+        ports = [p["containerPort"] for c in pod_spec(d)["containers"] for p in c.get("ports", [])]
+        if ann.get("prometheus.io/scrape") != "true" or ann.get("prometheus.io/path") != "/metrics" \
+                or ann.get("prometheus.io/port") not in [str(p) for p in ports]:
+            fail(f"{name}: Deployment/{dname}", "pod template needs prometheus.io/scrape \"true\", "
+                 f"prometheus.io/path /metrics and prometheus.io/port one of {ports}")
+    monitors = by_kind.get("ServiceMonitor", {})
+    if name != "base":
+        for sname, s in services.items():
+            if s["spec"].get("type") == "ExternalName":
+                continue
+            labels = s["metadata"].get("labels", {})
+            port_names = [p.get("name") for p in s["spec"]["ports"]]
+            ok = [m for m in monitors.values()
+                  if all(labels.get(k) == v
+                         for k, v in m["spec"]["selector"].get("matchLabels", {}).items())
+                  and any(e.get("port") in port_names and e.get("path") == "/metrics"
+                          for e in m["spec"]["endpoints"])]
+            if not ok:
+                fail(f"{name}: Service/{sname}", "no ServiceMonitor scrapes its /metrics on a named port")
+    for mname, m in monitors.items():
+        if m["metadata"].get("namespace") not in (None, *{o["metadata"].get("namespace") for o in objs if o["kind"] == "Service"}):
+            fail(f"{name}: ServiceMonitor/{mname}", "not in the Services' namespace")
+    # The dashboard and the adapter rule name metrics the services export.
+    for cname, cm in configmaps.items():
+        texts = []
+        if cm["metadata"].get("labels", {}).get("grafana_dashboard") == "1":
+            for k, v in cm.get("data", {}).items():
+                try:
+                    dash = json.loads(v)
+                except ValueError as e:
+                    fail(f"{name}: ConfigMap/{cname}", f"{k}: not JSON: {e}")
+                    continue
+                exprs = [t.get("expr", "") for p in dash.get("panels", []) for t in p.get("targets", [])]
+                if not exprs:
+                    fail(f"{name}: ConfigMap/{cname}", f"{k}: a dashboard without queries")
+                texts += exprs
+        if "config.yaml" in cm.get("data", {}) and "seriesQuery" in cm["data"]["config.yaml"]:
+            rules = (yaml.safe_load(cm["data"]["config.yaml"]) or {}).get("rules", [])
+            texts += [r.get("seriesQuery", "") + " " + r.get("metricsQuery", "") for r in rules]
+            adapter_metrics.update(r.get("name", {}).get("as") for r in rules)
+        for t in texts:
+            for metric in re.findall(r"\b((?:http|outbox|approval|assessment|job|db_pool)_[a-z_]+)", t):
+                base_name = re.sub(r"_(bucket|sum|count)$", "", metric)
+                if base_name not in exported_metrics:
+                    fail(f"{name}: ConfigMap/{cname}", f"queries {metric}, which no service exports")
+    for hname, h in hpas.items():
+        for m in h["spec"].get("metrics", []):
+            if m.get("type") == "Pods" and m["pods"]["metric"]["name"] not in adapter_metrics:
+                fail(f"{name}: HorizontalPodAutoscaler/{hname}",
+                     f"Pods metric {m['pods']['metric']['name']} has no prometheus-adapter rule in the render")
+
     for pname, p in by_kind.get("PodDisruptionBudget", {}).items():
         sel = p["spec"]["selector"].get("matchLabels", {})
         if not any(all(d["spec"]["template"]["metadata"]["labels"].get(k) == v
@@ -445,6 +513,9 @@ if "prod" in summary:
     h = k.get("HorizontalPodAutoscaler", {}).get("approval")
     if not h or h["spec"].get("minReplicas", 1) < 2 or h["spec"]["maxReplicas"] != 6:
         fail("prod: HorizontalPodAutoscaler/approval", "must scale approval from 2 to 6 on CPU")
+    if h and not any(m.get("type") == "Pods" and m["pods"]["metric"]["name"] == "http_requests_per_second"
+                     for m in h["spec"].get("metrics", [])):
+        fail("prod: HorizontalPodAutoscaler/approval", "must scale on the Pods metric http_requests_per_second too")
     for svc in ("approval", "assessment"):
         hh = k.get("HorizontalPodAutoscaler", {}).get(svc)
         if not hh or hh["spec"].get("minReplicas", 1) < 2:

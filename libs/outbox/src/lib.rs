@@ -66,3 +66,27 @@ pub async fn enqueue<C: ConnectionTrait>(
         .await?;
     Ok(res > 0)
 }
+
+/// The queue's depth and the age of its oldest queued notice (`pending` or `sending`) at
+/// `now`, for `/metrics`: two indexed-or-small queries, no row read in full.
+pub async fn queue_stats<C: ConnectionTrait>(
+    c: &C,
+    now: DateTime<Utc>,
+) -> Result<platform::metrics::OutboxFigures, ApiError> {
+    use sea_orm::{ColumnTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect};
+    let queued =
+        || notice::Entity::find().filter(notice::Column::Status.is_in(["pending", "sending"]));
+    let depth = queued().count(c).await?;
+    let oldest: Option<DateTime<Utc>> = queued()
+        .select_only()
+        .column(notice::Column::CreatedAt)
+        .order_by_asc(notice::Column::CreatedAt)
+        .limit(1)
+        .into_tuple()
+        .one(c)
+        .await?;
+    Ok(platform::metrics::OutboxFigures {
+        depth: i64::try_from(depth).unwrap_or(i64::MAX),
+        oldest_pending_seconds: oldest.map(|t| (now - t).num_seconds().max(0)).unwrap_or(0),
+    })
+}

@@ -115,6 +115,11 @@ pub struct Problem {
     /// Every invalid field, for validation problems.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub errors: Vec<FieldError>,
+    /// The request's trace id (32 hex digits, the same as the `x-trace-id` header): quote it
+    /// when reporting the problem. Set on every problem answered to an HTTP request, whether
+    /// or not traces are exported (see `platform::telemetry`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub trace_id: Option<String>,
 }
 
 impl ApiError {
@@ -245,6 +250,7 @@ impl ApiError {
             detail: self.to_string(),
             field,
             errors,
+            trace_id: crate::telemetry::current_trace_id(),
         }
     }
 }

@@ -1,6 +1,7 @@
 //! Shared edges of the services: configuration, errors mapped to HTTP (RFC 7807 problem+json),
 //! JSON input with field-naming errors, JWT auth and roles, the database pool, Redis, pagination,
-//! the injectable clock and telemetry. No domain rule lives here.
+//! the injectable clock, telemetry (logs, traces) and the shared metrics kit. No domain rule
+//! lives here.
 
 pub mod auth;
 pub mod cli;
@@ -13,6 +14,8 @@ pub mod http;
 pub mod identity;
 pub mod jobs;
 pub mod json;
+pub mod metrics;
+pub mod observe;
 pub mod openapi;
 pub mod pagination;
 pub mod ratelimit;

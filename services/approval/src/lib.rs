@@ -10,6 +10,7 @@ pub mod console;
 pub mod demo;
 pub mod entities;
 pub mod login;
+pub mod metrics;
 pub mod notices;
 pub mod openapi;
 pub mod public;

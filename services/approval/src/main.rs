@@ -18,7 +18,7 @@ async fn main() {
         print!("{}", approval::openapi::spec_json());
         return;
     }
-    platform::telemetry::init("info,sqlx=warn,sea_orm_migration=warn");
+    platform::telemetry::init_service("approval", "info,sqlx=warn,sea_orm_migration=warn");
     let config = match Config::from_env("approval", 8080) {
         Ok(c) => c,
         Err(e) => fail(&format!("configuration: {e}")),
@@ -70,7 +70,10 @@ async fn serve(config: Config) {
             approval::demo::DEMO_PASSWORD
         );
     }
-    if let Err(e) = app.run_until_stopped().await {
+    let stopped = app.run_until_stopped().await;
+    // Send the spans still buffered (blocking: off the runtime's threads).
+    let _ = tokio::task::spawn_blocking(platform::telemetry::shutdown).await;
+    if let Err(e) = stopped {
         fail(&format!("server: {e}"));
     }
 }

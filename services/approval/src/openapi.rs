@@ -17,6 +17,7 @@ use crate::routes;
     paths(
         routes::health::healthz,
         routes::health::readyz,
+        routes::health::metrics,
         routes::auth::token,
         routes::auth::me,
         routes::auth::change_password,

@@ -141,6 +141,7 @@ impl Application {
                 crate::login::LoginSettings::from_lookup(|k| std::env::var(k).ok())
                     .map_err(StartupError::Config)?,
             ),
+            metrics: Arc::new(crate::metrics::ApprovalMetrics::new()),
         };
         let listener = TcpListener::bind(&config.bind)
             .map_err(|e| StartupError::Bind(config.bind.clone(), e))?;
@@ -244,6 +245,7 @@ pub fn run(listener: TcpListener, state: AppState) -> std::io::Result<Server> {
         state.config.token_ttl_seconds,
     ));
     let limit = web::Data::new(BodyLimit(state.config.body_limit_bytes));
+    let metrics = web::Data::from(state.metrics.kit.clone());
     let state = web::Data::new(state);
     let spec = ApiDoc::openapi();
     let routes = web::Data::new(platform::http::RouteTable::from_openapi(&spec));
@@ -252,8 +254,12 @@ pub fn run(listener: TcpListener, state: AppState) -> std::io::Result<Server> {
             .wrap(platform::http::problem_handlers())
             .wrap_fn(platform::http::head_guard)
             .wrap(platform::http::security_headers())
-            .wrap(tracing_actix_web::TracingLogger::default())
+            .wrap_fn(platform::observe::observe)
+            .wrap(tracing_actix_web::TracingLogger::<
+                platform::observe::RootSpan,
+            >::new())
             .app_data(state.clone())
+            .app_data(metrics.clone())
             .app_data(keys.clone())
             .app_data(limit.clone())
             .app_data(routes.clone())

@@ -58,7 +58,40 @@ pub struct JobRun {
     pub detail: serde_json::Value,
 }
 
+/// Run `job` for the tick of `now`, once across replicas: counted in `job_runs_total` by
+/// outcome, timed, and traced as a `job.run` span.
 pub async fn run_once(
+    state: &AppState,
+    job: JobKind,
+    now: DateTime<Utc>,
+) -> Result<JobRun, ApiError> {
+    use platform::metrics::JobOutcome;
+    use tracing::Instrument;
+    let span = tracing::info_span!(
+        "job.run",
+        otel.name = %format!("job {}", job.as_str()),
+        job = job.as_str(),
+        tick = %platform::jobs::tick_of(now),
+        outcome = tracing::field::Empty,
+    );
+    let started = std::time::Instant::now();
+    let res = run_once_uncounted(state, job, now)
+        .instrument(span.clone())
+        .await;
+    let outcome = match &res {
+        Ok(r) if r.ran => JobOutcome::Ran,
+        Ok(_) => JobOutcome::Skipped,
+        Err(_) => JobOutcome::Failed,
+    };
+    span.record("outcome", outcome.as_str());
+    state
+        .metrics
+        .kit
+        .observe_job(job.as_str(), outcome, started.elapsed());
+    res
+}
+
+async fn run_once_uncounted(
     state: &AppState,
     job: JobKind,
     now: DateTime<Utc>,
@@ -125,6 +158,7 @@ pub async fn run_once(
                 200,
             )
             .await?;
+            state.metrics.kit.observe_delivery(r.retried, r.failed);
             serde_json::to_value(r).unwrap_or_default()
         }
     };

@@ -14,6 +14,7 @@ pub mod feed;
 pub mod gather;
 pub mod inputs;
 pub mod jobs;
+pub mod metrics;
 pub mod openapi;
 pub mod people;
 pub mod public;

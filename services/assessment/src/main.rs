@@ -17,7 +17,7 @@ async fn main() {
         print!("{}", assessment::openapi::spec_json());
         return;
     }
-    platform::telemetry::init("info,sqlx=warn,sea_orm_migration=warn");
+    platform::telemetry::init_service("assessment", "info,sqlx=warn,sea_orm_migration=warn");
     let config = Config::from_env("assessment", 8081)
         .unwrap_or_else(|e| fail(&format!("configuration: {e}")));
     match cmd {
@@ -44,7 +44,10 @@ async fn main() {
                 "  following the approval feed at {}",
                 app.state.approval.base()
             );
-            if let Err(e) = app.run_until_stopped().await {
+            let stopped = app.run_until_stopped().await;
+            // Send the spans still buffered (blocking: off the runtime's threads).
+            let _ = tokio::task::spawn_blocking(platform::telemetry::shutdown).await;
+            if let Err(e) = stopped {
                 fail(&format!("server: {e}"));
             }
         }

@@ -95,6 +95,7 @@ impl Application {
             settings,
             mailer: Arc::new(mailer),
             mail_from,
+            metrics: Arc::new(crate::metrics::AssessmentMetrics::new()),
         };
         // The approval service's holiday tables; unreachable, the built-in ones (never fatal).
         crate::calendar_sync::load_at_start(&state).await;
@@ -148,6 +149,7 @@ pub fn run(listener: TcpListener, state: AppState) -> std::io::Result<Server> {
     let public_limiter = web::Data::new(crate::routes::public::PublicLimiter(
         crate::cache::RateLimiter::new(state.settings.public_rate_limit),
     ));
+    let metrics = web::Data::from(state.metrics.kit.clone());
     let state = web::Data::new(state);
     let spec = ApiDoc::openapi();
     let routes = web::Data::new(platform::http::RouteTable::from_openapi(&spec));
@@ -156,8 +158,12 @@ pub fn run(listener: TcpListener, state: AppState) -> std::io::Result<Server> {
             .wrap(platform::http::problem_handlers())
             .wrap_fn(platform::http::head_guard)
             .wrap(platform::http::security_headers())
-            .wrap(tracing_actix_web::TracingLogger::default())
+            .wrap_fn(platform::observe::observe)
+            .wrap(tracing_actix_web::TracingLogger::<
+                platform::observe::RootSpan,
+            >::new())
             .app_data(state.clone())
+            .app_data(metrics.clone())
             .app_data(keys.clone())
             .app_data(limit.clone())
             .app_data(public_limiter.clone())

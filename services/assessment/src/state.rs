@@ -135,6 +135,8 @@ pub struct AppState {
     pub settings: AssessmentSettings,
     pub mailer: Arc<outbox::mailer::Mailer>,
     pub mail_from: lettre::message::Mailbox,
+    /// The figures of `/metrics` (one registry per application).
+    pub metrics: Arc<crate::metrics::AssessmentMetrics>,
 }
 
 impl AppState {

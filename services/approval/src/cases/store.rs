@@ -454,6 +454,7 @@ async fn load<C: ConnectionTrait>(c: &C, case_id: i32) -> Result<CaseContext, Ap
         .one(c)
         .await?
         .ok_or_else(|| ApiError::not_found("case", case_id))?;
+    platform::observe::record_case_no(&case.case_no);
     let branches = branch::Entity::find()
         .filter(branch::Column::CaseId.eq(case_id))
         .order_by_asc(branch::Column::Id)
@@ -1125,6 +1126,8 @@ fn case_number(now: DateTime<Utc>) -> String {
     )
 }
 
+/// Traced as one `db.transaction` span (`db.operation` `case.submit`, `case.no` once known).
+#[tracing::instrument(name = "db.transaction", skip_all, fields(otel.name = "db.transaction case.submit", db.operation = "case.submit", case.no = tracing::field::Empty))]
 pub async fn submit(
     db: &DatabaseConnection,
     cal: &Timing,
@@ -1186,6 +1189,7 @@ pub async fn submit(
     }
     .insert(&txn)
     .await?;
+    platform::observe::record_case_no(&c.case_no);
     let mut ctx = CaseContext {
         case: c,
         branches: Vec::new(),
@@ -1260,6 +1264,8 @@ pub struct BranchRequest {
     pub if_match: Option<i64>,
 }
 
+/// Traced as one `db.transaction` span (`db.operation` `branch.command`, `case.no` once known).
+#[tracing::instrument(name = "db.transaction", skip_all, fields(otel.name = "db.transaction branch.command", db.operation = "branch.command", case.no = tracing::field::Empty))]
 pub async fn branch_command(
     db: &DatabaseConnection,
     cal: &Timing,
@@ -1373,6 +1379,8 @@ pub struct CaseRequest {
     pub issued_at: Option<DateTime<Utc>>,
 }
 
+/// Traced as one `db.transaction` span (`db.operation` `case.command`, `case.no` once known).
+#[tracing::instrument(name = "db.transaction", skip_all, fields(otel.name = "db.transaction case.command", db.operation = "case.command", case.no = tracing::field::Empty))]
 pub async fn case_command(
     db: &DatabaseConnection,
     cal: &Timing,
@@ -1465,6 +1473,8 @@ pub async fn case_command(
     Ok(view)
 }
 
+/// Traced as one `db.transaction` span (`db.operation` `case.payment`, `case.no` once known).
+#[tracing::instrument(name = "db.transaction", skip_all, fields(otel.name = "db.transaction case.payment", db.operation = "case.payment", case.no = tracing::field::Empty))]
 pub async fn record_payment(
     db: &DatabaseConnection,
     actor: &AuthUser,
@@ -1822,6 +1832,8 @@ pub async fn replan_case_due_moments(
 /// A supervisor allows one more supplement request on a branch (行政许可法 第三十二条 asks for
 /// every missing material at once, so a second request is the exception): with a reason,
 /// audited, on the feed.
+/// Traced as one `db.transaction` span (`db.operation` `branch.allow_supplement`, `case.no` once known).
+#[tracing::instrument(name = "db.transaction", skip_all, fields(otel.name = "db.transaction branch.allow_supplement", db.operation = "branch.allow_supplement", case.no = tracing::field::Empty))]
 pub async fn allow_supplement(
     db: &DatabaseConnection,
     actor: &AuthUser,

@@ -69,3 +69,20 @@ pub async fn readyz(
         HttpResponse::ServiceUnavailable().json(body)
     }
 }
+
+/// Prometheus metrics (text exposition format 0.0.4): HTTP requests by route template and
+/// status, latency histograms, the database pool, job runs by outcome, the sweep, the mail
+/// outbox. Unauthenticated like the probes: serve it on the cluster network only (the
+/// Kubernetes manifests scrape the pod port; no Ingress routes it).
+#[utoipa::path(get, path = "/metrics", tag = "health", responses(
+    (status = 200, description = "the metrics in the Prometheus text format", body = String, content_type = "text/plain; version=0.0.4; charset=utf-8"),
+))]
+pub async fn metrics(
+    _no_query: platform::http::NoQuery,
+    state: web::Data<AppState>,
+) -> HttpResponse {
+    let body = state.metrics.render(&state.db, state.now()).await;
+    HttpResponse::Ok()
+        .content_type(platform::metrics::CONTENT_TYPE)
+        .body(body)
+}

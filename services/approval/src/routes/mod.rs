@@ -41,6 +41,7 @@ pub(crate) fn if_match(req: &HttpRequest, what: &str) -> ApiResult<Option<i64>> 
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.route("/healthz", web::get().to(health::healthz))
         .route("/readyz", web::get().to(health::readyz))
+        .route("/metrics", web::get().to(health::metrics))
         .service(
             web::scope("/v1")
                 .route("/auth/token", web::post().to(auth::token))

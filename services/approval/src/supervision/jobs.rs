@@ -102,8 +102,41 @@ async fn redis_lock(
     }
 }
 
-/// Run `job` for the tick of `now`, once across replicas.
+/// Run `job` for the tick of `now`, once across replicas: counted in `job_runs_total` by
+/// outcome, timed, and traced as a `job.run` span (a child of the request's span when run on
+/// demand).
 pub async fn run_once(
+    state: &AppState,
+    job: JobKind,
+    now: DateTime<Utc>,
+) -> Result<JobRun, ApiError> {
+    use platform::metrics::JobOutcome;
+    use tracing::Instrument;
+    let span = tracing::info_span!(
+        "job.run",
+        otel.name = %format!("job {}", job.as_str()),
+        job = job.as_str(),
+        tick = %tick_of(now),
+        outcome = tracing::field::Empty,
+    );
+    let started = std::time::Instant::now();
+    let res = run_once_uncounted(state, job, now)
+        .instrument(span.clone())
+        .await;
+    let outcome = match &res {
+        Ok(r) if r.ran => JobOutcome::Ran,
+        Ok(_) => JobOutcome::Skipped,
+        Err(_) => JobOutcome::Failed,
+    };
+    span.record("outcome", outcome.as_str());
+    state
+        .metrics
+        .kit
+        .observe_job(job.as_str(), outcome, started.elapsed());
+    res
+}
+
+async fn run_once_uncounted(
     state: &AppState,
     job: JobKind,
     now: DateTime<Utc>,
@@ -183,10 +216,12 @@ async fn run(
     now: DateTime<Utc>,
 ) -> Result<serde_json::Value, ApiError> {
     match job {
-        JobKind::Sweep => Ok(serde_json::to_value(
-            sweep::sweep(&state.db, &state.timing(), now).await?,
-        )
-        .unwrap_or_default()),
+        JobKind::Sweep => {
+            let started = std::time::Instant::now();
+            let report = sweep::sweep(&state.db, &state.timing(), now).await?;
+            state.metrics.observe_sweep(started.elapsed(), &report);
+            Ok(serde_json::to_value(report).unwrap_or_default())
+        }
         JobKind::Deliver => {
             let report = super::scheduler::deliver(state, now).await?;
             Ok(serde_json::to_value(report).unwrap_or_default())

@@ -16,7 +16,7 @@ use crate::state::AppState;
 
 /// Send what is due now (used by the delivery job and the on-demand endpoint).
 pub async fn deliver(state: &AppState, now: DateTime<Utc>) -> Result<DeliveryReport, ApiError> {
-    delivery::deliver_due(
+    let report = delivery::deliver_due(
         &state.db,
         &state.mailer,
         &state.mail_from,
@@ -24,7 +24,12 @@ pub async fn deliver(state: &AppState, now: DateTime<Utc>) -> Result<DeliveryRep
         &DeliveryPolicy::default(),
         200,
     )
-    .await
+    .await?;
+    state
+        .metrics
+        .kit
+        .observe_delivery(report.retried, report.failed);
+    Ok(report)
 }
 
 fn cron_job(state: &AppState, schedule: &str, job: JobKind) -> Result<Job, String> {

@@ -76,35 +76,21 @@ pub async fn readyz(
     }
 }
 
-/// Prometheus metrics: the feed cursor, head and lag.
-#[utoipa::path(get, path = "/metrics", tag = "health", responses((status = 200, description = "text/plain; version=0.0.4")))]
+/// Prometheus metrics (text exposition format 0.0.4): the feed cursor, head, lag, halt and
+/// failing time (`assessment_feed_*`), HTTP requests by route template and status, latency
+/// histograms, the database pool, job runs by outcome, the mail outbox. Unauthenticated like
+/// the probes: serve it on the cluster network only.
+#[utoipa::path(get, path = "/metrics", tag = "health", responses(
+    (status = 200, description = "the metrics in the Prometheus text format", body = String, content_type = "text/plain; version=0.0.4; charset=utf-8"),
+))]
 pub async fn metrics(
     _no_query: platform::http::NoQuery,
     state: web::Data<AppState>,
 ) -> HttpResponse {
-    let s = feed::status(&state.db).await.ok();
-    let now = state.now();
-    let (halted, failing) = s
-        .as_ref()
-        .map(|s| {
-            (
-                i64::from(s.halted.is_some()),
-                s.failing_since
-                    .map(|t| (now - t).num_seconds().max(0))
-                    .unwrap_or(0),
-            )
-        })
-        .unwrap_or_default();
-    let (cursor, head, lag) = s
-        .map(|s| (s.cursor, s.head, s.lag_events))
-        .unwrap_or_default();
-    HttpResponse::Ok().content_type("text/plain; version=0.0.4").body(format!(
-        "# HELP assessment_feed_cursor Last applied event seq.\n# TYPE assessment_feed_cursor gauge\nassessment_feed_cursor {cursor}\n\
-         # HELP assessment_feed_head Newest event seq reported by the approval service.\n# TYPE assessment_feed_head gauge\nassessment_feed_head {head}\n\
-         # HELP assessment_feed_lag_events Events not yet applied.\n# TYPE assessment_feed_lag_events gauge\nassessment_feed_lag_events {lag}\n\
-         # HELP assessment_feed_halted 1 when the consumer stopped on a different feed epoch.\n# TYPE assessment_feed_halted gauge\nassessment_feed_halted {halted}\n\
-         # HELP assessment_feed_failing_seconds How long every poll has failed (0 when healthy).\n# TYPE assessment_feed_failing_seconds gauge\nassessment_feed_failing_seconds {failing}\n"
-    ))
+    let body = state.metrics.render(&state.db, state.now()).await;
+    HttpResponse::Ok()
+        .content_type(platform::metrics::CONTENT_TYPE)
+        .body(body)
 }
 
 /// The feed consumer's position.

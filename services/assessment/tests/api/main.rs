@@ -8,10 +8,13 @@ mod calendar;
 mod client;
 mod console;
 mod defects;
+#[path = "../../../approval/tests/api/exposition.rs"]
+mod exposition;
 mod facts;
 mod flow;
 mod helpers;
 mod inputs;
+mod metrics;
 mod openapi;
 mod people;
 mod public;
