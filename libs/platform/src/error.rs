@@ -87,6 +87,11 @@ pub enum ApiError {
     /// A dependency (database, Redis) is unreachable.
     #[error("{0}")]
     Unavailable(String),
+    /// 503 for a capability this deployment lacks (e.g. `pdf_font_missing`: no CJK font for
+    /// PDF reports): retrying does not help until the operator configures it, so no
+    /// `Retry-After`.
+    #[error("{message}")]
+    NotConfigured { code: &'static str, message: String },
     #[error("internal error")]
     Internal(String),
 }
@@ -209,7 +214,8 @@ impl ApiError {
             | ApiError::Conflict { code, .. }
             | ApiError::Unprocessable { code, .. }
             | ApiError::Forbidden { code, .. }
-            | ApiError::NoMatch { code, .. } => code,
+            | ApiError::NoMatch { code, .. }
+            | ApiError::NotConfigured { code, .. } => code,
             ApiError::MethodNotAllowed { .. } => "method_not_allowed",
             ApiError::HeadersTooLarge { .. } => "headers_too_large",
             ApiError::NotFound { .. } => "not_found",
@@ -259,7 +265,9 @@ impl ResponseError for ApiError {
             ApiError::HeadersTooLarge { .. } => StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE,
             ApiError::Unsupported { .. } => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             ApiError::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
-            ApiError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
+            ApiError::Unavailable(_) | ApiError::NotConfigured { .. } => {
+                StatusCode::SERVICE_UNAVAILABLE
+            }
             ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
