@@ -22,6 +22,11 @@ pub enum ExportFormat {
     Pdf,
 }
 
+/// A file in a response body (OpenAPI: `string`, `format: binary`).
+#[derive(Debug, ToSchema)]
+#[schema(value_type = String, format = Binary)]
+pub struct FileDownload(pub Vec<u8>);
+
 pub const XLSX_CONTENT_TYPE: &str =
     "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
 pub const CSV_CONTENT_TYPE: &str = "text/csv; charset=utf-8";

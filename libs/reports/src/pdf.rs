@@ -9,7 +9,7 @@
 //! Layout is planned first (pages of drawing operations, A4 landscape), then rendered.
 
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 
 use krilla::color::rgb;
 use krilla::geom::{PathBuilder, Point, Rect};
@@ -79,6 +79,27 @@ impl PdfFont {
                 font.path.display()
             ))
         })?;
+        Ok(font)
+    }
+
+    /// [`PdfFont::load`], kept per setting once it succeeded (a font installed later is found
+    /// on the next call; a missing one is looked for again each time).
+    pub fn cached(setting: Option<&str>) -> Result<PdfFont, ReportError> {
+        static CACHE: Mutex<Vec<(Option<String>, PdfFont)>> = Mutex::new(Vec::new());
+        let key = setting.map(str::to_string);
+        if let Some((_, f)) = CACHE
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .iter()
+            .find(|(k, _)| *k == key)
+        {
+            return Ok(f.clone());
+        }
+        let font = PdfFont::load(setting)?;
+        CACHE
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .push((key, font.clone()));
         Ok(font)
     }
 

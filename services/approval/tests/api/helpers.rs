@@ -20,6 +20,8 @@ pub struct TestApp {
     pub admin_id: i32,
     pub db: DatabaseConnection,
     pub database_url: String,
+    /// Where the service writes mail (`MAIL_DIR`).
+    pub mail_dir: String,
 }
 
 fn random_suffix() -> String {
@@ -79,6 +81,14 @@ pub async fn spawn_app() -> TestApp {
 
 /// [`spawn_app`] with a changed configuration (e.g. `calendar_fallback`).
 pub async fn spawn_app_with(change: impl FnOnce(&mut Config)) -> TestApp {
+    spawn_app_with_settings(change, |_| {}).await
+}
+
+/// [`spawn_app_with`], the e-supervision settings changed too (e.g. `pdf_font`).
+pub async fn spawn_app_with_settings(
+    change: impl FnOnce(&mut Config),
+    change_settings: impl FnOnce(&mut approval::state::SupervisionSettings),
+) -> TestApp {
     let database_url = fresh_database_url().await;
     let mut config = Config {
         service: "approval".into(),
@@ -99,7 +109,10 @@ pub async fn spawn_app_with(change: impl FnOnce(&mut Config)) -> TestApp {
     change(&mut config);
     // Tokens are signed with the wall clock's "now" in mind; the service's clock starts there too.
     let clock = ManualClock::new(Utc::now());
-    let app = Application::build_with(config, test_supervision(), Arc::new(clock.clone()))
+    let mut settings = test_supervision();
+    change_settings(&mut settings);
+    let mail_dir = settings.mail_dir.clone();
+    let app = Application::build_with(config, settings, Arc::new(clock.clone()))
         .await
         .expect("build app");
     let port = app.port();
@@ -133,6 +146,7 @@ pub async fn spawn_app_with(change: impl FnOnce(&mut Config)) -> TestApp {
         admin_id: admin.id,
         db,
         database_url,
+        mail_dir,
     }
 }
 

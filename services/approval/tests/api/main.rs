@@ -11,6 +11,7 @@ mod console;
 mod defects;
 mod departments;
 mod extensions;
+mod exports;
 mod facts;
 mod helpers;
 mod items;
@@ -20,6 +21,7 @@ mod pauses;
 mod provisional;
 mod public;
 mod races;
+
 mod smtp_sink;
 mod staff;
 mod supervision;
