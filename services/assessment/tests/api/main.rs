@@ -7,6 +7,7 @@ mod calendar;
 mod client;
 mod console;
 mod defects;
+mod exports;
 mod facts;
 mod flow;
 mod helpers;
