@@ -198,9 +198,8 @@ pub fn build_message_with(
                 a.filename, a.content_type
             ))
         })?;
-        parts = parts.singlepart(
-            Attachment::new(a.filename.clone()).body(a.content.clone(), content_type),
-        );
+        parts = parts
+            .singlepart(Attachment::new(a.filename.clone()).body(a.content.clone(), content_type));
     }
     builder
         .multipart(parts)

@@ -66,9 +66,8 @@ impl PdfFont {
                 DEFAULT_FONT_PATHS.join(", ")
             )));
         };
-        let data = std::fs::read(&path).map_err(|e| {
-            ReportError::FontMissing(format!("PDF_FONT {}: {e}", path.display()))
-        })?;
+        let data = std::fs::read(&path)
+            .map_err(|e| ReportError::FontMissing(format!("PDF_FONT {}: {e}", path.display())))?;
         let font = PdfFont {
             data: Arc::new(data),
             path,
@@ -242,8 +241,8 @@ fn plan(report: &ChartReport) -> Vec<Vec<Op>> {
     // The table: the first column wide (names), the others evenly.
     let cols = report.table.columns.len().max(1);
     let first_w = 150.0;
-    let other_w = ((PAGE_W - 2.0 * MARGIN - first_w) / (cols.saturating_sub(1).max(1)) as f32)
-        .min(110.0);
+    let other_w =
+        ((PAGE_W - 2.0 * MARGIN - first_w) / (cols.saturating_sub(1).max(1)) as f32).min(110.0);
     let x_of = |c: usize| {
         if c == 0 {
             MARGIN
@@ -333,7 +332,9 @@ fn plan(report: &ChartReport) -> Vec<Vec<Op>> {
             let mut y = p.y;
             for s in &chart.series {
                 let v = s.values.get(i).copied().flatten();
-                let w = v.map(|v| (v.clamp(0.0, max) / max) as f32 * plot_w).unwrap_or(0.0);
+                let w = v
+                    .map(|v| (v.clamp(0.0, max) / max) as f32 * plot_w)
+                    .unwrap_or(0.0);
                 if w > 0.0 {
                     p.ops().push(Op::Rect {
                         x: plot_x,

@@ -273,7 +273,12 @@ mod tests {
             Some(0.75).into(),
             Cell::DateTime("2026-03-31T16:30:00Z".parse().unwrap()),
         ]);
-        s.push(vec!["市场监管局".into(), 0u64.into(), None::<f64>.into(), Cell::Empty]);
+        s.push(vec![
+            "市场监管局".into(),
+            0u64.into(),
+            None::<f64>.into(),
+            Cell::Empty,
+        ]);
         s
     }
 
@@ -287,7 +292,10 @@ mod tests {
         assert_eq!(&rows[0][0], "公安局, \"治安\"");
         assert_eq!(&rows[0][1], "3");
         assert_eq!(&rows[0][2], "0.75");
-        assert_eq!(&rows[0][3], "2026-04-01 00:30:00", "Asia/Shanghai, the next day");
+        assert_eq!(
+            &rows[0][3], "2026-04-01 00:30:00",
+            "Asia/Shanghai, the next day"
+        );
         assert_eq!(&rows[1][2], "");
         assert!(text.contains("\r\n"));
     }

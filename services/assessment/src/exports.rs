@@ -202,7 +202,14 @@ pub fn department_sheet(b: &DepartmentBreakdown) -> Sheet {
 }
 
 /// 说明: which result, its state, when it was published and when the file was made (local time).
-pub fn about_sheet(r_year: i32, r_quarter: i32, revision: i32, status: &str, published_at: Option<DateTime<Utc>>, now: DateTime<Utc>) -> Sheet {
+pub fn about_sheet(
+    r_year: i32,
+    r_quarter: i32,
+    revision: i32,
+    status: &str,
+    published_at: Option<DateTime<Utc>>,
+    now: DateTime<Utc>,
+) -> Sheet {
     let mut sheet = Sheet::new(
         "说明",
         vec![

@@ -14,10 +14,10 @@ use super::reports::{self, DigestKind, Period};
 use super::sweep;
 use crate::entities::{branch, department, user};
 use crate::notices::{self, NewNotice};
-use outbox::entity::notice;
-use outbox::NewAttachment;
 use crate::state::AppState;
 use calendar::local_date;
+use outbox::entity::notice;
+use outbox::NewAttachment;
 
 /// The jobs the scheduler runs.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ToSchema)]

@@ -435,18 +435,30 @@ mod tests {
         let m = Period::parse(DigestKind::Monthly, "2026-02", "month").unwrap();
         assert_eq!(m.to(), NaiveDate::from_ymd_opt(2026, 2, 28).unwrap());
         for bad in ["2026-W54", "2026-11", "26-W11"] {
-            assert!(Period::parse(DigestKind::Weekly, bad, "week").is_err(), "{bad}");
+            assert!(
+                Period::parse(DigestKind::Weekly, bad, "week").is_err(),
+                "{bad}"
+            );
         }
         for bad in ["2026-13", "2026-3", "2026-W11"] {
-            assert!(Period::parse(DigestKind::Monthly, bad, "month").is_err(), "{bad}");
+            assert!(
+                Period::parse(DigestKind::Monthly, bad, "month").is_err(),
+                "{bad}"
+            );
         }
     }
 
     #[test]
     fn the_last_ended_period_is_the_one_before_now() {
         let now: DateTime<Utc> = "2026-03-16T00:30:00Z".parse().unwrap(); // Mon 08:30 local
-        assert_eq!(Period::last_ended(DigestKind::Weekly, now).label, "2026-W11");
+        assert_eq!(
+            Period::last_ended(DigestKind::Weekly, now).label,
+            "2026-W11"
+        );
         let now: DateTime<Utc> = "2026-03-31T16:30:00Z".parse().unwrap(); // 1 Apr 00:30 local
-        assert_eq!(Period::last_ended(DigestKind::Monthly, now).label, "2026-03");
+        assert_eq!(
+            Period::last_ended(DigestKind::Monthly, now).label,
+            "2026-03"
+        );
     }
 }

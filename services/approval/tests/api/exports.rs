@@ -211,7 +211,10 @@ async fn bad_export_requests_are_refused_clearly() {
     .await;
     expect_problem(
         h.app
-            .get("/v1/statistics?from=2026-03-01&to=2026-03-31&format=pdf", &sup)
+            .get(
+                "/v1/statistics?from=2026-03-01&to=2026-03-31&format=pdf",
+                &sup,
+            )
             .await,
         StatusCode::UNPROCESSABLE_ENTITY,
         "validation_failed",
@@ -236,10 +239,19 @@ async fn bad_export_requests_are_refused_clearly() {
         }
     }
     for (path, field) in [
-        ("/v1/reports/weekly-notice?week=2026-W60&format=xlsx", "week"),
+        (
+            "/v1/reports/weekly-notice?week=2026-W60&format=xlsx",
+            "week",
+        ),
         ("/v1/reports/weekly-notice?week=2026-11", "week"),
-        ("/v1/reports/monthly-analysis?month=2026-13&format=csv", "month"),
-        ("/v1/reports/weekly-notice?week=2026-W11&format=pdf", "format"),
+        (
+            "/v1/reports/monthly-analysis?month=2026-13&format=csv",
+            "month",
+        ),
+        (
+            "/v1/reports/weekly-notice?week=2026-W11&format=pdf",
+            "format",
+        ),
     ] {
         expect_problem(
             h.app.get(path, &sup).await,
@@ -249,7 +261,11 @@ async fn bad_export_requests_are_refused_clearly() {
         )
         .await;
     }
-    assert_eq!(h.app.count_rows("notices").await, notices_before, "nothing written");
+    assert_eq!(
+        h.app.count_rows("notices").await,
+        notices_before,
+        "nothing written"
+    );
 }
 
 #[tokio::test]
@@ -257,14 +273,20 @@ async fn the_longest_period_is_a_setting() {
     let app = spawn_app_with_settings(|_| {}, |s| s.report_max_days = 31).await;
     let sup = app.token(Role::Supervisor, None);
     expect_status(
-        app.get("/v1/statistics?from=2026-03-01&to=2026-04-01&format=csv", &sup)
-            .await,
+        app.get(
+            "/v1/statistics?from=2026-03-01&to=2026-04-01&format=csv",
+            &sup,
+        )
+        .await,
         StatusCode::OK,
     )
     .await;
     let p = expect_problem(
-        app.get("/v1/statistics?from=2026-03-01&to=2026-04-02&format=csv", &sup)
-            .await,
+        app.get(
+            "/v1/statistics?from=2026-03-01&to=2026-04-02&format=csv",
+            &sup,
+        )
+        .await,
         StatusCode::UNPROCESSABLE_ENTITY,
         "validation_failed",
         Some("to"),
@@ -298,7 +320,11 @@ async fn monthly_analysis_as_json_xlsx_and_pdf() {
     )
     .await;
     assert_eq!(
-        (json["label"].as_str(), json["from"].as_str(), json["to"].as_str()),
+        (
+            json["label"].as_str(),
+            json["from"].as_str(),
+            json["to"].as_str()
+        ),
         (Some("2026-03"), Some("2026-03-01"), Some("2026-03-31")),
         "default: the month that has just ended"
     );
@@ -318,7 +344,10 @@ async fn monthly_analysis_as_json_xlsx_and_pdf() {
     );
     let bytes = download(
         h.app
-            .get("/v1/reports/monthly-analysis?month=2026-03&format=xlsx", &sup)
+            .get(
+                "/v1/reports/monthly-analysis?month=2026-03&format=xlsx",
+                &sup,
+            )
             .await,
         XLSX,
         "月分析-2026-03.xlsx",
@@ -359,8 +388,11 @@ async fn without_a_font_the_pdf_is_a_clear_503_and_the_mail_goes_without_it() {
     .await;
     let sup = app.token(Role::Supervisor, None);
     let p = expect_problem(
-        app.get("/v1/reports/monthly-analysis?month=2026-03&format=pdf", &sup)
-            .await,
+        app.get(
+            "/v1/reports/monthly-analysis?month=2026-03&format=pdf",
+            &sup,
+        )
+        .await,
         StatusCode::SERVICE_UNAVAILABLE,
         "pdf_font_missing",
         None,
@@ -439,7 +471,10 @@ async fn the_digest_mails_carry_their_files() {
         .find(|m| m.contains(XLSX))
         .expect("a mail with a spreadsheet attached");
     assert!(weekly.contains("multipart/mixed"), "{weekly}");
-    assert!(weekly.contains("Content-Disposition: attachment"), "{weekly}");
+    assert!(
+        weekly.contains("Content-Disposition: attachment"),
+        "{weekly}"
+    );
     let xlsx = part(&weekly, XLSX).expect("the attachment decodes");
     let mut book = workbook(&xlsx);
     assert_eq!(book.sheet_names(), vec!["周通报", "说明"]);
@@ -461,7 +496,11 @@ async fn the_digest_mails_carry_their_files() {
     h.app.clock.set(at("2026-04-01T09:00:00+08:00"));
     let run = expect_status(
         h.app
-            .post("/v1/supervision/jobs/monthly_analysis/run", &sup, &json!({}))
+            .post(
+                "/v1/supervision/jobs/monthly_analysis/run",
+                &sup,
+                &json!({}),
+            )
             .await,
         StatusCode::OK,
     )

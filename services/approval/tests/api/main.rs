@@ -10,8 +10,8 @@ mod clocks;
 mod console;
 mod defects;
 mod departments;
-mod extensions;
 mod exports;
+mod extensions;
 mod facts;
 mod helpers;
 mod items;
@@ -21,7 +21,6 @@ mod pauses;
 mod provisional;
 mod public;
 mod races;
-
 mod smtp_sink;
 mod staff;
 mod supervision;

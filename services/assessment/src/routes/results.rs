@@ -8,11 +8,11 @@ use utoipa::{IntoParams, ToSchema};
 
 use crate::exports;
 use crate::jobs::{self, JobKind, JobRun};
-use reports::ExportFormat;
 use crate::quarter::Quarter;
 use crate::rectification::{self, DecisionInput, Rectification, SubmitInput};
 use crate::results::{self, ResultView, RevisionInput, TrendPoint};
 use crate::state::AppState;
+use reports::ExportFormat;
 
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -135,7 +135,14 @@ pub async fn get(
         ExportFormat::Xlsx => reports::table::xlsx(&[
             exports::ranking_sheet(&r),
             exports::all_categories_sheet(&r),
-            exports::about_sheet(r.year, r.quarter, r.revision, &r.status, r.published_at, now),
+            exports::about_sheet(
+                r.year,
+                r.quarter,
+                r.revision,
+                &r.status,
+                r.published_at,
+                now,
+            ),
         ])?,
         ExportFormat::Csv => reports::table::csv(&exports::ranking_sheet(&r))?,
     };
@@ -176,7 +183,14 @@ pub async fn department_breakdown(
         ExportFormat::Json | ExportFormat::Pdf => return Ok(HttpResponse::Ok().json(b)),
         ExportFormat::Xlsx => reports::table::xlsx(&[
             exports::department_sheet(&b),
-            exports::about_sheet(b.year, b.quarter, b.revision, &b.status, b.published_at, now),
+            exports::about_sheet(
+                b.year,
+                b.quarter,
+                b.revision,
+                &b.status,
+                b.published_at,
+                now,
+            ),
         ])?,
         ExportFormat::Csv => reports::table::csv(&exports::department_sheet(&b))?,
     };
@@ -188,7 +202,10 @@ pub async fn department_breakdown(
         format,
         bytes,
         &format!("指标明细-{}年第{}季度-{name}", b.year, b.quarter),
-        &format!("breakdown-{}Q{}-department-{}", b.year, b.quarter, b.department_id),
+        &format!(
+            "breakdown-{}Q{}-department-{}",
+            b.year, b.quarter, b.department_id
+        ),
     ))
 }
 

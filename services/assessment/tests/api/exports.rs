@@ -50,7 +50,11 @@ async fn the_ranking_and_a_breakdown_as_files_for_whom_may_read_them() {
     let id = published["id"].as_i64().unwrap();
     let revision = published["revision"].as_i64().unwrap();
     let org = s.token(Role::OrgDept, None);
-    let json = expect(s.get(&format!("/v1/results/{id}"), &org).await, StatusCode::OK).await;
+    let json = expect(
+        s.get(&format!("/v1/results/{id}"), &org).await,
+        StatusCode::OK,
+    )
+    .await;
     let first = &json["departments"][0];
 
     let bytes = download(
@@ -71,14 +75,20 @@ async fn the_ranking_and_a_breakdown_as_files_for_whom_may_read_them() {
     );
     let row: Vec<Data> = ranking.rows().nth(1).unwrap().to_vec();
     assert_eq!(row[0], Data::Float(1.0));
-    assert_eq!(row[1], Data::Float(first["department_id"].as_f64().unwrap()));
+    assert_eq!(
+        row[1],
+        Data::Float(first["department_id"].as_f64().unwrap())
+    );
     assert_eq!(row[3], Data::Float(first["total"].as_f64().unwrap()));
     assert_eq!(
         ranking.rows().count() - 1,
         json["departments"].as_array().unwrap().len()
     );
     let categories = book.worksheet_range("指标明细").unwrap();
-    assert!(categories.rows().count() > 4, "category lines per department");
+    assert!(
+        categories.rows().count() > 4,
+        "category lines per department"
+    );
 
     let bytes = download(
         s.get(&format!("/v1/results/{id}?format=csv"), &org).await,
@@ -137,8 +147,18 @@ async fn the_ranking_and_a_breakdown_as_files_for_whom_may_read_them() {
 
     // Another department's staff: 403, as JSON and as a file; unknown format: 400; PDF: 422.
     let other = s.token(Role::Approver, Some(scjg));
-    for p in [path.clone(), format!("{path}?format=xlsx"), format!("{path}?format=csv")] {
-        problem(s.get(&p, &other).await, StatusCode::FORBIDDEN, "forbidden", None).await;
+    for p in [
+        path.clone(),
+        format!("{path}?format=xlsx"),
+        format!("{path}?format=csv"),
+    ] {
+        problem(
+            s.get(&p, &other).await,
+            StatusCode::FORBIDDEN,
+            "forbidden",
+            None,
+        )
+        .await;
     }
     problem(
         s.get(&format!("{path}?format=ods"), &own).await,
@@ -157,8 +177,11 @@ async fn the_ranking_and_a_breakdown_as_files_for_whom_may_read_them() {
     // A department not in the result, a result that does not exist: 404.
     let assessor = s.token(Role::Assessor, None);
     problem(
-        s.get(&format!("/v1/results/{id}/departments/999999?format=xlsx"), &assessor)
-            .await,
+        s.get(
+            &format!("/v1/results/{id}/departments/999999?format=xlsx"),
+            &assessor,
+        )
+        .await,
         StatusCode::NOT_FOUND,
         "not_found",
         None,
@@ -176,7 +199,12 @@ async fn the_ranking_and_a_breakdown_as_files_for_whom_may_read_them() {
 #[tokio::test]
 async fn a_draft_is_not_exported_to_outsiders() {
     let s = spawn().await;
-    let depts = [s.d("HHHT-SCJG"), s.d("HHHT-ZJJ"), s.d("HHHT-SWJ"), s.d("HHHT-GAJ")];
+    let depts = [
+        s.d("HHHT-SCJG"),
+        s.d("HHHT-ZJJ"),
+        s.d("HHHT-SWJ"),
+        s.d("HHHT-GAJ"),
+    ];
     let gaj = depts[3];
     let case = s.submit_case().await;
     for d in depts {
@@ -220,8 +248,11 @@ async fn a_draft_is_not_exported_to_outsiders() {
     )
     .await;
     problem(
-        s.get(&format!("/v1/results/{id}/departments/{gaj}?format=csv"), &own)
-            .await,
+        s.get(
+            &format!("/v1/results/{id}/departments/{gaj}?format=csv"),
+            &own,
+        )
+        .await,
         StatusCode::FORBIDDEN,
         "forbidden",
         None,
