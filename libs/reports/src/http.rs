@@ -22,6 +22,29 @@ pub enum ExportFormat {
     Pdf,
 }
 
+/// How a tabular report is answered (no PDF).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, ToSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum TableFormat {
+    /// `application/json` (the default).
+    #[default]
+    Json,
+    /// `application/vnd.openxmlformats-officedocument.spreadsheetml.sheet`.
+    Xlsx,
+    /// `text/csv; charset=utf-8`, with a byte-order mark.
+    Csv,
+}
+
+impl From<TableFormat> for ExportFormat {
+    fn from(f: TableFormat) -> Self {
+        match f {
+            TableFormat::Json => ExportFormat::Json,
+            TableFormat::Xlsx => ExportFormat::Xlsx,
+            TableFormat::Csv => ExportFormat::Csv,
+        }
+    }
+}
+
 /// A file in a response body (OpenAPI: `string`, `format: binary`).
 #[derive(Debug, ToSchema)]
 #[schema(value_type = String, format = Binary)]

@@ -11,7 +11,7 @@ pub mod http;
 pub mod pdf;
 pub mod table;
 
-pub use http::{download, ExportFormat};
+pub use http::{download, ExportFormat, TableFormat};
 pub use table::{Cell, Column, ColumnKind, Sheet};
 
 /// Why a report could not be written.

@@ -21,7 +21,7 @@ use crate::supervision::complaints::{
 use crate::supervision::jobs::{self, JobKind, JobRun};
 use crate::supervision::reports::{self, Digest, DigestKind, Period};
 use crate::supervision::stats::{self, DepartmentStats};
-use ::reports::ExportFormat;
+use ::reports::{ExportFormat, TableFormat};
 use calendar::local_midnight;
 use outbox::entity::notice;
 
@@ -274,7 +274,7 @@ pub struct StatsQuery {
     pub to: NaiveDate,
     pub department_id: Option<i32>,
     /// `json` (default), `xlsx` or `csv` (a download named 审批统计-{from}至{to}).
-    pub format: Option<ExportFormat>,
+    pub format: Option<TableFormat>,
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -308,13 +308,7 @@ pub async fn statistics(
 ) -> ApiResult<HttpResponse> {
     user.require(&[Role::Supervisor, Role::Assessor, Role::Admin, Role::Service])?;
     let q = q.into_inner();
-    let format = q.format.unwrap_or_default();
-    if format == ExportFormat::Pdf {
-        return Err(ApiError::validation(
-            "format",
-            "statistics come as json, xlsx or csv (PDF: the monthly analysis)",
-        ));
-    }
+    let format = ExportFormat::from(q.format.unwrap_or_default());
     if q.to < q.from {
         return Err(ApiError::validation("to", "must not be before `from`"));
     }
@@ -372,7 +366,7 @@ pub struct WeeklyQuery {
     /// The ISO week, e.g. `2026-W11`; default: the last week that has ended (Asia/Shanghai).
     pub week: Option<String>,
     /// `json` (default), `xlsx` or `csv`.
-    pub format: Option<ExportFormat>,
+    pub format: Option<TableFormat>,
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
@@ -449,7 +443,7 @@ pub async fn weekly_notice(
         DigestKind::Weekly,
         q.week.as_deref(),
         "week",
-        q.format.unwrap_or_default(),
+        q.format.unwrap_or_default().into(),
     )
     .await
 }

@@ -801,7 +801,9 @@ async fn mail_a_retried_notice_still_carries_its_files() {
     assert_eq!(got.len(), 1);
     let data = got[0].data.replace("\r\n", "\n");
     assert!(data.contains("multipart/mixed"), "{data}");
-    let at = data.find(&format!("Content-Type: {xlsx}")).expect("the file part");
+    let at = data
+        .find(&format!("Content-Type: {xlsx}"))
+        .expect("the file part");
     let part = &data[at..];
     let body: String = part[part.find("\n\n").unwrap() + 2..]
         .lines()

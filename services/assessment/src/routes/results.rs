@@ -12,7 +12,7 @@ use crate::quarter::Quarter;
 use crate::rectification::{self, DecisionInput, Rectification, SubmitInput};
 use crate::results::{self, ResultView, RevisionInput, TrendPoint};
 use crate::state::AppState;
-use reports::ExportFormat;
+use reports::TableFormat;
 
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -94,17 +94,7 @@ pub async fn list(
 #[serde(deny_unknown_fields)]
 pub struct ExportQuery {
     /// `json` (default), `xlsx` or `csv` (a download with Chinese sheet names and headers).
-    pub format: Option<ExportFormat>,
-}
-
-fn no_pdf(format: ExportFormat) -> ApiResult<ExportFormat> {
-    if format == ExportFormat::Pdf {
-        return Err(ApiError::validation(
-            "format",
-            "assessment results come as json, xlsx or csv",
-        ));
-    }
-    Ok(format)
+    pub format: Option<TableFormat>,
 }
 
 /// One result: ranking and every department's indicator breakdown. `format=xlsx` answers the
@@ -119,7 +109,6 @@ fn no_pdf(format: ExportFormat) -> ApiResult<ExportFormat> {
     (status = 400, body = platform::error::Problem, content_type = "application/problem+json"),
     (status = 403, body = platform::error::Problem, content_type = "application/problem+json"),
     (status = 404, body = platform::error::Problem, content_type = "application/problem+json"),
-    (status = 422, body = platform::error::Problem, content_type = "application/problem+json"),
 ))]
 pub async fn get(
     state: web::Data<AppState>,
@@ -127,12 +116,12 @@ pub async fn get(
     id: web::Path<i32>,
     q: ValidQuery<ExportQuery>,
 ) -> ApiResult<HttpResponse> {
-    let format = no_pdf(q.into_inner().format.unwrap_or_default())?;
+    let format = q.into_inner().format.unwrap_or_default();
     let now = state.now();
     let r = results::get(&state.db, &user, id.into_inner(), now).await?;
     let bytes = match format {
-        ExportFormat::Json | ExportFormat::Pdf => return Ok(HttpResponse::Ok().json(r)),
-        ExportFormat::Xlsx => reports::table::xlsx(&[
+        TableFormat::Json => return Ok(HttpResponse::Ok().json(r)),
+        TableFormat::Xlsx => reports::table::xlsx(&[
             exports::ranking_sheet(&r),
             exports::all_categories_sheet(&r),
             exports::about_sheet(
@@ -144,10 +133,10 @@ pub async fn get(
                 now,
             ),
         ])?,
-        ExportFormat::Csv => reports::table::csv(&exports::ranking_sheet(&r))?,
+        TableFormat::Csv => reports::table::csv(&exports::ranking_sheet(&r))?,
     };
     Ok(reports::download(
-        format,
+        format.into(),
         bytes,
         &format!("季评比-{}年第{}季度-修订{}", r.year, r.quarter, r.revision),
         &format!("ranking-{}Q{}-r{}", r.year, r.quarter, r.revision),
@@ -167,7 +156,6 @@ pub async fn get(
     (status = 400, body = platform::error::Problem, content_type = "application/problem+json"),
     (status = 403, body = platform::error::Problem, content_type = "application/problem+json"),
     (status = 404, body = platform::error::Problem, content_type = "application/problem+json"),
-    (status = 422, body = platform::error::Problem, content_type = "application/problem+json"),
 ))]
 pub async fn department_breakdown(
     state: web::Data<AppState>,
@@ -175,13 +163,13 @@ pub async fn department_breakdown(
     path: web::Path<(i32, i32)>,
     q: ValidQuery<ExportQuery>,
 ) -> ApiResult<HttpResponse> {
-    let format = no_pdf(q.into_inner().format.unwrap_or_default())?;
+    let format = q.into_inner().format.unwrap_or_default();
     let (id, department_id) = path.into_inner();
     let now = state.now();
     let b = exports::department_breakdown(&state.db, &user, id, department_id, now).await?;
     let bytes = match format {
-        ExportFormat::Json | ExportFormat::Pdf => return Ok(HttpResponse::Ok().json(b)),
-        ExportFormat::Xlsx => reports::table::xlsx(&[
+        TableFormat::Json => return Ok(HttpResponse::Ok().json(b)),
+        TableFormat::Xlsx => reports::table::xlsx(&[
             exports::department_sheet(&b),
             exports::about_sheet(
                 b.year,
@@ -192,14 +180,14 @@ pub async fn department_breakdown(
                 now,
             ),
         ])?,
-        ExportFormat::Csv => reports::table::csv(&exports::department_sheet(&b))?,
+        TableFormat::Csv => reports::table::csv(&exports::department_sheet(&b))?,
     };
     let name = b
         .department_name
         .clone()
         .unwrap_or_else(|| format!("部门{}", b.department_id));
     Ok(reports::download(
-        format,
+        format.into(),
         bytes,
         &format!("指标明细-{}年第{}季度-{name}", b.year, b.quarter),
         &format!(

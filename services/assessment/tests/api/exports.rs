@@ -145,7 +145,7 @@ async fn the_ranking_and_a_breakdown_as_files_for_whom_may_read_them() {
     .await;
     assert!(csv_bytes.starts_with(b"\xEF\xBB\xBF"));
 
-    // Another department's staff: 403, as JSON and as a file; unknown format: 400; PDF: 422.
+    // Another department's staff: 403, as JSON and as a file; unknown format (PDF too): 400.
     let other = s.token(Role::Approver, Some(scjg));
     for p in [
         path.clone(),
@@ -169,8 +169,8 @@ async fn the_ranking_and_a_breakdown_as_files_for_whom_may_read_them() {
     .await;
     problem(
         s.get(&format!("/v1/results/{id}?format=pdf"), &org).await,
-        StatusCode::UNPROCESSABLE_ENTITY,
-        "validation_failed",
+        StatusCode::BAD_REQUEST,
+        "invalid_query",
         Some("format"),
     )
     .await;
