@@ -137,6 +137,10 @@ fn local(t: DateTime<Utc>) -> chrono::NaiveDateTime {
     t.with_timezone(&chrono_tz::Asia::Shanghai).naive_local()
 }
 
+fn excel_range(d: NaiveDate) -> bool {
+    (1900..=9999).contains(&d.year())
+}
+
 fn excel_date(d: NaiveDate) -> Result<ExcelDateTime, ReportError> {
     Ok(ExcelDateTime::from_ymd(
         u16::try_from(d.year()).unwrap_or(1900),
@@ -193,10 +197,11 @@ pub fn xlsx(sheets: &[Sheet]) -> Result<Vec<u8>, ReportError> {
                     Cell::Number(n) => {
                         ws.write_number_with_format(r, c, *n, format)?;
                     }
-                    Cell::Date(d) => {
+                    // Excel knows 1900-01-01 to 9999-12-31; anything else is written as text.
+                    Cell::Date(d) if excel_range(*d) => {
                         ws.write_datetime_with_format(r, c, excel_date(*d)?, format)?;
                     }
-                    Cell::DateTime(t) => {
+                    Cell::DateTime(t) if excel_range(local(*t).date()) => {
                         let l = local(*t);
                         let dt = excel_date(l.date())?.and_hms(
                             l.hour() as u16,
@@ -204,6 +209,9 @@ pub fn xlsx(sheets: &[Sheet]) -> Result<Vec<u8>, ReportError> {
                             l.second(),
                         )?;
                         ws.write_datetime_with_format(r, c, dt, format)?;
+                    }
+                    Cell::Date(_) | Cell::DateTime(_) => {
+                        ws.write_string_with_format(r, c, csv_field(cell), &text)?;
                     }
                     Cell::Empty => {
                         ws.write_blank(r, c, format)?;
@@ -309,6 +317,20 @@ mod tests {
         assert_eq!(range.get((0, 1)), Some(&Data::String("受理件数".into())));
         assert_eq!(range.get((1, 1)), Some(&Data::Float(3.0)));
         assert_eq!(range.get((1, 2)), Some(&Data::Float(0.75)));
+    }
+
+    #[test]
+    fn dates_excel_cannot_hold_are_text() {
+        let mut s = Sheet::new("说明", vec![Column::new("日期", ColumnKind::Date)]);
+        s.push(vec![Cell::Date(NaiveDate::from_ymd_opt(1, 1, 1).unwrap())]);
+        s.push(vec![Cell::Date(
+            NaiveDate::from_ymd_opt(2026, 3, 1).unwrap(),
+        )]);
+        let bytes = xlsx(&[s]).unwrap();
+        let mut book: Xlsx<_> = Xlsx::new(std::io::Cursor::new(bytes)).unwrap();
+        let range = book.worksheet_range("说明").unwrap();
+        assert_eq!(range.get((1, 0)), Some(&Data::String("0001-01-01".into())));
+        assert!(matches!(range.get((2, 0)), Some(Data::DateTime(_))));
     }
 
     #[test]

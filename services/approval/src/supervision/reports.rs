@@ -56,6 +56,9 @@ impl DigestKind {
     }
 }
 
+/// The years a report may be asked for (as the assessment's `year`).
+const YEARS: std::ops::RangeInclusive<i32> = 2000..=2100;
+
 /// A reporting period: `[from, until)` in local days, and its label (`2026-W11`, `2026-03`).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Period {
@@ -118,22 +121,23 @@ impl Period {
     /// `2026-W11` (weekly) or `2026-03` (monthly); `field` names the parameter in the 422.
     pub fn parse(kind: DigestKind, s: &str, field: &str) -> Result<Period, ApiError> {
         let s = s.trim();
+        let year_ok = |y: &str| y.len() == 4 && y.parse::<i32>().is_ok_and(|y| YEARS.contains(&y));
         let parsed = match kind {
             DigestKind::Weekly => s.split_once("-W").and_then(|(y, w)| {
                 Period::week(y.parse().ok()?, w.parse().ok()?)
-                    .filter(|_| y.len() == 4 && w.len() == 2)
+                    .filter(|_| year_ok(y) && w.len() == 2)
             }),
             DigestKind::Monthly => s.split_once('-').and_then(|(y, m)| {
                 Period::month(y.parse().ok()?, m.parse().ok()?)
-                    .filter(|_| y.len() == 4 && m.len() == 2)
+                    .filter(|_| year_ok(y) && m.len() == 2)
             }),
         };
         parsed.ok_or_else(|| {
             ApiError::validation(
                 field,
                 match kind {
-                    DigestKind::Weekly => "an ISO week like 2026-W11",
-                    DigestKind::Monthly => "a month like 2026-03",
+                    DigestKind::Weekly => "an ISO week like 2026-W11, year 2000–2100",
+                    DigestKind::Monthly => "a month like 2026-03, year 2000–2100",
                 },
             )
         })
@@ -434,13 +438,13 @@ mod tests {
         assert_eq!(w.to(), NaiveDate::from_ymd_opt(2026, 3, 15).unwrap());
         let m = Period::parse(DigestKind::Monthly, "2026-02", "month").unwrap();
         assert_eq!(m.to(), NaiveDate::from_ymd_opt(2026, 2, 28).unwrap());
-        for bad in ["2026-W54", "2026-11", "26-W11"] {
+        for bad in ["2026-W54", "2026-11", "26-W11", "0001-W01", "2101-W01"] {
             assert!(
                 Period::parse(DigestKind::Weekly, bad, "week").is_err(),
                 "{bad}"
             );
         }
-        for bad in ["2026-13", "2026-3", "2026-W11"] {
+        for bad in ["2026-13", "2026-3", "2026-W11", "0001-01", "9999-12"] {
             assert!(
                 Period::parse(DigestKind::Monthly, bad, "month").is_err(),
                 "{bad}"

@@ -290,6 +290,25 @@ async fn the_longest_period_is_a_setting() {
     )
     .await;
     assert!(p["detail"].as_str().unwrap().contains("31"), "{p}");
+    // Days Excel cannot hold as dates are written as text, never a 500.
+    let r = app
+        .get(
+            "/v1/statistics?from=0001-01-01&to=0001-01-02&format=xlsx",
+            &sup,
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::OK);
+    expect_problem(
+        app.get(
+            "/v1/reports/monthly-analysis?month=0001-01&format=xlsx",
+            &sup,
+        )
+        .await,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "validation_failed",
+        Some("month"),
+    )
+    .await;
 }
 
 /// Whether PDF tests can run: a CJK font on the default paths. Missing: skipped with a printed
