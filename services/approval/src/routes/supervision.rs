@@ -363,7 +363,9 @@ pub async fn statistics(
 #[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct WeeklyQuery {
-    /// The ISO week, e.g. `2026-W11`; default: the last week that has ended (Asia/Shanghai).
+    /// The ISO week, e.g. `2026-W11` (years 2000–2100); default: the last week that has ended
+    /// (Asia/Shanghai).
+    #[param(pattern = r"^(20[0-9]{2}|2100)-W[0-5][0-9]$")]
     pub week: Option<String>,
     /// `json` (default), `xlsx` or `csv`.
     pub format: Option<TableFormat>,
@@ -373,7 +375,9 @@ pub struct WeeklyQuery {
 #[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct MonthlyQuery {
-    /// The month, e.g. `2026-03`; default: the last month that has ended (Asia/Shanghai).
+    /// The month, e.g. `2026-03` (years 2000–2100); default: the last month that has ended
+    /// (Asia/Shanghai).
+    #[param(pattern = r"^(20[0-9]{2}|2100)-(0[1-9]|1[0-2])$")]
     pub month: Option<String>,
     /// `json` (default), `xlsx`, `csv` or `pdf` (the table and bar charts per department).
     pub format: Option<ExportFormat>,
