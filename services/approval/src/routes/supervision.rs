@@ -403,9 +403,12 @@ async fn digest_response(
     }
     // The font first: without one the PDF answer is a clear 503, before any work is done.
     let font = if format == ExportFormat::Pdf {
-        Some(::reports::pdf::PdfFont::cached(
-            state.supervision.pdf_font.as_deref(),
-        )?)
+        let setting = state.supervision.pdf_font.clone();
+        Some(
+            web::block(move || ::reports::pdf::PdfFont::cached(setting.as_deref()))
+                .await
+                .map_err(|e| ApiError::Internal(format!("loading the PDF font: {e}")))??,
+        )
     } else {
         None
     };
@@ -414,8 +417,14 @@ async fn digest_response(
         ExportFormat::Json => return Ok(HttpResponse::Ok().json(d)),
         ExportFormat::Xlsx => reports::digest_xlsx(&d, kind)?,
         ExportFormat::Csv => reports::digest_csv(&d, kind)?,
-        ExportFormat::Pdf => match &font {
-            Some(font) => reports::digest_pdf(&d, kind, font)?,
+        // Subsetting the font and laying out the pages is CPU work: off the async workers.
+        ExportFormat::Pdf => match font {
+            Some(font) => {
+                let d = d.clone();
+                web::block(move || reports::digest_pdf(&d, kind, &font))
+                    .await
+                    .map_err(|e| ApiError::Internal(format!("PDF rendering: {e}")))??
+            }
             None => return Err(ApiError::Internal("PDF font not loaded".into())),
         },
     };
