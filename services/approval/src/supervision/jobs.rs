@@ -315,12 +315,21 @@ async fn supervisor_report(
     }];
     let mut pdf = "none";
     if kind == DigestKind::Monthly {
-        match ::reports::pdf::PdfFont::cached(state.supervision.pdf_font.as_deref()) {
-            Ok(font) => {
+        // Reading the font and rendering are blocking work: off the async workers.
+        let setting = state.supervision.pdf_font.clone();
+        let d = digest.clone();
+        let rendered = tokio::task::spawn_blocking(move || {
+            ::reports::pdf::PdfFont::cached(setting.as_deref())
+                .map(|font| reports::digest_pdf(&d, kind, &font))
+        })
+        .await
+        .map_err(|e| ApiError::Internal(format!("PDF rendering: {e}")))?;
+        match rendered {
+            Ok(content) => {
                 files.push(NewAttachment {
                     filename: format!("{name}.pdf"),
                     content_type: ::reports::http::PDF_CONTENT_TYPE.into(),
-                    content: reports::digest_pdf(&digest, kind, &font)?,
+                    content: content?,
                 });
                 pdf = "attached";
             }
