@@ -14,6 +14,7 @@ mod m20261201_000005_references;
 mod m20261202_000006_facts;
 mod m20261202_000007_staff;
 mod m20261202_000008_public;
+mod m20261202_000009_notice_attachments;
 mod m20261202_000009_webhooks;
 mod m20261203_000009_item_versions;
 mod m20261203_000010_login_guard;
@@ -32,6 +33,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261202_000006_facts::Migration),
             Box::new(m20261202_000007_staff::Migration),
             Box::new(m20261202_000008_public::Migration),
+            Box::new(m20261202_000009_notice_attachments::Migration),
             Box::new(m20261202_000009_webhooks::Migration),
             Box::new(m20261203_000009_item_versions::Migration),
             Box::new(m20261203_000010_login_guard::Migration),
@@ -106,6 +108,65 @@ pub async fn outbox_tables(m: &SchemaManager<'_>) -> Result<(), DbErr> {
             .col(ts("at"))
             .col(ColumnDef::new(Alias::new("ok")).boolean().not_null())
             .col(ColumnDef::new(Alias::new("error")).text().null())
+            .to_owned(),
+    )
+    .await
+}
+
+/// The outbox's `notice_attachments` table (files a notice's message carries), for both
+/// services' databases: a row per file, `content` as BLOB (SQLite) / `bytea` (PostgreSQL),
+/// deleted with its notice.
+pub async fn notice_attachments_table(m: &SchemaManager<'_>) -> Result<(), DbErr> {
+    m.create_table(
+        Table::create()
+            .table(Alias::new("notice_attachments"))
+            .col(
+                ColumnDef::new(Alias::new("id"))
+                    .integer()
+                    .not_null()
+                    .auto_increment()
+                    .primary_key(),
+            )
+            .col(ColumnDef::new(Alias::new("notice_id")).integer().not_null())
+            .col(ColumnDef::new(Alias::new("position")).integer().not_null())
+            .col(
+                ColumnDef::new(Alias::new("filename"))
+                    .string_len(255)
+                    .not_null(),
+            )
+            .col(
+                ColumnDef::new(Alias::new("content_type"))
+                    .string_len(128)
+                    .not_null(),
+            )
+            .col(ColumnDef::new(Alias::new("content")).blob().not_null())
+            .foreign_key(
+                ForeignKey::create()
+                    .name("fk_notice_attachments_notice")
+                    .from(Alias::new("notice_attachments"), Alias::new("notice_id"))
+                    .to(Alias::new("notices"), Alias::new("id"))
+                    .on_delete(ForeignKeyAction::Cascade),
+            )
+            .to_owned(),
+    )
+    .await?;
+    m.create_index(
+        Index::create()
+            .name("ix_notice_attachments_notice")
+            .table(Alias::new("notice_attachments"))
+            .col(Alias::new("notice_id"))
+            .col(Alias::new("position"))
+            .unique()
+            .to_owned(),
+    )
+    .await
+}
+
+/// Drop [`notice_attachments_table`].
+pub async fn drop_notice_attachments_table(m: &SchemaManager<'_>) -> Result<(), DbErr> {
+    m.drop_table(
+        Table::drop()
+            .table(Alias::new("notice_attachments"))
             .to_owned(),
     )
     .await

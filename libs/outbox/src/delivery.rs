@@ -162,7 +162,8 @@ pub async fn deliver_due(
         let Some(n) = notice::Entity::find_by_id(id).one(db).await? else {
             continue;
         };
-        let outcome = mailer.send(from, &n).await;
+        let files = crate::attachments_of(db, n.id).await?;
+        let outcome = mailer.send_with(from, &n, &files).await;
         match record(db, &n, lease, now, policy, outcome).await? {
             Some(Recorded::Sent) => report.sent += 1,
             Some(Recorded::Retried) => report.retried += 1,

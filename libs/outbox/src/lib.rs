@@ -2,7 +2,9 @@
 //! the change that caused it (a card, a complaint assignment, a digest); the delivery worker
 //! ([`delivery`]) sends it later with retries, so nothing is lost when SMTP is down.
 //! `dedup_key` makes a notice unique per cause (`card:17`, `digest:daily:2026-03-09:dept:4`),
-//! so a job that runs twice never queues it twice.
+//! so a job that runs twice never queues it twice. A notice may carry files
+//! ([`enqueue_with_attachments`]): they are rows of `notice_attachments`, written in the same
+//! transaction as the notice, so a retried send carries them too.
 
 pub mod delivery;
 pub mod entity;
@@ -11,9 +13,11 @@ pub mod mailer;
 use chrono::{DateTime, Utc};
 use platform::ApiError;
 use sea_orm::sea_query::OnConflict;
-use sea_orm::{ConnectionTrait, EntityTrait, Set};
+use sea_orm::{
+    ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QuerySelect, Set, TransactionTrait,
+};
 
-use crate::entity::notice;
+use crate::entity::{notice, notice_attachment};
 
 /// A notice to queue.
 #[derive(Debug, Clone)]
@@ -89,4 +93,63 @@ pub async fn queue_stats<C: ConnectionTrait>(
         depth: i64::try_from(depth).unwrap_or(i64::MAX),
         oldest_pending_seconds: oldest.map(|t| (now - t).num_seconds().max(0)).unwrap_or(0),
     })
+}
+
+/// A file to send with a notice.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewAttachment {
+    pub filename: String,
+    pub content_type: String,
+    pub content: Vec<u8>,
+}
+
+/// Queue a notice with files, in one transaction (a savepoint when `c` is one already);
+/// `false` (and nothing written) when one with the same `dedup_key` already exists.
+pub async fn enqueue_with_attachments<C: ConnectionTrait + TransactionTrait>(
+    c: &C,
+    n: NewNotice,
+    attachments: Vec<NewAttachment>,
+    now: DateTime<Utc>,
+) -> Result<bool, ApiError> {
+    let txn = c.begin().await?;
+    let dedup_key = n.dedup_key.clone();
+    if !enqueue(&txn, n, now).await? {
+        txn.rollback().await?;
+        return Ok(false);
+    }
+    let id: Option<i32> = notice::Entity::find()
+        .select_only()
+        .column(notice::Column::Id)
+        .filter(notice::Column::DedupKey.eq(dedup_key))
+        .into_tuple()
+        .one(&txn)
+        .await?;
+    let id = id.ok_or_else(|| ApiError::Internal("queued notice not found".into()))?;
+    for (i, a) in attachments.into_iter().enumerate() {
+        notice_attachment::Entity::insert(notice_attachment::ActiveModel {
+            notice_id: Set(id),
+            position: Set(i as i32),
+            filename: Set(a.filename),
+            content_type: Set(a.content_type),
+            content: Set(a.content),
+            ..Default::default()
+        })
+        .exec_without_returning(&txn)
+        .await?;
+    }
+    txn.commit().await?;
+    Ok(true)
+}
+
+/// The files of a notice, in order.
+pub async fn attachments_of<C: ConnectionTrait>(
+    c: &C,
+    notice_id: i32,
+) -> Result<Vec<notice_attachment::Model>, ApiError> {
+    use sea_orm::QueryOrder;
+    Ok(notice_attachment::Entity::find()
+        .filter(notice_attachment::Column::NoticeId.eq(notice_id))
+        .order_by_asc(notice_attachment::Column::Position)
+        .all(c)
+        .await?)
 }

@@ -11,10 +11,10 @@ use std::time::Duration;
 use lettre::message::header::{
     ContentTransferEncoding, ContentType, Header, HeaderName, HeaderValue,
 };
-use lettre::message::{Body, Mailbox};
+use lettre::message::{Attachment, Body, Mailbox, MultiPart, SinglePart};
 use lettre::{AsyncFileTransport, AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
 
-use crate::entity::notice;
+use crate::entity::{notice, notice_attachment};
 
 /// How long one SMTP exchange (connect, each command, the data) may take before it counts as
 /// a transient failure.
@@ -127,7 +127,17 @@ impl Mailer {
     /// Send one notice: every recipient in `To`, UTF-8 subject, plain-text body (base64 on the
     /// wire, so the message is 7-bit clean whatever the server supports).
     pub async fn send(&self, from: &Mailbox, notice: &notice::Model) -> Result<(), SendError> {
-        let message = build_message(from, notice)?;
+        self.send_with(from, notice, &[]).await
+    }
+
+    /// [`Mailer::send`] with files: `multipart/mixed`, the text first, then each file.
+    pub async fn send_with(
+        &self,
+        from: &Mailbox,
+        notice: &notice::Model,
+        attachments: &[notice_attachment::Model],
+    ) -> Result<(), SendError> {
+        let message = build_message_with(from, notice, attachments)?;
         match self {
             Mailer::Smtp(t) => t.send(message).await.map(|_| ()).map_err(classify_smtp),
             Mailer::Files(t) => t
@@ -141,6 +151,15 @@ impl Mailer {
 
 /// The message for a notice; errors here are permanent (the row itself is unusable).
 pub fn build_message(from: &Mailbox, notice: &notice::Model) -> Result<Message, SendError> {
+    build_message_with(from, notice, &[])
+}
+
+/// The message for a notice and its files (none: a plain-text message as before).
+pub fn build_message_with(
+    from: &Mailbox,
+    notice: &notice::Model,
+    attachments: &[notice_attachment::Model],
+) -> Result<Message, SendError> {
     let recipients: Vec<String> = serde_json::from_str(&notice.recipients).map_err(|e| {
         SendError::permanent(format!("recipients are not a JSON array of strings: {e}"))
     })?;
@@ -151,8 +170,7 @@ pub fn build_message(from: &Mailbox, notice: &notice::Model) -> Result<Message, 
         .from(from.clone())
         .subject(notice.subject.clone())
         .message_id(Some(message_id(notice.id)))
-        .header(XNoticeId(notice.id.to_string()))
-        .header(ContentType::TEXT_PLAIN);
+        .header(XNoticeId(notice.id.to_string()));
     for r in &recipients {
         let mailbox: Mailbox = r
             .trim()
@@ -162,8 +180,29 @@ pub fn build_message(from: &Mailbox, notice: &notice::Model) -> Result<Message, 
     }
     let body = Body::new_with_encoding(notice.body.clone(), ContentTransferEncoding::Base64)
         .map_err(|_| SendError::permanent("body cannot be encoded"))?;
+    if attachments.is_empty() {
+        return builder
+            .header(ContentType::TEXT_PLAIN)
+            .body(body)
+            .map_err(|e| SendError::permanent(format!("message cannot be built: {e}")));
+    }
+    let text = SinglePart::builder()
+        .header(ContentType::TEXT_PLAIN)
+        .header(ContentTransferEncoding::Base64)
+        .body(body);
+    let mut parts = MultiPart::mixed().singlepart(text);
+    for a in attachments {
+        let content_type = ContentType::parse(&a.content_type).map_err(|e| {
+            SendError::permanent(format!(
+                "attachment {:?}: content type {:?}: {e}",
+                a.filename, a.content_type
+            ))
+        })?;
+        parts = parts
+            .singlepart(Attachment::new(a.filename.clone()).body(a.content.clone(), content_type));
+    }
     builder
-        .body(body)
+        .multipart(parts)
         .map_err(|e| SendError::permanent(format!("message cannot be built: {e}")))
 }
 

@@ -91,6 +91,11 @@ pub enum ApiError {
     /// A dependency (database, Redis) is unreachable.
     #[error("{0}")]
     Unavailable(String),
+    /// 503 for a capability this deployment lacks (e.g. `pdf_font_missing`: no CJK font for
+    /// PDF reports): retrying does not help until the operator configures it, so no
+    /// `Retry-After`.
+    #[error("{message}")]
+    NotConfigured { code: &'static str, message: String },
     #[error("internal error")]
     Internal(String),
 }
@@ -218,7 +223,8 @@ impl ApiError {
             | ApiError::Conflict { code, .. }
             | ApiError::Unprocessable { code, .. }
             | ApiError::Forbidden { code, .. }
-            | ApiError::NoMatch { code, .. } => code,
+            | ApiError::NoMatch { code, .. }
+            | ApiError::NotConfigured { code, .. } => code,
             ApiError::MethodNotAllowed { .. } => "method_not_allowed",
             ApiError::HeadersTooLarge { .. } => "headers_too_large",
             ApiError::NotFound { .. } => "not_found",
@@ -272,7 +278,9 @@ impl ResponseError for ApiError {
             ApiError::TooManyRequests { .. } | ApiError::LoginLocked { .. } => {
                 StatusCode::TOO_MANY_REQUESTS
             }
-            ApiError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
+            ApiError::Unavailable(_) | ApiError::NotConfigured { .. } => {
+                StatusCode::SERVICE_UNAVAILABLE
+            }
             ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }

@@ -9,6 +9,7 @@ mod m20261201_100004_calendar_version;
 mod m20261202_100005_trusted_scores;
 mod m20261202_100006_people;
 mod m20261202_100007_public;
+mod m20261202_100008_notice_attachments;
 
 pub struct AssessmentMigrator;
 
@@ -23,6 +24,7 @@ impl MigratorTrait for AssessmentMigrator {
             Box::new(m20261202_100005_trusted_scores::Migration),
             Box::new(m20261202_100006_people::Migration),
             Box::new(m20261202_100007_public::Migration),
+            Box::new(m20261202_100008_notice_attachments::Migration),
         ]
     }
 

@@ -89,6 +89,8 @@ use crate::routes;
         routes::supervision::close_complaint,
         routes::supervision::complaint_finding,
         routes::supervision::statistics,
+        routes::supervision::weekly_notice,
+        routes::supervision::monthly_analysis,
         routes::supervision::list_notices,
         routes::supervision::list_extensions,
         routes::supervision::run_job,

@@ -165,6 +165,14 @@ pub struct SupervisionSettings {
     pub smtp_url: Option<String>,
     pub mail_dir: String,
     pub mail_from: String,
+    /// `PDF_FONT`: the CJK TrueType/OpenType font (`.ttf`, `.otf`, `.ttc`: the first face) that
+    /// PDF reports embed as a subset; unset → the usual Debian paths of fonts-wqy-zenhei,
+    /// fonts-wqy-microhei and fonts-noto-cjk (product default). No font → PDF requests answer
+    /// 503 `pdf_font_missing` and the monthly mail goes without its PDF.
+    pub pdf_font: Option<String>,
+    /// `REPORT_MAX_DAYS`: the longest period (days between `from` and `to`) statistics and their
+    /// exports cover (default 366: the product's own default, a year).
+    pub report_max_days: u32,
     /// Webhook delivery (`WEBHOOK_*`).
     pub webhooks: WebhookSettings,
 }
@@ -264,6 +272,8 @@ impl Default for SupervisionSettings {
             smtp_url: None,
             mail_dir: "./var/mail".into(),
             mail_from: "电子监察 <supervision@parallel-approval.local>".into(),
+            pdf_font: None,
+            report_max_days: 366,
             webhooks: WebhookSettings::default(),
         }
     }
@@ -316,6 +326,8 @@ impl SupervisionSettings {
             mail_from: get("MAIL_FROM")
                 .filter(|v| !v.trim().is_empty())
                 .unwrap_or(d.mail_from),
+            pdf_font: get("PDF_FONT").filter(|v| !v.trim().is_empty()),
+            report_max_days: num("REPORT_MAX_DAYS", d.report_max_days, 3660)?.max(1),
             webhooks: WebhookSettings::from_lookup(&get)?,
         })
     }

@@ -10,6 +10,7 @@ pub mod cadre;
 pub mod calendar_sync;
 pub mod console;
 pub mod entities;
+pub mod exports;
 pub mod feed;
 pub mod gather;
 pub mod inputs;

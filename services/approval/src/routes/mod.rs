@@ -187,6 +187,14 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                     web::post().to(supervision::close_complaint),
                 )
                 .route("/statistics", web::get().to(supervision::statistics))
+                .route(
+                    "/reports/weekly-notice",
+                    web::get().to(supervision::weekly_notice),
+                )
+                .route(
+                    "/reports/monthly-analysis",
+                    web::get().to(supervision::monthly_analysis),
+                )
                 .route("/notices", web::get().to(supervision::list_notices))
                 .route("/extensions", web::get().to(supervision::list_extensions))
                 .route(

@@ -19,7 +19,9 @@ use crate::supervision::complaints::{
     self, AnswerInput, AssignInput, Complaint, ComplaintInput, FindingInput,
 };
 use crate::supervision::jobs::{self, JobKind, JobRun};
+use crate::supervision::reports::{self, Digest, DigestKind, Period};
 use crate::supervision::stats::{self, DepartmentStats};
+use ::reports::{ExportFormat, TableFormat};
 use calendar::local_midnight;
 use outbox::entity::notice;
 
@@ -267,9 +269,12 @@ pub async fn close_complaint(
 pub struct StatsQuery {
     /// First day of the period (Asia/Shanghai), inclusive.
     pub from: NaiveDate,
-    /// Last day of the period, inclusive.
+    /// Last day of the period, inclusive; at most `REPORT_MAX_DAYS` (product default 366) after
+    /// `from`.
     pub to: NaiveDate,
     pub department_id: Option<i32>,
+    /// `json` (default), `xlsx` or `csv` (a download named 审批统计-{from}至{to}).
+    pub format: Option<TableFormat>,
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -283,22 +288,36 @@ pub struct Statistics {
 
 /// Per-department figures for a period: received, finished, 即日办结率, 提前办结率, 按时办结率,
 /// overdue, cards by level, complaints. For supervisors, assessors, admins and integrations.
+/// `format=xlsx` / `format=csv` answer the same figures as a download (sheet 审批统计 with
+/// Chinese headers, rates as percentages; a 说明 sheet with the period and the local time it
+/// was made); CSV is UTF-8 with a byte-order mark, rates as 0–1 fractions.
 #[utoipa::path(get, path = "/v1/statistics", tag = "supervision", params(StatsQuery), security(("bearer_auth" = [])), responses(
-    (status = 200, body = Statistics),
+    (status = 200, description = "The figures, as JSON or as a file (`Content-Disposition: attachment`)", content(
+        (Statistics = "application/json"),
+        (::reports::http::FileDownload = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
+        (::reports::http::FileDownload = "text/csv; charset=utf-8"),
+    )),
+    (status = 400, body = platform::error::Problem, content_type = "application/problem+json"),
+    (status = 403, body = platform::error::Problem, content_type = "application/problem+json"),
     (status = 422, body = platform::error::Problem, content_type = "application/problem+json"),
 ))]
 pub async fn statistics(
     state: web::Data<AppState>,
     user: AuthUser,
     q: ValidQuery<StatsQuery>,
-) -> ApiResult<web::Json<Statistics>> {
+) -> ApiResult<HttpResponse> {
     user.require(&[Role::Supervisor, Role::Assessor, Role::Admin, Role::Service])?;
     let q = q.into_inner();
+    let format = ExportFormat::from(q.format.unwrap_or_default());
     if q.to < q.from {
         return Err(ApiError::validation("to", "must not be before `from`"));
     }
-    if (q.to - q.from).num_days() > 366 {
-        return Err(ApiError::validation("to", "a period is at most a year"));
+    let max = state.supervision.report_max_days;
+    if (q.to - q.from).num_days() > i64::from(max) {
+        return Err(ApiError::validation(
+            "to",
+            format!("a period is at most {max} days after `from` (REPORT_MAX_DAYS)"),
+        ));
     }
     let end = q.to.succ_opt().unwrap_or(q.to);
     let rows = stats::query(
@@ -309,11 +328,169 @@ pub async fn statistics(
         state.now(),
     )
     .await?;
-    Ok(web::Json(Statistics {
-        from: q.from,
-        to: q.to,
-        departments: rows,
-    }))
+    if format == ExportFormat::Json {
+        return Ok(HttpResponse::Ok().json(Statistics {
+            from: q.from,
+            to: q.to,
+            departments: rows,
+        }));
+    }
+    let names = reports::department_names(&state.db).await?;
+    let rows = reports::named(rows, &names);
+    let sheet = reports::stats_sheet("审批统计", &rows);
+    let bytes = if format == ExportFormat::Xlsx {
+        ::reports::table::xlsx(&[
+            sheet,
+            reports::about_sheet(
+                &format!("审批统计 {} 至 {}", q.from, q.to),
+                q.from,
+                q.to,
+                state.now(),
+            ),
+        ])?
+    } else {
+        ::reports::table::csv(&sheet)?
+    };
+    Ok(::reports::download(
+        format,
+        bytes,
+        &format!("审批统计-{}至{}", q.from, q.to),
+        &format!("statistics-{}-{}", q.from, q.to),
+    ))
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+#[serde(deny_unknown_fields)]
+pub struct WeeklyQuery {
+    /// The ISO week, e.g. `2026-W11` (years 2000–2100); default: the last week that has ended
+    /// (Asia/Shanghai).
+    #[param(pattern = r"^(20[0-9]{2}|2100)-W[0-5][0-9]$")]
+    pub week: Option<String>,
+    /// `json` (default), `xlsx` or `csv`.
+    pub format: Option<TableFormat>,
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+#[serde(deny_unknown_fields)]
+pub struct MonthlyQuery {
+    /// The month, e.g. `2026-03` (years 2000–2100); default: the last month that has ended
+    /// (Asia/Shanghai).
+    #[param(pattern = r"^(20[0-9]{2}|2100)-(0[1-9]|1[0-2])$")]
+    pub month: Option<String>,
+    /// `json` (default), `xlsx`, `csv` or `pdf` (the table and bar charts per department).
+    pub format: Option<ExportFormat>,
+}
+
+async fn digest_response(
+    state: &AppState,
+    kind: DigestKind,
+    period: Option<&str>,
+    field: &str,
+    format: ExportFormat,
+) -> ApiResult<HttpResponse> {
+    let now = state.now();
+    let period = match period {
+        Some(p) => Period::parse(kind, p, field)?,
+        None => Period::last_ended(kind, now),
+    };
+    if format == ExportFormat::Pdf && kind != DigestKind::Monthly {
+        return Err(ApiError::validation(
+            "format",
+            "the weekly notice comes as json, xlsx or csv",
+        ));
+    }
+    // The font first: without one the PDF answer is a clear 503, before any work is done.
+    let font = if format == ExportFormat::Pdf {
+        let setting = state.supervision.pdf_font.clone();
+        Some(
+            web::block(move || ::reports::pdf::PdfFont::cached(setting.as_deref()))
+                .await
+                .map_err(|e| ApiError::Internal(format!("loading the PDF font: {e}")))??,
+        )
+    } else {
+        None
+    };
+    let d = reports::digest(&state.db, kind, &period, now).await?;
+    let bytes = match format {
+        ExportFormat::Json => return Ok(HttpResponse::Ok().json(d)),
+        ExportFormat::Xlsx => reports::digest_xlsx(&d, kind)?,
+        ExportFormat::Csv => reports::digest_csv(&d, kind)?,
+        // Subsetting the font and laying out the pages is CPU work: off the async workers.
+        ExportFormat::Pdf => match font {
+            Some(font) => {
+                let d = d.clone();
+                web::block(move || reports::digest_pdf(&d, kind, &font))
+                    .await
+                    .map_err(|e| ApiError::Internal(format!("PDF rendering: {e}")))??
+            }
+            None => return Err(ApiError::Internal("PDF font not loaded".into())),
+        },
+    };
+    let (name, ascii) = reports::digest_file_name(&d, kind);
+    Ok(::reports::download(format, bytes, &name, &ascii))
+}
+
+/// 周通报: a week's figures per department (the weekly mail's numbers and attachment), as
+/// JSON, `.xlsx` or `.csv`. Supervisors, assessors, admins and integrations.
+#[utoipa::path(get, path = "/v1/reports/weekly-notice", tag = "supervision", params(WeeklyQuery), security(("bearer_auth" = [])), responses(
+    (status = 200, description = "The digest, as JSON or as a file (`Content-Disposition: attachment`)", content(
+        (Digest = "application/json"),
+        (::reports::http::FileDownload = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
+        (::reports::http::FileDownload = "text/csv; charset=utf-8"),
+    )),
+    (status = 400, body = platform::error::Problem, content_type = "application/problem+json"),
+    (status = 403, body = platform::error::Problem, content_type = "application/problem+json"),
+    (status = 422, body = platform::error::Problem, content_type = "application/problem+json"),
+))]
+pub async fn weekly_notice(
+    state: web::Data<AppState>,
+    user: AuthUser,
+    q: ValidQuery<WeeklyQuery>,
+) -> ApiResult<HttpResponse> {
+    user.require(&[Role::Supervisor, Role::Assessor, Role::Admin, Role::Service])?;
+    let q = q.into_inner();
+    digest_response(
+        &state,
+        DigestKind::Weekly,
+        q.week.as_deref(),
+        "week",
+        q.format.unwrap_or_default().into(),
+    )
+    .await
+}
+
+/// 月分析: a month's figures per department (the monthly mail's numbers and attachments), as
+/// JSON, `.xlsx`, `.csv` or PDF with bar charts (503 `pdf_font_missing` when no CJK font is
+/// configured, see `PDF_FONT`). Supervisors, assessors, admins and integrations.
+#[utoipa::path(get, path = "/v1/reports/monthly-analysis", tag = "supervision", params(MonthlyQuery), security(("bearer_auth" = [])), responses(
+    (status = 200, description = "The digest, as JSON or as a file (`Content-Disposition: attachment`)", content(
+        (Digest = "application/json"),
+        (::reports::http::FileDownload = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
+        (::reports::http::FileDownload = "text/csv; charset=utf-8"),
+        (::reports::http::FileDownload = "application/pdf"),
+    )),
+    (status = 400, body = platform::error::Problem, content_type = "application/problem+json"),
+    (status = 403, body = platform::error::Problem, content_type = "application/problem+json"),
+    (status = 422, body = platform::error::Problem, content_type = "application/problem+json"),
+    (status = 503, body = platform::error::Problem, content_type = "application/problem+json"),
+))]
+pub async fn monthly_analysis(
+    state: web::Data<AppState>,
+    user: AuthUser,
+    q: ValidQuery<MonthlyQuery>,
+) -> ApiResult<HttpResponse> {
+    user.require(&[Role::Supervisor, Role::Assessor, Role::Admin, Role::Service])?;
+    let q = q.into_inner();
+    digest_response(
+        &state,
+        DigestKind::Monthly,
+        q.month.as_deref(),
+        "month",
+        q.format.unwrap_or_default(),
+    )
+    .await
 }
 
 #[derive(Debug, Serialize, ToSchema)]

@@ -4,17 +4,20 @@
 //! the same job from overlapping. Every job is idempotent (cards and notices have unique keys),
 //! so a run that dies midway is simply done again at the next tick.
 
-use chrono::{DateTime, Datelike, Duration, NaiveDate, Utc};
+use chrono::{DateTime, Utc};
 use platform::ApiError;
 use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, PaginatorTrait, QueryFilter};
 use serde::Serialize;
 use utoipa::ToSchema;
 
-use super::{stats, sweep};
+use super::reports::{self, DigestKind, Period};
+use super::sweep;
 use crate::entities::{branch, department, user};
 use crate::notices::{self, NewNotice};
 use crate::state::AppState;
-use calendar::{local_date, local_midnight};
+use calendar::local_date;
+use outbox::entity::notice;
+use outbox::NewAttachment;
 
 /// The jobs the scheduler runs.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ToSchema)]
@@ -227,45 +230,8 @@ async fn run(
             Ok(serde_json::to_value(report).unwrap_or_default())
         }
         JobKind::DailyDigest => daily_digest(&state.db, now).await,
-        JobKind::WeeklyNotice => {
-            let day = local_date(now);
-            let monday = day - Duration::days(day.weekday().num_days_from_monday() as i64);
-            // The week reported on is the one that just ended.
-            let reported = monday - Duration::days(7);
-            let label = format!(
-                "{}-W{:02}",
-                reported.iso_week().year(),
-                reported.iso_week().week()
-            );
-            supervisor_report(
-                &state.db,
-                now,
-                "weekly_notice",
-                "周通报 weekly notice",
-                &label,
-                monday - Duration::days(7),
-                monday,
-            )
-            .await
-        }
-        JobKind::MonthlyAnalysis => {
-            let day = local_date(now);
-            let first = NaiveDate::from_ymd_opt(day.year(), day.month(), 1).unwrap_or(day);
-            let prev = first
-                .checked_sub_months(chrono::Months::new(1))
-                .unwrap_or(first);
-            let label = prev.format("%Y-%m").to_string();
-            supervisor_report(
-                &state.db,
-                now,
-                "monthly_analysis",
-                "月分析 monthly analysis",
-                &label,
-                prev,
-                first,
-            )
-            .await
-        }
+        JobKind::WeeklyNotice => supervisor_report(state, now, DigestKind::Weekly).await,
+        JobKind::MonthlyAnalysis => supervisor_report(state, now, DigestKind::Monthly).await,
     }
 }
 
@@ -319,17 +285,32 @@ async fn daily_digest(
     Ok(serde_json::json!({ "queued": queued }))
 }
 
-/// 周通报 / 月分析: the period's figures per department, to every supervisor with an address.
+/// 周通报 / 月分析: the last ended period's figures per department ([`reports::digest`], the
+/// same rows as the report endpoints), to every supervisor with an address, with the workbook
+/// attached (and for 月分析 the PDF, when a CJK font is available).
 async fn supervisor_report(
-    db: &DatabaseConnection,
+    state: &AppState,
     now: DateTime<Utc>,
-    kind: &'static str,
-    title: &str,
-    label: &str,
-    from: NaiveDate,
-    to: NaiveDate,
+    kind: DigestKind,
 ) -> Result<serde_json::Value, ApiError> {
-    let rows = stats::query(db, local_midnight(from), local_midnight(to), None, now).await?;
+    let db = &state.db;
+    let period = Period::last_ended(kind, now);
+    let label = &period.label;
+    let title = match kind {
+        DigestKind::Weekly => "周通报 weekly notice",
+        DigestKind::Monthly => "月分析 monthly analysis",
+    };
+    let dedup_key = format!("digest:{}:{label}", kind.as_str());
+    // Already queued: nothing to compute (the stored notice and its files stand).
+    if notice::Entity::find()
+        .filter(notice::Column::DedupKey.eq(dedup_key.as_str()))
+        .count(db)
+        .await?
+        > 0
+    {
+        return Ok(serde_json::json!({ "queued": 0, "period": label }));
+    }
+    let digest = reports::digest(db, kind, &period, now).await?;
     let recipients: Vec<String> = user::Entity::find()
         .filter(user::Column::Role.eq("supervisor"))
         .filter(user::Column::Active.eq(true))
@@ -342,11 +323,14 @@ async fn supervisor_report(
         r.map(|r| format!("{:.1}%", r * 100.0))
             .unwrap_or_else(|| "—".into())
     };
+    let (from, to) = (period.from, period.until);
     let mut body = format!("{title} {label} ({from} – {to}, exclusive)\n\ndept | received | finished | same-day | early | on-time | overdue | yellow | red | complaints\n");
-    for s in &rows {
+    for r in &digest.departments {
+        let s = &r.stats;
         body.push_str(&format!(
-            "{} | {} | {} | {} | {} | {} | {} | {} | {} | {}\n",
+            "{} {} | {} | {} | {} | {} | {} | {} | {} | {} | {}\n",
             s.department_id,
+            r.department_name,
             s.received,
             s.finished,
             pct(s.same_day_rate),
@@ -358,17 +342,58 @@ async fn supervisor_report(
             s.complaints
         ));
     }
-    let fresh = notices::enqueue(
+    let (name, _) = reports::digest_file_name(&digest, kind);
+    let mut files = vec![NewAttachment {
+        filename: format!("{name}.xlsx"),
+        content_type: ::reports::http::XLSX_CONTENT_TYPE.into(),
+        content: reports::digest_xlsx(&digest, kind)?,
+    }];
+    let mut pdf = "none";
+    if kind == DigestKind::Monthly {
+        // Reading the font and rendering are blocking work: off the async workers.
+        let setting = state.supervision.pdf_font.clone();
+        let d = digest.clone();
+        let rendered = tokio::task::spawn_blocking(move || {
+            ::reports::pdf::PdfFont::cached(setting.as_deref())
+                .map(|font| reports::digest_pdf(&d, kind, &font))
+        })
+        .await
+        .map_err(|e| ApiError::Internal(format!("PDF rendering: {e}")))?;
+        match rendered {
+            Ok(content) => {
+                files.push(NewAttachment {
+                    filename: format!("{name}.pdf"),
+                    content_type: ::reports::http::PDF_CONTENT_TYPE.into(),
+                    content: content?,
+                });
+                pdf = "attached";
+            }
+            Err(e) => {
+                tracing::warn!(error = %e, "monthly analysis mailed without its PDF");
+                body.push_str("\n(PDF not attached: no CJK font configured, see PDF_FONT)\n");
+                pdf = "no_font";
+            }
+        }
+    }
+    let attached = files.len();
+    let fresh = outbox::enqueue_with_attachments(
         db,
         NewNotice {
-            kind,
-            dedup_key: format!("digest:{kind}:{label}"),
+            kind: kind.as_str(),
+            dedup_key,
             subject: format!("[电子监察] {title} {label}"),
             body,
             recipients,
         },
+        files,
         now,
     )
     .await?;
-    Ok(serde_json::json!({ "queued": u32::from(fresh), "departments": rows.len() }))
+    Ok(serde_json::json!({
+        "queued": u32::from(fresh),
+        "departments": digest.departments.len(),
+        "period": label,
+        "attachments": attached,
+        "pdf": pdf,
+    }))
 }

@@ -6,6 +6,7 @@ pub mod cards;
 pub mod claims;
 pub mod complaints;
 pub mod jobs;
+pub mod reports;
 pub mod scheduler;
 pub mod stats;
 pub mod sweep;

@@ -20,6 +20,8 @@ pub struct TestApp {
     pub admin_id: i32,
     pub db: DatabaseConnection,
     pub database_url: String,
+    /// Where the service writes mail (`MAIL_DIR`).
+    pub mail_dir: String,
 }
 
 fn random_suffix() -> String {
@@ -87,6 +89,16 @@ pub async fn spawn_app_supervised(supervision: approval::state::SupervisionSetti
     spawn_app_full(|_| {}, supervision).await
 }
 
+/// [`spawn_app_with`], the e-supervision settings changed too (e.g. `pdf_font`).
+pub async fn spawn_app_with_settings(
+    change: impl FnOnce(&mut Config),
+    change_settings: impl FnOnce(&mut approval::state::SupervisionSettings),
+) -> TestApp {
+    let mut settings = test_supervision();
+    change_settings(&mut settings);
+    spawn_app_full(change, settings).await
+}
+
 async fn spawn_app_full(
     change: impl FnOnce(&mut Config),
     supervision: approval::state::SupervisionSettings,
@@ -112,7 +124,9 @@ async fn spawn_app_full(
     change(&mut config);
     // Tokens are signed with the wall clock's "now" in mind; the service's clock starts there too.
     let clock = ManualClock::new(Utc::now());
-    let app = Application::build_with(config, supervision, Arc::new(clock.clone()))
+    let settings = supervision;
+    let mail_dir = settings.mail_dir.clone();
+    let app = Application::build_with(config, settings, Arc::new(clock.clone()))
         .await
         .expect("build app");
     let port = app.port();
@@ -146,6 +160,7 @@ async fn spawn_app_full(
         admin_id: admin.id,
         db,
         database_url,
+        mail_dir,
     }
 }
 

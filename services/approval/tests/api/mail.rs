@@ -729,3 +729,92 @@ async fn a_slow_mail_server_never_gets_the_same_notice_twice() {
     assert_eq!(all, 3, "{first:?} {second:?} {third:?}");
     assert_eq!(first.sent + second.sent + third.sent, 3);
 }
+
+#[tokio::test]
+async fn mail_a_retried_notice_still_carries_its_files() {
+    let app = spawn_app().await;
+    let mut sink = SmtpSink::start().await;
+    let mailer = smtp(&sink);
+    let policy = DeliveryPolicy::default();
+    let xlsx = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
+    // Binary, like a real workbook (so it travels base64-encoded).
+    let content: Vec<u8> = (0..=255u8).cycle().take(3000).collect();
+    let queued = outbox::enqueue_with_attachments(
+        &app.db,
+        NewNotice {
+            kind: "weekly_notice",
+            dedup_key: "digest:weekly_notice:2026-W09".into(),
+            subject: "[电子监察] 周通报 2026-W09".into(),
+            body: "周通报".into(),
+            recipients: vec!["sup@example.gov.cn".into()],
+        },
+        vec![outbox::NewAttachment {
+            filename: "周通报-2026-W09.xlsx".into(),
+            content_type: xlsx.into(),
+            content: content.clone(),
+        }],
+        t0(),
+    )
+    .await
+    .unwrap();
+    assert!(queued);
+    // The same key again: nothing more written, files included.
+    let again = outbox::enqueue_with_attachments(
+        &app.db,
+        NewNotice {
+            kind: "weekly_notice",
+            dedup_key: "digest:weekly_notice:2026-W09".into(),
+            subject: "again".into(),
+            body: "again".into(),
+            recipients: vec!["sup@example.gov.cn".into()],
+        },
+        vec![outbox::NewAttachment {
+            filename: "again.xlsx".into(),
+            content_type: xlsx.into(),
+            content: vec![1, 2, 3],
+        }],
+        t0(),
+    )
+    .await
+    .unwrap();
+    assert!(!again);
+    assert_eq!(app.count_rows("notice_attachments").await, 1);
+
+    sink.stop().await;
+    let r = deliver_due(&app.db, &mailer, &from(), t0(), &policy, 50)
+        .await
+        .unwrap();
+    assert_eq!(r, report(0, 1, 0), "SMTP down: retried later");
+    sink.restart().await;
+    let r = deliver_due(
+        &app.db,
+        &mailer,
+        &from(),
+        t0() + Duration::seconds(31),
+        &policy,
+        50,
+    )
+    .await
+    .unwrap();
+    assert_eq!(r, report(1, 0, 0));
+    let got = sink.messages();
+    assert_eq!(got.len(), 1);
+    let data = got[0].data.replace("\r\n", "\n");
+    assert!(data.contains("multipart/mixed"), "{data}");
+    let at = data
+        .find(&format!("Content-Type: {xlsx}"))
+        .expect("the file part");
+    let part = &data[at..];
+    let body: String = part[part.find("\n\n").unwrap() + 2..]
+        .lines()
+        .take_while(|l| !l.starts_with("--"))
+        .collect();
+    use base64::Engine;
+    assert_eq!(
+        base64::engine::general_purpose::STANDARD
+            .decode(body.trim())
+            .unwrap(),
+        content,
+        "the stored bytes, on the retry too"
+    );
+}

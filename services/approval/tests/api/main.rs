@@ -10,6 +10,7 @@ mod clocks;
 mod console;
 mod defects;
 mod departments;
+mod exports;
 mod exposition;
 mod extensions;
 mod facts;

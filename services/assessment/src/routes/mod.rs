@@ -43,6 +43,10 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                         .post(results::run),
                 )
                 .route("/results/{id}", web::get().to(results::get))
+                .route(
+                    "/results/{id}/departments/{department_id}",
+                    web::get().to(results::department_breakdown),
+                )
                 .route("/results/{id}/submit", web::post().to(results::submit))
                 .route("/results/{id}/return", web::post().to(results::send_back))
                 .route("/results/{id}/approve", web::post().to(results::approve))

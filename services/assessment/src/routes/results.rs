@@ -6,11 +6,13 @@ use platform::{ApiError, ApiResult};
 use serde::Deserialize;
 use utoipa::{IntoParams, ToSchema};
 
+use crate::exports;
 use crate::jobs::{self, JobKind, JobRun};
 use crate::quarter::Quarter;
 use crate::rectification::{self, DecisionInput, Rectification, SubmitInput};
 use crate::results::{self, ResultView, RevisionInput, TrendPoint};
 use crate::state::AppState;
+use reports::TableFormat;
 
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -87,16 +89,111 @@ pub async fn list(
     Ok(HttpResponse::Ok().json(results::list(&state.db, &user, q.year, state.now()).await?))
 }
 
-/// One result: ranking and every department's indicator breakdown.
-#[utoipa::path(get, path = "/v1/results/{id}", tag = "results", security(("bearer_auth" = [])), responses((status = 200, body = ResultView)))]
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+#[serde(deny_unknown_fields)]
+pub struct ExportQuery {
+    /// `json` (default), `xlsx` or `csv` (a download with Chinese sheet names and headers).
+    pub format: Option<TableFormat>,
+}
+
+/// One result: ranking and every department's indicator breakdown. `format=xlsx` answers the
+/// ranking (季度排名), every department's category points (指标明细) and 说明 as a workbook;
+/// `format=csv` the ranking (UTF-8 with BOM).
+#[utoipa::path(get, path = "/v1/results/{id}", tag = "results", params(ExportQuery), security(("bearer_auth" = [])), responses(
+    (status = 200, description = "The result, as JSON or as a file (`Content-Disposition: attachment`)", content(
+        (ResultView = "application/json"),
+        (reports::http::FileDownload = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
+        (reports::http::FileDownload = "text/csv; charset=utf-8"),
+    )),
+    (status = 400, body = platform::error::Problem, content_type = "application/problem+json"),
+    (status = 403, body = platform::error::Problem, content_type = "application/problem+json"),
+    (status = 404, body = platform::error::Problem, content_type = "application/problem+json"),
+))]
 pub async fn get(
-    _no_query: platform::http::NoQuery,
     state: web::Data<AppState>,
     user: AuthUser,
     id: web::Path<i32>,
-) -> ApiResult<web::Json<ResultView>> {
-    Ok(web::Json(
-        results::get(&state.db, &user, id.into_inner(), state.now()).await?,
+    q: ValidQuery<ExportQuery>,
+) -> ApiResult<HttpResponse> {
+    let format = q.into_inner().format.unwrap_or_default();
+    let now = state.now();
+    let r = results::get(&state.db, &user, id.into_inner(), now).await?;
+    let bytes = match format {
+        TableFormat::Json => return Ok(HttpResponse::Ok().json(r)),
+        TableFormat::Xlsx => reports::table::xlsx(&[
+            exports::ranking_sheet(&r),
+            exports::all_categories_sheet(&r),
+            exports::about_sheet(
+                r.year,
+                r.quarter,
+                r.revision,
+                &r.status,
+                r.published_at,
+                now,
+            ),
+        ])?,
+        TableFormat::Csv => reports::table::csv(&exports::ranking_sheet(&r))?,
+    };
+    Ok(reports::download(
+        format.into(),
+        bytes,
+        &format!("季评比-{}年第{}季度-修订{}", r.year, r.quarter, r.revision),
+        &format!("ranking-{}Q{}-r{}", r.year, r.quarter, r.revision),
+    ))
+}
+
+/// One department's indicator breakdown in a result: its rank, total, grade and points per
+/// category. Department staff (reviewers, approvers, clerks) read their own department only
+/// (403 for another); a result not yet published is for internal readers, as `GET
+/// /v1/results/{id}`. `format=xlsx` / `format=csv` answer it as a file.
+#[utoipa::path(get, path = "/v1/results/{id}/departments/{department_id}", tag = "results", params(ExportQuery), security(("bearer_auth" = [])), responses(
+    (status = 200, description = "The breakdown, as JSON or as a file (`Content-Disposition: attachment`)", content(
+        (exports::DepartmentBreakdown = "application/json"),
+        (reports::http::FileDownload = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
+        (reports::http::FileDownload = "text/csv; charset=utf-8"),
+    )),
+    (status = 400, body = platform::error::Problem, content_type = "application/problem+json"),
+    (status = 403, body = platform::error::Problem, content_type = "application/problem+json"),
+    (status = 404, body = platform::error::Problem, content_type = "application/problem+json"),
+))]
+pub async fn department_breakdown(
+    state: web::Data<AppState>,
+    user: AuthUser,
+    path: web::Path<(i32, i32)>,
+    q: ValidQuery<ExportQuery>,
+) -> ApiResult<HttpResponse> {
+    let format = q.into_inner().format.unwrap_or_default();
+    let (id, department_id) = path.into_inner();
+    let now = state.now();
+    let b = exports::department_breakdown(&state.db, &user, id, department_id, now).await?;
+    let bytes = match format {
+        TableFormat::Json => return Ok(HttpResponse::Ok().json(b)),
+        TableFormat::Xlsx => reports::table::xlsx(&[
+            exports::department_sheet(&b),
+            exports::about_sheet(
+                b.year,
+                b.quarter,
+                b.revision,
+                &b.status,
+                b.published_at,
+                now,
+            ),
+        ])?,
+        TableFormat::Csv => reports::table::csv(&exports::department_sheet(&b))?,
+    };
+    let name = b
+        .department_name
+        .clone()
+        .unwrap_or_else(|| format!("部门{}", b.department_id));
+    Ok(reports::download(
+        format.into(),
+        bytes,
+        &format!("指标明细-{}年第{}季度-{name}", b.year, b.quarter),
+        &format!(
+            "breakdown-{}Q{}-department-{}",
+            b.year, b.quarter, b.department_id
+        ),
     ))
 }
 

@@ -174,7 +174,7 @@ async fn assessment_page_refuses_anonymous_and_other_roles() {
 /// One quarter: a case approved by every department, the feed pulled, manual scores and an
 /// on-site rating per department (`manual[d]` for the four manual categories), then the
 /// result computed, approved and published at `publish_at`. Returns the published result.
-async fn quarter(
+pub(crate) async fn quarter(
     s: &Services,
     q: i64,
     manual: &[(i32, [f64; 4], &str)],

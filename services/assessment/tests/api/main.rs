@@ -8,6 +8,7 @@ mod calendar;
 mod client;
 mod console;
 mod defects;
+mod exports;
 #[path = "../../../approval/tests/api/exposition.rs"]
 mod exposition;
 mod facts;
