@@ -102,7 +102,12 @@ use crate::routes;
         routes::public::lookup_case,
         routes::public::decisions_list,
     ),
-    components(schemas(platform::error::Problem, platform::error::FieldError)),
+    components(schemas(
+        platform::error::Problem,
+        platform::error::FieldError,
+        reports::http::TableFormat,
+        reports::http::ExportFormat
+    )),
     modifiers(&BearerAuth, &StandardResponses),
     tags(
         (name = "auth", description = "Tokens"),

@@ -23,7 +23,11 @@ use crate::routes;
         routes::cadre::departments, routes::cadre::department, routes::cadre::staff, routes::cadre::list_schemes,
         routes::cadre::create_scheme, routes::cadre::put_review,
     ),
-    components(schemas(platform::error::Problem, platform::error::FieldError)),
+    components(schemas(
+        platform::error::Problem,
+        platform::error::FieldError,
+        reports::http::TableFormat
+    )),
     modifiers(&BearerAuth, &StandardResponses),
     tags(
         (name = "indicators", description = "Indicator systems (指标体系)"),
