@@ -1,14 +1,15 @@
 //! The approval service's figures for `/metrics`, on top of the shared kit
 //! ([`platform::metrics::Metrics`]: HTTP, database pool, job runs, outbox, mail failures):
-//! the e-supervision sweep's duration and the alerts it issued, by kind. Gauges read from the
-//! database (outbox depth and age) are filled at scrape time ([`ApprovalMetrics::refresh`]).
+//! the e-supervision sweep's duration and the alerts it issued, by kind, and each webhook
+//! subscription's lag. Gauges read from the database (outbox depth and age, webhook lag) are
+//! filled at scrape time ([`ApprovalMetrics::render`]).
 
 use std::sync::Arc;
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 use platform::metrics::{Metrics, JOB_BUCKETS};
-use prometheus::{Histogram, HistogramOpts, IntCounterVec, Opts};
+use prometheus::{Histogram, HistogramOpts, IntCounterVec, IntGaugeVec, Opts};
 use sea_orm::DatabaseConnection;
 
 use crate::supervision::jobs::JobKind;
@@ -20,9 +21,11 @@ pub struct ApprovalMetrics {
     pub kit: Arc<Metrics>,
     sweep_duration: Histogram,
     sweep_alerts: IntCounterVec,
-    // Webhook delivery lag per subscription (e.g. a gauge `approval_webhook_lag_events` with a
-    // `subscription` label, refreshed in `refresh` below) belongs here, next to the outbox
-    // figures, when webhooks are added.
+    /// Per webhook subscription (label `subscription`: its id), refreshed at scrape time.
+    webhook_lag_events: IntGaugeVec,
+    webhook_oldest_seconds: IntGaugeVec,
+    webhook_failures: IntGaugeVec,
+    webhook_dead: IntGaugeVec,
 }
 
 /// The `kind` label of `approval_sweep_alerts_total`, in the order of [`SweepReport`].
@@ -58,6 +61,28 @@ impl ApprovalMetrics {
         .expect("sweep alerts definition");
         kit.register(&sweep_duration);
         kit.register(&sweep_alerts);
+        let gauge = |name: &str, help: &str| {
+            let g = IntGaugeVec::new(Opts::new(name, help), &["subscription"])
+                .expect("webhook gauge definition");
+            kit.register(&g);
+            g
+        };
+        let webhook_lag_events = gauge(
+            "approval_webhook_lag_events",
+            "Feed events past a webhook subscription's cursor (not yet delivered), by subscription id.",
+        );
+        let webhook_oldest_seconds = gauge(
+            "approval_webhook_oldest_undelivered_seconds",
+            "Age of the first feed event a webhook subscription has not yet been sent, by subscription id.",
+        );
+        let webhook_failures = gauge(
+            "approval_webhook_consecutive_failures",
+            "Consecutive failed deliveries of a webhook subscription, by subscription id.",
+        );
+        let webhook_dead = gauge(
+            "approval_webhook_dead",
+            "1 when a webhook subscription is dead (stopped after WEBHOOK_MAX_FAILURES), by subscription id.",
+        );
         for k in ALERT_KINDS {
             sweep_alerts.with_label_values(&[k]);
         }
@@ -68,6 +93,10 @@ impl ApprovalMetrics {
             kit,
             sweep_duration,
             sweep_alerts,
+            webhook_lag_events,
+            webhook_oldest_seconds,
+            webhook_failures,
+            webhook_dead,
         }
     }
 
@@ -98,6 +127,35 @@ impl ApprovalMetrics {
         match outbox::queue_stats(db, now).await {
             Ok(f) => self.kit.set_outbox(f),
             Err(e) => tracing::warn!(error = %e, "metrics: outbox figures not read"),
+        }
+        match crate::webhooks::lag_figures(db, now).await {
+            Ok(figures) => {
+                // Deleted or deactivated subscriptions leave the exposition.
+                for g in [
+                    &self.webhook_lag_events,
+                    &self.webhook_oldest_seconds,
+                    &self.webhook_failures,
+                    &self.webhook_dead,
+                ] {
+                    g.reset();
+                }
+                for f in figures {
+                    let id = f.id.to_string();
+                    self.webhook_lag_events
+                        .with_label_values(&[&id])
+                        .set(f.lag_events);
+                    self.webhook_oldest_seconds
+                        .with_label_values(&[&id])
+                        .set(f.oldest_age_seconds);
+                    self.webhook_failures
+                        .with_label_values(&[&id])
+                        .set(i64::from(f.failures));
+                    self.webhook_dead
+                        .with_label_values(&[&id])
+                        .set(i64::from(f.dead));
+                }
+            }
+            Err(e) => tracing::warn!(error = %e, "metrics: webhook figures not read"),
         }
         self.kit.render()
     }

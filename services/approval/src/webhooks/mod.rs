@@ -514,3 +514,58 @@ pub async fn deliveries(
         },
     ))
 }
+
+/// One active subscription's delivery lag, for `/metrics`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LagFigure {
+    pub id: i32,
+    /// Feed events past its cursor: not yet delivered (or not yet passed over by its filter).
+    pub lag_events: i64,
+    /// Age of the first of them at `now` (0 when it is caught up).
+    pub oldest_age_seconds: i64,
+    /// Consecutive failed attempts.
+    pub failures: i32,
+    pub dead: bool,
+}
+
+/// The lag of every active subscription: one query for them, the feed's head, and one
+/// indexed lookup per subscription that is behind (subscriptions are few).
+pub async fn lag_figures<C: ConnectionTrait>(
+    c: &C,
+    now: DateTime<Utc>,
+) -> Result<Vec<LagFigure>, ApiError> {
+    use crate::entities::event;
+    let subs = webhook::Entity::find()
+        .filter(webhook::Column::Active.eq(true))
+        .order_by_asc(webhook::Column::Id)
+        .all(c)
+        .await?;
+    if subs.is_empty() {
+        return Ok(Vec::new());
+    }
+    let head = head_seq(c).await?;
+    let mut out = Vec::with_capacity(subs.len());
+    for s in subs {
+        let lag_events = (head - s.cursor).max(0);
+        let oldest_age_seconds = if lag_events > 0 {
+            event::Entity::find()
+                .filter(event::Column::Seq.gt(s.cursor))
+                .order_by_asc(event::Column::Seq)
+                .limit(1)
+                .one(c)
+                .await?
+                .map(|e| (now - e.at).num_seconds().max(0))
+                .unwrap_or(0)
+        } else {
+            0
+        };
+        out.push(LagFigure {
+            id: s.id,
+            lag_events,
+            oldest_age_seconds,
+            failures: s.failures,
+            dead: s.status == "dead",
+        });
+    }
+    Ok(out)
+}

@@ -219,6 +219,24 @@ async fn receiver_down_then_up_gets_every_event_once_in_order_and_the_log_shows_
         "the cursor does not move on a failure: {h}"
     );
     assert!(h["last_error"].as_str().unwrap().contains("503"), "{h}");
+    // /metrics shows how far behind it is, since when, and its failures.
+    let sub = id.to_string();
+    let m = crate::exposition::scrape(&app.client, &app.address).await;
+    let labels = [("subscription", sub.as_str())];
+    assert_eq!(
+        m.value("approval_webhook_lag_events", &labels),
+        wanted.len() as f64
+    );
+    assert_eq!(
+        m.value("approval_webhook_consecutive_failures", &labels),
+        3.0
+    );
+    assert_eq!(m.value("approval_webhook_dead", &labels), 0.0);
+    assert_eq!(
+        m.value("approval_webhook_oldest_undelivered_seconds", &labels),
+        90.0,
+        "the first event was appended 30 + 60 s ago on the injected clock"
+    );
 
     // Up again.
     rx.status.store(200, Ordering::SeqCst);
@@ -253,6 +271,17 @@ async fn receiver_down_then_up_gets_every_event_once_in_order_and_the_log_shows_
         accepted.last().unwrap().timestamp,
         app.clock.now().timestamp(),
         "the timestamp is the service's clock"
+    );
+
+    let m = crate::exposition::scrape(&app.client, &app.address).await;
+    assert_eq!(m.value("approval_webhook_lag_events", &labels), 0.0);
+    assert_eq!(
+        m.value("approval_webhook_consecutive_failures", &labels),
+        0.0
+    );
+    assert!(
+        m.find("approval_webhook_lag_events", &labels).is_some(),
+        "a caught-up subscription still reports its 0"
     );
 
     let log = deliveries(&app, id).await;
