@@ -104,3 +104,50 @@ impl Modify for StandardResponses {
         }
     }
 }
+
+/// The schema names that `$ref`s of `spec` (an OpenAPI document as JSON) point to but
+/// `components.schemas` does not define: a type used only as a parameter is easily left out
+/// of `components`, and generated clients then fail. Both services' tests assert it is empty.
+pub fn unresolved_refs(spec: &serde_json::Value) -> std::collections::BTreeSet<String> {
+    fn walk(
+        v: &serde_json::Value,
+        defined: &serde_json::Map<String, serde_json::Value>,
+        out: &mut std::collections::BTreeSet<String>,
+    ) {
+        match v {
+            serde_json::Value::Object(m) => {
+                if let Some(serde_json::Value::String(r)) = m.get("$ref") {
+                    if let Some(name) = r.strip_prefix("#/components/schemas/") {
+                        if !defined.contains_key(name) {
+                            out.insert(name.to_string());
+                        }
+                    }
+                }
+                m.values().for_each(|x| walk(x, defined, out));
+            }
+            serde_json::Value::Array(a) => a.iter().for_each(|x| walk(x, defined, out)),
+            _ => {}
+        }
+    }
+    let empty = serde_json::Map::new();
+    let defined = spec["components"]["schemas"].as_object().unwrap_or(&empty);
+    let mut out = std::collections::BTreeSet::new();
+    walk(spec, defined, &mut out);
+    out
+}
+
+#[cfg(test)]
+mod ref_tests {
+    #[test]
+    fn a_dangling_ref_is_named() {
+        let spec = serde_json::json!({
+            "paths": {"/a": {"get": {"parameters": [
+                {"schema": {"$ref": "#/components/schemas/Known"}},
+                {"schema": {"$ref": "#/components/schemas/Missing"}}
+            ]}}},
+            "components": {"schemas": {"Known": {"type": "string"}}}
+        });
+        let missing: Vec<String> = super::unresolved_refs(&spec).into_iter().collect();
+        assert_eq!(missing, vec!["Missing".to_string()]);
+    }
+}

@@ -29,6 +29,61 @@ pub struct TokenResponse {
     pub department_id: Option<i32>,
 }
 
+/// Check a username and password as a sign-in does: a locked account name or address is
+/// refused first (429, audited); the password is checked on the bounded pool; a wrong one (or
+/// an unknown or inactive account) is counted and audited (401); a right one clears the
+/// account's count. Used by the token and the password change alike.
+async fn authenticate(
+    state: &AppState,
+    address: &str,
+    username: &str,
+    password: &str,
+    now: chrono::DateTime<chrono::Utc>,
+) -> Result<crate::entities::user::Model, ApiError> {
+    let account = login::account_key(username);
+    let address_key = login::address_key(address, &state.config.jwt_secret);
+    if let Err(locked) = login::check_open(&state.db, &[&account, &address_key], now).await {
+        login::audit(
+            &state.db,
+            now,
+            (None, username),
+            "login_refused_locked",
+            username,
+            address,
+        )
+        .await?;
+        return Err(locked);
+    }
+    let user = store::find_user_by_name(&state.db, username).await?;
+    let hash = user
+        .as_ref()
+        .map(|u| u.password_hash.clone())
+        .unwrap_or_else(|| DUMMY_HASH.to_string());
+    let ok = state.login.verify(password.to_string(), hash).await?;
+    match user {
+        Some(u) if ok && u.active && u.deleted_at.is_none() => {
+            login::clear(&state.db, &account).await?;
+            Ok(u)
+        }
+        _ => {
+            login::record_failure(
+                &state.db,
+                &state.login,
+                now,
+                username,
+                &account,
+                &address_key,
+                address,
+            )
+            .await?;
+            Err(ApiError::unauthorized(
+                "invalid_credentials",
+                "unknown user, wrong password or inactive account",
+            ))
+        }
+    }
+}
+
 /// A stand-in hash so an unknown user costs as much time as a wrong password.
 const DUMMY_HASH: &str = "$argon2id$v=19$m=19456,t=2,p=1$c29tZXNhbHRzb21lc2FsdA$5sDYYHxRmnMlNmk2sgIZ2vJdBp3cPwaCoePpvfc6mCE";
 
@@ -53,47 +108,7 @@ pub async fn token(
     let req = body.into_inner();
     let now = state.now();
     let address = crate::routes::public::client_address(&req_http);
-    let account = login::account_key(&req.username);
-    let address_key = login::address_key(&address, &state.config.jwt_secret);
-    // A locked account name or address is refused before any password is checked.
-    if let Err(locked) = login::check_open(&state.db, &[&account, &address_key], now).await {
-        login::audit(
-            &state.db,
-            now,
-            (None, &req.username),
-            "login_refused_locked",
-            &req.username,
-            &address,
-        )
-        .await?;
-        return Err(locked);
-    }
-    let user = store::find_user_by_name(&state.db, &req.username).await?;
-    let hash = user
-        .as_ref()
-        .map(|u| u.password_hash.clone())
-        .unwrap_or_else(|| DUMMY_HASH.to_string());
-    let password_ok = state.login.verify(req.password.clone(), hash).await?;
-    let user = match user {
-        Some(u) if password_ok && u.active && u.deleted_at.is_none() => u,
-        _ => {
-            login::record_failure(
-                &state.db,
-                &state.login,
-                now,
-                &req.username,
-                &account,
-                &address_key,
-                &address,
-            )
-            .await?;
-            return Err(ApiError::unauthorized(
-                "invalid_credentials",
-                "unknown user, wrong password or inactive account",
-            ));
-        }
-    };
-    login::clear(&state.db, &account).await?;
+    let user = authenticate(&state, &address, &req.username, &req.password, now).await?;
     // The right password, but too old: only a change opens the account again.
     if login::password_expired(&state.login, &user, now) {
         login::audit(
@@ -179,37 +194,7 @@ pub async fn change_password(
     let req = body.into_inner();
     let now = state.now();
     let address = crate::routes::public::client_address(&req_http);
-    let account = login::account_key(&req.username);
-    let address_key = login::address_key(&address, &state.config.jwt_secret);
-    login::check_open(&state.db, &[&account, &address_key], now).await?;
-    let user = store::find_user_by_name(&state.db, &req.username).await?;
-    let hash = user
-        .as_ref()
-        .map(|u| u.password_hash.clone())
-        .unwrap_or_else(|| DUMMY_HASH.to_string());
-    let ok = state
-        .login
-        .verify(req.current_password.clone(), hash)
-        .await?;
-    let user = match user {
-        Some(u) if ok && u.active && u.deleted_at.is_none() => u,
-        _ => {
-            login::record_failure(
-                &state.db,
-                &state.login,
-                now,
-                &req.username,
-                &account,
-                &address_key,
-                &address,
-            )
-            .await?;
-            return Err(ApiError::unauthorized(
-                "invalid_credentials",
-                "unknown user, wrong password or inactive account",
-            ));
-        }
-    };
+    let user = authenticate(&state, &address, &req.username, &req.current_password, now).await?;
     login::check_new_password(
         &state.db,
         &state.login,
@@ -220,7 +205,6 @@ pub async fn change_password(
     )
     .await?;
     store::set_password(&state.db, &user, now, &req.new_password).await?;
-    login::clear(&state.db, &account).await?;
     login::audit(
         &state.db,
         now,

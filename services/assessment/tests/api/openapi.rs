@@ -64,32 +64,10 @@ async fn spec_docs_and_probes_are_served() {
         .unwrap();
     assert_ne!(cursor, "assessment_feed_cursor 0");
 }
-/// Every `$ref` of the spec names a schema it defines (a type used only as a parameter is
-/// easily left out of `components`, and generated clients then fail).
+/// Every `$ref` of the spec names a schema it defines (`platform::openapi::unresolved_refs`).
 #[test]
 fn every_schema_reference_resolves() {
     let spec: serde_json::Value = serde_json::from_str(&assessment::openapi::spec_json()).unwrap();
-    let schemas = spec["components"]["schemas"].as_object().unwrap();
-    let mut missing = std::collections::BTreeSet::new();
-    fn walk(
-        v: &serde_json::Value,
-        schemas: &serde_json::Map<String, serde_json::Value>,
-        missing: &mut std::collections::BTreeSet<String>,
-    ) {
-        match v {
-            serde_json::Value::Object(m) => {
-                if let Some(serde_json::Value::String(r)) = m.get("$ref") {
-                    let name = r.trim_start_matches("#/components/schemas/");
-                    if !schemas.contains_key(name) {
-                        missing.insert(name.to_string());
-                    }
-                }
-                m.values().for_each(|x| walk(x, schemas, missing));
-            }
-            serde_json::Value::Array(a) => a.iter().for_each(|x| walk(x, schemas, missing)),
-            _ => {}
-        }
-    }
-    walk(&spec, schemas, &mut missing);
+    let missing = platform::openapi::unresolved_refs(&spec);
     assert!(missing.is_empty(), "unresolved $ref: {missing:?}");
 }
