@@ -105,18 +105,20 @@ impl RouteTable {
         RouteTable { routes }
     }
 
-    /// The methods documented for `path`, when some route matches it.
+    /// The methods documented for `path`, when some route matches it. A literal segment
+    /// beats a template (`/webhooks/run` is not `/webhooks/{id}`), as in the router.
     pub fn allowed(&self, path: &str) -> Option<Vec<&'static str>> {
         let segs: Vec<&str> = path.trim_matches('/').split('/').collect();
         self.routes
             .iter()
-            .find(|(pattern, _)| {
+            .filter(|(pattern, _)| {
                 pattern.len() == segs.len()
                     && pattern
                         .iter()
                         .zip(&segs)
                         .all(|(p, s)| p.as_deref().is_none_or(|p| p == *s) && !s.is_empty())
             })
+            .max_by_key(|(pattern, _)| pattern.iter().filter(|p| p.is_some()).count())
             .map(|(_, methods)| methods.clone())
     }
 }

@@ -142,7 +142,13 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                         .get(webhooks::list)
                         .post(webhooks::create),
                 )
-                .route("/webhooks/run", web::post().to(webhooks::run))
+                // Before `/webhooks/{id}`, and with its own 405: other methods on `run` must
+                // not fall through to the `{id}` routes (a 400 on the id).
+                .service(
+                    web::resource("/webhooks/run")
+                        .post(webhooks::run)
+                        .default_service(web::to(platform::http::not_found)),
+                )
                 .service(
                     web::resource("/webhooks/{id}")
                         .get(webhooks::get)

@@ -344,6 +344,32 @@ async fn protocol_answers_are_problems_that_name_their_field() {
         .await;
         assert!(allow.is_some_and(|a| a.contains("GET")), "{method} {path}");
     }
+    // A literal path beside a template (`/webhooks/run` beside `/webhooks/{id}`): its own
+    // 405, never the template's 400 on the id (found by Schemathesis).
+    for method in ["GET", "PATCH", "DELETE"] {
+        let r = app
+            .client
+            .request(
+                reqwest::Method::from_bytes(method.as_bytes()).unwrap(),
+                format!("{}/v1/webhooks/run", app.address),
+            )
+            .bearer_auth(t)
+            .send()
+            .await
+            .unwrap();
+        let allow = r
+            .headers()
+            .get("allow")
+            .map(|v| v.to_str().unwrap().to_string());
+        expect_problem(
+            r,
+            StatusCode::METHOD_NOT_ALLOWED,
+            "method_not_allowed",
+            None,
+        )
+        .await;
+        assert_eq!(allow.as_deref(), Some("POST"), "{method} /v1/webhooks/run");
+    }
     let r = app
         .client
         .get(format!("{}/v1/calendar", app.address))
