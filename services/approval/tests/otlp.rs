@@ -136,16 +136,37 @@ async fn request_spans_reach_the_otlp_receiver_under_the_answered_trace_id() {
 
     // A case submitted: the transaction's span and the request's span carry `case.no`.
     let dept = app.create_department("OT").await;
-    helpers::expect_status(
-        app.post(
+    let r = app
+        .post(
             "/v1/items",
             &app.admin_token,
             &helpers::item_body("OT-1", dept),
         )
-        .await,
-        StatusCode::CREATED,
-    )
+        .await;
+    let item_trace = r.headers()["x-trace-id"].to_str().unwrap().to_string();
+    helpers::expect_status(r, StatusCode::CREATED).await;
+    // Every write's transaction has its span, here the catalogue's, under the request's.
+    let in_item_trace = |spans: &[(Vec<u8>, Span)], name: &str| {
+        spans
+            .iter()
+            .find(|(t, s)| hex(t) == item_trace && s.name == name)
+            .map(|(_, s)| s.clone())
+    };
+    until(&got, |spans| {
+        in_item_trace(spans, "db.transaction catalogue.create_item").is_some()
+            && in_item_trace(spans, "POST /v1/items").is_some()
+    })
     .await;
+    {
+        let spans = got.lock().unwrap();
+        let tx = in_item_trace(&spans, "db.transaction catalogue.create_item").unwrap();
+        let root = in_item_trace(&spans, "POST /v1/items").unwrap();
+        assert_eq!(tx.parent_span_id, root.span_id);
+        assert_eq!(
+            attr(&tx, "db.operation").as_deref(),
+            Some("catalogue.create_item")
+        );
+    }
     let clerk = app.token(Role::Clerk, None);
     let r = app
         .post(

@@ -91,6 +91,7 @@ fn view(m: admonition::Model) -> Admonition {
 
 /// A supervisor issues an admonition; the unit is notified. (The route checks the department
 /// is known first.)
+#[tracing::instrument(name = "db.transaction", skip_all, fields(otel.name = "db.transaction accountability.admonish", db.operation = "accountability.admonish"))]
 pub async fn admonish(
     db: &DatabaseConnection,
     actor: &AuthUser,
@@ -143,6 +144,7 @@ pub async fn admonish(
 
 /// The one admonished acknowledges it: the person's own account, or the unit's chief
 /// representative for an admonition to the unit. Once.
+#[tracing::instrument(name = "db.transaction", skip_all, fields(otel.name = "db.transaction accountability.acknowledge", db.operation = "accountability.acknowledge"))]
 pub async fn acknowledge(
     db: &DatabaseConnection,
     actor: &AuthUser,
@@ -212,6 +214,7 @@ pub struct MeasureInput {
 }
 
 /// A leader records an accountability measure against a person.
+#[tracing::instrument(name = "db.transaction", skip_all, fields(otel.name = "db.transaction accountability.measure", db.operation = "accountability.measure"))]
 pub async fn measure(
     db: &DatabaseConnection,
     actor: &AuthUser,
@@ -266,6 +269,7 @@ pub struct SelfExaminationInput {
 
 /// A supervisor orders a written self-examination (责令书面检查): an order on the
 /// rectification machinery (kind `self_examination`).
+#[tracing::instrument(name = "db.transaction", skip_all, fields(otel.name = "db.transaction accountability.order_self_examination", db.operation = "accountability.order_self_examination"))]
 pub async fn order_self_examination(
     db: &DatabaseConnection,
     cal: &calendar::WorkCalendar,

@@ -150,6 +150,7 @@ async fn period_facts<C: ConnectionTrait>(
 }
 
 /// Draft a bulletin for a period, prefilled from its facts.
+#[tracing::instrument(name = "db.transaction", skip_all, fields(otel.name = "db.transaction bulletins.draft", db.operation = "bulletins.draft"))]
 pub async fn draft(
     db: &DatabaseConnection,
     actor: &AuthUser,
@@ -241,6 +242,7 @@ async fn load<C: ConnectionTrait>(c: &C, id: i32) -> Result<bulletin::Model, Api
 }
 
 /// Edit a draft (supervisor).
+#[tracing::instrument(name = "db.transaction", skip_all, fields(otel.name = "db.transaction bulletins.edit", db.operation = "bulletins.edit"))]
 pub async fn edit(
     db: &DatabaseConnection,
     actor: &AuthUser,
@@ -327,6 +329,7 @@ pub async fn approve(
 
 /// The supervisor publishes an approved bulletin: numbered, mailed to the units it names (and
 /// the supervision office, for the leaders), immutable.
+#[tracing::instrument(name = "db.transaction", skip_all, fields(otel.name = "db.transaction bulletins.publish", db.operation = "bulletins.publish"))]
 pub async fn publish(
     db: &DatabaseConnection,
     actor: &AuthUser,

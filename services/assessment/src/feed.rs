@@ -605,6 +605,7 @@ pub async fn apply<C: ConnectionTrait>(c: &C, e: &FeedEvent) -> Result<(), ApiEr
 }
 
 /// Fetch and apply one page. Returns how many events were applied.
+#[tracing::instrument(name = "db.transaction", skip_all, fields(otel.name = "db.transaction feed.consume_once", db.operation = "feed.consume_once"))]
 pub async fn consume_once(state: &AppState, limit: u32) -> Result<usize, ApiError> {
     let now = state.now();
     let cursor = ensure_cursor(&state.db, now).await?;
@@ -694,6 +695,7 @@ pub async fn consume_once(state: &AppState, limit: u32) -> Result<usize, ApiErro
 /// read from the old feed are discarded (their ids belong to another database), the cursor
 /// goes back to 0 under `epoch`, and an audit row records it. Published results are not
 /// touched; quarters are recomputed from the new facts.
+#[tracing::instrument(name = "db.transaction", skip_all, fields(otel.name = "db.transaction feed.reset", db.operation = "feed.reset"))]
 pub async fn reset(
     state: &AppState,
     actor: &platform::auth::AuthUser,
@@ -789,6 +791,7 @@ pub fn spawn(state: AppState) {
 }
 
 /// Keep the department list (names, addresses) in step with the approval service.
+#[tracing::instrument(name = "db.transaction", skip_all, fields(otel.name = "db.transaction feed.sync_departments", db.operation = "feed.sync_departments"))]
 pub async fn sync_departments(state: &AppState) -> Result<usize, ApiError> {
     use crate::entities::a_department;
     let list = state

@@ -174,6 +174,7 @@ pub struct ManualScoreKey {
 
 /// Withdraw a manual score before its quarter is approved (assessor), audited with the row
 /// withdrawn.
+#[tracing::instrument(name = "db.transaction", skip_all, fields(otel.name = "db.transaction inputs.withdraw_manual", db.operation = "inputs.withdraw_manual"))]
 pub async fn withdraw_manual(
     db: &DatabaseConnection,
     actor: &AuthUser,
@@ -210,6 +211,7 @@ pub async fn withdraw_manual(
 
 /// Enter or replace a manual score (assessor), checked against the quarter's system. A
 /// replacement is a correction: the audit trail keeps the score it replaced.
+#[tracing::instrument(name = "db.transaction", skip_all, fields(otel.name = "db.transaction inputs.put_manual", db.operation = "inputs.put_manual"))]
 pub async fn put_manual(
     db: &DatabaseConnection,
     actor: &AuthUser,
@@ -323,6 +325,7 @@ pub struct AdjustmentInput {
     pub source: Option<String>,
 }
 
+#[tracing::instrument(name = "db.transaction", skip_all, fields(otel.name = "db.transaction inputs.add_adjustment", db.operation = "inputs.add_adjustment"))]
 pub async fn add_adjustment(
     db: &DatabaseConnection,
     actor: &AuthUser,
@@ -573,6 +576,7 @@ pub struct HaochaResult {
 }
 
 /// A 好差评 rating (national five levels).
+#[tracing::instrument(name = "db.transaction", skip_all, fields(otel.name = "db.transaction inputs.haocha", db.operation = "inputs.haocha"))]
 pub async fn haocha(
     db: &DatabaseConnection,
     cal: &calendar::WorkCalendar,
@@ -757,6 +761,7 @@ pub struct SampleView {
 }
 
 /// Draw the quarter's callback sample (第三方回访) for a department, once.
+#[tracing::instrument(name = "db.transaction", skip_all, fields(otel.name = "db.transaction inputs.draw_sample", db.operation = "inputs.draw_sample"))]
 pub async fn draw_sample(
     db: &DatabaseConnection,
     actor: &AuthUser,
@@ -922,6 +927,7 @@ fn optional_text(field: &str, v: Option<String>) -> Result<Option<String>, ApiEr
 
 /// Record one callback answer for a sampled case: entered by the call centre (`callcenter`),
 /// never by the assessor who drew the sample.
+#[tracing::instrument(name = "db.transaction", skip_all, fields(otel.name = "db.transaction inputs.answer", db.operation = "inputs.answer"))]
 pub async fn answer(
     db: &DatabaseConnection,
     actor: &AuthUser,

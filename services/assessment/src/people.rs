@@ -510,6 +510,7 @@ pub struct EntryInput {
 }
 
 /// An inspector's entry on a person (督察).
+#[tracing::instrument(name = "db.transaction", skip_all, fields(otel.name = "db.transaction people.add_entry", db.operation = "people.add_entry"))]
 pub async fn add_entry(
     db: &DatabaseConnection,
     actor: &AuthUser,
@@ -665,6 +666,7 @@ pub async fn year_rows<C: ConnectionTrait>(
 }
 
 /// The assessor computes (or recomputes, while a draft) the year's review.
+#[tracing::instrument(name = "db.transaction", skip_all, fields(otel.name = "db.transaction people.compute_year", db.operation = "people.compute_year"))]
 pub async fn compute_year(
     db: &DatabaseConnection,
     actor: &AuthUser,
@@ -724,6 +726,7 @@ pub async fn compute_year(
 
 /// The centre's party group (a `leader` who did not compute it) approves the year; each window
 /// department receives its people's rows (抄送).
+#[tracing::instrument(name = "db.transaction", skip_all, fields(otel.name = "db.transaction people.approve_year", db.operation = "people.approve_year"))]
 pub async fn approve_year(
     db: &DatabaseConnection,
     actor: &AuthUser,

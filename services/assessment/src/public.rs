@@ -166,6 +166,7 @@ pub struct PublicRatingInput {
 }
 
 /// The applicant rates one department of their case, after its decision, once.
+#[tracing::instrument(name = "db.transaction", skip_all, fields(otel.name = "db.transaction public.rate", db.operation = "public.rate"))]
 pub async fn rate(
     db: &DatabaseConnection,
     cal: &calendar::WorkCalendar,

@@ -252,6 +252,7 @@ async fn load<C: ConnectionTrait>(c: &C, id: i32) -> Result<rectification::Model
 }
 
 /// The department submits its written rectification (its reviewer or approver).
+#[tracing::instrument(name = "db.transaction", skip_all, fields(otel.name = "db.transaction rectification.submit", db.operation = "rectification.submit"))]
 pub async fn submit(
     db: &DatabaseConnection,
     actor: &AuthUser,
@@ -307,6 +308,7 @@ fn changed_once(res: &sea_orm::UpdateResult, id: i32) -> Result<(), ApiError> {
 }
 
 /// A supervisor accepts or returns a submitted rectification.
+#[tracing::instrument(name = "db.transaction", skip_all, fields(otel.name = "db.transaction rectification.decide", db.operation = "rectification.decide"))]
 pub async fn decide(
     db: &DatabaseConnection,
     actor: &AuthUser,
@@ -358,6 +360,7 @@ pub async fn decide(
 }
 
 /// Reminders before the deadline and escalation after it; each at most once per order.
+#[tracing::instrument(name = "db.transaction", skip_all, fields(otel.name = "db.transaction rectification.remind_and_escalate", db.operation = "rectification.remind_and_escalate"))]
 pub async fn remind_and_escalate(
     db: &DatabaseConnection,
     cal: &WorkCalendar,

@@ -228,6 +228,7 @@ pub fn publication_due(year: i32, quarter: i32, day: u32) -> Option<DateTime<Utc
 
 /// Compute (or recompute) the quarter's newest draft on the calendar `cal` (its version is
 /// recorded). Refused when the newest result is submitted, approved or published.
+#[tracing::instrument(name = "db.transaction", skip_all, fields(otel.name = "db.transaction results.run", db.operation = "results.run"))]
 pub async fn run(
     db: &DatabaseConnection,
     cal: &calendar::WorkCalendar,
@@ -341,6 +342,7 @@ pub struct RevisionInput {
 
 /// A correction: a new draft revision recomputed from today's inputs on the calendar `cal`,
 /// with reason and author.
+#[tracing::instrument(name = "db.transaction", skip_all, fields(otel.name = "db.transaction results.revise", db.operation = "results.revise"))]
 pub async fn revise(
     db: &DatabaseConnection,
     cal: &calendar::WorkCalendar,
@@ -445,6 +447,7 @@ async fn advance<C: ConnectionTrait>(
 }
 
 /// The assessor who computed the draft submits it for approval (审定).
+#[tracing::instrument(name = "db.transaction", skip_all, fields(otel.name = "db.transaction results.submit", db.operation = "results.submit"))]
 pub async fn submit(
     db: &DatabaseConnection,
     actor: &AuthUser,
@@ -479,6 +482,7 @@ pub async fn submit(
 
 /// A leader (审定) approves a submitted result; never the person who computed or submitted it
 /// (four eyes: Fenghua's results are 报经市政府领导审定).
+#[tracing::instrument(name = "db.transaction", skip_all, fields(otel.name = "db.transaction results.approve", db.operation = "results.approve"))]
 pub async fn approve(
     db: &DatabaseConnection,
     actor: &AuthUser,
@@ -531,6 +535,7 @@ pub struct ReturnInput {
 }
 
 /// A leader sends a submitted result back to draft with the reason.
+#[tracing::instrument(name = "db.transaction", skip_all, fields(otel.name = "db.transaction results.send_back", db.operation = "results.send_back"))]
 pub async fn send_back(
     db: &DatabaseConnection,
     actor: &AuthUser,
@@ -564,6 +569,7 @@ pub async fn send_back(
 /// 反馈), failing departments get a rectification order, a revision that lifts a department to
 /// 60 or above closes its open order, and second rounds (二次考核) open where the system's
 /// condition is met.
+#[tracing::instrument(name = "db.transaction", skip_all, fields(otel.name = "db.transaction results.publish", db.operation = "results.publish"))]
 pub async fn publish(
     db: &DatabaseConnection,
     cal: &calendar::WorkCalendar,

@@ -82,6 +82,7 @@ pub struct SelfAssessment {
 }
 
 /// Submit the quarter's self-assessment (once).
+#[tracing::instrument(name = "db.transaction", skip_all, fields(otel.name = "db.transaction reviews.submit_self", db.operation = "reviews.submit_self"))]
 pub async fn submit_self(
     db: &DatabaseConnection,
     actor: &AuthUser,
@@ -183,6 +184,7 @@ pub struct PeerReview {
 }
 
 /// Rate a partner department's cooperation (once per pair and quarter).
+#[tracing::instrument(name = "db.transaction", skip_all, fields(otel.name = "db.transaction reviews.submit_peer", db.operation = "reviews.submit_peer"))]
 pub async fn submit_peer(
     db: &DatabaseConnection,
     actor: &AuthUser,
@@ -298,6 +300,7 @@ pub struct PowerVolumeInput {
 /// Record the volume a department reports for one of its powers (for 电子监察覆盖率 and
 /// 体外循环): the assessor enters it from the department's statistics; a second entry for the
 /// same power and quarter replaces the first while the quarter is open.
+#[tracing::instrument(name = "db.transaction", skip_all, fields(otel.name = "db.transaction reviews.put_power_volume", db.operation = "reviews.put_power_volume"))]
 pub async fn put_power_volume(
     db: &DatabaseConnection,
     actor: &AuthUser,

@@ -90,6 +90,7 @@ fn local(t: Option<DateTime<Utc>>) -> String {
 
 /// Re-plan the open branches whose moments reach into `year`, with the calendar in `timing`
 /// (already holding the new table).
+#[tracing::instrument(name = "db.transaction", skip_all, fields(otel.name = "db.transaction replan.replan_year", db.operation = "replan.replan_year"))]
 pub async fn replan_year(
     db: &DatabaseConnection,
     timing: &Timing,

@@ -321,6 +321,7 @@ async fn record_change<C: ConnectionTrait>(
 }
 
 /// Create a power (admin): version 1, its first history row.
+#[tracing::instrument(name = "db.transaction", skip_all, fields(otel.name = "db.transaction powers.create_power", db.operation = "powers.create_power"))]
 pub async fn create_power(
     db: &DatabaseConnection,
     actor: &AuthUser,
@@ -358,6 +359,7 @@ pub async fn create_power(
 /// Replace a power (admin): every field, version + 1, a history row. `if_match`: the version
 /// the client read (409 `stale_version` when it changed since). A power that items exercise
 /// cannot move to another department (the items would name a power not theirs).
+#[tracing::instrument(name = "db.transaction", skip_all, fields(otel.name = "db.transaction powers.update_power", db.operation = "powers.update_power"))]
 pub async fn update_power(
     db: &DatabaseConnection,
     actor: &AuthUser,

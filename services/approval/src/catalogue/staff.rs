@@ -344,6 +344,7 @@ async fn record_change<C: ConnectionTrait>(
 }
 
 /// Add a person to the register (admin): version 1, the first history row.
+#[tracing::instrument(name = "db.transaction", skip_all, fields(otel.name = "db.transaction staff.create_staff", db.operation = "staff.create_staff"))]
 pub async fn create_staff(
     db: &DatabaseConnection,
     actor: &AuthUser,
@@ -377,6 +378,7 @@ pub async fn create_staff(
 
 /// Replace a staff record (admin): every field, version + 1, a history row. `if_match`: the
 /// version the client read (409 `stale_version` when it changed since).
+#[tracing::instrument(name = "db.transaction", skip_all, fields(otel.name = "db.transaction staff.update_staff", db.operation = "staff.update_staff"))]
 pub async fn update_staff(
     db: &DatabaseConnection,
     actor: &AuthUser,

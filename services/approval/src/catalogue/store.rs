@@ -174,6 +174,7 @@ async fn department_parent<C: ConnectionTrait>(
     ))
 }
 
+#[tracing::instrument(name = "db.transaction", skip_all, fields(otel.name = "db.transaction catalogue.create_department", db.operation = "catalogue.create_department"))]
 pub async fn create_department(
     db: &DatabaseConnection,
     actor: &AuthUser,
@@ -209,6 +210,7 @@ pub async fn create_department(
     Ok(view)
 }
 
+#[tracing::instrument(name = "db.transaction", skip_all, fields(otel.name = "db.transaction catalogue.update_department", db.operation = "catalogue.update_department"))]
 pub async fn update_department(
     db: &DatabaseConnection,
     actor: &AuthUser,
@@ -249,6 +251,7 @@ pub async fn update_department(
     Ok(view)
 }
 
+#[tracing::instrument(name = "db.transaction", skip_all, fields(otel.name = "db.transaction catalogue.delete_department", db.operation = "catalogue.delete_department"))]
 pub async fn delete_department(
     db: &DatabaseConnection,
     actor: &AuthUser,
@@ -518,6 +521,7 @@ async fn append_item_changed<C: ConnectionTrait>(
     Ok(())
 }
 
+#[tracing::instrument(name = "db.transaction", skip_all, fields(otel.name = "db.transaction catalogue.create_item", db.operation = "catalogue.create_item"))]
 pub async fn create_item(
     db: &DatabaseConnection,
     actor: &AuthUser,
@@ -549,6 +553,7 @@ pub async fn create_item(
     Ok(view)
 }
 
+#[tracing::instrument(name = "db.transaction", skip_all, fields(otel.name = "db.transaction catalogue.update_item", db.operation = "catalogue.update_item"))]
 pub async fn update_item(
     db: &DatabaseConnection,
     actor: &AuthUser,
@@ -613,6 +618,7 @@ async fn department_case_refs<C: ConnectionTrait>(c: &C, id: i32) -> Result<u64,
 
 /// Items referenced by a bundle, a case (as its single item), a branch or a claim are
 /// soft-deleted: a case's history can never lose the item it was decided on.
+#[tracing::instrument(name = "db.transaction", skip_all, fields(otel.name = "db.transaction catalogue.delete_item", db.operation = "catalogue.delete_item"))]
 pub async fn delete_item(
     db: &DatabaseConnection,
     actor: &AuthUser,
@@ -847,6 +853,7 @@ async fn write_links<C: ConnectionTrait>(
     Ok(())
 }
 
+#[tracing::instrument(name = "db.transaction", skip_all, fields(otel.name = "db.transaction catalogue.create_bundle", db.operation = "catalogue.create_bundle"))]
 pub async fn create_bundle(
     db: &DatabaseConnection,
     actor: &AuthUser,
@@ -885,6 +892,7 @@ pub async fn create_bundle(
     Ok(view)
 }
 
+#[tracing::instrument(name = "db.transaction", skip_all, fields(otel.name = "db.transaction catalogue.update_bundle", db.operation = "catalogue.update_bundle"))]
 pub async fn update_bundle(
     db: &DatabaseConnection,
     actor: &AuthUser,
@@ -931,6 +939,7 @@ pub async fn update_bundle(
 
 /// A bundle that cases were accepted on is soft-deleted with its stage links kept (the cases
 /// still run and read their stages); one that no case names is removed with its links.
+#[tracing::instrument(name = "db.transaction", skip_all, fields(otel.name = "db.transaction catalogue.delete_bundle", db.operation = "catalogue.delete_bundle"))]
 pub async fn delete_bundle(
     db: &DatabaseConnection,
     actor: &AuthUser,
@@ -1025,6 +1034,7 @@ pub async fn find_user_by_name(
         .await?)
 }
 
+#[tracing::instrument(name = "db.transaction", skip_all, fields(otel.name = "db.transaction catalogue.create_user", db.operation = "catalogue.create_user"))]
 pub async fn create_user(
     db: &DatabaseConnection,
     actor: &AuthUser,
@@ -1079,6 +1089,7 @@ pub async fn create_user(
 
 /// Set a user's own new password (already checked against the rule): the replaced hash joins
 /// the history, the age restarts.
+#[tracing::instrument(name = "db.transaction", skip_all, fields(otel.name = "db.transaction catalogue.set_password", db.operation = "catalogue.set_password"))]
 pub async fn set_password(
     db: &DatabaseConnection,
     u: &user::Model,
@@ -1104,6 +1115,7 @@ pub async fn set_password(
     Ok(())
 }
 
+#[tracing::instrument(name = "db.transaction", skip_all, fields(otel.name = "db.transaction catalogue.update_user", db.operation = "catalogue.update_user"))]
 pub async fn update_user(
     db: &DatabaseConnection,
     actor: &AuthUser,
@@ -1170,6 +1182,7 @@ pub async fn update_user(
 }
 
 /// Users are never removed: the audit trail and, later, case events name them.
+#[tracing::instrument(name = "db.transaction", skip_all, fields(otel.name = "db.transaction catalogue.delete_user", db.operation = "catalogue.delete_user"))]
 pub async fn delete_user(
     db: &DatabaseConnection,
     actor: &AuthUser,

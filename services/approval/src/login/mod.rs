@@ -249,6 +249,7 @@ pub async fn audit<C: ConnectionTrait>(
 
 /// After a wrong password (or an unknown or inactive account): count it for the account name
 /// and the address, lock what reached its limit, and audit it all — in one transaction.
+#[tracing::instrument(name = "db.transaction", skip_all, fields(otel.name = "db.transaction login.record_failure", db.operation = "login.record_failure"))]
 pub async fn record_failure(
     db: &sea_orm::DatabaseConnection,
     guard: &LoginGuard,
@@ -297,6 +298,7 @@ pub async fn record_failure(
 }
 
 /// An admin lifts the lockout of user `username`; audited with the admin and the address.
+#[tracing::instrument(name = "db.transaction", skip_all, fields(otel.name = "db.transaction login.unlock", db.operation = "login.unlock"))]
 pub async fn unlock(
     db: &sea_orm::DatabaseConnection,
     actor: &AuthUser,

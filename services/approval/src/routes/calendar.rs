@@ -140,6 +140,7 @@ pub async fn get_year(
     (status = 403, body = platform::error::Problem, content_type = "application/problem+json"),
     (status = 422, body = platform::error::Problem, content_type = "application/problem+json"),
 ))]
+#[tracing::instrument(name = "db.transaction", skip_all, fields(otel.name = "db.transaction calendar.put_year", db.operation = "calendar.put_year"))]
 pub async fn put_year(
     _no_query: platform::http::NoQuery,
     state: web::Data<AppState>,

@@ -284,6 +284,7 @@ async fn load_for_update<C: ConnectionTrait>(c: &C, id: i32) -> Result<card::Mod
 }
 
 /// The card's department (or a supervisor) acknowledges it; twice is refused.
+#[tracing::instrument(name = "db.transaction", skip_all, fields(otel.name = "db.transaction cards.acknowledge", db.operation = "cards.acknowledge"))]
 pub async fn acknowledge(
     db: &DatabaseConnection,
     actor: &AuthUser,
@@ -336,6 +337,7 @@ pub struct RevokeInput {
 }
 
 /// A supervisor revokes a card with a reason (e.g. the delay was lawful).
+#[tracing::instrument(name = "db.transaction", skip_all, fields(otel.name = "db.transaction cards.revoke", db.operation = "cards.revoke"))]
 pub async fn revoke(
     db: &DatabaseConnection,
     actor: &AuthUser,

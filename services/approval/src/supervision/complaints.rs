@@ -188,6 +188,7 @@ fn text(field: &str, v: &str, max: usize, errs: &mut Vec<FieldError>) {
 }
 
 /// File a complaint; no account needed, only a real case number.
+#[tracing::instrument(name = "db.transaction", skip_all, fields(otel.name = "db.transaction complaints.file", db.operation = "complaints.file"))]
 pub async fn file(
     db: &DatabaseConnection,
     now: DateTime<Utc>,
@@ -265,6 +266,7 @@ fn wrong_status(m: &complaint::Model, want: &str, action: &str) -> ApiError {
     )
 }
 
+#[tracing::instrument(name = "db.transaction", skip_all, fields(otel.name = "db.transaction complaints.assign", db.operation = "complaints.assign"))]
 pub async fn assign(
     db: &DatabaseConnection,
     timing: &Timing,
@@ -337,6 +339,7 @@ pub async fn assign(
     Ok(view(m, now))
 }
 
+#[tracing::instrument(name = "db.transaction", skip_all, fields(otel.name = "db.transaction complaints.answer", db.operation = "complaints.answer"))]
 pub async fn answer(
     db: &DatabaseConnection,
     actor: &AuthUser,
@@ -377,6 +380,7 @@ pub async fn answer(
     Ok(view(m, now))
 }
 
+#[tracing::instrument(name = "db.transaction", skip_all, fields(otel.name = "db.transaction complaints.close", db.operation = "complaints.close"))]
 pub async fn close(
     db: &DatabaseConnection,
     actor: &AuthUser,
@@ -463,6 +467,7 @@ async fn staff_named<C: ConnectionTrait>(
 
 /// Record the finding on a complaint (投诉认定), supervisor only, once: in any status, audited,
 /// on the feed as `complaint_found`, naming the staff member when `staff_id` is given.
+#[tracing::instrument(name = "db.transaction", skip_all, fields(otel.name = "db.transaction complaints.record_finding", db.operation = "complaints.record_finding"))]
 pub async fn record_finding(
     db: &DatabaseConnection,
     actor: &AuthUser,

@@ -64,6 +64,7 @@ fn reason(level: AlertLevel, m: &AlertMoments, red_days: u32) -> String {
     }
 }
 
+#[tracing::instrument(name = "db.transaction", skip_all, fields(otel.name = "db.transaction sweep.sweep", db.operation = "sweep.sweep"))]
 pub async fn sweep(
     db: &DatabaseConnection,
     timing: &Timing,
@@ -253,6 +254,7 @@ pub async fn sweep(
 }
 
 /// One pass over the cases whose own clock has something due.
+#[tracing::instrument(name = "db.transaction", skip_all, fields(otel.name = "db.transaction sweep.case_clock", db.operation = "sweep.case_clock"))]
 async fn case_clock(
     db: &DatabaseConnection,
     timing: &Timing,

@@ -286,6 +286,7 @@ async fn head_seq<C: ConnectionTrait>(c: &C) -> Result<i64, ApiError> {
 
 /// Create a subscription. It starts at the feed's head: it is sent what happens from now on
 /// (`POST …/redeliver` with `from_seq` replays older events).
+#[tracing::instrument(name = "db.transaction", skip_all, fields(otel.name = "db.transaction webhooks.create", db.operation = "webhooks.create"))]
 pub async fn create(
     db: &DatabaseConnection,
     actor: &AuthUser,
@@ -354,6 +355,7 @@ pub async fn list(db: &DatabaseConnection, page: PageRequest) -> Result<Page<Web
     Ok(page.page(views, |w| i64::from(w.id), |w| w))
 }
 
+#[tracing::instrument(name = "db.transaction", skip_all, fields(otel.name = "db.transaction webhooks.update", db.operation = "webhooks.update"))]
 pub async fn update(
     db: &DatabaseConnection,
     actor: &AuthUser,
@@ -405,6 +407,7 @@ pub async fn update(
 }
 
 /// Delete a subscription and its delivery log.
+#[tracing::instrument(name = "db.transaction", skip_all, fields(otel.name = "db.transaction webhooks.delete", db.operation = "webhooks.delete"))]
 pub async fn delete(
     db: &DatabaseConnection,
     actor: &AuthUser,
@@ -432,6 +435,7 @@ pub async fn delete(
 /// Revive a subscription (dead or not): failures cleared, the next attempt now, and with
 /// `from_seq` the cursor moved so that event is the next one sent. Refused (409
 /// `webhook_busy`) while a replica is delivering for it.
+#[tracing::instrument(name = "db.transaction", skip_all, fields(otel.name = "db.transaction webhooks.redeliver", db.operation = "webhooks.redeliver"))]
 pub async fn redeliver(
     db: &DatabaseConnection,
     actor: &AuthUser,

@@ -24,6 +24,7 @@ mod provisional;
 mod public;
 mod races;
 mod smtp_sink;
+mod spans;
 mod staff;
 mod supervision;
 mod supplement;
