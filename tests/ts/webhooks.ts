@@ -34,12 +34,14 @@ export async function subscribe(base: string, token: string): Promise<string> {
 export function describe(e: FeedEvent): string {
   switch (e.kind) {
     case "case_accepted": {
-      const t: "case_accepted" = e.payload.type;
-      return `case ${e.case_id} accepted at ${e.at} (${t})`;
+      const t: string = e.payload.type;
+      const no: string = e.payload.case_no;
+      return `case ${no} (${e.case_id}) accepted at ${e.at} (${t})`;
     }
     case "branch_approved": {
       const branch: number | null | undefined = e.branch_id;
-      return `branch ${branch} of case ${e.case_id} approved, seq ${e.seq}`;
+      const opinion: string = e.payload.opinion;
+      return `branch ${branch} of case ${e.case_id} approved (${opinion}), seq ${e.seq}`;
     }
     default:
       return e.kind;

@@ -66,6 +66,14 @@ pub async fn append<C: ConnectionTrait>(
             "event kind `{}` is not in cases::kinds::EVENT_KINDS",
             e.kind
         );
+        #[cfg(debug_assertions)]
+        if let Err(err) = super::payloads::check_payload(&e.kind, &e.payload) {
+            debug_assert!(
+                false,
+                "the payload of a `{}` event does not match its type in cases::payloads: {err}; payload: {}",
+                e.kind, e.payload
+            );
+        }
         event::ActiveModel {
             case_id: Set(e.case_id),
             branch_id: Set(e.branch_id),

@@ -149,14 +149,17 @@ fn constant(v: &str) -> ObjectBuilder {
 /// The schema of one kind: the feed's envelope with `kind` fixed and a payload whose `type`
 /// is the same string.
 pub fn kind_schema(kind: &str, description: &str) -> Schema {
-    let payload = ObjectBuilder::new()
-        .schema_type(Type::Object)
-        .description(Some(
-            "The full event. Always carries `type` (= `kind`); the other fields depend on the kind.",
-        ))
-        .property("type", constant(kind))
-        .required("type")
-        .additional_properties(Some(AdditionalProperties::FreeForm(true)));
+    // The payload's own schema (`cases::payloads`); a kind without one has a free-form
+    // payload here, and fails the unit test `every_kind_has_exactly_one_payload_type`.
+    let payload: RefOr<Schema> = match super::payloads::payload_type(kind) {
+        Some(p) => Ref::from_schema_name((p.name)()).into(),
+        None => ObjectBuilder::new()
+            .schema_type(Type::Object)
+            .property("type", constant(kind))
+            .required("type")
+            .additional_properties(Some(AdditionalProperties::FreeForm(true)))
+            .into(),
+    };
     ObjectBuilder::new()
         .schema_type(Type::Object)
         .title(Some(kind))
@@ -240,6 +243,16 @@ impl utoipa::ToSchema for EventView {
     fn schemas(schemas: &mut Vec<(String, RefOr<Schema>)>) {
         for (k, d) in EVENT_KINDS {
             schemas.push((schema_name(k), RefOr::T(kind_schema(k, d))));
+        }
+        // Each payload's schema once (the four complaint kinds share one).
+        let mut payloads = Vec::new();
+        for p in super::payloads::PAYLOAD_TYPES {
+            (p.schemas)(&mut payloads);
+        }
+        for (name, schema) in payloads {
+            if !schemas.iter().any(|(n, _)| *n == name) {
+                schemas.push((name, schema));
+            }
         }
     }
 }

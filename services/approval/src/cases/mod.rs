@@ -12,5 +12,6 @@ pub mod events;
 pub mod idempotency;
 pub mod kinds;
 pub mod model;
+pub mod payloads;
 pub mod replan;
 pub mod store;
