@@ -22,7 +22,8 @@ pub enum ConfigError {
     Invalid { name: &'static str, message: String },
 }
 
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// The service's settings. `Debug` redacts the secrets ([`crate::secret`]).
+#[derive(Clone, PartialEq, Eq)]
 pub struct Config {
     pub service: String,
     pub database_url: String,
@@ -43,6 +44,30 @@ pub struct Config {
     /// client (addresses or CIDR blocks, comma-separated; product default: none, the socket's
     /// peer is the client). See [`crate::client`].
     pub trusted_proxies: crate::client::TrustedProxies,
+}
+
+impl std::fmt::Debug for Config {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        use crate::secret::{redact_opt_url, redact_url, REDACTED};
+        f.debug_struct("Config")
+            .field("service", &self.service)
+            .field("database_url", &redact_url(&self.database_url))
+            .field("redis_url", &redact_opt_url(&self.redis_url))
+            .field("jwt_secret", &REDACTED)
+            .field("jwt_secret_generated", &self.jwt_secret_generated)
+            .field("bind", &self.bind)
+            .field("token_ttl_seconds", &self.token_ttl_seconds)
+            .field("body_limit_bytes", &self.body_limit_bytes)
+            .field("demo_data", &self.demo_data)
+            .field("office_hours", &self.office_hours)
+            .field("calendar_fallback", &self.calendar_fallback)
+            .field(
+                "bootstrap_admin",
+                &self.bootstrap_admin.as_ref().map(|(u, _)| (u, REDACTED)),
+            )
+            .field("trusted_proxies", &self.trusted_proxies)
+            .finish()
+    }
 }
 
 impl Config {
@@ -159,6 +184,31 @@ fn random_secret() -> String {
 mod tests {
     use super::*;
     use std::collections::HashMap;
+
+    #[test]
+    fn debug_output_carries_no_secret() {
+        let c = cfg(&[
+            ("JWT_SECRET", "a-signing-secret-of-32-bytes-xx"),
+            ("DATABASE_URL", "postgres://app:db-pass-1@db:5432/approval"),
+            ("REDIS_URL", "redis://:redis-pass-2@cache:6379"),
+            ("BOOTSTRAP_ADMIN_USERNAME", "root"),
+            ("BOOTSTRAP_ADMIN_PASSWORD", "Bootstrap-pass-3"),
+        ])
+        .unwrap();
+        let shown = format!("{c:?}");
+        for secret in [
+            "a-signing-secret",
+            "db-pass-1",
+            "redis-pass-2",
+            "Bootstrap-pass-3",
+        ] {
+            assert!(!shown.contains(secret), "{secret} in {shown}");
+        }
+        assert!(
+            shown.contains("db:5432/approval") && shown.contains("root"),
+            "{shown}"
+        );
+    }
 
     fn cfg(vars: &[(&str, &str)]) -> Result<Config, ConfigError> {
         let map: HashMap<String, String> = vars

@@ -147,6 +147,7 @@ pub fn parse_query<T: serde::de::DeserializeOwned>(raw: &str) -> Result<T, ApiEr
     for (name, value) in form_urlencoded::parse(raw.as_bytes()) {
         crate::text::check(&name, &name)?;
         crate::text::check(&name, &value)?;
+        crate::limits::check_text(&name, &value)?;
     }
     let de = serde_urlencoded::Deserializer::new(form_urlencoded::parse(raw.as_bytes()));
     serde_path_to_error::deserialize::<_, T>(de).map_err(|err| {
@@ -233,13 +234,23 @@ pub fn bodyless_to_problem<B: actix_web::body::MessageBody + 'static>(
     res: actix_web::dev::ServiceResponse<B>,
 ) -> actix_web::Result<actix_web::middleware::ErrorHandlerResponse<B>> {
     use actix_web::http::header;
-    let has_body_of_its_own = res.headers().contains_key(header::CONTENT_TYPE);
+    let status = res.status();
+    // actix answers a body over `web::PayloadConfig`'s limit in plain text: that one is
+    // turned into a problem too.
+    let is_problem = res
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .is_some_and(|v| v.as_bytes().starts_with(b"application/problem+json"));
+    let has_body_of_its_own = if status == actix_web::http::StatusCode::PAYLOAD_TOO_LARGE {
+        is_problem
+    } else {
+        res.headers().contains_key(header::CONTENT_TYPE)
+    };
     if has_body_of_its_own {
         return Ok(actix_web::middleware::ErrorHandlerResponse::Response(
             res.map_into_left_body(),
         ));
     }
-    let status = res.status();
     let (req, old) = res.into_parts();
     let err = match status {
         actix_web::http::StatusCode::METHOD_NOT_ALLOWED => ApiError::MethodNotAllowed {
@@ -249,6 +260,11 @@ pub fn bodyless_to_problem<B: actix_web::body::MessageBody + 'static>(
         actix_web::http::StatusCode::NOT_FOUND => ApiError::NotFound {
             resource: "route",
             id: format!("{} {}", req.method(), req.path()),
+        },
+        actix_web::http::StatusCode::PAYLOAD_TOO_LARGE => ApiError::PayloadTooLarge {
+            limit: req
+                .app_data::<actix_web::web::Data<crate::json::BodyLimit>>()
+                .map_or_else(|| crate::json::BodyLimit::default().0, |l| l.0),
         },
         _ => {
             return Ok(actix_web::middleware::ErrorHandlerResponse::Response(
@@ -275,6 +291,10 @@ pub fn problem_handlers<B: actix_web::body::MessageBody + 'static>(
             bodyless_to_problem,
         )
         .handler(actix_web::http::StatusCode::NOT_FOUND, bodyless_to_problem)
+        .handler(
+            actix_web::http::StatusCode::PAYLOAD_TOO_LARGE,
+            bodyless_to_problem,
+        )
 }
 
 /// For `App::wrap_fn`: a request head over the limits is answered 431 before the app.

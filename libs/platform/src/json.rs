@@ -82,7 +82,8 @@ impl<T: DeserializeOwned + 'static> FromRequest for ValidJson<T> {
 /// Deserialise JSON bytes, mapping serde's error to a problem naming the field.
 ///
 /// The whole body must be one JSON value (trailing bytes other than whitespace are refused),
-/// and no string in it may carry a control or bidi-override character ([`crate::text`]).
+/// no string in it may carry a control or bidi-override character ([`crate::text`]), and no
+/// string or list may be longer than its limit ([`crate::limits`]).
 pub fn parse_json<T: DeserializeOwned>(body: &[u8]) -> Result<T, ApiError> {
     let mut de = serde_json::Deserializer::from_slice(body);
     let value = match serde_path_to_error::deserialize::<_, T>(&mut de) {
@@ -101,8 +102,10 @@ pub fn parse_json<T: DeserializeOwned>(body: &[u8]) -> Result<T, ApiError> {
         ),
         field: None,
     })?;
-    if crate::text::json_may_contain_forbidden(body) {
-        if let Ok(raw) = serde_json::from_slice::<serde_json::Value>(body) {
+    // The typed value has been read; the same bytes as a tree, for the checks every text
+    // field gets whatever its type: characters, then lengths.
+    if let Ok(raw) = serde_json::from_slice::<serde_json::Value>(body) {
+        if crate::text::json_may_contain_forbidden(body) {
             if let Some((field, c)) = crate::text::find_in_json(&raw) {
                 return Err(ApiError::Validation {
                     code: "invalid_characters",
@@ -113,6 +116,7 @@ pub fn parse_json<T: DeserializeOwned>(body: &[u8]) -> Result<T, ApiError> {
                 });
             }
         }
+        crate::limits::check_json(&raw)?;
     }
     Ok(value)
 }

@@ -14,11 +14,13 @@ pub mod http;
 pub mod identity;
 pub mod jobs;
 pub mod json;
+pub mod limits;
 pub mod metrics;
 pub mod observe;
 pub mod openapi;
 pub mod pagination;
 pub mod ratelimit;
+pub mod secret;
 pub mod telemetry;
 pub mod text;
 

@@ -31,7 +31,10 @@ async fn main() {
             startup::migrate(&db)
                 .await
                 .unwrap_or_else(|e| fail(&format!("migration: {e}")));
-            println!("migrations applied to {}", redact(&config.database_url));
+            println!(
+                "migrations applied to {}",
+                platform::secret::redact_url(&config.database_url)
+            );
         }
         Command::Serve => serve(config).await,
         Command::Openapi => {}
@@ -41,7 +44,7 @@ async fn main() {
 async fn serve(config: Config) {
     let demo = config.demo_data;
     let generated = config.jwt_secret_generated;
-    let db_url = redact(&config.database_url);
+    let db_url = platform::secret::redact_url(&config.database_url);
     let bind = config.bind.clone();
     let app = Application::build(config, Arc::new(SystemClock))
         .await
@@ -75,13 +78,6 @@ async fn serve(config: Config) {
     let _ = tokio::task::spawn_blocking(platform::telemetry::shutdown).await;
     if let Err(e) = stopped {
         fail(&format!("server: {e}"));
-    }
-}
-
-fn redact(url: &str) -> String {
-    match (url.find("://"), url.rfind('@')) {
-        (Some(s), Some(at)) if at > s => format!("{}://***{}", &url[..s], &url[at..]),
-        _ => url.to_string(),
     }
 }
 

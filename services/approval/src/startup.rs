@@ -262,6 +262,9 @@ pub fn run(listener: TcpListener, state: AppState) -> std::io::Result<Server> {
             .app_data(metrics.clone())
             .app_data(keys.clone())
             .app_data(limit.clone())
+            // Handlers that read raw bytes (for an idempotency fingerprint) get the same
+            // limit as the JSON extractor.
+            .app_data(web::PayloadConfig::new(limit.0))
             .app_data(routes.clone())
             .app_data(web::QueryConfig::default().error_handler(platform::http::query_error))
             .app_data(web::PathConfig::default().error_handler(platform::http::path_error))

@@ -136,8 +136,9 @@ impl LookupLimits {
     }
 }
 
-/// E-supervision settings, from the environment (documented in the README).
-#[derive(Clone, Debug, PartialEq, Eq)]
+/// E-supervision settings, from the environment (documented in the README). `Debug`
+/// redacts the credentials of `SMTP_URL`.
+#[derive(Clone, PartialEq, Eq)]
 pub struct SupervisionSettings {
     pub red_card_days: u32,
     pub claim_limit_days: u32,
@@ -175,6 +176,32 @@ pub struct SupervisionSettings {
     pub report_max_days: u32,
     /// Webhook delivery (`WEBHOOK_*`).
     pub webhooks: WebhookSettings,
+}
+
+impl std::fmt::Debug for SupervisionSettings {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SupervisionSettings")
+            .field("red_card_days", &self.red_card_days)
+            .field("claim_limit_days", &self.claim_limit_days)
+            .field("complaint_limit_days", &self.complaint_limit_days)
+            .field("supplement_wait_days", &self.supplement_wait_days)
+            .field("extension_max_days", &self.extension_max_days)
+            .field("joint_extension_max_days", &self.joint_extension_max_days)
+            .field("issuance_limit_days", &self.issuance_limit_days)
+            .field("sweep_cron", &self.sweep_cron)
+            .field("delivery_interval_secs", &self.delivery_interval_secs)
+            .field("scheduler_enabled", &self.scheduler_enabled)
+            .field(
+                "smtp_url",
+                &platform::secret::redact_opt_url(&self.smtp_url),
+            )
+            .field("mail_dir", &self.mail_dir)
+            .field("mail_from", &self.mail_from)
+            .field("pdf_font", &self.pdf_font)
+            .field("report_max_days", &self.report_max_days)
+            .field("webhooks", &self.webhooks)
+            .finish()
+    }
 }
 
 /// Webhook delivery settings, all the product's own defaults (no source fixes them).
@@ -430,5 +457,16 @@ mod webhook_settings_tests {
             let e = WebhookSettings::from_lookup(|q| (q == k).then(|| v.to_string())).unwrap_err();
             assert!(e.contains(k), "{e}");
         }
+    }
+
+    #[test]
+    fn settings_debug_hides_the_smtp_password() {
+        let s = super::SupervisionSettings::from_lookup(|k| {
+            (k == "SMTP_URL").then(|| "smtp://mailer:smtp-pass-9@smtp.example.gov.cn:587".into())
+        })
+        .unwrap();
+        let shown = format!("{s:?}");
+        assert!(!shown.contains("smtp-pass-9"), "{shown}");
+        assert!(shown.contains("smtp.example.gov.cn:587"), "{shown}");
     }
 }

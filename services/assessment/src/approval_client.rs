@@ -123,15 +123,32 @@ impl ApprovalClient {
             .bearer_auth(self.bearer()?)
             .send()
             .await
-            .map_err(|e| format!("approval service unreachable: {e}"))?;
+            .map_err(|e| {
+                // The detail (address, OS error) goes to the log; the message, shown by the
+                // public `/readyz`, only says what failed.
+                tracing::warn!(error = %e, path, "approval service unreachable");
+                "approval service unreachable".to_string()
+            })?;
         let status = r.status();
         if !status.is_success() {
             let body = r.text().await.unwrap_or_default();
-            return Err(format!("approval service answered {status}: {body}"));
+            tracing::warn!(%status, body = %body, path, "approval service refused a request");
+            // Only the problem's stable code, never the raw body.
+            let code = serde_json::from_str::<serde_json::Value>(&body)
+                .ok()
+                .and_then(|v| v.get("code").and_then(|c| c.as_str()).map(str::to_string))
+                .filter(|c| {
+                    c.len() <= 64 && c.bytes().all(|b| b.is_ascii_lowercase() || b == b'_')
+                });
+            return Err(match code {
+                Some(c) => format!("approval service answered {status} ({c})"),
+                None => format!("approval service answered {status}"),
+            });
         }
-        r.json()
-            .await
-            .map_err(|e| format!("approval service answered unreadable JSON: {e}"))
+        r.json().await.map_err(|e| {
+            tracing::warn!(error = %e, path, "approval service answered unreadable JSON");
+            "approval service answered unreadable JSON".to_string()
+        })
     }
 
     pub async fn events(&self, after: i64, limit: u32) -> Result<FeedPage, String> {

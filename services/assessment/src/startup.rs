@@ -166,6 +166,9 @@ pub fn run(listener: TcpListener, state: AppState) -> std::io::Result<Server> {
             .app_data(metrics.clone())
             .app_data(keys.clone())
             .app_data(limit.clone())
+            // Handlers that read raw bytes (for an idempotency fingerprint) get the same
+            // limit as the JSON extractor.
+            .app_data(web::PayloadConfig::new(limit.0))
             .app_data(public_limiter.clone())
             .app_data(routes.clone())
             .app_data(limiter.clone())

@@ -17,7 +17,7 @@ use crate::cases::store::{self, CaseFilter};
 use crate::routes::if_match;
 use crate::state::AppState;
 
-/// Read the body (already size-limited by actix's payload config) and the Idempotency-Key.
+/// Read the body (size-limited by the `web::PayloadConfig` of `BODY_LIMIT_BYTES`) and the Idempotency-Key.
 async fn idem_and_body(
     req: &HttpRequest,
     user: &AuthUser,

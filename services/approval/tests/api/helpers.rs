@@ -172,7 +172,7 @@ impl TestApp {
             .unwrap()
     }
 
-    fn url(&self, path: &str) -> String {
+    pub fn url(&self, path: &str) -> String {
         format!("{}{}", self.address, path)
     }
 

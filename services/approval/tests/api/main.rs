@@ -16,6 +16,7 @@ mod extensions;
 mod facts;
 mod helpers;
 mod items;
+mod limits;
 mod mail;
 mod metrics;
 mod openapi;

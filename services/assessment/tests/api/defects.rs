@@ -233,6 +233,44 @@ async fn a_feed_that_keeps_failing_makes_the_service_unready() {
     assert_eq!(ready.status(), StatusCode::SERVICE_UNAVAILABLE);
     let body: Value = ready.json().await.unwrap();
     assert!(body["reason"].as_str().unwrap().contains("401"), "{body}");
+    // The probe is public: the approval service's problem is named by its code, its raw
+    // body (detail, trace id) stays in the log.
+    assert!(
+        body["reason"].as_str().unwrap().contains("(token_invalid)"),
+        "{body}"
+    );
+    assert!(!body.to_string().contains("trace_id"), "{body}");
+}
+
+/// An unreachable approval service is reported without its address or the OS error.
+#[tokio::test]
+async fn an_unreachable_feed_is_reported_without_internal_detail() {
+    let s = spawn().await;
+    let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = closed.local_addr().unwrap().port();
+    drop(closed);
+    let settings = assessment::state::AssessmentSettings {
+        approval_url: format!("http://127.0.0.1:{port}"),
+        feed_consumer: false,
+        scheduler_enabled: false,
+        mail_dir: s.mail_dir.display().to_string(),
+        ..Default::default()
+    };
+    let cfg = config("assessment", &fresh_db("assessment").await);
+    let app =
+        assessment::startup::Application::build_with(cfg, settings, Arc::new(s.clock.clone()))
+            .await
+            .unwrap();
+    let state = app.state.clone();
+    let err = assessment::feed::consume_once(&state, 500)
+        .await
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("approval service unreachable"), "{err}");
+    assert!(!err.contains(&port.to_string()), "{err}");
+    let status = assessment::feed::status(&state.db).await.unwrap();
+    let shown = status.last_error.unwrap();
+    assert!(!shown.contains("127.0.0.1"), "{shown}");
 }
 
 /// A card revoked in the approval service (issued in error) leaves the assessment service's
