@@ -176,6 +176,9 @@ pub struct SupervisionSettings {
     pub report_max_days: u32,
     /// Webhook delivery (`WEBHOOK_*`).
     pub webhooks: WebhookSettings,
+    /// `IDEMPOTENCY_TTL_HOURS`: how long an `Idempotency-Key` and the answer it stored are
+    /// kept (default 24, at most 720: the product's own default, a day of retries).
+    pub idempotency_ttl_hours: u32,
 }
 
 impl std::fmt::Debug for SupervisionSettings {
@@ -200,6 +203,7 @@ impl std::fmt::Debug for SupervisionSettings {
             .field("pdf_font", &self.pdf_font)
             .field("report_max_days", &self.report_max_days)
             .field("webhooks", &self.webhooks)
+            .field("idempotency_ttl_hours", &self.idempotency_ttl_hours)
             .finish()
     }
 }
@@ -301,6 +305,7 @@ impl Default for SupervisionSettings {
             mail_from: "电子监察 <supervision@parallel-approval.local>".into(),
             pdf_font: None,
             report_max_days: 366,
+            idempotency_ttl_hours: 24,
             webhooks: WebhookSettings::default(),
         }
     }
@@ -355,6 +360,8 @@ impl SupervisionSettings {
                 .unwrap_or(d.mail_from),
             pdf_font: get("PDF_FONT").filter(|v| !v.trim().is_empty()),
             report_max_days: num("REPORT_MAX_DAYS", d.report_max_days, 3660)?.max(1),
+            idempotency_ttl_hours: num("IDEMPOTENCY_TTL_HOURS", d.idempotency_ttl_hours, 720)?
+                .max(1),
             webhooks: WebhookSettings::from_lookup(&get)?,
         })
     }
@@ -363,6 +370,11 @@ impl SupervisionSettings {
 impl AppState {
     pub fn now(&self) -> chrono::DateTime<chrono::Utc> {
         self.clock.now()
+    }
+
+    /// Idempotency keys stored before this moment have expired (`IDEMPOTENCY_TTL_HOURS`).
+    pub fn idempotency_horizon(&self) -> chrono::DateTime<chrono::Utc> {
+        self.now() - chrono::Duration::hours(i64::from(self.supervision.idempotency_ttl_hours))
     }
 
     pub fn calendar(&self) -> WorkCalendar {

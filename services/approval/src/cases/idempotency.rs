@@ -1,6 +1,10 @@
 //! `Idempotency-Key`: a retried submission or command returns the first result, not a second
 //! case. The stored response is written in the same transaction as the change it describes,
 //! so after a crash either both exist or neither.
+//!
+//! A key is kept for `IDEMPOTENCY_TTL_HOURS` (product default 24, as long as a client's
+//! retries last): an older one is no longer replayed, and the hourly housekeeping job
+//! deletes it, so the answers it stored (with the applicant's data) do not stay forever.
 
 use actix_web::http::StatusCode;
 use actix_web::HttpResponse;
@@ -64,10 +68,12 @@ fn fingerprint(method: &str, path: &str, body: &[u8]) -> String {
     format!("{h:016x}")
 }
 
-/// The stored answer for this key, if the request was already done.
+/// The stored answer for this key, if the request was already done after `horizon` (now
+/// less the TTL). A key stored before it is expired: deleted here, and the request runs anew.
 pub async fn replay<C: ConnectionTrait>(
     c: &C,
     key: &IdemKey,
+    horizon: DateTime<Utc>,
 ) -> Result<Option<HttpResponse>, ApiError> {
     let row = idempotency_key::Entity::find()
         .filter(idempotency_key::Column::UserId.eq(key.user_id))
@@ -75,6 +81,12 @@ pub async fn replay<C: ConnectionTrait>(
         .one(c)
         .await?;
     let Some(row) = row else { return Ok(None) };
+    if row.created_at < horizon {
+        idempotency_key::Entity::delete_by_id(row.id)
+            .exec(c)
+            .await?;
+        return Ok(None);
+    }
     if row.fingerprint != key.fingerprint {
         return Err(ApiError::Validation {
             code: "idempotency_key_reused",
@@ -113,4 +125,13 @@ pub async fn save<C: ConnectionTrait>(
     .insert(c)
     .await?;
     Ok(())
+}
+
+/// Delete every key stored before `horizon`; how many went.
+pub async fn purge<C: ConnectionTrait>(c: &C, horizon: DateTime<Utc>) -> Result<u64, ApiError> {
+    let r = idempotency_key::Entity::delete_many()
+        .filter(idempotency_key::Column::CreatedAt.lt(horizon))
+        .exec(c)
+        .await?;
+    Ok(r.rows_affected)
 }

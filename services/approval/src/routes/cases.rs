@@ -61,7 +61,9 @@ pub async fn submit(
     require_json(&req)?;
     let idem = idem_and_body(&req, &user, &body).await?;
     if let Some(k) = &idem {
-        if let Some(replayed) = idempotency::replay(&state.db, k).await? {
+        if let Some(replayed) =
+            idempotency::replay(&state.db, k, state.idempotency_horizon()).await?
+        {
             return Ok(replayed);
         }
     }
@@ -89,7 +91,9 @@ async fn replay_on_race(
         },
     ) = (idem, &e)
     {
-        if let Some(replayed) = idempotency::replay(&state.db, k).await? {
+        if let Some(replayed) =
+            idempotency::replay(&state.db, k, state.idempotency_horizon()).await?
+        {
             return Ok(replayed);
         }
     }
@@ -182,7 +186,9 @@ pub async fn payment(
     require_json(&req)?;
     let idem = idem_and_body(&req, &user, &body).await?;
     if let Some(k) = &idem {
-        if let Some(replayed) = idempotency::replay(&state.db, k).await? {
+        if let Some(replayed) =
+            idempotency::replay(&state.db, k, state.idempotency_horizon()).await?
+        {
             return Ok(replayed);
         }
     }
@@ -214,7 +220,9 @@ async fn run_case_command(
 ) -> ApiResult<HttpResponse> {
     let idem = IdemKey::from_request(&req, user.id, body)?;
     if let Some(k) = &idem {
-        if let Some(replayed) = idempotency::replay(&state.db, k).await? {
+        if let Some(replayed) =
+            idempotency::replay(&state.db, k, state.idempotency_horizon()).await?
+        {
             return Ok(replayed);
         }
     }
@@ -334,7 +342,9 @@ pub async fn command(
     let version = if_match(&req, "branch")?;
     let idem = idem_and_body(&req, &user, &body).await?;
     if let Some(k) = &idem {
-        if let Some(replayed) = idempotency::replay(&state.db, k).await? {
+        if let Some(replayed) =
+            idempotency::replay(&state.db, k, state.idempotency_horizon()).await?
+        {
             return Ok(replayed);
         }
     }

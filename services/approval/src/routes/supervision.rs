@@ -564,7 +564,7 @@ pub async fn list_notices(
 }
 
 /// Run a scheduled job now (admin, supervisor): `sweep`, `deliver`, `daily_digest`,
-/// `weekly_notice`, `monthly_analysis`. Goes through the same once-per-tick ledger as the
+/// `weekly_notice`, `monthly_analysis`, `housekeeping`. Goes through the same once-per-tick ledger as the
 /// scheduler, so two replicas asked at the same minute run it once.
 #[utoipa::path(post, path = "/v1/supervision/jobs/{job}/run", tag = "supervision", security(("bearer_auth" = [])), responses(
     (status = 200, body = JobRun),

@@ -33,15 +33,18 @@ pub enum JobKind {
     WeeklyNotice,
     /// 月分析 to supervisors (1st of the month, 09:00).
     MonthlyAnalysis,
+    /// Delete what has outlived its keeping: expired idempotency keys (hourly, at :05).
+    Housekeeping,
 }
 
 impl JobKind {
-    pub const ALL: [JobKind; 5] = [
+    pub const ALL: [JobKind; 6] = [
         JobKind::Sweep,
         JobKind::Deliver,
         JobKind::DailyDigest,
         JobKind::WeeklyNotice,
         JobKind::MonthlyAnalysis,
+        JobKind::Housekeeping,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -51,6 +54,7 @@ impl JobKind {
             JobKind::DailyDigest => "daily_digest",
             JobKind::WeeklyNotice => "weekly_notice",
             JobKind::MonthlyAnalysis => "monthly_analysis",
+            JobKind::Housekeeping => "housekeeping",
         }
     }
 
@@ -232,6 +236,12 @@ async fn run(
         JobKind::DailyDigest => daily_digest(&state.db, now).await,
         JobKind::WeeklyNotice => supervisor_report(state, now, DigestKind::Weekly).await,
         JobKind::MonthlyAnalysis => supervisor_report(state, now, DigestKind::Monthly).await,
+        JobKind::Housekeeping => {
+            let horizon =
+                now - chrono::Duration::hours(i64::from(state.supervision.idempotency_ttl_hours));
+            let keys = crate::cases::idempotency::purge(&state.db, horizon).await?;
+            Ok(serde_json::json!({ "idempotency_keys_deleted": keys }))
+        }
     }
 }
 

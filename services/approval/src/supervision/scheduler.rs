@@ -1,7 +1,7 @@
 //! The scheduler (tokio-cron-scheduler): the sweep on `SWEEP_CRON` (default every minute),
 //! notice delivery every `DELIVERY_INTERVAL_SECONDS`, the daily digest at 08:00, the weekly
-//! notice (周通报) on Mondays at 08:30 and the monthly analysis (月分析) on the 1st at 09:00,
-//! all in Asia/Shanghai. Each run goes through [`jobs::run_once`], so several replicas run
+//! notice (周通报) on Mondays at 08:30, the monthly analysis (月分析) on the 1st at 09:00 and
+//! housekeeping (expired idempotency keys) every hour at :05, all in Asia/Shanghai. Each run goes through [`jobs::run_once`], so several replicas run
 //! each job once per tick.
 
 use std::time::Duration;
@@ -56,6 +56,7 @@ pub async fn start(state: AppState) -> Result<JobScheduler, String> {
         cron_job(&state, "0 0 8 * * *", JobKind::DailyDigest)?,
         cron_job(&state, "0 30 8 * * Mon", JobKind::WeeklyNotice)?,
         cron_job(&state, "0 0 9 1 * *", JobKind::MonthlyAnalysis)?,
+        cron_job(&state, "0 5 * * * *", JobKind::Housekeeping)?,
     ];
     for j in jobs {
         sched.add(j).await.map_err(|e| e.to_string())?;

@@ -681,6 +681,58 @@ async fn bad_submissions_and_commands_write_nothing() {
         .all(|b| b["state"] == "received" && b["version"] == 0));
 }
 
+/// A key is kept `IDEMPOTENCY_TTL_HOURS` (24): a retry within it replays, one after it runs
+/// anew, and the housekeeping job deletes the expired rows with the answers they stored.
+#[tokio::test]
+async fn idempotency_keys_expire_and_are_purged() {
+    let h = hohhot().await;
+    let send = |key: &'static str| {
+        let h = &h;
+        async move {
+            h.app
+                .client
+                .post(format!("{}/v1/cases", h.app.address))
+                .bearer_auth(&h.clerk)
+                .header("Idempotency-Key", key)
+                .json(&bundle_case())
+                .send()
+                .await
+                .unwrap()
+        }
+    };
+    let first = expect_status(send("ttl-1").await, StatusCode::CREATED).await;
+    expect_status(send("ttl-2").await, StatusCode::CREATED).await;
+    h.app.clock.advance(chrono::Duration::hours(23));
+    let again = send("ttl-1").await;
+    assert_eq!(again.headers().get("Idempotent-Replayed").unwrap(), "true");
+    assert_eq!(
+        expect_status(again, StatusCode::CREATED).await["id"],
+        first["id"]
+    );
+    assert_eq!(h.app.count_rows("idempotency_keys").await, 2);
+    // A day and an hour on: the key has expired, so the same request is a new case.
+    h.app.clock.advance(chrono::Duration::hours(2));
+    let late = send("ttl-1").await;
+    assert!(late.headers().get("Idempotent-Replayed").is_none());
+    let late = expect_status(late, StatusCode::CREATED).await;
+    assert_ne!(late["id"], first["id"]);
+    assert_eq!(h.app.count_rows("cases").await, 3);
+    // Housekeeping deletes the other expired key and keeps the fresh one.
+    let run = expect_status(
+        h.app
+            .post(
+                "/v1/supervision/jobs/housekeeping/run",
+                &h.app.admin_token,
+                &json!({}),
+            )
+            .await,
+        StatusCode::OK,
+    )
+    .await;
+    assert_eq!(run["detail"]["idempotency_keys_deleted"], 1, "{run}");
+    assert_eq!(h.app.count_rows("idempotency_keys").await, 1);
+}
+
 #[tokio::test]
 async fn retried_submissions_and_commands_are_idempotent() {
     let h = hohhot().await;
