@@ -151,7 +151,8 @@ async fn spawn_app_full(
     .await
     .expect("admin user");
     // The user of `TestApp::token`: the service checks every token against a real, active row
-    // at its token version (0), and trusts the signed role and department.
+    // at its token version (0), and trusts the signed role and department. Its own role is
+    // `service`, so that no test counting people (clerks, reviewers, ...) counts it.
     {
         use sea_orm::{ActiveModelTrait, Set};
         approval::entities::user::ActiveModel {
@@ -159,7 +160,7 @@ async fn spawn_app_full(
             username: Set("test-user".into()),
             display_name: Set("Test user".into()),
             email: Set(None),
-            role: Set("clerk".into()),
+            role: Set("service".into()),
             department_id: Set(None),
             password_hash: Set("!".into()),
             active: Set(true),
