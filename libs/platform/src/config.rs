@@ -6,7 +6,7 @@
 //! | `REDIS_URL` | unset: in-process cache and locks | `redis://127.0.0.1:6379` |
 //! | `JWT_SECRET` | a random dev secret, printed at start | HS256 signing secret (≥ 32 bytes in production) |
 //! | `BIND` | `127.0.0.1:<port>` | listen address |
-//! | `TOKEN_TTL_SECONDS` | `28800` (8 h) | access-token lifetime |
+//! | `TOKEN_TTL_SECONDS` | `900` (15 min; the product's own default) | access-token lifetime (the approval service renews it with a refresh token) |
 //! | `BODY_LIMIT_BYTES` | `262144` | largest accepted JSON body |
 //! | `DEMO_DATA` | `false` | seed the Hohhot demo bundle and one user per role |
 //! | `OFFICE_HOURS` | `09:00-17:00` | the working day's boundary, Asia/Shanghai |
@@ -95,7 +95,7 @@ impl Config {
         let token_ttl_seconds = parse_num(
             get("TOKEN_TTL_SECONDS"),
             "TOKEN_TTL_SECONDS",
-            28_800,
+            900,
             60,
             7 * 86_400,
         )?;

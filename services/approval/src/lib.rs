@@ -15,6 +15,7 @@ pub mod notices;
 pub mod openapi;
 pub mod public;
 pub mod routes;
+pub mod sessions;
 pub mod startup;
 pub mod state;
 pub mod supervision;

@@ -21,6 +21,8 @@ use crate::routes;
         routes::auth::token,
         routes::auth::me,
         routes::auth::change_password,
+        routes::auth::refresh,
+        routes::auth::logout,
         routes::departments::list,
         routes::departments::get,
         routes::departments::create,

@@ -141,6 +141,10 @@ impl Application {
                 crate::login::LoginSettings::from_lookup(|k| std::env::var(k).ok())
                     .map_err(StartupError::Config)?,
             ),
+            sessions: crate::sessions::Sessions::new(
+                crate::sessions::SessionSettings::from_lookup(|k| std::env::var(k).ok())
+                    .map_err(StartupError::Config)?,
+            ),
             metrics: Arc::new(crate::metrics::ApprovalMetrics::new()),
         };
         let listener = TcpListener::bind(&config.bind)
@@ -251,6 +255,9 @@ pub fn run(listener: TcpListener, state: AppState) -> std::io::Result<Server> {
     let routes = web::Data::new(platform::http::RouteTable::from_openapi(&spec));
     let server = HttpServer::new(move || {
         App::new()
+            .wrap(actix_web::middleware::from_fn(
+                crate::sessions::guard::guard,
+            ))
             .wrap(platform::http::problem_handlers())
             .wrap_fn(platform::http::head_guard)
             .wrap(platform::http::security_headers())

@@ -46,6 +46,8 @@ pub struct AppState {
     pub lookup_limits: LookupLimits,
     /// Sign-in failure handling and the bounded password-check pool.
     pub login: std::sync::Arc<crate::login::LoginGuard>,
+    /// Session settings and the cache of users' token versions.
+    pub sessions: Arc<crate::sessions::Sessions>,
     /// The figures of `/metrics` (one registry per application).
     pub metrics: Arc<crate::metrics::ApprovalMetrics>,
 }

@@ -1111,6 +1111,8 @@ pub async fn set_password(
     am.password_changed_at = Set(Some(now));
     am.updated_at = Set(now);
     am.update(&txn).await?;
+    // A new password ends every session of the account.
+    crate::sessions::bump_version(&txn, u.id).await?;
     txn.commit().await?;
     Ok(())
 }
@@ -1147,6 +1149,12 @@ pub async fn update_user(
     }
     let before = user_view(current.clone())?;
     let before_hash = current.password_hash.clone();
+    // What ends the user's sessions: the role, the department or the active flag changes, or
+    // a new password.
+    let ends_sessions = current.role != input.role.as_str()
+        || current.department_id != input.department_id
+        || current.active != input.active
+        || hash.is_some();
     let mut am = current.into_active_model();
     am.display_name = Set(input.display_name);
     am.email = Set(input.email);
@@ -1168,6 +1176,9 @@ pub async fn update_user(
     }
     am.updated_at = Set(now);
     let view = user_view(am.update(&txn).await?)?;
+    if ends_sessions {
+        crate::sessions::bump_version(&txn, id).await?;
+    }
     audit::record(
         &txn,
         actor,
@@ -1206,6 +1217,7 @@ pub async fn delete_user(
             .filter(user::Column::Id.eq(id))
             .exec(&txn)
             .await?;
+        crate::sessions::bump_version(&txn, id).await?;
     }
     audit::record(
         &txn,

@@ -117,6 +117,16 @@ pub fn viewer(
     }
 }
 
+/// The sign-in page for a token whose session has ended (see `crate::sessions::guard`); the
+/// cookie is removed when it carried the token.
+pub fn revoked_page(clear: bool) -> HttpResponse {
+    unauthorized(
+        super::HEADING,
+        Some("the session was ended by a change to the account: sign in again"),
+        clear,
+    )
+}
+
 fn unauthorized(heading: &str, message: Option<&str>, clear: bool) -> HttpResponse {
     let mut r = respond(StatusCode::UNAUTHORIZED, render_login(heading, message));
     r.headers_mut().insert(

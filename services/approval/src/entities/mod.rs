@@ -19,6 +19,7 @@ pub mod password_history;
 pub mod power;
 pub mod power_version;
 pub mod public_lookup;
+pub mod refresh_token;
 pub mod staff;
 pub mod staff_version;
 pub mod user;

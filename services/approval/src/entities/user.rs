@@ -18,6 +18,8 @@ pub struct Model {
     pub deleted_at: Option<DateTimeUtc>,
     /// When the password was last set (`None`: before this was kept; count from `created_at`).
     pub password_changed_at: Option<DateTimeUtc>,
+    /// Raised by every change that ends the user's sessions (see `crate::sessions`).
+    pub token_version: i32,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -23,10 +23,42 @@ pub struct TokenResponse {
     pub access_token: String,
     /// Always `Bearer`.
     pub token_type: String,
-    /// Lifetime in seconds.
+    /// Lifetime of the access token in seconds (`TOKEN_TTL_SECONDS`, default 900).
     pub expires_in: i64,
+    /// Opaque, single-use: exchange it at `POST /v1/auth/refresh` for the next pair. Using it
+    /// twice ends the session.
+    pub refresh_token: String,
+    /// Lifetime of the refresh token in seconds (`REFRESH_TOKEN_TTL_SECONDS`, default 28800).
+    pub refresh_expires_in: i64,
     pub role: Role,
     pub department_id: Option<i32>,
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RefreshRequest {
+    /// The `refresh_token` of the last token answer.
+    pub refresh_token: String,
+}
+
+/// A token answer: never cached (RFC 6749 §5.1).
+fn token_answer(
+    state: &AppState,
+    keys: &JwtKeys,
+    pair: crate::sessions::TokenPair,
+) -> HttpResponse {
+    HttpResponse::Ok()
+        .insert_header((header::CACHE_CONTROL, "no-store"))
+        .insert_header((header::PRAGMA, "no-cache"))
+        .json(TokenResponse {
+            access_token: pair.access_token,
+            token_type: "Bearer".into(),
+            expires_in: keys.ttl_seconds,
+            refresh_token: pair.refresh_token,
+            refresh_expires_in: state.sessions.settings.refresh_ttl_seconds,
+            role: pair.role,
+            department_id: pair.department_id,
+        })
 }
 
 /// Check a username and password as a sign-in does: a locked account name or address is
@@ -87,10 +119,10 @@ async fn authenticate(
 /// A stand-in hash so an unknown user costs as much time as a wrong password.
 const DUMMY_HASH: &str = "$argon2id$v=19$m=19456,t=2,p=1$c29tZXNhbHRzb21lc2FsdA$5sDYYHxRmnMlNmk2sgIZ2vJdBp3cPwaCoePpvfc6mCE";
 
-/// Exchange a username and password for an access token. Failed attempts are counted per
-/// account name and per client address; past the limit both are locked for a while (429
-/// `login_locked`), whether or not the account exists. Every sign-in, failure and lockout is
-/// in the audit trail with the client address.
+/// Exchange a username and password for an access token and a refresh token (a new session).
+/// Failed attempts are counted per account name and per client address; past the limit both
+/// are locked for a while (429 `login_locked`), whether or not the account exists. Every
+/// sign-in, failure and lockout is in the audit trail with the client address.
 #[utoipa::path(post, path = "/v1/auth/token", tag = "auth", request_body = TokenRequest, responses(
     (status = 200, body = TokenResponse),
     (status = 401, description = "unknown user, wrong password or inactive account (counted: see 429)", body = platform::error::Problem, content_type = "application/problem+json"),
@@ -128,28 +160,82 @@ pub async fn token(
             ),
         });
     }
-    login::audit(
+    let pair = crate::sessions::start(
         &state.db,
+        &keys,
+        &state.sessions.settings,
+        &user,
         now,
-        (Some(user.id), &user.username),
-        "login",
-        &user.username,
         &address,
     )
     .await?;
-    let role: Role = user.role.parse().map_err(ApiError::Internal)?;
-    let token = keys.issue(user.id, &user.username, role, user.department_id, now)?;
-    // RFC 6749 §5.1: a token response must not be cached.
-    Ok(HttpResponse::Ok()
-        .insert_header((header::CACHE_CONTROL, "no-store"))
-        .insert_header((header::PRAGMA, "no-cache"))
-        .json(TokenResponse {
-            access_token: token,
-            token_type: "Bearer".into(),
-            expires_in: keys.ttl_seconds,
-            role,
-            department_id: user.department_id,
-        }))
+    Ok(token_answer(&state, &keys, pair))
+}
+
+/// Exchange a refresh token for a new access token and refresh token of the same session; the
+/// one presented is used up. Presenting a used one again revokes the whole session (every
+/// refresh token of its family, the newest too) and is audited with the client address.
+#[utoipa::path(post, path = "/v1/auth/refresh", tag = "auth", request_body = RefreshRequest, responses(
+    (status = 200, body = TokenResponse, headers(("Cache-Control" = String, description = "`no-store`"))),
+    (status = 401, description = "`refresh_invalid` (unknown token), `refresh_expired` (older than `REFRESH_TOKEN_TTL_SECONDS`, default 8 h; product default), `refresh_reused` (already used: the session is revoked), `refresh_revoked` (its session was revoked or logged out) or `session_revoked` (the account changed, or is inactive, since the token was issued)", body = platform::error::Problem, content_type = "application/problem+json"),
+    (status = 422, description = "invalid body", body = platform::error::Problem, content_type = "application/problem+json"),
+))]
+pub async fn refresh(
+    _no_query: platform::http::NoQuery,
+    req_http: HttpRequest,
+    state: web::Data<AppState>,
+    keys: web::Data<JwtKeys>,
+    body: ValidJson<RefreshRequest>,
+) -> ApiResult<HttpResponse> {
+    let req = body.into_inner();
+    let address = crate::routes::public::client_address(&req_http);
+    let pair = crate::sessions::refresh(
+        &state.db,
+        &keys,
+        &state.sessions.settings,
+        &req.refresh_token,
+        state.now(),
+        &address,
+    )
+    .await?;
+    Ok(token_answer(&state, &keys, pair))
+}
+
+/// End the caller's sessions: the session's refresh tokens are revoked and the account's token
+/// version raised, so every access and refresh token of the user (all sessions, on every
+/// device) is refused from the next request on. Audited with the client address.
+#[utoipa::path(post, path = "/v1/auth/logout", tag = "auth", security(("bearer_auth" = [])), responses(
+    (status = 204, description = "logged out"),
+    (status = 401, description = "no valid token, or `session_revoked`: the session had already ended", body = platform::error::Problem, content_type = "application/problem+json"),
+))]
+pub async fn logout(
+    _no_query: platform::http::NoQuery,
+    req_http: HttpRequest,
+    state: web::Data<AppState>,
+    keys: web::Data<JwtKeys>,
+    user: AuthUser,
+) -> ApiResult<HttpResponse> {
+    // The extractor checked the token; its session id is in the claims.
+    let sid = req_http
+        .headers()
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.get(7..))
+        .and_then(|t| keys.verify(t.trim()).ok())
+        .and_then(|c| c.sid);
+    let address = crate::routes::public::client_address(&req_http);
+    let r = crate::sessions::logout(
+        &state.db,
+        user.id,
+        &user.name,
+        sid.as_deref(),
+        state.now(),
+        &address,
+    )
+    .await;
+    state.sessions.cache.invalidate(user.id);
+    r?;
+    Ok(HttpResponse::NoContent().finish())
 }
 
 /// The caller's own account.
@@ -178,7 +264,8 @@ pub struct PasswordChange {
 
 /// Change one's own password with the current one (no token needed: an expired password can
 /// be changed here). A wrong current password counts as a failed sign-in (and locks alike);
-/// the change is audited with the client address.
+/// the change is audited with the client address. It ends every session of the account
+/// (their tokens answer 401 `session_revoked`): sign in again with the new password.
 #[utoipa::path(post, path = "/v1/auth/password", tag = "auth", request_body = PasswordChange, responses(
     (status = 204, description = "changed"),
     (status = 401, description = "unknown user, wrong current password or inactive account", body = platform::error::Problem, content_type = "application/problem+json"),
@@ -204,7 +291,9 @@ pub async fn change_password(
         "new_password",
     )
     .await?;
-    store::set_password(&state.db, &user, now, &req.new_password).await?;
+    let set = store::set_password(&state.db, &user, now, &req.new_password).await;
+    state.sessions.cache.invalidate(user.id);
+    set?;
     login::audit(
         &state.db,
         now,

@@ -47,6 +47,8 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                 .route("/auth/token", web::post().to(auth::token))
                 .route("/auth/me", web::get().to(auth::me))
                 .route("/auth/password", web::post().to(auth::change_password))
+                .route("/auth/refresh", web::post().to(auth::refresh))
+                .route("/auth/logout", web::post().to(auth::logout))
                 .route("/public/items", web::get().to(public::items))
                 .route("/public/items/{code}", web::get().to(public::item))
                 .route(

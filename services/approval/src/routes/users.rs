@@ -126,9 +126,10 @@ pub async fn update(
         )
         .await?;
     }
-    Ok(web::Json(
-        store::update_user(&state.db, &user, state.now(), id, input).await?,
-    ))
+    let view = store::update_user(&state.db, &user, state.now(), id, input).await;
+    // Committed or not: the next request reads the row again.
+    state.sessions.cache.invalidate(id);
+    Ok(web::Json(view?))
 }
 
 /// Deactivate and retire a user (admin); the row stays for the audit trail.
@@ -143,9 +144,10 @@ pub async fn delete(
     id: web::Path<i32>,
 ) -> ApiResult<web::Json<Deleted>> {
     user.require(&[Role::Admin])?;
-    Ok(web::Json(
-        store::delete_user(&state.db, &user, state.now(), id.into_inner()).await?,
-    ))
+    let id = id.into_inner();
+    let deleted = store::delete_user(&state.db, &user, state.now(), id).await;
+    state.sessions.cache.invalidate(id);
+    Ok(web::Json(deleted?))
 }
 
 /// The answer to an unlock.

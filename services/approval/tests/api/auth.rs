@@ -105,6 +105,8 @@ async fn missing_expired_forged_and_wrong_algorithm_tokens_get_401() {
         dept: None,
         iat: Utc::now().timestamp(),
         exp: Utc::now().timestamp() + 600,
+        tv: 0,
+        sid: None,
     };
     let hs512 = encode(
         &Header::new(Algorithm::HS512),

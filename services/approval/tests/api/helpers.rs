@@ -11,6 +11,9 @@ use serde_json::{json, Value};
 
 pub const SECRET: &str = "test-secret-test-secret-test-secret";
 
+/// The user id of the tokens [`TestApp::token`] mints (a row created at start).
+pub const TOKEN_USER: i32 = 9_000;
+
 pub struct TestApp {
     pub address: String,
     pub client: reqwest::Client,
@@ -147,6 +150,30 @@ async fn spawn_app_full(
     )
     .await
     .expect("admin user");
+    // The user of `TestApp::token`: the service checks every token against a real, active row
+    // at its token version (0), and trusts the signed role and department. Its own role is
+    // `service`, so that no test counting people (clerks, reviewers, ...) counts it.
+    {
+        use sea_orm::{ActiveModelTrait, Set};
+        approval::entities::user::ActiveModel {
+            id: Set(TOKEN_USER),
+            username: Set("test-user".into()),
+            display_name: Set("Test user".into()),
+            email: Set(None),
+            role: Set("service".into()),
+            department_id: Set(None),
+            password_hash: Set("!".into()),
+            active: Set(true),
+            created_at: Set(Utc::now()),
+            updated_at: Set(Utc::now()),
+            deleted_at: Set(None),
+            password_changed_at: Set(None),
+            token_version: Set(0),
+        }
+        .insert(&db)
+        .await
+        .expect("token user");
+    }
     let keys = JwtKeys::hs256(SECRET.as_bytes(), 3600);
     let admin_token = keys
         .issue(admin.id, "root", Role::Admin, None, Utc::now())
@@ -168,7 +195,7 @@ impl TestApp {
     /// A token for any role (the service trusts the signed claims).
     pub fn token(&self, role: Role, dept: Option<i32>) -> String {
         self.keys
-            .issue(9_000, &format!("test-{role}"), role, dept, Utc::now())
+            .issue(TOKEN_USER, &format!("test-{role}"), role, dept, Utc::now())
             .unwrap()
     }
 

@@ -24,6 +24,7 @@ mod pauses;
 mod provisional;
 mod public;
 mod races;
+mod sessions;
 mod smtp_sink;
 mod spans;
 mod staff;
