@@ -33,15 +33,21 @@ pub enum JobKind {
     WeeklyNotice,
     /// 月分析 to supervisors (1st of the month, 09:00).
     MonthlyAnalysis,
+    /// Chain the audit rows written since (every `AUDIT_SEAL_INTERVAL_SECONDS`).
+    AuditSeal,
+    /// Remove sealed audit rows older than `AUDIT_RETENTION_DAYS` (daily, 03:30).
+    AuditPurge,
 }
 
 impl JobKind {
-    pub const ALL: [JobKind; 5] = [
+    pub const ALL: [JobKind; 7] = [
         JobKind::Sweep,
         JobKind::Deliver,
         JobKind::DailyDigest,
         JobKind::WeeklyNotice,
         JobKind::MonthlyAnalysis,
+        JobKind::AuditSeal,
+        JobKind::AuditPurge,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -51,6 +57,8 @@ impl JobKind {
             JobKind::DailyDigest => "daily_digest",
             JobKind::WeeklyNotice => "weekly_notice",
             JobKind::MonthlyAnalysis => "monthly_analysis",
+            JobKind::AuditSeal => "audit_seal",
+            JobKind::AuditPurge => "audit_purge",
         }
     }
 
@@ -232,6 +240,13 @@ async fn run(
         JobKind::DailyDigest => daily_digest(&state.db, now).await,
         JobKind::WeeklyNotice => supervisor_report(state, now, DigestKind::Weekly).await,
         JobKind::MonthlyAnalysis => supervisor_report(state, now, DigestKind::Monthly).await,
+        JobKind::AuditSeal => Ok(serde_json::json!({
+            "sealed": crate::audit::store::seal(&state.db).await?
+        })),
+        JobKind::AuditPurge => {
+            let p = crate::audit::store::purge(&state.db, now, state.audit.retention_days).await?;
+            Ok(serde_json::to_value(p).unwrap_or_default())
+        }
     }
 }
 
