@@ -16,7 +16,7 @@ use crate::state::AppState;
 use crate::supervision::cards::{self, Card, CardFilter, RevokeInput};
 use crate::supervision::claims::{self, Claim};
 use crate::supervision::complaints::{
-    self, AnswerInput, AssignInput, Complaint, ComplaintInput, FindingInput,
+    self, AnswerInput, AssignInput, Complaint, ComplaintInput, ComplaintReceipt, FindingInput,
 };
 use crate::supervision::jobs::{self, JobKind, JobRun};
 use crate::supervision::reports::{self, Digest, DigestKind, Period};
@@ -139,18 +139,26 @@ pub async fn claim(
     ))
 }
 
-/// File a complaint (投诉). Open to anyone holding a case number: no token needed.
+/// File a complaint (投诉). Open to anyone holding a case number and its check code (the last
+/// 6 characters of the applicant's ID number or credit code, case-insensitive): no token
+/// needed. The answer is the same 202 and body whether the case does not exist, the check code
+/// is wrong, or the complaint was filed; only a matching pair files one. Rate-limited per
+/// client address (`PUBLIC_COMPLAINT_PER_ADDRESS`, default 10) and per case number
+/// (`PUBLIC_COMPLAINT_PER_CASE`, default 5) per ten minutes: 429 with `Retry-After`.
 #[utoipa::path(post, path = "/v1/complaints", tag = "supervision", request_body = ComplaintInput, responses(
-    (status = 201, body = Complaint),
-    (status = 422, body = platform::error::Problem, content_type = "application/problem+json"),
+    (status = 202, body = ComplaintReceipt),
+    (status = 422, description = "a field empty or too long, a check code not of 6 characters", body = platform::error::Problem, content_type = "application/problem+json"),
+    (status = 429, body = platform::error::Problem, content_type = "application/problem+json", headers(("Retry-After" = u64, description = "seconds until the next window"))),
 ))]
 pub async fn file_complaint(
     _no_query: platform::http::NoQuery,
+    req: actix_web::HttpRequest,
     state: web::Data<AppState>,
     body: ValidJson<ComplaintInput>,
 ) -> ApiResult<HttpResponse> {
-    Ok(HttpResponse::Created()
-        .json(complaints::file(&state.db, state.now(), body.into_inner()).await?))
+    let address = crate::routes::public::client_address(&req);
+    Ok(HttpResponse::Accepted()
+        .json(complaints::file_public(&state, &address, body.into_inner()).await?))
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
