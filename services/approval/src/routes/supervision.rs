@@ -310,6 +310,7 @@ pub struct Statistics {
     (status = 422, body = platform::error::Problem, content_type = "application/problem+json"),
 ))]
 pub async fn statistics(
+    req: actix_web::HttpRequest,
     state: web::Data<AppState>,
     user: AuthUser,
     q: ValidQuery<StatsQuery>,
@@ -359,6 +360,14 @@ pub async fn statistics(
     } else {
         ::reports::table::csv(&sheet)?
     };
+    export_audit(
+        &state,
+        &user,
+        &req,
+        "statistics",
+        &format!("{}..{} {format:?}", q.from, q.to).to_lowercase(),
+    )
+    .await?;
     Ok(::reports::download(
         format,
         bytes,
@@ -391,8 +400,29 @@ pub struct MonthlyQuery {
     pub format: Option<ExportFormat>,
 }
 
+/// Record a report export (`export`, 安全审计) with who and from where, before the file goes.
+async fn export_audit(
+    state: &AppState,
+    user: &AuthUser,
+    req: &actix_web::HttpRequest,
+    report: &'static str,
+    what: &str,
+) -> Result<(), ApiError> {
+    crate::audit::record_read(
+        &state.db,
+        user,
+        state.now(),
+        "export",
+        report,
+        what,
+        &crate::routes::public::client_address(req),
+    )
+    .await
+}
+
 async fn digest_response(
     state: &AppState,
+    reader: (&AuthUser, &actix_web::HttpRequest),
     kind: DigestKind,
     period: Option<&str>,
     field: &str,
@@ -437,6 +467,14 @@ async fn digest_response(
         },
     };
     let (name, ascii) = reports::digest_file_name(&d, kind);
+    export_audit(
+        state,
+        reader.0,
+        reader.1,
+        kind.as_str(),
+        &format!("{} {format:?}", period.label).to_lowercase(),
+    )
+    .await?;
     Ok(::reports::download(format, bytes, &name, &ascii))
 }
 
@@ -453,6 +491,7 @@ async fn digest_response(
     (status = 422, body = platform::error::Problem, content_type = "application/problem+json"),
 ))]
 pub async fn weekly_notice(
+    req: actix_web::HttpRequest,
     state: web::Data<AppState>,
     user: AuthUser,
     q: ValidQuery<WeeklyQuery>,
@@ -461,6 +500,7 @@ pub async fn weekly_notice(
     let q = q.into_inner();
     digest_response(
         &state,
+        (&user, &req),
         DigestKind::Weekly,
         q.week.as_deref(),
         "week",
@@ -485,6 +525,7 @@ pub async fn weekly_notice(
     (status = 503, body = platform::error::Problem, content_type = "application/problem+json"),
 ))]
 pub async fn monthly_analysis(
+    req: actix_web::HttpRequest,
     state: web::Data<AppState>,
     user: AuthUser,
     q: ValidQuery<MonthlyQuery>,
@@ -493,6 +534,7 @@ pub async fn monthly_analysis(
     let q = q.into_inner();
     digest_response(
         &state,
+        (&user, &req),
         DigestKind::Monthly,
         q.month.as_deref(),
         "month",

@@ -320,3 +320,50 @@ async fn startup_refuses_a_retention_below_six_months() {
         "{err}"
     );
 }
+
+/// Reading a case's applicant data in full and exporting a report leave audit rows with the
+/// reader and the client address; the JSON figures do not count as an export.
+#[tokio::test]
+async fn full_case_reads_and_exports_are_audited() {
+    let h = crate::cases::hohhot().await;
+    let app = &h.app;
+    let case = h.submit().await;
+    let id = case["id"].as_i64().unwrap();
+    let sup = app.token(platform::auth::Role::Supervisor, None);
+    expect_status(
+        app.get(&format!("/v1/cases/{id}"), &sup).await,
+        StatusCode::OK,
+    )
+    .await;
+    let q = "/v1/statistics?from=2026-06-01&to=2027-03-01";
+    expect_status(app.get(q, &sup).await, StatusCode::OK).await;
+    let r = app.get(&format!("{q}&format=csv"), &sup).await;
+    assert_eq!(r.status(), StatusCode::OK);
+    let list = expect_status(
+        app.get("/v1/audit?entity=case", &app.admin_token).await,
+        StatusCode::OK,
+    )
+    .await;
+    let reads: Vec<&Value> = list["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["action"] == "read_pii")
+        .collect();
+    assert_eq!(reads.len(), 1, "{list}");
+    assert_eq!(reads[0]["entity_id"], id.to_string());
+    assert_eq!(reads[0]["actor_name"], "test-supervisor");
+    assert_eq!(reads[0]["source"], "127.0.0.1");
+    let exports = expect_status(
+        app.get("/v1/audit?entity=statistics", &app.admin_token)
+            .await,
+        StatusCode::OK,
+    )
+    .await;
+    let items = exports["items"].as_array().unwrap();
+    assert_eq!(items.len(), 1, "{exports}");
+    assert_eq!(items[0]["action"], "export");
+    assert_eq!(items[0]["entity_id"], "2026-06-01..2027-03-01 csv");
+    // They are chained like every other row.
+    assert_eq!(verify(app).await["ok"], true);
+}
