@@ -98,13 +98,12 @@ pub fn seal(last_seq: i64, last_hash: &str, rows: Vec<Row>) -> Vec<Sealed> {
         .map(|row| {
             seq += 1;
             let h = hash(&prev, seq, &row);
-            let s = Sealed {
+            Sealed {
                 row,
                 chain_seq: seq,
                 prev_hash: std::mem::replace(&mut prev, h.clone()),
                 hash: h,
-            };
-            s
+            }
         })
         .collect()
 }
