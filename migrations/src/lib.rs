@@ -19,6 +19,7 @@ mod m20261202_000009_webhooks;
 mod m20261203_000009_item_versions;
 mod m20261203_000010_login_guard;
 mod m20261204_000011_sessions;
+mod m20261204_000011_audit_chain;
 
 pub struct Migrator;
 
@@ -39,6 +40,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261203_000009_item_versions::Migration),
             Box::new(m20261203_000010_login_guard::Migration),
             Box::new(m20261204_000011_sessions::Migration),
+            Box::new(m20261204_000011_audit_chain::Migration),
         ]
     }
 }

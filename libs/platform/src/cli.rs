@@ -1,4 +1,5 @@
-//! The command line both services share (clap): `serve` (the default), `migrate`, `openapi`;
+//! The command line both services share (clap): `serve` (the default), `migrate`, `openapi`,
+//! `verify-audit` (the approval service's audit chain);
 //! `--help` and `--version` print and exit, they never start a server. Settings come from the
 //! environment (README, Configuration), not from flags.
 
@@ -13,6 +14,10 @@ pub enum Command {
     Migrate,
     /// Print the OpenAPI document (JSON) and exit.
     Openapi,
+    /// Seal the pending audit rows, verify the hash chain of DATABASE_URL's audit trail and
+    /// print the answer (JSON); exit status 0 when the chain holds, 1 when it breaks (approval
+    /// service only).
+    VerifyAudit,
 }
 
 #[derive(Debug, Parser)]
@@ -78,6 +83,10 @@ mod tests {
         assert_eq!(parse(&["x"]).unwrap(), None);
         assert_eq!(parse(&["x", "migrate"]).unwrap(), Some(Command::Migrate));
         assert_eq!(parse(&["x", "openapi"]).unwrap(), Some(Command::Openapi));
+        assert_eq!(
+            parse(&["x", "verify-audit"]).unwrap(),
+            Some(Command::VerifyAudit)
+        );
         let help = parse(&["x", "serve", "--help"]).unwrap_err();
         assert_eq!(help.kind(), clap::error::ErrorKind::DisplayHelp);
         assert!(parse(&["x", "launch"]).is_err());

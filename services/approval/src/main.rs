@@ -1,5 +1,6 @@
-//! `approval [serve|migrate|openapi]` (clap; `--help` prints and exits): run the service
-//! (default), apply migrations and exit, or print the OpenAPI document.
+//! `approval [serve|migrate|openapi|verify-audit]` (clap; `--help` prints and exits): run the
+//! service (default), apply migrations and exit, print the OpenAPI document, or seal and
+//! verify the audit chain (审计记录完整性校验; JSON on stdout, exit 1 when it breaks).
 
 use std::sync::Arc;
 
@@ -38,6 +39,21 @@ async fn main() {
         }
         Command::Serve => serve(config).await,
         Command::Openapi => {}
+        Command::VerifyAudit => {
+            let db = platform::db::connect(&config.database_url)
+                .await
+                .unwrap_or_else(|e| fail(&format!("database: {e}")));
+            startup::migrate(&db)
+                .await
+                .unwrap_or_else(|e| fail(&format!("migration: {e}")));
+            let v = approval::audit::store::verify(&db)
+                .await
+                .unwrap_or_else(|e| fail(&format!("verify: {e}")));
+            println!("{}", serde_json::to_string_pretty(&v).unwrap_or_default());
+            if !v.ok {
+                std::process::exit(1);
+            }
+        }
     }
 }
 

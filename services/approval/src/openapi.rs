@@ -60,6 +60,7 @@ use crate::routes;
         routes::calendar::put_year,
         routes::calendar::deadline,
         routes::audit::list,
+        routes::audit::verify,
         routes::cases::submit,
         routes::cases::list,
         routes::cases::get,

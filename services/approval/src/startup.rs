@@ -87,11 +87,29 @@ impl Application {
         public: crate::state::PublicSettings,
         clock: SharedClock,
     ) -> Result<Self, StartupError> {
+        let audit = crate::audit::AuditSettings::from_lookup(|k| std::env::var(k).ok())
+            .map_err(StartupError::Config)?;
+        Self::build_audited(config, supervision, public, audit, clock).await
+    }
+
+    /// Build with these settings; audit settings the law does not allow (a retention below
+    /// six months) refuse to start.
+    pub async fn build_audited(
+        config: Config,
+        supervision: crate::state::SupervisionSettings,
+        public: crate::state::PublicSettings,
+        audit: crate::audit::AuditSettings,
+        clock: SharedClock,
+    ) -> Result<Self, StartupError> {
+        audit.check().map_err(StartupError::Config)?;
         let (hours, fallback) =
             calendar_store::calendar_settings(&config.office_hours, &config.calendar_fallback)
                 .map_err(StartupError::Config)?;
         let db = platform::db::connect(&config.database_url).await?;
         migrate(&db).await?;
+        crate::audit::store::set_retention(&db, audit.retention_days)
+            .await
+            .map_err(|e| StartupError::Seed(e.to_string()))?;
         calendar_store::seed_builtin(&db, clock.now()).await?;
         let cal = calendar_store::load(&db, hours, fallback)
             .await
@@ -137,6 +155,7 @@ impl Application {
             mail_from,
             lookup_limits: crate::state::LookupLimits::new(&public),
             public,
+            audit,
             login: crate::login::LoginGuard::new(
                 crate::login::LoginSettings::from_lookup(|k| std::env::var(k).ok())
                     .map_err(StartupError::Config)?,

@@ -44,6 +44,8 @@ pub struct AppState {
     /// The public pages' settings and the lookup's rate limits.
     pub public: PublicSettings,
     pub lookup_limits: LookupLimits,
+    /// The audit trail's retention and sealing interval.
+    pub audit: crate::audit::AuditSettings,
     /// Sign-in failure handling and the bounded password-check pool.
     pub login: std::sync::Arc<crate::login::LoginGuard>,
     /// Session settings and the cache of users' token versions.
@@ -68,6 +70,13 @@ pub struct PublicSettings {
     /// `PUBLIC_LOOKUP_PER_CASE`: lookups of one case number per ten minutes, whoever asks
     /// (default 10; product default, not from the sources): guessing a check code is slow.
     pub lookup_per_case: u64,
+    /// `PUBLIC_COMPLAINT_PER_ADDRESS`: complaints filed per client address per ten minutes
+    /// (default 10; the product's own default, not from the sources).
+    pub complaint_per_address: u64,
+    /// `PUBLIC_COMPLAINT_PER_CASE`: complaints filed on one case number per ten minutes,
+    /// whoever files them (default 5; the product's own default): guessing the second factor
+    /// is slow.
+    pub complaint_per_case: u64,
 }
 
 impl Default for PublicSettings {
@@ -76,6 +85,8 @@ impl Default for PublicSettings {
             assessment_public_url: "http://127.0.0.1:8081".into(),
             lookup_per_address: 20,
             lookup_per_case: 10,
+            complaint_per_address: 10,
+            complaint_per_case: 5,
         }
     }
 }
@@ -111,16 +122,20 @@ impl PublicSettings {
             assessment_public_url: url,
             lookup_per_address: num("PUBLIC_LOOKUP_PER_ADDRESS", d.lookup_per_address)?,
             lookup_per_case: num("PUBLIC_LOOKUP_PER_CASE", d.lookup_per_case)?,
+            complaint_per_address: num("PUBLIC_COMPLAINT_PER_ADDRESS", d.complaint_per_address)?,
+            complaint_per_case: num("PUBLIC_COMPLAINT_PER_CASE", d.complaint_per_case)?,
         })
     }
 }
 
-/// The public lookup's two limits (per client address, per case number), one window each of
-/// [`LOOKUP_WINDOW_SECS`].
+/// The public lookup's two limits (per client address, per case number), and the public
+/// complaint form's two, one window each of [`LOOKUP_WINDOW_SECS`].
 #[derive(Clone)]
 pub struct LookupLimits {
     pub per_address: platform::ratelimit::RateLimiter,
     pub per_case: platform::ratelimit::RateLimiter,
+    pub complaint_per_address: platform::ratelimit::RateLimiter,
+    pub complaint_per_case: platform::ratelimit::RateLimiter,
 }
 
 impl LookupLimits {
@@ -132,6 +147,14 @@ impl LookupLimits {
             ),
             per_case: platform::ratelimit::RateLimiter::per_window(
                 s.lookup_per_case,
+                LOOKUP_WINDOW_SECS,
+            ),
+            complaint_per_address: platform::ratelimit::RateLimiter::per_window(
+                s.complaint_per_address,
+                LOOKUP_WINDOW_SECS,
+            ),
+            complaint_per_case: platform::ratelimit::RateLimiter::per_window(
+                s.complaint_per_case,
                 LOOKUP_WINDOW_SECS,
             ),
         }

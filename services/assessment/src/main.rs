@@ -52,6 +52,9 @@ async fn main() {
             }
         }
         Command::Openapi => {}
+        Command::VerifyAudit => fail(
+            "verify-audit: the assessment service keeps no hash-chained audit trail (run it on the approval service)",
+        ),
     }
 }
 

@@ -15,6 +15,14 @@ pub struct Model {
     pub after: Option<String>,
     /// The client address of the request (sign-ins, lockouts), when recorded.
     pub source: Option<String>,
+    /// PostgreSQL: the writing transaction's id (filled by the column's default); NULL on SQLite.
+    pub xid: Option<i64>,
+    /// The row's place in the hash chain (1, 2, 3 …), set by the sealer; NULL until sealed.
+    pub chain_seq: Option<i64>,
+    /// The hash of the row before it in the chain (the anchor's for the first).
+    pub prev_hash: Option<String>,
+    /// SHA-256 over `prev_hash` and the row's canonical content (`audit::chain`).
+    pub hash: Option<String>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -1,5 +1,6 @@
 //! sea-orm entities, one per table; relations are resolved by explicit queries.
 
+pub mod audit_chain_head;
 pub mod audit_log;
 pub mod branch;
 pub mod bundle;

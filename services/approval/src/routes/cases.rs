@@ -138,20 +138,32 @@ pub async fn list(
     Ok(HttpResponse::Ok().json(store::list_cases(&state.db, &user, state.now(), f, page).await?))
 }
 
-/// One case with its branches.
+/// One case with its branches; the read is audited (`read_pii`, with the client address).
 #[utoipa::path(get, path = "/v1/cases/{id}", tag = "cases", security(("bearer_auth" = [])), responses(
     (status = 200, body = CaseView),
     (status = 404, body = platform::error::Problem, content_type = "application/problem+json"),
 ))]
 pub async fn get(
     _no_query: platform::http::NoQuery,
+    req: actix_web::HttpRequest,
     state: web::Data<AppState>,
     user: AuthUser,
     id: web::Path<i32>,
 ) -> ApiResult<web::Json<CaseView>> {
-    Ok(web::Json(
-        store::get_case(&state.db, &user, state.now(), id.into_inner()).await?,
-    ))
+    let id = id.into_inner();
+    let case = store::get_case(&state.db, &user, state.now(), id).await?;
+    // The applicant's data in full (ID number, phone): a sensitive read, audited (安全审计).
+    crate::audit::record_read(
+        &state.db,
+        &user,
+        state.now(),
+        "read_pii",
+        "case",
+        id,
+        &crate::routes::public::client_address(&req),
+    )
+    .await?;
+    Ok(web::Json(case))
 }
 
 /// The full timeline of a case: every event, in order.

@@ -126,6 +126,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                 )
                 .route("/calendar/deadline", web::get().to(calendar::deadline))
                 .route("/audit", web::get().to(audit::list))
+                .route("/audit/verify", web::get().to(audit::verify))
                 .service(web::resource("/cases").get(cases::list).post(cases::submit))
                 .route("/cases/{id}", web::get().to(cases::get))
                 .route("/cases/{id}/timeline", web::get().to(cases::timeline))

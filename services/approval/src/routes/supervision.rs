@@ -16,7 +16,7 @@ use crate::state::AppState;
 use crate::supervision::cards::{self, Card, CardFilter, RevokeInput};
 use crate::supervision::claims::{self, Claim};
 use crate::supervision::complaints::{
-    self, AnswerInput, AssignInput, Complaint, ComplaintInput, FindingInput,
+    self, AnswerInput, AssignInput, Complaint, ComplaintInput, ComplaintReceipt, FindingInput,
 };
 use crate::supervision::jobs::{self, JobKind, JobRun};
 use crate::supervision::reports::{self, Digest, DigestKind, Period};
@@ -139,18 +139,26 @@ pub async fn claim(
     ))
 }
 
-/// File a complaint (投诉). Open to anyone holding a case number: no token needed.
+/// File a complaint (投诉). Open to anyone holding a case number and its check code (the last
+/// 6 characters of the applicant's ID number or credit code, case-insensitive): no token
+/// needed. The answer is the same 202 and body whether the case does not exist, the check code
+/// is wrong, or the complaint was filed; only a matching pair files one. Rate-limited per
+/// client address (`PUBLIC_COMPLAINT_PER_ADDRESS`, default 10) and per case number
+/// (`PUBLIC_COMPLAINT_PER_CASE`, default 5) per ten minutes: 429 with `Retry-After`.
 #[utoipa::path(post, path = "/v1/complaints", tag = "supervision", request_body = ComplaintInput, responses(
-    (status = 201, body = Complaint),
-    (status = 422, body = platform::error::Problem, content_type = "application/problem+json"),
+    (status = 202, body = ComplaintReceipt),
+    (status = 422, description = "a field empty or too long, a check code not of 6 characters", body = platform::error::Problem, content_type = "application/problem+json"),
+    (status = 429, body = platform::error::Problem, content_type = "application/problem+json", headers(("Retry-After" = u64, description = "seconds until the next window"))),
 ))]
 pub async fn file_complaint(
     _no_query: platform::http::NoQuery,
+    req: actix_web::HttpRequest,
     state: web::Data<AppState>,
     body: ValidJson<ComplaintInput>,
 ) -> ApiResult<HttpResponse> {
-    Ok(HttpResponse::Created()
-        .json(complaints::file(&state.db, state.now(), body.into_inner()).await?))
+    let address = crate::routes::public::client_address(&req);
+    Ok(HttpResponse::Accepted()
+        .json(complaints::file_public(&state, &address, body.into_inner()).await?))
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
@@ -302,6 +310,7 @@ pub struct Statistics {
     (status = 422, body = platform::error::Problem, content_type = "application/problem+json"),
 ))]
 pub async fn statistics(
+    req: actix_web::HttpRequest,
     state: web::Data<AppState>,
     user: AuthUser,
     q: ValidQuery<StatsQuery>,
@@ -351,6 +360,14 @@ pub async fn statistics(
     } else {
         ::reports::table::csv(&sheet)?
     };
+    export_audit(
+        &state,
+        &user,
+        &req,
+        "statistics",
+        &format!("{}..{} {format:?}", q.from, q.to).to_lowercase(),
+    )
+    .await?;
     Ok(::reports::download(
         format,
         bytes,
@@ -383,8 +400,29 @@ pub struct MonthlyQuery {
     pub format: Option<ExportFormat>,
 }
 
+/// Record a report export (`export`, 安全审计) with who and from where, before the file goes.
+async fn export_audit(
+    state: &AppState,
+    user: &AuthUser,
+    req: &actix_web::HttpRequest,
+    report: &'static str,
+    what: &str,
+) -> Result<(), ApiError> {
+    crate::audit::record_read(
+        &state.db,
+        user,
+        state.now(),
+        "export",
+        report,
+        what,
+        &crate::routes::public::client_address(req),
+    )
+    .await
+}
+
 async fn digest_response(
     state: &AppState,
+    reader: (&AuthUser, &actix_web::HttpRequest),
     kind: DigestKind,
     period: Option<&str>,
     field: &str,
@@ -429,6 +467,14 @@ async fn digest_response(
         },
     };
     let (name, ascii) = reports::digest_file_name(&d, kind);
+    export_audit(
+        state,
+        reader.0,
+        reader.1,
+        kind.as_str(),
+        &format!("{} {format:?}", period.label).to_lowercase(),
+    )
+    .await?;
     Ok(::reports::download(format, bytes, &name, &ascii))
 }
 
@@ -445,6 +491,7 @@ async fn digest_response(
     (status = 422, body = platform::error::Problem, content_type = "application/problem+json"),
 ))]
 pub async fn weekly_notice(
+    req: actix_web::HttpRequest,
     state: web::Data<AppState>,
     user: AuthUser,
     q: ValidQuery<WeeklyQuery>,
@@ -453,6 +500,7 @@ pub async fn weekly_notice(
     let q = q.into_inner();
     digest_response(
         &state,
+        (&user, &req),
         DigestKind::Weekly,
         q.week.as_deref(),
         "week",
@@ -477,6 +525,7 @@ pub async fn weekly_notice(
     (status = 503, body = platform::error::Problem, content_type = "application/problem+json"),
 ))]
 pub async fn monthly_analysis(
+    req: actix_web::HttpRequest,
     state: web::Data<AppState>,
     user: AuthUser,
     q: ValidQuery<MonthlyQuery>,
@@ -485,6 +534,7 @@ pub async fn monthly_analysis(
     let q = q.into_inner();
     digest_response(
         &state,
+        (&user, &req),
         DigestKind::Monthly,
         q.month.as_deref(),
         "month",

@@ -1,4 +1,6 @@
-//! Complaints (投诉): anyone with a case number can file one; a supervisor assigns it to a
+//! Complaints (投诉): anyone with a case number and its second factor (the last 6 characters
+//! of the applicant's ID number or credit code, which only the applicant knows) can file one;
+//! the form answers the same whether the case exists, the factor is wrong, or it was accepted; a supervisor assigns it to a
 //! department with a time limit, the department answers, the supervisor closes it. Every step
 //! is an event in the feed (complaints count in the assessment). A supervisor records, once,
 //! whether the complaint was founded (投诉认定: `valid` / `invalid`, with the reason): only a
@@ -29,6 +31,10 @@ use crate::state::Timing;
 pub struct ComplaintInput {
     /// The case number on the applicant's receipt.
     pub case_no: String,
+    /// The second factor (校验码): the last 6 characters of the applicant's ID number or
+    /// unified credit code, case-insensitive.
+    #[schema(min_length = 6, max_length = 6, example = "00010Y")]
+    pub check: String,
     pub complainant: String,
     /// Phone or e-mail for the answer.
     pub contact: String,
@@ -187,27 +193,107 @@ fn text(field: &str, v: &str, max: usize, errs: &mut Vec<FieldError>) {
     }
 }
 
-/// File a complaint; no account needed, only a real case number.
-#[tracing::instrument(name = "db.transaction", skip_all, fields(otel.name = "db.transaction complaints.file", db.operation = "complaints.file"))]
-pub async fn file(
-    db: &DatabaseConnection,
-    now: DateTime<Utc>,
-    input: ComplaintInput,
-) -> Result<Complaint, ApiError> {
+/// The one answer of the public complaint form, whatever happened.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct ComplaintReceipt {
+    /// Always `received`.
+    pub status: String,
+    pub message: String,
+}
+
+/// The receipt every well-formed complaint gets: it tells nothing about the case.
+pub fn receipt() -> ComplaintReceipt {
+    ComplaintReceipt {
+        status: "received".into(),
+        message: "投诉已收到。如受理编号与校验码相符，将予受理并通过所留联系方式答复。/ Received: \
+                  if the case number and check code match, the complaint is taken up and \
+                  answered through the contact given."
+            .into(),
+    }
+}
+
+/// Check the form's fields (their format only, never against the data).
+fn checked(input: &ComplaintInput) -> Result<String, ApiError> {
     let mut errs = Vec::new();
     text("case_no", &input.case_no, 32, &mut errs);
+    let check = input.check.trim().to_ascii_uppercase();
+    if check.chars().count() != 6 {
+        errs.push(FieldError::new(
+            "check",
+            "校验码为证件号码的后 6 位 / the check code is the last 6 characters of the ID number or credit code",
+        ));
+    }
     text("complainant", &input.complainant, 200, &mut errs);
     text("contact", &input.contact, 200, &mut errs);
     text("content", &input.content, 4000, &mut errs);
     ApiError::validation_all(errs)?;
+    Ok(check)
+}
+
+/// File a complaint from the public form; no account needed. Rate-limited per client address
+/// and per case number (429); the same [`receipt`] whether the case is unknown, the second
+/// factor wrong, or the complaint filed: only a matching pair files one.
+pub async fn file_public(
+    state: &crate::state::AppState,
+    address: &str,
+    input: ComplaintInput,
+) -> Result<ComplaintReceipt, ApiError> {
+    let check = checked(&input)?;
+    let now = state.now();
+    let now_secs = now.timestamp().max(0) as u64;
+    let ns = platform::db::namespace(&state.config.database_url);
+    let case_no = input.case_no.trim().to_string();
+    let address_hash = platform::identity::sha256_hex(&format!(
+        "complaint-address:{}:{address}",
+        state.config.jwt_secret
+    ));
+    let case_hash = platform::identity::sha256_hex(&format!("complaint-case:{case_no}"));
+    // The address first: a client over its own limit does not use up the case's.
+    let limits = &state.lookup_limits;
+    limits
+        .complaint_per_address
+        .check(
+            state.redis.as_ref(),
+            &format!("complaint:addr:{ns}:{address_hash}"),
+            now_secs,
+        )
+        .await?;
+    limits
+        .complaint_per_case
+        .check(
+            state.redis.as_ref(),
+            &format!("complaint:case:{ns}:{case_hash}"),
+            now_secs,
+        )
+        .await?;
+    file(&state.db, now, &check, input).await?;
+    Ok(receipt())
+}
+
+/// File the complaint if the case exists and `check` matches it; `None` otherwise.
+#[tracing::instrument(name = "db.transaction", skip_all, fields(otel.name = "db.transaction complaints.file", db.operation = "complaints.file"))]
+pub async fn file(
+    db: &DatabaseConnection,
+    now: DateTime<Utc>,
+    check: &str,
+    input: ComplaintInput,
+) -> Result<Option<Complaint>, ApiError> {
     let txn = db.begin().await?;
-    let c = case::Entity::find()
+    let found = case::Entity::find()
         .filter(case::Column::CaseNo.eq(input.case_no.trim()))
         .one(&txn)
         .await?
-        .ok_or_else(|| {
-            ApiError::validation("case_no", format!("no case numbered `{}`", input.case_no))
-        })?;
+        .filter(|c| {
+            let expected = platform::identity::check_key(
+                &c.case_no,
+                &platform::identity::check_of(&c.applicant_id_number),
+            );
+            expected == platform::identity::check_key(&c.case_no, check)
+        });
+    let Some(c) = found else {
+        txn.commit().await?;
+        return Ok(None);
+    };
     let m = complaint::ActiveModel {
         case_id: Set(c.id),
         case_no: Set(c.case_no),
@@ -223,7 +309,7 @@ pub async fn file(
     .await?;
     event(&txn, 0, "public", &m, "complaint_filed", now).await?;
     txn.commit().await?;
-    Ok(view(m, now))
+    Ok(Some(view(m, now)))
 }
 
 async fn load<C: ConnectionTrait>(c: &C, id: i32) -> Result<complaint::Model, ApiError> {

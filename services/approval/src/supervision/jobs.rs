@@ -35,16 +35,22 @@ pub enum JobKind {
     MonthlyAnalysis,
     /// Delete what has outlived its keeping: expired idempotency keys (hourly, at :05).
     Housekeeping,
+    /// Chain the audit rows written since (every `AUDIT_SEAL_INTERVAL_SECONDS`).
+    AuditSeal,
+    /// Remove sealed audit rows older than `AUDIT_RETENTION_DAYS` (daily, 03:30).
+    AuditPurge,
 }
 
 impl JobKind {
-    pub const ALL: [JobKind; 6] = [
+    pub const ALL: [JobKind; 8] = [
         JobKind::Sweep,
         JobKind::Deliver,
         JobKind::DailyDigest,
         JobKind::WeeklyNotice,
         JobKind::MonthlyAnalysis,
         JobKind::Housekeeping,
+        JobKind::AuditSeal,
+        JobKind::AuditPurge,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -55,6 +61,8 @@ impl JobKind {
             JobKind::WeeklyNotice => "weekly_notice",
             JobKind::MonthlyAnalysis => "monthly_analysis",
             JobKind::Housekeeping => "housekeeping",
+            JobKind::AuditSeal => "audit_seal",
+            JobKind::AuditPurge => "audit_purge",
         }
     }
 
@@ -241,6 +249,13 @@ async fn run(
                 now - chrono::Duration::hours(i64::from(state.supervision.idempotency_ttl_hours));
             let keys = crate::cases::idempotency::purge(&state.db, horizon).await?;
             Ok(serde_json::json!({ "idempotency_keys_deleted": keys }))
+        }
+        JobKind::AuditSeal => Ok(serde_json::json!({
+            "sealed": crate::audit::store::seal(&state.db).await?
+        })),
+        JobKind::AuditPurge => {
+            let p = crate::audit::store::purge(&state.db, now, state.audit.retention_days).await?;
+            Ok(serde_json::to_value(p).unwrap_or_default())
         }
     }
 }

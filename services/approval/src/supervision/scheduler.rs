@@ -1,7 +1,9 @@
 //! The scheduler (tokio-cron-scheduler): the sweep on `SWEEP_CRON` (default every minute),
 //! notice delivery every `DELIVERY_INTERVAL_SECONDS`, the daily digest at 08:00, the weekly
-//! notice (周通报) on Mondays at 08:30, the monthly analysis (月分析) on the 1st at 09:00 and
-//! housekeeping (expired idempotency keys) every hour at :05, all in Asia/Shanghai. Each run goes through [`jobs::run_once`], so several replicas run
+//! notice (周通报) on Mondays at 08:30, the monthly analysis (月分析) on the 1st at 09:00,
+//! housekeeping (expired idempotency keys) every hour at :05, all in Asia/Shanghai; the
+//! audit sealer every `AUDIT_SEAL_INTERVAL_SECONDS` (default 60) and the audit retention
+//! purge daily at 03:30. Each run goes through [`jobs::run_once`], so several replicas run
 //! each job once per tick.
 
 use std::time::Duration;
@@ -57,6 +59,7 @@ pub async fn start(state: AppState) -> Result<JobScheduler, String> {
         cron_job(&state, "0 30 8 * * Mon", JobKind::WeeklyNotice)?,
         cron_job(&state, "0 0 9 1 * *", JobKind::MonthlyAnalysis)?,
         cron_job(&state, "0 5 * * * *", JobKind::Housekeeping)?,
+        cron_job(&state, "0 30 3 * * *", JobKind::AuditPurge)?,
     ];
     for j in jobs {
         sched.add(j).await.map_err(|e| e.to_string())?;
@@ -75,6 +78,20 @@ pub async fn start(state: AppState) -> Result<JobScheduler, String> {
     )
     .map_err(|e| e.to_string())?;
     sched.add(deliver_job).await.map_err(|e| e.to_string())?;
+    let st = state.clone();
+    let seal_job = Job::new_repeated_async(
+        Duration::from_secs(u64::from(state.audit.seal_interval_secs)),
+        move |_, _| {
+            let state = st.clone();
+            Box::pin(async move {
+                if let Err(e) = jobs::run_once(&state, JobKind::AuditSeal, state.now()).await {
+                    tracing::error!(error = %e, "audit sealing failed; retrying next round");
+                }
+            })
+        },
+    )
+    .map_err(|e| e.to_string())?;
+    sched.add(seal_job).await.map_err(|e| e.to_string())?;
     sched.start().await.map_err(|e| e.to_string())?;
     Ok(sched)
 }

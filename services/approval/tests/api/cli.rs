@@ -65,3 +65,43 @@ fn a_busy_port_is_named() {
     );
     let _ = std::fs::remove_file(db);
 }
+
+#[test]
+fn verify_audit_prints_the_chain_and_fails_when_it_breaks() {
+    let db = std::env::temp_dir().join(format!("approval-cli-audit-{}.db", std::process::id()));
+    let url = format!("sqlite://{}?mode=rwc", db.display());
+    let envs = [("DATABASE_URL", url.as_str()), ("SCHEDULER", "off")];
+    // A fresh database: migrated, nothing to seal, the chain holds.
+    let out = run(&["verify-audit"], &envs);
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{text} {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let v: serde_json::Value = serde_json::from_str(&text).unwrap();
+    assert_eq!(v["ok"], true);
+    // Two rows written, sealed by the command; then one edited behind the trigger's back.
+    let sql = |q: &str| {
+        let st = Command::new("sqlite3").arg(&db).arg(q).status();
+        st.map(|s| s.success()).unwrap_or(false)
+    };
+    if !sql("INSERT INTO audit_log (at, actor_name, action, entity, entity_id) VALUES ('2026-12-01 08:00:00+00:00', 'a', 'create', 'department', '1'), ('2026-12-01 08:01:00+00:00', 'a', 'create', 'department', '2')") {
+        // No sqlite3 on this machine: the unit and API tests cover the rest.
+        let _ = std::fs::remove_file(&db);
+        return;
+    }
+    let out = run(&["verify-audit"], &envs);
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(
+        (v["ok"].clone(), v["sealed"].clone()),
+        (true.into(), 2.into())
+    );
+    assert!(sql("DROP TRIGGER audit_log_no_update; UPDATE audit_log SET actor_name = 'b' WHERE chain_seq = 2"));
+    let out = run(&["verify-audit"], &envs);
+    assert_eq!(out.status.code(), Some(1));
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["first_broken"]["chain_seq"], 2);
+    assert_eq!(v["first_broken"]["reason"], "row_content_changed");
+    let _ = std::fs::remove_file(&db);
+}

@@ -132,7 +132,8 @@ async fn control_characters_are_refused_naming_the_field() {
     )
     .await;
     let case = h.submit().await;
-    let complaint = json!({"case_no": case["case_no"], "complainant": "张先生", "contact": "13800000000", "content": "窗口\u{1b}推诿"});
+    let check = check_of_case(app, case["case_no"].as_str().unwrap()).await;
+    let complaint = json!({"case_no": case["case_no"], "check": check, "complainant": "张先生", "contact": "13800000000", "content": "窗口\u{1b}推诿"});
     let r = app
         .client
         .post(format!("{}/v1/complaints", app.address))
@@ -157,7 +158,7 @@ async fn control_characters_are_refused_naming_the_field() {
         .send()
         .await
         .unwrap();
-    expect_status(r, StatusCode::CREATED).await;
+    expect_status(r, StatusCode::ACCEPTED).await;
     assert_eq!(app.count_rows("departments WHERE code = 'BIDI'").await, 0);
 }
 

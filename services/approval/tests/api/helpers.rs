@@ -106,8 +106,23 @@ async fn spawn_app_full(
     change: impl FnOnce(&mut Config),
     supervision: approval::state::SupervisionSettings,
 ) -> TestApp {
+    let mut config = test_config().await;
+    change(&mut config);
+    // Tokens are signed with the wall clock's "now" in mind; the service's clock starts there too.
+    let clock = ManualClock::new(Utc::now());
+    let database_url = config.database_url.clone();
+    let settings = supervision;
+    let mail_dir = settings.mail_dir.clone();
+    let app = Application::build_with(config, settings, Arc::new(clock.clone()))
+        .await
+        .expect("build app");
+    finish_spawn(app, clock, database_url, mail_dir).await
+}
+
+/// The tests' configuration on a fresh database.
+pub async fn test_config() -> Config {
     let database_url = fresh_database_url().await;
-    let mut config = Config {
+    Config {
         service: "approval".into(),
         database_url: database_url.clone(),
         redis_url: std::env::var("TEST_REDIS_URL")
@@ -123,15 +138,15 @@ async fn spawn_app_full(
         calendar_fallback: "error".into(),
         bootstrap_admin: None,
         trusted_proxies: Default::default(),
-    };
-    change(&mut config);
-    // Tokens are signed with the wall clock's "now" in mind; the service's clock starts there too.
-    let clock = ManualClock::new(Utc::now());
-    let settings = supervision;
-    let mail_dir = settings.mail_dir.clone();
-    let app = Application::build_with(config, settings, Arc::new(clock.clone()))
-        .await
-        .expect("build app");
+    }
+}
+
+async fn finish_spawn(
+    app: Application,
+    clock: ManualClock,
+    database_url: String,
+    mail_dir: String,
+) -> TestApp {
     let port = app.port();
     let db = app.state.db.clone();
     tokio::spawn(app.run_until_stopped());
@@ -429,16 +444,57 @@ pub fn of_kind<'a>(events: &'a [Value], kind: &str) -> Vec<&'a Value> {
     events.iter().filter(|e| e["kind"] == kind).collect()
 }
 
-/// File a complaint on case `case_no` (no account needed); its id.
-pub async fn file_complaint(app: &TestApp, case_no: &str) -> i64 {
-    let r = app
-        .client
+/// The check code of case `case_no` (the last 6 characters of the applicant's identity).
+pub async fn check_of_case(app: &TestApp, case_no: &str) -> String {
+    let row = app
+        .db
+        .query_one(Statement::from_string(
+            app.db.get_database_backend(),
+            format!("SELECT applicant_id_number FROM cases WHERE case_no = '{case_no}'"),
+        ))
+        .await
+        .unwrap()
+        .expect("the case exists");
+    platform::identity::check_of(&row.try_get::<String>("", "applicant_id_number").unwrap())
+}
+
+/// Post the public complaint form.
+pub async fn post_complaint(app: &TestApp, body: &Value) -> Response {
+    app.client
         .post(format!("{}/v1/complaints", app.address))
-        .json(&json!({"case_no": case_no, "complainant": "张先生", "contact": "13800000000", "content": "窗口推诿"}))
+        .json(body)
         .send()
         .await
-        .unwrap();
-    expect_status(r, StatusCode::CREATED).await["id"]
+        .unwrap()
+}
+
+/// The newest complaint on case `case_no`, as the supervisors see it.
+pub async fn newest_complaint(app: &TestApp, case_no: &str) -> Option<Value> {
+    let sup = app.token(Role::Supervisor, None);
+    let list = expect_status(
+        app.get("/v1/complaints?limit=200", &sup).await,
+        StatusCode::OK,
+    )
+    .await;
+    list["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|c| c["case_no"] == case_no)
+        .max_by_key(|c| c["id"].as_i64())
+        .cloned()
+}
+
+/// File a complaint on case `case_no` (no account needed, its check code); its id.
+pub async fn file_complaint(app: &TestApp, case_no: &str) -> i64 {
+    let check = check_of_case(app, case_no).await;
+    let r = post_complaint(
+        app,
+        &json!({"case_no": case_no, "check": check, "complainant": "张先生", "contact": "13800000000", "content": "窗口推诿"}),
+    )
+    .await;
+    expect_status(r, StatusCode::ACCEPTED).await;
+    newest_complaint(app, case_no).await.expect("filed")["id"]
         .as_i64()
         .unwrap()
 }

@@ -1,6 +1,7 @@
 //! HTTP tests of the approval service: one binary, each test on a fresh database
 //! (SQLite by default; PostgreSQL when `TEST_DATABASE_URL` is set).
 
+mod audit_chain;
 mod auth;
 mod bundles;
 mod calendar;

@@ -15,19 +15,7 @@ use crate::helpers::*;
 async fn concurrent_complaint_steps_and_card_revocations_change_the_row_once() {
     let h = hohhot().await;
     let case = h.submit().await;
-    let body = json!({"case_no": case["case_no"], "complainant": "张先生", "contact": "13800000000", "content": "窗口推诿"});
-    let filed = expect_status(
-        h.app
-            .client
-            .post(format!("{}/v1/complaints", h.app.address))
-            .json(&body)
-            .send()
-            .await
-            .unwrap(),
-        StatusCode::CREATED,
-    )
-    .await;
-    let id = filed["id"].as_i64().unwrap();
+    let id = file_complaint(&h.app, case["case_no"].as_str().unwrap()).await;
     let sup = h.app.token(Role::Supervisor, None);
     let dept = h.dept_of["HHHT-SWJ-001"];
     let many = |path: String, body: serde_json::Value, token: String| {

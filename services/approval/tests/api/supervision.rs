@@ -448,34 +448,13 @@ async fn complaints_from_filing_to_closing() {
     let h = hohhot().await;
     let case = h.submit().await;
     let case_no = case["case_no"].as_str().unwrap();
-    let body = json!({"case_no": case_no, "complainant": "张先生", "contact": "13800000000", "content": "窗口推诿"});
-    let r = h
-        .app
-        .client
-        .post(format!("{}/v1/complaints", h.app.address))
-        .json(&body)
-        .send()
-        .await
-        .unwrap();
-    let filed = expect_status(r, StatusCode::CREATED).await;
+    let id = file_complaint(&h.app, case_no).await;
+    let filed = newest_complaint(&h.app, case_no).await.unwrap();
     assert_eq!(filed["status"], "open");
-    let id = filed["id"].as_i64().unwrap();
-    let bad = json!({"case_no": "NOPE", "complainant": "x", "contact": "x", "content": "x"});
-    let r = h
-        .app
-        .client
-        .post(format!("{}/v1/complaints", h.app.address))
-        .json(&bad)
-        .send()
-        .await
-        .unwrap();
-    expect_problem(
-        r,
-        StatusCode::UNPROCESSABLE_ENTITY,
-        "validation_failed",
-        Some("case_no"),
-    )
-    .await;
+    // An unknown number gets the same answer, and files nothing.
+    let bad = json!({"case_no": "NOPE", "check": "ABCDEF", "complainant": "x", "contact": "x", "content": "x"});
+    expect_status(post_complaint(&h.app, &bad).await, StatusCode::ACCEPTED).await;
+    assert_eq!(h.app.count_rows("complaints").await, 1);
 
     let sup = h.app.token(Role::Supervisor, None);
     let dept = h.dept_of["HHHT-SWJ-001"];
@@ -860,4 +839,72 @@ async fn with_redis_down_jobs_fall_back_to_the_ledger_and_readyz_says_so() {
         again["ran"], false,
         "the other replica sees the tick taken: no job runs twice"
     );
+}
+
+/// The public complaint form answers alike for an unknown case, a wrong check code and a
+/// filed complaint (status and body); only the matching pair files one, and a case number is
+/// rate-limited.
+#[tokio::test]
+async fn the_complaint_form_answers_alike_and_needs_the_check_code() {
+    let h = hohhot().await;
+    let case = h.submit().await;
+    let case_no = case["case_no"].as_str().unwrap();
+    let check = check_of_case(&h.app, case_no).await;
+    let wrong = if check == "000000" {
+        "111111"
+    } else {
+        "000000"
+    };
+    let form = |no: &str, check: &str| json!({"case_no": no, "check": check, "complainant": "张先生", "contact": "13800000000", "content": "窗口推诿"});
+    let mut answers = Vec::new();
+    for body in [
+        form("NO-SUCH-CASE", &check),
+        form(case_no, wrong),
+        form(case_no, &check.to_ascii_lowercase()),
+    ] {
+        let r = post_complaint(&h.app, &body).await;
+        let status = r.status();
+        let mut v: Value = r.json().await.unwrap();
+        v.as_object_mut().unwrap().remove("trace_id");
+        answers.push((status, v));
+    }
+    assert_eq!(answers[0].0, StatusCode::ACCEPTED);
+    assert_eq!(answers[0], answers[1]);
+    assert_eq!(answers[1], answers[2]);
+    assert_eq!(answers[0].1["status"], "received");
+    // Only the right pair (case-insensitive) filed a complaint.
+    let sup = h.app.token(Role::Supervisor, None);
+    let list = expect_status(h.app.get("/v1/complaints", &sup).await, StatusCode::OK).await;
+    let items = list["items"].as_array().unwrap();
+    assert_eq!(items.len(), 1, "{list}");
+    assert_eq!(items[0]["case_no"], case_no);
+    // A malformed check code is a 422 naming the field, as any bad field.
+    expect_problem(
+        post_complaint(&h.app, &form(case_no, "12345")).await,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "validation_failed",
+        Some("check"),
+    )
+    .await;
+    // Per case number: 5 per ten minutes (PUBLIC_COMPLAINT_PER_CASE), whoever files: two
+    // used above, three more answer, the sixth is refused.
+    for _ in 0..3 {
+        expect_status(
+            post_complaint(&h.app, &form(case_no, wrong)).await,
+            StatusCode::ACCEPTED,
+        )
+        .await;
+    }
+    let r = post_complaint(&h.app, &form(case_no, &check)).await;
+    assert_eq!(r.status(), StatusCode::TOO_MANY_REQUESTS);
+    assert!(r.headers().contains_key("retry-after"));
+    assert_eq!(h.app.count_rows("complaints").await, 1);
+    // The next window opens again.
+    h.app.clock.advance(chrono::Duration::minutes(10));
+    expect_status(
+        post_complaint(&h.app, &form(case_no, &check)).await,
+        StatusCode::ACCEPTED,
+    )
+    .await;
+    assert_eq!(h.app.count_rows("complaints").await, 2);
 }
