@@ -18,8 +18,8 @@ mod m20261202_000009_notice_attachments;
 mod m20261202_000009_webhooks;
 mod m20261203_000009_item_versions;
 mod m20261203_000010_login_guard;
-mod m20261204_000011_sessions;
 mod m20261204_000011_audit_chain;
+mod m20261204_000011_sessions;
 
 pub struct Migrator;
 

@@ -87,18 +87,39 @@ async fn gaj_supervises_scjg_item(s: &Services, gaj: i32) {
 }
 
 async fn complaint(s: &Services, case_no: &str, dept: i32, finding: &str) -> i64 {
-    let filed = expect(
+    // The public form needs the applicant's second factor (the last 6 characters of the
+    // credit code of `case_body`) and answers alike whatever happened: the supervisors' list
+    // says which complaint was filed.
+    let check = platform::identity::check_of("91350100M000100Y43");
+    expect(
         s.client
             .post(format!("{}/v1/complaints", s.approval))
-            .json(&json!({"case_no": case_no, "complainant": "张先生", "contact": "13800000000", "content": "窗口推诿，要求多次跑"}))
+            .json(&json!({"case_no": case_no, "check": check, "complainant": "张先生", "contact": "13800000000", "content": "窗口推诿，要求多次跑"}))
             .send()
             .await
             .unwrap(),
-        StatusCode::CREATED,
+        StatusCode::ACCEPTED,
     )
     .await;
-    let id = filed["id"].as_i64().unwrap();
     let sup = s.token(Role::Supervisor, None);
+    let list = expect(
+        s.client
+            .get(format!("{}/v1/complaints?limit=200", s.approval))
+            .bearer_auth(&sup)
+            .send()
+            .await
+            .unwrap(),
+        StatusCode::OK,
+    )
+    .await;
+    let id = list["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|c| c["case_no"] == case_no)
+        .filter_map(|c| c["id"].as_i64())
+        .max()
+        .expect("the complaint was filed");
     expect(
         s.approval_post(
             &format!("/v1/complaints/{id}/assign"),

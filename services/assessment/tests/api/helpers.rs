@@ -160,6 +160,7 @@ async fn spawn_opts(linked: bool) -> Services {
             .expect("approval starts");
     let approval_url = format!("http://127.0.0.1:{}", approval.port());
     let approval_db = approval.state.db.clone();
+    token_users(&approval_db).await;
     tokio::spawn(approval.run_until_stopped());
 
     let db_url = fresh_db("assessment").await;
@@ -431,5 +432,48 @@ pub async fn manual_all(s: &Services, depts: &[i32], categories: &[&str], points
             )
             .await;
         }
+    }
+}
+
+/// The user ids the tests' tokens name ([`Services::token`], [`Services::token_as`]): the
+/// approval service checks every token against a real, active user row at its token version
+/// (0) and trusts the signed role and department, so each id gets a row unless the demo data
+/// has one. Their role is `service`, so no count of demo people includes them.
+async fn token_users(db: &sea_orm::DatabaseConnection) {
+    use sea_orm::{ActiveModelTrait, ConnectionTrait, EntityTrait, Set};
+    for id in [7, 8, 21, 22, 30, 40, 99, 201] {
+        if approval::entities::user::Entity::find_by_id(id)
+            .one(db)
+            .await
+            .unwrap()
+            .is_some()
+        {
+            continue;
+        }
+        approval::entities::user::ActiveModel {
+            id: Set(id),
+            username: Set(format!("test-user-{id}")),
+            display_name: Set(format!("Test user {id}")),
+            email: Set(None),
+            role: Set("service".into()),
+            department_id: Set(None),
+            password_hash: Set("!".into()),
+            active: Set(true),
+            created_at: Set(Utc::now()),
+            updated_at: Set(Utc::now()),
+            deleted_at: Set(None),
+            password_changed_at: Set(None),
+            token_version: Set(0),
+        }
+        .insert(db)
+        .await
+        .expect("token user");
+    }
+    if db.get_database_backend() == sea_orm::DatabaseBackend::Postgres {
+        db.execute_unprepared(
+            "SELECT setval(pg_get_serial_sequence('users', 'id'), (SELECT MAX(id) FROM users))",
+        )
+        .await
+        .unwrap();
     }
 }
