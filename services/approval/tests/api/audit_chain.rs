@@ -19,12 +19,13 @@ fn pg(app: &TestApp) -> bool {
 
 /// PostgreSQL: wait until every committed audit row is sealable, i.e. no transaction of the
 /// cluster (other tests' databases included) that began before it still runs; the snapshot's
-/// `xmin` is cluster-wide.
+/// `xmin` is cluster-wide. Up to a minute: on a loaded CI machine another test's transaction
+/// may run for seconds; the wait ends as soon as it does.
 async fn settle(app: &TestApp) {
     if !pg(app) {
         return;
     }
-    for _ in 0..200 {
+    for _ in 0..1200 {
         if app
             .count_rows(
                 "audit_log WHERE hash IS NULL AND \
