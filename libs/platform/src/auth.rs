@@ -151,16 +151,31 @@ impl JwtKeys {
         dept: Option<i32>,
         now: DateTime<Utc>,
     ) -> Result<String, ApiError> {
-        self.issue_claims(&Claims {
+        self.issue_claims(&self.claims(user_id, name, role, dept, 0, None, now))
+    }
+
+    /// The claims of a token issued `now`, for this issuer's lifetime.
+    #[allow(clippy::too_many_arguments)]
+    fn claims(
+        &self,
+        user_id: i32,
+        name: &str,
+        role: Role,
+        dept: Option<i32>,
+        tv: i32,
+        sid: Option<&str>,
+        now: DateTime<Utc>,
+    ) -> Claims {
+        Claims {
             sub: user_id.to_string(),
             name: name.to_string(),
             role,
             dept,
             iat: now.timestamp(),
             exp: now.timestamp() + self.ttl_seconds,
-            tv: 0,
-            sid: None,
-        })
+            tv,
+            sid: sid.map(str::to_string),
+        }
     }
 
     /// A token of session `sid` at the user's token version `tv`.
@@ -175,16 +190,7 @@ impl JwtKeys {
         sid: &str,
         now: DateTime<Utc>,
     ) -> Result<String, ApiError> {
-        self.issue_claims(&Claims {
-            sub: user_id.to_string(),
-            name: name.to_string(),
-            role,
-            dept,
-            iat: now.timestamp(),
-            exp: now.timestamp() + self.ttl_seconds,
-            tv,
-            sid: Some(sid.to_string()),
-        })
+        self.issue_claims(&self.claims(user_id, name, role, dept, tv, Some(sid), now))
     }
 
     /// Sign `claims` as they are.
