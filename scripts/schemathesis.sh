@@ -16,7 +16,7 @@
 # junit.xml, events.ndjson.
 #
 # Variables:
-#   ST_MAX_EXAMPLES  test cases per operation and phase (default 100; CI uses 60)
+#   ST_MAX_EXAMPLES  test cases per operation and phase (default 100; CI uses 25)
 #   ST_SEED          default 42
 #   ST_WORKERS       default 2
 #   ST_RUNS          default: every approval role (clerk reviewer approver supervisor assessor
