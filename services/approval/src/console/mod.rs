@@ -35,9 +35,10 @@ pub mod html;
 use std::collections::BTreeMap;
 
 use actix_web::http::StatusCode;
+use actix_web::ResponseError;
 use actix_web::{web, HttpRequest, HttpResponse};
 use chrono::{DateTime, Datelike, Duration, NaiveDate, Utc};
-use platform::auth::Role;
+use platform::auth::{JwtKeys, Role};
 use platform::ApiError;
 use sea_orm::sea_query::Expr;
 use sea_orm::{
@@ -76,7 +77,7 @@ pub struct LoginQuery {
 
 async fn login_page(req: HttpRequest, q: web::Query<LoginQuery>) -> HttpResponse {
     match q.into_inner().token.filter(|t| !t.trim().is_empty()) {
-        Some(token) => auth::sign_in(&req, HEADING, &ROLES, &token),
+        Some(token) => sign_in(&req, &token).await,
         None => html::respond(StatusCode::OK, auth::render_login(HEADING, None)),
     }
 }
@@ -87,7 +88,24 @@ pub struct LoginForm {
 }
 
 async fn login_form(req: HttpRequest, form: web::Form<LoginForm>) -> HttpResponse {
-    auth::sign_in(&req, HEADING, &ROLES, &form.token)
+    sign_in(&req, &form.token).await
+}
+
+/// Sign in with `token` unless its session has already ended (deactivated, moved, logged
+/// out): then the sign-in page again, and no cookie is set.
+async fn sign_in(req: &HttpRequest, token: &str) -> HttpResponse {
+    let claims = req
+        .app_data::<web::Data<JwtKeys>>()
+        .and_then(|k| k.verify(token.trim()).ok());
+    let state = req.app_data::<web::Data<AppState>>();
+    if let (Some(claims), Some(state)) = (claims, state) {
+        match crate::sessions::guard::has_ended(state, &claims).await {
+            Ok(false) => {}
+            Ok(true) => return auth::revoked_page(false),
+            Err(e) => return e.error_response(),
+        }
+    }
+    auth::sign_in(req, HEADING, &ROLES, token)
 }
 
 async fn logout() -> HttpResponse {

@@ -15,6 +15,7 @@ use actix_web::http::header;
 use actix_web::middleware::Next;
 use actix_web::{web, ResponseError};
 use platform::auth::{Claims, JwtKeys, Role};
+use platform::ApiError;
 
 use crate::state::AppState;
 
@@ -55,6 +56,20 @@ fn is_service_identity(c: &Claims) -> bool {
     c.sub == "0" && c.role == Role::Service
 }
 
+/// Has the session of `claims` ended: the account changed (or is gone) since the token was
+/// issued? The inter-service identity has no session and never ends here. Also used by the
+/// console's sign-in, which reads its token from a form this middleware does not see.
+pub(crate) async fn has_ended(state: &AppState, claims: &Claims) -> Result<bool, ApiError> {
+    if is_service_identity(claims) {
+        return Ok(false);
+    }
+    let Ok(id) = claims.sub.parse::<i32>() else {
+        return Ok(true);
+    };
+    let user = state.sessions.user_state(&state.db, id).await?;
+    Ok(!super::policy::access_current(claims.tv, user))
+}
+
 pub async fn guard<B: MessageBody>(
     req: ServiceRequest,
     next: Next<B>,
@@ -72,15 +87,12 @@ pub async fn guard<B: MessageBody>(
     let Some(state) = req.app_data::<web::Data<AppState>>().cloned() else {
         return Ok(next.call(req).await?.map_into_left_body());
     };
-    let current = match claims.sub.parse::<i32>() {
-        Ok(id) => match state.sessions.user_state(&state.db, id).await {
-            Ok(s) => super::policy::access_current(claims.tv, s),
-            Err(e) => {
-                let (r, _) = req.into_parts();
-                return Ok(ServiceResponse::new(r, e.error_response()).map_into_right_body());
-            }
-        },
-        Err(_) => false,
+    let current = match has_ended(&state, &claims).await {
+        Ok(ended) => !ended,
+        Err(e) => {
+            let (r, _) = req.into_parts();
+            return Ok(ServiceResponse::new(r, e.error_response()).map_into_right_body());
+        }
     };
     if current {
         return Ok(next.call(req).await?.map_into_left_body());

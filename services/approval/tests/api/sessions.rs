@@ -387,3 +387,27 @@ async fn the_console_cookie_dies_with_the_session() {
     let body = r.text().await.unwrap();
     assert!(body.contains("session was ended"), "{body}");
 }
+
+/// A token whose session has already ended does not sign in to the console: the sign-in page
+/// answers 401 and sets no cookie (before, it set one that the next page then refused).
+#[tokio::test]
+async fn the_console_refuses_to_sign_in_with_an_ended_session() {
+    let app = spawn_app().await;
+    let id = user(&app, "sup2", "supervisor", None).await;
+    let token = access(&login(&app, "sup2", PASSWORD).await);
+    change(&app, id, json!({"active": false})).await;
+    let client = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    let r = client
+        .post(format!("{}/console/login", app.address))
+        .form(&[("token", token.as_str())])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::UNAUTHORIZED);
+    assert!(r.headers().get(header::SET_COOKIE).is_none());
+    let body = r.text().await.unwrap();
+    assert!(body.contains("session was ended"), "{body}");
+}
