@@ -345,21 +345,28 @@ async fn the_inter_service_token_still_works() {
     .await;
 }
 
-#[tokio::test]
-async fn the_console_cookie_dies_with_the_session() {
-    let app = spawn_app().await;
-    let id = user(&app, "sup1", "supervisor", None).await;
-    let token = access(&login(&app, "sup1", PASSWORD).await);
+/// Post `token` to the console's sign-in form with a client that does not follow redirects;
+/// the client is returned for the pages that follow.
+async fn console_sign_in(app: &TestApp, token: &str) -> (reqwest::Client, reqwest::Response) {
     let client = reqwest::Client::builder()
         .redirect(reqwest::redirect::Policy::none())
         .build()
         .unwrap();
     let r = client
         .post(format!("{}/console/login", app.address))
-        .form(&[("token", token.as_str())])
+        .form(&[("token", token)])
         .send()
         .await
         .unwrap();
+    (client, r)
+}
+
+#[tokio::test]
+async fn the_console_cookie_dies_with_the_session() {
+    let app = spawn_app().await;
+    let id = user(&app, "sup1", "supervisor", None).await;
+    let token = access(&login(&app, "sup1", PASSWORD).await);
+    let (client, r) = console_sign_in(&app, &token).await;
     assert_eq!(r.status(), StatusCode::SEE_OTHER);
     let jar = format!("approval_console_token={token}");
     let board = || {
@@ -396,16 +403,7 @@ async fn the_console_refuses_to_sign_in_with_an_ended_session() {
     let id = user(&app, "sup2", "supervisor", None).await;
     let token = access(&login(&app, "sup2", PASSWORD).await);
     change(&app, id, json!({"active": false})).await;
-    let client = reqwest::Client::builder()
-        .redirect(reqwest::redirect::Policy::none())
-        .build()
-        .unwrap();
-    let r = client
-        .post(format!("{}/console/login", app.address))
-        .form(&[("token", token.as_str())])
-        .send()
-        .await
-        .unwrap();
+    let (_, r) = console_sign_in(&app, &token).await;
     assert_eq!(r.status(), StatusCode::UNAUTHORIZED);
     assert!(r.headers().get(header::SET_COOKIE).is_none());
     let body = r.text().await.unwrap();
