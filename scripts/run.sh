@@ -50,6 +50,7 @@ done
 approval="http://127.0.0.1:$approval_port"
 assessment="http://127.0.0.1:$assessment_port"
 DEMO_DATA=${DEMO_DATA:-true} BIND="127.0.0.1:$approval_port" MAIL_DIR=var/mail/approval \
+  SUPERVISING_OFFICE_CODE="${SUPERVISING_OFFICE_CODE:-HHHT-SGB}" \
   ASSESSMENT_PUBLIC_URL="${ASSESSMENT_PUBLIC_URL:-$assessment}" \
   target/debug/approval serve > var/log/approval.log 2>&1 &
 pids+=($!)

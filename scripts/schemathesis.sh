@@ -20,7 +20,9 @@
 #   ST_SEED          default 42
 #   ST_WORKERS       default 2
 #   ST_RUNS          default: every approval role (clerk reviewer approver supervisor assessor
-#                    orgdept admin), then assessment orgdept, assessor, admin (admin last: it deletes)
+#                    orgdept sysadmin), then assessment orgdept, assessor, sysadmin, then the
+#                    approval auditor and secadmin (last: the security administrator retires
+#                    administrator accounts, which ends their tokens)
 #   ST_SPEC          live (default: each service's /openapi.json), committed (openapi/*.json) or a
 #                    directory holding approval.json and assessment.json
 #   ST_GATE          the checks whose failures fail the scan (comma list; see below)
@@ -40,7 +42,7 @@ max_examples="${ST_MAX_EXAMPLES:-100}"
 seed="${ST_SEED:-42}"
 workers="${ST_WORKERS:-2}"
 spec_source="${ST_SPEC:-live}"
-runs="${ST_RUNS:-approval:clerk approval:reviewer approval:approver approval:supervisor approval:assessor approval:orgdept approval:admin assessment:orgdept assessment:assessor assessment:admin}"
+runs="${ST_RUNS:-approval:clerk approval:reviewer approval:approver approval:supervisor approval:assessor approval:orgdept approval:sysadmin assessment:orgdept assessment:assessor assessment:sysadmin approval:auditor approval:secadmin}"
 read -ra extra_args <<<"${ST_EXTRA_ARGS:-}"
 # The checks that fail the scan. Every check runs and is reported; these gate: no server
 # error, no undocumented status code, answers that match their documented schema, content
@@ -178,11 +180,11 @@ PY
 done
 
 # 4. One token per demo role. The approval service ends a user's sessions when the account
-# changes (deactivation, deletion, password, role or department) or logs out: the admin runs
-# (last) may end some; the assessment service checks only the signature and the expiry. No
+# changes (deactivation, deletion, password, role or department) or logs out: the administrator
+# runs (last) may end some; the assessment service checks only the signature and the expiry. No
 # run scans `POST /v1/auth/logout`: it would end the run's own token at its first call.
 declare -A token
-for role in clerk reviewer approver supervisor assessor orgdept admin; do
+for role in clerk reviewer approver supervisor assessor orgdept sysadmin secadmin auditor; do
   answer=$(curl -fsS -X POST "$approval/v1/auth/token" -H 'content-type: application/json' \
     -d "{\"username\":\"$role\",\"password\":\"Demo-pass-2026\"}") ||
     { echo "schemathesis: could not log in as $role" >&2; exit 2; }

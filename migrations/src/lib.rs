@@ -20,6 +20,7 @@ mod m20261203_000009_item_versions;
 mod m20261203_000010_login_guard;
 mod m20261204_000011_audit_chain;
 mod m20261204_000011_sessions;
+mod m20261205_000012_separation_of_duties;
 
 pub struct Migrator;
 
@@ -41,6 +42,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261203_000010_login_guard::Migration),
             Box::new(m20261204_000011_sessions::Migration),
             Box::new(m20261204_000011_audit_chain::Migration),
+            Box::new(m20261205_000012_separation_of_duties::Migration),
         ]
     }
 }

@@ -36,8 +36,14 @@ pub enum Role {
     Assessor,
     /// Organization department (组织部): read-only cadre scores.
     OrgDept,
-    /// Platform administrator: catalogue, users, calendar.
-    Admin,
+    /// System administrator (系统管理员): accounts of the business roles and configuration
+    /// (catalogue, departments, calendar, webhooks); never roles, lockouts or the audit trail.
+    Sysadmin,
+    /// Security administrator (安全管理员): roles, administrators' accounts, lockouts, second
+    /// factors; never configuration or the audit trail.
+    Secadmin,
+    /// Security auditor (安全审计员): reads and verifies the audit trail, nothing else.
+    Auditor,
     /// Service account of another system (integrations): reads statistics and the event feed.
     Service,
     /// Leader who approves results (审定: 市政府领导 / 审管办负责人); never the one who computed them.
@@ -50,14 +56,16 @@ pub enum Role {
 }
 
 impl Role {
-    pub const ALL: [Role; 11] = [
+    pub const ALL: [Role; 13] = [
         Role::Clerk,
         Role::Reviewer,
         Role::Approver,
         Role::Supervisor,
         Role::Assessor,
         Role::OrgDept,
-        Role::Admin,
+        Role::Sysadmin,
+        Role::Secadmin,
+        Role::Auditor,
         Role::Service,
         Role::Leader,
         Role::Callcenter,
@@ -72,7 +80,9 @@ impl Role {
             Role::Supervisor => "supervisor",
             Role::Assessor => "assessor",
             Role::OrgDept => "org_dept",
-            Role::Admin => "admin",
+            Role::Sysadmin => "sysadmin",
+            Role::Secadmin => "secadmin",
+            Role::Auditor => "auditor",
             Role::Service => "service",
             Role::Leader => "leader",
             Role::Callcenter => "callcenter",
@@ -83,6 +93,16 @@ impl Role {
     /// Roles that act for one department and so must belong to one.
     pub fn is_department_scoped(self) -> bool {
         matches!(self, Role::Reviewer | Role::Approver)
+    }
+
+    /// The three administrators of 三权分立 (separation of the administrators' duties,
+    /// GB/T 22239-2019 8.1.4.2 c/d): system, security and audit administration, each
+    /// unable to do the others' work and none with business powers.
+    pub const ADMINISTRATORS: [Role; 3] = [Role::Sysadmin, Role::Secadmin, Role::Auditor];
+
+    /// One of [`Role::ADMINISTRATORS`].
+    pub fn is_administrator(self) -> bool {
+        Role::ADMINISTRATORS.contains(&self)
     }
 }
 
@@ -249,13 +269,14 @@ impl AuthUser {
         }
     }
 
-    pub fn is_admin(&self) -> bool {
-        self.role == Role::Admin
+    /// The system administrator, who configures every department's records.
+    pub fn is_sysadmin(&self) -> bool {
+        self.role == Role::Sysadmin
     }
 
-    /// 403 unless the caller is an admin or belongs to `department_id`.
+    /// 403 unless the caller is the system administrator or belongs to `department_id`.
     pub fn require_department(&self, department_id: i32) -> Result<(), ApiError> {
-        if self.is_admin() || self.department_id == Some(department_id) {
+        if self.is_sysadmin() || self.department_id == Some(department_id) {
             Ok(())
         } else {
             Err(ApiError::forbidden(format!(
@@ -376,5 +397,9 @@ mod tests {
             assert_eq!(r.as_str().parse::<Role>().unwrap(), r);
         }
         assert!("root".parse::<Role>().is_err());
+        // The single `admin` of before 三权分立 is gone: a stored or signed `admin` no longer
+        // parses (migration 0xx turned the rows into `sysadmin`).
+        assert!("admin".parse::<Role>().is_err());
+        assert!(serde_json::from_str::<Role>("\"admin\"").is_err());
     }
 }

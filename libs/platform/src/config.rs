@@ -11,7 +11,7 @@
 //! | `DEMO_DATA` | `false` | seed the Hohhot demo bundle and one user per role |
 //! | `OFFICE_HOURS` | `09:00-17:00` | the working day's boundary, Asia/Shanghai |
 //! | `CALENDAR_FALLBACK` | `provisional` | a year without a holiday table: `provisional` (statutory rules, flagged), `error` or `weekends_only` |
-//! | `BOOTSTRAP_ADMIN_USERNAME`, `BOOTSTRAP_ADMIN_PASSWORD` | unset | first admin, created at start if no admin exists |
+//! | `BOOTSTRAP_ADMIN_USERNAME`, `BOOTSTRAP_ADMIN_PASSWORD` | unset | first administrator (a security administrator, `secadmin`), created at start if no administrator exists |
 //! | `LOG_FORMAT` / `RUST_LOG` | text / `info` | logs |
 
 use thiserror::Error;
@@ -37,8 +37,9 @@ pub struct Config {
     pub demo_data: bool,
     pub office_hours: String,
     pub calendar_fallback: String,
-    /// `BOOTSTRAP_ADMIN_USERNAME` / `BOOTSTRAP_ADMIN_PASSWORD`: create this admin at start when
-    /// no admin exists yet (how a production install gets its first login).
+    /// `BOOTSTRAP_ADMIN_USERNAME` / `BOOTSTRAP_ADMIN_PASSWORD`: create this security
+    /// administrator (`secadmin`) at start when no administrator exists yet (how a production
+    /// install gets its first login; it creates the system administrator and the auditor).
     pub bootstrap_admin: Option<(String, String)>,
     /// `TRUSTED_PROXIES`: the reverse proxies / ingress whose `X-Forwarded-For` names the
     /// client (addresses or CIDR blocks, comma-separated; product default: none, the socket's

@@ -27,9 +27,13 @@ pub enum Role {
     Assessor,
     /// Organisation department (编办): reads only.
     OrgDept,
-    /// System administrator. May withdraw a case but never decides on a branch
+    /// System administrator (系统管理员): configuration only, no case powers
     /// (separation of duties: configuration rights do not include approval rights).
-    Admin,
+    Sysadmin,
+    /// Security administrator (安全管理员): roles and lockouts, no case powers.
+    Secadmin,
+    /// Security auditor (安全审计员): reads the audit trail, no case powers.
+    Auditor,
     /// The system itself; the only role allowed to cancel a branch.
     Service,
     /// Leader who approves assessment results (审定): no case powers.
@@ -42,14 +46,16 @@ pub enum Role {
 
 impl Role {
     /// Every role, in declaration order.
-    pub const ALL: [Role; 11] = [
+    pub const ALL: [Role; 13] = [
         Role::Clerk,
         Role::Reviewer,
         Role::Approver,
         Role::Supervisor,
         Role::Assessor,
         Role::OrgDept,
-        Role::Admin,
+        Role::Sysadmin,
+        Role::Secadmin,
+        Role::Auditor,
         Role::Service,
         Role::Leader,
         Role::Callcenter,
@@ -65,7 +71,9 @@ impl Role {
             Role::Supervisor => "supervisor",
             Role::Assessor => "assessor",
             Role::OrgDept => "org_dept",
-            Role::Admin => "admin",
+            Role::Sysadmin => "sysadmin",
+            Role::Secadmin => "secadmin",
+            Role::Auditor => "auditor",
             Role::Service => "service",
             Role::Leader => "leader",
             Role::Callcenter => "callcenter",
@@ -128,8 +136,6 @@ pub(crate) enum Permission {
     DeptStaffOrClerk,
     /// The system only.
     System,
-    /// Clerk or admin, any department (case commands).
-    ClerkOrAdmin,
     /// Clerk, any department (case commands).
     Clerk,
 }
@@ -142,13 +148,12 @@ impl Permission {
             Permission::DeptApprover => &[Role::Approver],
             Permission::DeptStaffOrClerk => &[Role::Clerk, Role::Reviewer, Role::Approver],
             Permission::System => &[Role::Service],
-            Permission::ClerkOrAdmin => &[Role::Clerk, Role::Admin],
             Permission::Clerk => &[Role::Clerk],
         }
     }
 
     /// Role first, then department: reviewers and approvers must belong to `department_id`;
-    /// clerks, admins and the system act for the whole centre.
+    /// clerks and the system act for the whole centre.
     pub(crate) fn check(
         self,
         actor: &Actor,

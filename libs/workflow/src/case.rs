@@ -143,7 +143,7 @@ impl Case {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "command", rename_all = "snake_case")]
 pub enum CaseCommand {
-    /// Withdrawal (撤件) at the applicant's request: clerk or admin, while not closed.
+    /// Withdrawal (撤件) at the applicant's request, through the window clerk, while not closed.
     Withdraw {
         /// Why, non-blank.
         reason: String,
@@ -181,7 +181,7 @@ pub struct CaseTransition {
 
 /// Run one command on a case. `branches` are the case's branches (others are ignored).
 ///
-/// Checks, in order: state → role → payload. Withdraw: clerk or admin, any department, while
+/// Checks, in order: state → role → payload. Withdraw: a clerk, any department, while
 /// the case is not issued, rejected or withdrawn; it lists the open branches to cancel.
 /// Issue: clerk only, only from ready_for_issuance.
 pub fn case_transition(
@@ -199,7 +199,7 @@ pub fn case_transition(
     let from = state.to_owned();
     match cmd {
         CaseCommand::Withdraw { reason } => {
-            Permission::ClerkOrAdmin.check(actor, 0, command)?;
+            Permission::Clerk.check(actor, 0, command)?;
             if reason.trim().is_empty() {
                 return Err(Refusal::EmptyReason { field: "reason" });
             }

@@ -178,7 +178,7 @@ pub enum Event {
         cancelled_branch_ids: Vec<i64>,
         at: DateTime<Utc>,
     },
-    /// Withdrawal (撤件) by the applicant through the clerk, or by an admin.
+    /// Withdrawal (撤件) by the applicant through the clerk.
     CaseWithdrawn {
         case_id: i64,
         actor_id: i64,

@@ -22,14 +22,18 @@ use crate::startup::system_actor;
 /// The password of every demo user (printed by `make run`).
 pub const DEMO_PASSWORD: &str = "Demo-pass-2026";
 
-pub const DEMO_USERS: [(&str, Role); 10] = [
+/// One account per role; the three administrators of 三权分立 (`sysadmin`, `secadmin`,
+/// `auditor`) each hold one duty.
+pub const DEMO_USERS: [(&str, Role); 12] = [
     ("clerk", Role::Clerk),
     ("reviewer", Role::Reviewer),
     ("approver", Role::Approver),
     ("supervisor", Role::Supervisor),
     ("assessor", Role::Assessor),
     ("orgdept", Role::OrgDept),
-    ("admin", Role::Admin),
+    ("sysadmin", Role::Sysadmin),
+    ("secadmin", Role::Secadmin),
+    ("auditor", Role::Auditor),
     ("leader", Role::Leader),
     ("callcenter", Role::Callcenter),
     ("inspector", Role::Inspector),
@@ -47,7 +51,7 @@ pub struct DemoStaff {
 /// First day of every demo assignment.
 pub const DEMO_STAFF_FROM: &str = "2025-01-01";
 
-pub const DEMO_STAFF: [DemoStaff; 9] = [
+pub const DEMO_STAFF: [DemoStaff; 11] = [
     DemoStaff {
         username: "clerk",
         name: "李娜",
@@ -100,6 +104,19 @@ pub const DEMO_STAFF: [DemoStaff; 9] = [
         username: "gaj.approver",
         name: "周婷",
         window_no: "A05",
+        post: StaffPost::ChiefRepresentative,
+    },
+    // The supervising office's window (审管办).
+    DemoStaff {
+        username: "sgb.reviewer",
+        name: "吴刚",
+        window_no: "A06",
+        post: StaffPost::Handler,
+    },
+    DemoStaff {
+        username: "sgb.approver",
+        name: "郑丽",
+        window_no: "A06",
         post: StaffPost::ChiefRepresentative,
     },
 ];
@@ -318,6 +335,7 @@ async fn seed_catalogue(db: &DatabaseConnection, now: DateTime<Utc>) -> Result<(
         store::create_item(
             db,
             &sys,
+            &crate::catalogue::office::TimeLimitGuard::default(),
             now,
             ItemInput {
                 code: it.code.into(),
@@ -391,7 +409,13 @@ async fn seed_users(db: &DatabaseConnection, now: DateTime<Utc>) -> Result<(), A
                 Some(dept_id(db, "HHHT-ZWFW").await?)
             }
             Role::Assessor => Some(dept_id(db, "HHHT-SGB").await?),
-            Role::OrgDept | Role::Admin | Role::Service | Role::Leader | Role::Callcenter => None,
+            Role::OrgDept
+            | Role::Sysadmin
+            | Role::Secadmin
+            | Role::Auditor
+            | Role::Service
+            | Role::Leader
+            | Role::Callcenter => None,
         };
         store::create_user(
             db,
@@ -482,10 +506,13 @@ async fn seed_staff(db: &DatabaseConnection, now: DateTime<Utc>) -> Result<(), A
     Ok(())
 }
 
-/// The bundle's other departments and the prefix of their staff accounts (`zjj.reviewer`,
-/// `zjj.approver`, …); the market-supervision bureau's staff are `reviewer` and `approver`.
-pub const DEMO_DEPARTMENT_STAFF: [(&str, &str); 3] = [
+/// The bundle's other departments and the supervising office (审管办, whose approver alone
+/// sets items' time limits: `SUPERVISING_OFFICE_CODE=HHHT-SGB` in `make run`), with the prefix
+/// of their staff accounts (`zjj.reviewer`, `zjj.approver`, …, `sgb.approver`); the
+/// market-supervision bureau's staff are `reviewer` and `approver`.
+pub const DEMO_DEPARTMENT_STAFF: [(&str, &str); 4] = [
     ("HHHT-ZJJ", "zjj"),
     ("HHHT-SWJ", "swj"),
     ("HHHT-GAJ", "gaj"),
+    ("HHHT-SGB", "sgb"),
 ];

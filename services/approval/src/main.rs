@@ -85,7 +85,7 @@ async fn serve(config: Config) {
                 .join(", ")
         );
         println!(
-            "  get a token: curl -s -X POST {base}/v1/auth/token -H 'content-type: application/json' -d '{{\"username\":\"admin\",\"password\":\"{}\"}}'",
+            "  get a token: curl -s -X POST {base}/v1/auth/token -H 'content-type: application/json' -d '{{\"username\":\"sysadmin\",\"password\":\"{}\"}}'",
             approval::demo::DEMO_PASSWORD
         );
     }

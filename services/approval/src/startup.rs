@@ -42,12 +42,13 @@ pub struct Application {
     _scheduler: Option<tokio_cron_scheduler::JobScheduler>,
 }
 
-/// The actor recorded for what the service does by itself (seeding, bootstrap).
+/// The actor recorded for what the service does by itself (seeding, bootstrap): configuration,
+/// so the system administrator's role.
 pub fn system_actor() -> AuthUser {
     AuthUser {
         id: 0,
         name: "system".into(),
-        role: Role::Admin,
+        role: Role::Sysadmin,
         department_id: None,
     }
 }
@@ -229,7 +230,7 @@ async fn bootstrap_admin(
     password: &str,
 ) -> Result<(), ApiError> {
     let admins = user::Entity::find()
-        .filter(user::Column::Role.eq(Role::Admin.as_str()))
+        .filter(user::Column::Role.is_in(Role::ADMINISTRATORS.map(|r| r.as_str().to_string())))
         .count(db)
         .await?;
     if admins > 0 {
@@ -251,9 +252,11 @@ async fn bootstrap_admin(
     }
     let input = UserInput {
         username: username.into(),
-        display_name: "Administrator".into(),
+        display_name: "Security administrator".into(),
         email: None,
-        role: Role::Admin,
+        // 三权分立: the first account is the security administrator, who creates the system
+        // administrator and the auditor; the system administrator then the business accounts.
+        role: Role::Secadmin,
         department_id: None,
         password: password.into(),
     };

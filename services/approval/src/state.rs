@@ -199,6 +199,10 @@ pub struct SupervisionSettings {
     /// `REPORT_MAX_DAYS`: the longest period (days between `from` and `to`) statistics and their
     /// exports cover (default 366: the product's own default, a year).
     pub report_max_days: u32,
+    /// `SUPERVISING_OFFICE_CODE`: the code of the department that is the supervising office
+    /// (审管办), which alone sets items' time limits (`catalogue::office`). Unset by default
+    /// (then no limit changes once an item exists); the demo data sets `HHHT-SGB`.
+    pub supervising_office_code: Option<String>,
     /// Webhook delivery (`WEBHOOK_*`).
     pub webhooks: WebhookSettings,
     /// `IDEMPOTENCY_TTL_HOURS`: how long an `Idempotency-Key` and the answer it stored are
@@ -227,6 +231,7 @@ impl std::fmt::Debug for SupervisionSettings {
             .field("mail_from", &self.mail_from)
             .field("pdf_font", &self.pdf_font)
             .field("report_max_days", &self.report_max_days)
+            .field("supervising_office_code", &self.supervising_office_code)
             .field("webhooks", &self.webhooks)
             .field("idempotency_ttl_hours", &self.idempotency_ttl_hours)
             .finish()
@@ -330,6 +335,7 @@ impl Default for SupervisionSettings {
             mail_from: "电子监察 <supervision@parallel-approval.local>".into(),
             pdf_font: None,
             report_max_days: 366,
+            supervising_office_code: None,
             idempotency_ttl_hours: 24,
             webhooks: WebhookSettings::default(),
         }
@@ -385,6 +391,9 @@ impl SupervisionSettings {
                 .unwrap_or(d.mail_from),
             pdf_font: get("PDF_FONT").filter(|v| !v.trim().is_empty()),
             report_max_days: num("REPORT_MAX_DAYS", d.report_max_days, 3660)?.max(1),
+            supervising_office_code: get("SUPERVISING_OFFICE_CODE")
+                .map(|v| v.trim().to_string())
+                .filter(|v| !v.is_empty()),
             idempotency_ttl_hours: num("IDEMPOTENCY_TTL_HOURS", d.idempotency_ttl_hours, 720)?
                 .max(1),
             webhooks: WebhookSettings::from_lookup(&get)?,
@@ -400,6 +409,17 @@ impl AppState {
     /// Idempotency keys stored before this moment have expired (`IDEMPOTENCY_TTL_HOURS`).
     pub fn idempotency_horizon(&self) -> chrono::DateTime<chrono::Utc> {
         self.now() - chrono::Duration::hours(i64::from(self.supervision.idempotency_ttl_hours))
+    }
+
+    /// Who the supervising office (审管办) is now (`SUPERVISING_OFFICE_CODE`).
+    pub async fn time_limit_guard(
+        &self,
+    ) -> Result<crate::catalogue::office::TimeLimitGuard, platform::ApiError> {
+        crate::catalogue::office::TimeLimitGuard::load(
+            &self.db,
+            self.supervision.supervising_office_code.as_deref(),
+        )
+        .await
     }
 
     pub fn calendar(&self) -> WorkCalendar {

@@ -109,7 +109,7 @@ async fn request_spans_reach_the_otlp_receiver_under_the_answered_trace_id() {
 
     // A problem: its trace id in the header and the body, and the request's span exported
     // under that id with the route template as its name.
-    let r = app.get("/v1/cases/424242", &app.admin_token).await;
+    let r = app.get("/v1/cases/424242", &app.sysadmin_token).await;
     let trace_id = r.headers()["x-trace-id"].to_str().unwrap().to_string();
     let problem = helpers::expect_status(r, StatusCode::NOT_FOUND).await;
     assert_eq!(problem["trace_id"], trace_id.as_str(), "{problem}");
@@ -139,7 +139,7 @@ async fn request_spans_reach_the_otlp_receiver_under_the_answered_trace_id() {
     let r = app
         .post(
             "/v1/items",
-            &app.admin_token,
+            &app.sysadmin_token,
             &helpers::item_body("OT-1", dept),
         )
         .await;

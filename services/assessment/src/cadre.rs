@@ -88,14 +88,14 @@ pub async fn list_schemes(db: &DatabaseConnection) -> Result<Vec<SchemeView>, Ap
         .collect())
 }
 
-/// Add a scheme, or a new version of one (admin); its weights must add up.
+/// Add a scheme, or a new version of one (system administrator); its weights must add up.
 pub async fn create_scheme(
     db: &DatabaseConnection,
     actor: &AuthUser,
     now: DateTime<Utc>,
     definition: serde_json::Value,
 ) -> Result<SchemeView, ApiError> {
-    actor.require(&[Role::Admin])?;
+    actor.require(&[Role::Sysadmin])?;
     let s: WeightingScheme = platform::json::parse_json(definition.to_string().as_bytes())?;
     s.validate()
         .map_err(|e| ApiError::validation("kind", e.to_string()))?;

@@ -46,7 +46,7 @@ use crate::results;
 use crate::state::AppState;
 
 /// Who may see the page.
-pub const ROLES: [Role; 4] = [Role::Assessor, Role::Admin, Role::OrgDept, Role::Supervisor];
+pub const ROLES: [Role; 3] = [Role::Assessor, Role::OrgDept, Role::Supervisor];
 /// The cookie holding the token (see the module documentation).
 pub const COOKIE: &str = "assessment_console_token";
 const COOKIE_PATH: &str = "/console";
@@ -881,6 +881,6 @@ mod tests {
             department_id: None,
         };
         assert!(render_forbidden(&u).contains("<b>clerk</b>"));
-        assert!(render_forbidden(&u).contains("assessor, admin, org_dept, supervisor"));
+        assert!(render_forbidden(&u).contains("assessor, org_dept, supervisor"));
     }
 }

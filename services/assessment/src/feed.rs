@@ -611,7 +611,7 @@ pub async fn consume_once(state: &AppState, limit: u32) -> Result<usize, ApiErro
     let cursor = ensure_cursor(&state.db, now).await?;
     if let Some(h) = &cursor.halted {
         return Err(ApiError::Unavailable(format!(
-            "feed halted: {h}; an admin must reset it (POST /v1/feed/reset)"
+            "feed halted: {h}; the system administrator must reset it (POST /v1/feed/reset)"
         )));
     }
     let after = cursor.last_seq;
@@ -691,7 +691,7 @@ pub async fn consume_once(state: &AppState, limit: u32) -> Result<usize, ApiErro
     Ok(page.events.len())
 }
 
-/// Start over on the feed the approval service serves now (admin, after a halt): the facts
+/// Start over on the feed the approval service serves now (the system administrator, after a halt): the facts
 /// read from the old feed are discarded (their ids belong to another database), the cursor
 /// goes back to 0 under `epoch`, and an audit row records it. Published results are not
 /// touched; quarters are recomputed from the new facts.

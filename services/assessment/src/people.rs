@@ -67,7 +67,7 @@ pub struct StaffSystemView {
     pub created_at: DateTime<Utc>,
 }
 
-/// Define the staff system from a year on (admin); validated, kept (the older ones stay).
+/// Define the staff system from a year on (system administrator); validated, kept (the older ones stay).
 pub async fn define_system(
     db: &DatabaseConnection,
     actor: &AuthUser,
@@ -75,7 +75,7 @@ pub async fn define_system(
     input: StaffSystemInput,
 ) -> Result<StaffSystemView, ApiError> {
     use crate::entities::staff_system;
-    actor.require(&[Role::Admin])?;
+    actor.require(&[Role::Sysadmin])?;
     if !(2000..=2100).contains(&input.year_from) {
         return Err(ApiError::validation("year_from", "must be 2000–2100"));
     }
@@ -433,12 +433,7 @@ fn person_of(s: &a_staff::Model) -> Person {
 fn may_read(actor: &AuthUser, s: &a_staff::Model) -> Result<(), ApiError> {
     let internal = matches!(
         actor.role,
-        Role::Assessor
-            | Role::Inspector
-            | Role::Leader
-            | Role::Supervisor
-            | Role::Admin
-            | Role::OrgDept
+        Role::Assessor | Role::Inspector | Role::Leader | Role::Supervisor | Role::OrgDept
     );
     let own = s.user_id == Some(actor.id);
     let chief = actor.role == Role::Approver && actor.department_id == Some(s.department_id);
@@ -825,7 +820,6 @@ pub async fn get_year(
         Role::Leader,
         Role::Inspector,
         Role::Supervisor,
-        Role::Admin,
         Role::OrgDept,
     ])?;
     staff_year::Entity::find()

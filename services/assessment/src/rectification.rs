@@ -209,7 +209,6 @@ pub async fn list(
         _ => actor.require(&[
             Role::Assessor,
             Role::Supervisor,
-            Role::Admin,
             Role::OrgDept,
             Role::Service,
         ])?,

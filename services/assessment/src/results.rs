@@ -774,7 +774,7 @@ pub async fn get(
 }
 
 /// Who may read results before they are published.
-const INTERNAL_READERS: [Role; 4] = [Role::Assessor, Role::Admin, Role::Supervisor, Role::Leader];
+const INTERNAL_READERS: [Role; 3] = [Role::Assessor, Role::Supervisor, Role::Leader];
 
 pub async fn list(
     db: &DatabaseConnection,

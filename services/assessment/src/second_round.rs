@@ -142,7 +142,6 @@ pub async fn list<C: ConnectionTrait>(
         Role::Assessor,
         Role::Leader,
         Role::Supervisor,
-        Role::Admin,
         Role::OrgDept,
     ])?;
     by_department(c, department_id).await

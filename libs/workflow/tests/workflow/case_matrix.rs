@@ -103,19 +103,21 @@ fn every_case_state_and_command_matches_the_table() {
     assert_eq!(runs, TABLE.len());
 }
 
-/// Role::ALL order: clerk, reviewer, approver, supervisor, assessor, org_dept, admin, service, leader, callcenter, inspector.
+/// Role::ALL order: clerk, reviewer, approver, supervisor, assessor, org_dept, sysadmin,
+/// secadmin, auditor, service, leader, callcenter, inspector. Withdrawal is the clerk's
+/// alone: under 三权分立 no administrator has case powers.
 #[test]
 fn case_permissions() {
     let rows = [
         (
             CaseState::InProgress { stage: 1 },
             all_case_commands()[0].clone(),
-            "YRRRRRYRRRR",
+            "YRRRRRRRRRRRR",
         ),
         (
             CaseState::ReadyForIssuance,
             CaseCommand::Issue,
-            "YRRRRRRRRRR",
+            "YRRRRRRRRRRRR",
         ),
     ];
     for (state, cmd, letters) in rows {

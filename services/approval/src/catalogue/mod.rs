@@ -5,6 +5,7 @@
 //! two versioned registers share.
 
 pub mod model;
+pub mod office;
 pub mod powers;
 pub mod rules;
 pub mod staff;

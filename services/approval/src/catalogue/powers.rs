@@ -320,7 +320,7 @@ async fn record_change<C: ConnectionTrait>(
     Ok(after)
 }
 
-/// Create a power (admin): version 1, its first history row.
+/// Create a power (system administrator): version 1, its first history row.
 #[tracing::instrument(name = "db.transaction", skip_all, fields(otel.name = "db.transaction powers.create_power", db.operation = "powers.create_power"))]
 pub async fn create_power(
     db: &DatabaseConnection,
@@ -328,7 +328,7 @@ pub async fn create_power(
     now: DateTime<Utc>,
     input: PowerInput,
 ) -> Result<Power, ApiError> {
-    actor.require(&[Role::Admin])?;
+    actor.require(&[Role::Sysadmin])?;
     ApiError::validation_all(rules(&input))?;
     let txn = db.begin().await?;
     department_ref(&txn, input.department_id, "department_id").await?;
@@ -356,7 +356,7 @@ pub async fn create_power(
     Ok(view)
 }
 
-/// Replace a power (admin): every field, version + 1, a history row. `if_match`: the version
+/// Replace a power (system administrator): every field, version + 1, a history row. `if_match`: the version
 /// the client read (409 `stale_version` when it changed since). A power that items exercise
 /// cannot move to another department (the items would name a power not theirs).
 #[tracing::instrument(name = "db.transaction", skip_all, fields(otel.name = "db.transaction powers.update_power", db.operation = "powers.update_power"))]
@@ -368,7 +368,7 @@ pub async fn update_power(
     input: PowerInput,
     if_match: Option<i64>,
 ) -> Result<Power, ApiError> {
-    actor.require(&[Role::Admin])?;
+    actor.require(&[Role::Sysadmin])?;
     let txn = db.begin().await?;
     let current = load(&txn, id).await?;
     ApiError::validation_all(rules(&input))?;

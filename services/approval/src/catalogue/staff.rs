@@ -343,7 +343,7 @@ async fn record_change<C: ConnectionTrait>(
     Ok(after)
 }
 
-/// Add a person to the register (admin): version 1, the first history row.
+/// Add a person to the register (system administrator): version 1, the first history row.
 #[tracing::instrument(name = "db.transaction", skip_all, fields(otel.name = "db.transaction staff.create_staff", db.operation = "staff.create_staff"))]
 pub async fn create_staff(
     db: &DatabaseConnection,
@@ -351,7 +351,7 @@ pub async fn create_staff(
     now: DateTime<Utc>,
     input: StaffInput,
 ) -> Result<Staff, ApiError> {
-    actor.require(&[Role::Admin])?;
+    actor.require(&[Role::Sysadmin])?;
     ApiError::validation_all(rules(&input))?;
     let txn = db.begin().await?;
     references(&txn, &input, None).await?;
@@ -376,7 +376,7 @@ pub async fn create_staff(
     Ok(view)
 }
 
-/// Replace a staff record (admin): every field, version + 1, a history row. `if_match`: the
+/// Replace a staff record (system administrator): every field, version + 1, a history row. `if_match`: the
 /// version the client read (409 `stale_version` when it changed since).
 #[tracing::instrument(name = "db.transaction", skip_all, fields(otel.name = "db.transaction staff.update_staff", db.operation = "staff.update_staff"))]
 pub async fn update_staff(
@@ -387,7 +387,7 @@ pub async fn update_staff(
     input: StaffInput,
     if_match: Option<i64>,
 ) -> Result<Staff, ApiError> {
-    actor.require(&[Role::Admin])?;
+    actor.require(&[Role::Sysadmin])?;
     let txn = db.begin().await?;
     let current = load(&txn, id).await?;
     ApiError::validation_all(rules(&input))?;

@@ -17,6 +17,7 @@ use serde::Serialize;
 use utoipa::ToSchema;
 
 use super::model::*;
+use super::office::{TimeLimitGuard, TimeLimits};
 use super::{powers, rules};
 use crate::audit::{self, Change};
 use crate::entities::{
@@ -403,10 +404,18 @@ pub async fn get_item(db: &DatabaseConnection, id: i32) -> Result<Item, ApiError
     item_view(get_item_row(db, id).await?)
 }
 
-/// Who may write an item: an admin, or the chief representative (approver) of the item's
-/// own department (the department maintains its own 一表一图).
-pub fn may_write_item(actor: &AuthUser, department_id: i32) -> Result<(), ApiError> {
-    actor.require(&[Role::Admin, Role::Approver])?;
+/// Who may write an item: the system administrator, the supervising office (审管办, see
+/// [`TimeLimitGuard`]), or the chief representative (approver) of the item's own department
+/// (the department maintains its own 一表一图; its time limits are the office's).
+pub fn may_write_item(
+    actor: &AuthUser,
+    guard: &TimeLimitGuard,
+    department_id: i32,
+) -> Result<(), ApiError> {
+    if guard.is_office(actor) {
+        return Ok(());
+    }
+    actor.require(&[Role::Sysadmin, Role::Approver])?;
     actor.require_department(department_id)
 }
 
@@ -525,10 +534,12 @@ async fn append_item_changed<C: ConnectionTrait>(
 pub async fn create_item(
     db: &DatabaseConnection,
     actor: &AuthUser,
+    guard: &TimeLimitGuard,
     now: DateTime<Utc>,
     input: ItemInput,
 ) -> Result<Item, ApiError> {
-    may_write_item(actor, input.department_id)?;
+    may_write_item(actor, guard, input.department_id)?;
+    guard.check(actor, None, &TimeLimits::of_input(&input))?;
     ApiError::validation_all(rules::item(&input))?;
     let txn = db.begin().await?;
     item_refs(&txn, &input).await?;
@@ -557,14 +568,20 @@ pub async fn create_item(
 pub async fn update_item(
     db: &DatabaseConnection,
     actor: &AuthUser,
+    guard: &TimeLimitGuard,
     now: DateTime<Utc>,
     id: i32,
     input: ItemInput,
 ) -> Result<Item, ApiError> {
     let txn = db.begin().await?;
     let current = get_item_row(&txn, id).await?;
-    may_write_item(actor, current.department_id)?;
-    may_write_item(actor, input.department_id)?;
+    may_write_item(actor, guard, current.department_id)?;
+    may_write_item(actor, guard, input.department_id)?;
+    guard.check(
+        actor,
+        Some(&TimeLimits::of_item(&item_view(current.clone())?)),
+        &TimeLimits::of_input(&input),
+    )?;
     ApiError::validation_all(rules::item(&input))?;
     if current.deleted_at.is_some() {
         return Err(ApiError::conflict(
@@ -622,12 +639,13 @@ async fn department_case_refs<C: ConnectionTrait>(c: &C, id: i32) -> Result<u64,
 pub async fn delete_item(
     db: &DatabaseConnection,
     actor: &AuthUser,
+    guard: &TimeLimitGuard,
     now: DateTime<Utc>,
     id: i32,
 ) -> Result<Deleted, ApiError> {
     let txn = db.begin().await?;
     let current = get_item_row(&txn, id).await?;
-    may_write_item(actor, current.department_id)?;
+    may_write_item(actor, guard, current.department_id)?;
     let refs = count_of::<bundle_item::Entity, _>(&txn, bundle_item::Column::ItemId.eq(id)).await?
         + count_of::<case::Entity, _>(&txn, case::Column::ItemId.eq(id)).await?
         + count_of::<branch::Entity, _>(&txn, branch::Column::ItemId.eq(id)).await?
@@ -1141,12 +1159,30 @@ pub async fn update_user(
     if let Some(d) = input.department_id {
         department_ref(&txn, d, "department_id").await?;
     }
-    if id == actor.id && (input.role != Role::Admin || !input.active) {
+    if id == actor.id && (input.role.as_str() != current.role || !input.active) {
         return Err(ApiError::conflict(
             "self_lockout",
-            "an admin cannot remove their own admin role or deactivate themselves",
+            "nobody changes their own role or deactivates themselves",
         ));
     }
+    let current_role: Role = current
+        .role
+        .parse()
+        .map_err(|e: String| ApiError::Internal(format!("user {id}: {e}")))?;
+    crate::login::duties::may_update(
+        actor.role,
+        crate::login::duties::AccountChange {
+            current_role,
+            new_role: input.role,
+            // The department goes with the role (a clerk placed as a department's reviewer),
+            // so it may change with it; nothing else may.
+            other_fields: input.display_name != current.display_name
+                || input.email != current.email
+                || (input.role == current_role && input.department_id != current.department_id)
+                || input.active != current.active
+                || hash.is_some(),
+        },
+    )?;
     let before = user_view(current.clone())?;
     let before_hash = current.password_hash.clone();
     // What ends the user's sessions: the role, the department or the active flag changes, or
@@ -1203,12 +1239,13 @@ pub async fn delete_user(
     if id == actor.id {
         return Err(ApiError::conflict(
             "self_lockout",
-            "an admin cannot delete themselves",
+            "nobody retires their own account",
         ));
     }
     let txn = db.begin().await?;
     let current = get_user_row(&txn, id).await?;
     let before = user_view(current.clone())?;
+    crate::login::duties::may_retire(actor.role, before.role)?;
     if current.deleted_at.is_none() {
         user::Entity::update_many()
             .col_expr(user::Column::DeletedAt, Expr::value(Some(now)))

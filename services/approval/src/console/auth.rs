@@ -210,9 +210,9 @@ mod tests {
             role: Role::Clerk,
             department_id: None,
         };
-        let p = render_forbidden("Console", &u, &[Role::Supervisor, Role::Admin]);
+        let p = render_forbidden("Console", &u, &[Role::Supervisor, Role::Assessor]);
         assert!(p.contains("<b>clerk</b>"));
-        assert!(p.contains("supervisor, admin"));
+        assert!(p.contains("supervisor, assessor"));
     }
 
     #[test]

@@ -54,7 +54,7 @@ use board::{Board, CardRow, DepartmentRow, WeekRow};
 use calendar::local_midnight;
 
 /// Who may see the console.
-pub const ROLES: [Role; 3] = [Role::Supervisor, Role::Admin, Role::Assessor];
+pub const ROLES: [Role; 2] = [Role::Supervisor, Role::Assessor];
 /// Weeks on the on-time chart, the current one included.
 pub const WEEKS: u32 = 8;
 /// Cards in the latest-cards list.

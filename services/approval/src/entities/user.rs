@@ -20,6 +20,12 @@ pub struct Model {
     pub password_changed_at: Option<DateTimeUtc>,
     /// Raised by every change that ends the user's sessions (see `crate::sessions`).
     pub token_version: i32,
+    /// The second factor's secret (base32, RFC 6238), set when enrolment starts.
+    pub totp_secret: Option<String>,
+    /// When the second factor was confirmed: from then on a sign-in needs a code.
+    pub totp_confirmed_at: Option<DateTimeUtc>,
+    /// The last 30-second step a code was accepted for (never accepted twice).
+    pub totp_last_step: Option<i64>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -10,8 +10,10 @@
 //!   one, so the answers tell nothing about which names exist.
 //! - An admin lifts an account's lockout (`POST /v1/users/{id}/unlock`); otherwise it runs out.
 
+pub mod duties;
 pub mod password;
 pub mod policy;
+pub mod totp;
 
 use std::sync::Arc;
 

@@ -47,8 +47,9 @@ pub struct AuditEntry {
 }
 
 /// The audit trail of catalogue, user and calendar changes, and of signing in (entity
-/// `session`: sign-ins, failures, lockouts, unlocks, with the client address) (admin,
-/// supervisor).
+/// `session`: sign-ins, failures, lockouts, unlocks, with the client address) (security
+/// auditor, supervisor; never the system or security administrator, whose own work it
+/// records: 三权分立).
 #[utoipa::path(get, path = "/v1/audit", tag = "audit", params(ListQuery), security(("bearer_auth" = [])), responses(
     (status = 200, body = Page<AuditEntry>),
     (status = 403, body = platform::error::Problem, content_type = "application/problem+json"),
@@ -58,7 +59,7 @@ pub async fn list(
     user: AuthUser,
     q: ValidQuery<ListQuery>,
 ) -> ApiResult<HttpResponse> {
-    user.require(&[Role::Admin, Role::Supervisor])?;
+    user.require(&[Role::Auditor, Role::Supervisor])?;
     let q = q.into_inner();
     let page = PageRequest::parse(q.limit, q.cursor.as_deref())?;
     let mut sel = audit_log::Entity::find();
@@ -98,8 +99,8 @@ pub async fn list(
 
 /// Seal what is sealable, then recompute the audit chain from its anchor: `ok`, the rows
 /// sealed and pending, and the first break (`row_content_changed`: an edited row;
-/// `row_missing`: a deleted one; `prev_link_broken`: rows replaced or re-hashed) (admin; the
-/// product has no separate auditor role yet, 三权分立 is another part).
+/// `row_missing`: a deleted one; `prev_link_broken`: rows replaced or re-hashed) (the security
+/// auditor only, 三权分立).
 #[utoipa::path(get, path = "/v1/audit/verify", tag = "audit", security(("bearer_auth" = [])), responses(
     (status = 200, body = crate::audit::store::Verification),
     (status = 403, body = platform::error::Problem, content_type = "application/problem+json"),
@@ -109,6 +110,6 @@ pub async fn verify(
     state: web::Data<AppState>,
     user: AuthUser,
 ) -> ApiResult<web::Json<crate::audit::store::Verification>> {
-    user.require(&[Role::Admin])?;
+    user.require(&[Role::Auditor])?;
     Ok(web::Json(crate::audit::store::verify(&state.db).await?))
 }

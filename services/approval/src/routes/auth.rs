@@ -15,6 +15,11 @@ use crate::state::AppState;
 pub struct TokenRequest {
     pub username: String,
     pub password: String,
+    /// The second factor's current code, for an account that has one (the administrators may
+    /// enrol one: `POST /v1/auth/totp`).
+    #[serde(default)]
+    #[schema(min_length = 6, max_length = 6, pattern = "^[0-9]{6}$")]
+    pub totp: Option<String>,
 }
 
 #[derive(Debug, Serialize, Deserialize, ToSchema)]
@@ -64,12 +69,12 @@ fn token_answer(
 /// Check a username and password as a sign-in does: a locked account name or address is
 /// refused first (429, audited); the password is checked on the bounded pool; a wrong one (or
 /// an unknown or inactive account) is counted and audited (401); a right one clears the
-/// account's count. Used by the token and the password change alike.
+/// account's count — only once the second factor, where the account has one, is right too
+/// (`routes::totp::check_at_sign_in`). Used by the token and the password change alike.
 async fn authenticate(
     state: &AppState,
     address: &str,
-    username: &str,
-    password: &str,
+    (username, password, totp): (&str, &str, Option<&str>),
     now: chrono::DateTime<chrono::Utc>,
 ) -> Result<crate::entities::user::Model, ApiError> {
     let account = login::account_key(username);
@@ -94,6 +99,7 @@ async fn authenticate(
     let ok = state.login.verify(password.to_string(), hash).await?;
     match user {
         Some(u) if ok && u.active && u.deleted_at.is_none() => {
+            crate::routes::totp::check_at_sign_in(state, &u, totp, address, now).await?;
             login::clear(&state.db, &account).await?;
             Ok(u)
         }
@@ -125,7 +131,7 @@ const DUMMY_HASH: &str = "$argon2id$v=19$m=19456,t=2,p=1$c29tZXNhbHRzb21lc2FsdA$
 /// sign-in, failure and lockout is in the audit trail with the client address.
 #[utoipa::path(post, path = "/v1/auth/token", tag = "auth", request_body = TokenRequest, responses(
     (status = 200, body = TokenResponse),
-    (status = 401, description = "unknown user, wrong password or inactive account (counted: see 429)", body = platform::error::Problem, content_type = "application/problem+json"),
+    (status = 401, description = "`invalid_credentials`: unknown user, wrong password or inactive account (counted: see 429); `totp_required`: the account has a second factor and no `totp` was sent; `totp_invalid`: a wrong or used code (counted)", body = platform::error::Problem, content_type = "application/problem+json"),
     (status = 403, description = "`password_expired`: the password is older than `PASSWORD_MAX_AGE_DAYS` (default 90; product default): change it with `POST /v1/auth/password`", body = platform::error::Problem, content_type = "application/problem+json"),
     (status = 429, description = "`login_locked`: too many failed sign-ins of this account name (default 5 in 15 minutes) or from this address (20), locked for 15 minutes (product defaults; 登录失败处理, GB/T 22239-2019 8.1.4.1 b)", body = platform::error::Problem, content_type = "application/problem+json", headers(("Retry-After" = u64, description = "seconds until the lockout ends"))),
     (status = 422, description = "invalid body", body = platform::error::Problem, content_type = "application/problem+json"),
@@ -140,7 +146,13 @@ pub async fn token(
     let req = body.into_inner();
     let now = state.now();
     let address = crate::routes::public::client_address(&req_http);
-    let user = authenticate(&state, &address, &req.username, &req.password, now).await?;
+    let user = authenticate(
+        &state,
+        &address,
+        (&req.username, &req.password, req.totp.as_deref()),
+        now,
+    )
+    .await?;
     // The right password, but too old: only a change opens the account again.
     if login::password_expired(&state.login, &user, now) {
         login::audit(
@@ -260,6 +272,10 @@ pub struct PasswordChange {
     /// The new password; the password rule applies (see `POST /v1/users`) and it may not be
     /// the current one or one of the last `PASSWORD_HISTORY` (default 5).
     pub new_password: String,
+    /// The second factor's current code, for an account that has one.
+    #[serde(default)]
+    #[schema(min_length = 6, max_length = 6, pattern = "^[0-9]{6}$")]
+    pub totp: Option<String>,
 }
 
 /// Change one's own password with the current one (no token needed: an expired password can
@@ -281,7 +297,13 @@ pub async fn change_password(
     let req = body.into_inner();
     let now = state.now();
     let address = crate::routes::public::client_address(&req_http);
-    let user = authenticate(&state, &address, &req.username, &req.current_password, now).await?;
+    let user = authenticate(
+        &state,
+        &address,
+        (&req.username, &req.current_password, req.totp.as_deref()),
+        now,
+    )
+    .await?;
     login::check_new_password(
         &state.db,
         &state.login,

@@ -62,7 +62,7 @@ pub async fn get(
     ))
 }
 
-/// Create a bundle (admin). Stages list item codes; the promise must fit the stages' statutory limits.
+/// Create a bundle (system administrator). Stages list item codes; the promise must fit the stages' statutory limits.
 #[utoipa::path(post, path = "/v1/bundles", tag = "catalogue", request_body = BundleInput, security(("bearer_auth" = [])), responses(
     (status = 201, body = Bundle),
     (status = 403, body = platform::error::Problem, content_type = "application/problem+json"),
@@ -75,12 +75,12 @@ pub async fn create(
     user: AuthUser,
     body: ValidJson<BundleInput>,
 ) -> ApiResult<HttpResponse> {
-    user.require(&[Role::Admin])?;
+    user.require(&[Role::Sysadmin])?;
     let b = store::create_bundle(&state.db, &user, state.now(), body.into_inner()).await?;
     Ok(HttpResponse::Created().json(b))
 }
 
-/// Replace a bundle (admin).
+/// Replace a bundle (system administrator).
 #[utoipa::path(put, path = "/v1/bundles/{id}", tag = "catalogue", request_body = BundleInput, security(("bearer_auth" = [])), responses(
     (status = 200, body = Bundle),
     (status = 404, body = platform::error::Problem, content_type = "application/problem+json"),
@@ -94,7 +94,7 @@ pub async fn update(
     id: web::Path<i32>,
     body: ValidJson<BundleInput>,
 ) -> ApiResult<web::Json<Bundle>> {
-    user.require(&[Role::Admin])?;
+    user.require(&[Role::Sysadmin])?;
     Ok(web::Json(
         store::update_bundle(
             &state.db,
@@ -107,7 +107,7 @@ pub async fn update(
     ))
 }
 
-/// Delete a bundle (admin).
+/// Delete a bundle (system administrator).
 #[utoipa::path(delete, path = "/v1/bundles/{id}", tag = "catalogue", security(("bearer_auth" = [])), responses(
     (status = 200, body = Deleted),
     (status = 404, body = platform::error::Problem, content_type = "application/problem+json"),
@@ -118,7 +118,7 @@ pub async fn delete(
     user: AuthUser,
     id: web::Path<i32>,
 ) -> ApiResult<web::Json<Deleted>> {
-    user.require(&[Role::Admin])?;
+    user.require(&[Role::Sysadmin])?;
     Ok(web::Json(
         store::delete_bundle(&state.db, &user, state.now(), id.into_inner()).await?,
     ))

@@ -133,7 +133,7 @@ pub async fn get_year(
     Ok(web::Json(row_view(row)?))
 }
 
-/// Replace a year's holiday table (admin). Refused with 422 naming the date when the table
+/// Replace a year's holiday table (system administrator). Refused with 422 naming the date when the table
 /// overlaps itself, lists a make-up day that is not a weekend, or a date outside the year.
 #[utoipa::path(put, path = "/v1/calendar/years/{year}", tag = "calendar", params(("year" = i32, Path, minimum = 2000, maximum = 2100, description = "the calendar year, 2000–2100")), request_body = HolidayYearInput, security(("bearer_auth" = [])), responses(
     (status = 200, body = HolidayYearPublished),
@@ -148,7 +148,7 @@ pub async fn put_year(
     year: web::Path<i32>,
     body: ValidJson<HolidayYearInput>,
 ) -> ApiResult<web::Json<HolidayYearPublished>> {
-    user.require(&[Role::Admin])?;
+    user.require(&[Role::Sysadmin])?;
     let year = year.into_inner();
     check_year(year)?;
     let input = body.into_inner();

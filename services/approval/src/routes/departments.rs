@@ -65,7 +65,7 @@ pub async fn get(
     ))
 }
 
-/// Create a department (admin).
+/// Create a department (system administrator).
 #[utoipa::path(post, path = "/v1/departments", tag = "catalogue", request_body = DepartmentInput, security(("bearer_auth" = [])), responses(
     (status = 201, body = Department),
     (status = 403, body = platform::error::Problem, content_type = "application/problem+json"),
@@ -78,12 +78,12 @@ pub async fn create(
     user: AuthUser,
     body: ValidJson<DepartmentInput>,
 ) -> ApiResult<HttpResponse> {
-    user.require(&[Role::Admin])?;
+    user.require(&[Role::Sysadmin])?;
     let d = store::create_department(&state.db, &user, state.now(), body.into_inner()).await?;
     Ok(HttpResponse::Created().json(d))
 }
 
-/// Replace a department (admin).
+/// Replace a department (system administrator).
 #[utoipa::path(put, path = "/v1/departments/{id}", tag = "catalogue", request_body = DepartmentInput, security(("bearer_auth" = [])), responses(
     (status = 200, body = Department),
     (status = 404, body = platform::error::Problem, content_type = "application/problem+json"),
@@ -97,7 +97,7 @@ pub async fn update(
     id: web::Path<i32>,
     body: ValidJson<DepartmentInput>,
 ) -> ApiResult<web::Json<Department>> {
-    user.require(&[Role::Admin])?;
+    user.require(&[Role::Sysadmin])?;
     Ok(web::Json(
         store::update_department(
             &state.db,
@@ -110,7 +110,7 @@ pub async fn update(
     ))
 }
 
-/// Delete a department (admin): soft when anything references it, refused while it has live sub-departments.
+/// Delete a department (system administrator): soft when anything references it, refused while it has live sub-departments.
 #[utoipa::path(delete, path = "/v1/departments/{id}", tag = "catalogue", security(("bearer_auth" = [])), responses(
     (status = 200, body = Deleted),
     (status = 404, body = platform::error::Problem, content_type = "application/problem+json"),
@@ -122,7 +122,7 @@ pub async fn delete(
     user: AuthUser,
     id: web::Path<i32>,
 ) -> ApiResult<web::Json<Deleted>> {
-    user.require(&[Role::Admin])?;
+    user.require(&[Role::Sysadmin])?;
     Ok(web::Json(
         store::delete_department(&state.db, &user, state.now(), id.into_inner()).await?,
     ))

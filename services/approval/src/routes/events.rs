@@ -33,7 +33,7 @@ pub async fn feed(
     user: AuthUser,
     q: ValidQuery<FeedQuery>,
 ) -> ApiResult<HttpResponse> {
-    user.require(&[Role::Assessor, Role::Admin, Role::Service])?;
+    user.require(&[Role::Assessor, Role::Service])?;
     let limit = q.limit.unwrap_or(100);
     if !(1..=1000).contains(&limit) {
         return Err(ApiError::validation("limit", "must be between 1 and 1000"));

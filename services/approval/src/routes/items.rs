@@ -72,7 +72,9 @@ pub async fn get(
     ))
 }
 
-/// Create an item: an admin, or the approver (首席代表) of the item's own department.
+/// Create an item (register it from the published list, 事项清单): the system administrator or
+/// the supervising office (审管办); a department approver may not (its limits are the
+/// office's: 403 `time_limit_reserved`).
 #[utoipa::path(post, path = "/v1/items", tag = "catalogue", request_body = ItemInput, security(("bearer_auth" = [])), responses(
     (status = 201, body = Item),
     (status = 403, body = platform::error::Problem, content_type = "application/problem+json"),
@@ -85,12 +87,15 @@ pub async fn create(
     user: AuthUser,
     body: ValidJson<ItemInput>,
 ) -> ApiResult<HttpResponse> {
-    let i = store::create_item(&state.db, &user, state.now(), body.into_inner()).await?;
+    let guard = state.time_limit_guard().await?;
+    let i = store::create_item(&state.db, &user, &guard, state.now(), body.into_inner()).await?;
     state.announce_events();
     Ok(HttpResponse::Created().json(i))
 }
 
-/// Replace an item: an admin, or the approver of its department (it cannot be moved to another).
+/// Replace an item: the system administrator, the supervising office (审管办), or the approver
+/// of its department (it cannot be moved to another). Its time limits (statutory, promised,
+/// unit, supplement policy) only the office changes (403 `time_limit_reserved`).
 #[utoipa::path(put, path = "/v1/items/{id}", tag = "catalogue", request_body = ItemInput, security(("bearer_auth" = [])), responses(
     (status = 200, body = Item),
     (status = 403, body = platform::error::Problem, content_type = "application/problem+json"),
@@ -105,9 +110,11 @@ pub async fn update(
     id: web::Path<i32>,
     body: ValidJson<ItemInput>,
 ) -> ApiResult<web::Json<Item>> {
+    let guard = state.time_limit_guard().await?;
     let i = store::update_item(
         &state.db,
         &user,
+        &guard,
         state.now(),
         id.into_inner(),
         body.into_inner(),
@@ -129,7 +136,8 @@ pub async fn delete(
     user: AuthUser,
     id: web::Path<i32>,
 ) -> ApiResult<web::Json<Deleted>> {
-    let d = store::delete_item(&state.db, &user, state.now(), id.into_inner()).await?;
+    let guard = state.time_limit_guard().await?;
+    let d = store::delete_item(&state.db, &user, &guard, state.now(), id.into_inner()).await?;
     state.announce_events();
     Ok(web::Json(d))
 }

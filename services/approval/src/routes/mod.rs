@@ -13,6 +13,7 @@ pub mod powers;
 pub mod public;
 pub mod staff;
 pub mod supervision;
+pub mod totp;
 pub mod users;
 pub mod webhooks;
 
@@ -49,6 +50,8 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                 .route("/auth/password", web::post().to(auth::change_password))
                 .route("/auth/refresh", web::post().to(auth::refresh))
                 .route("/auth/logout", web::post().to(auth::logout))
+                .route("/auth/totp", web::post().to(totp::enrol))
+                .route("/auth/totp/confirm", web::post().to(totp::confirm))
                 .route("/public/items", web::get().to(public::items))
                 .route("/public/items/{code}", web::get().to(public::item))
                 .route(
@@ -117,6 +120,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                         .delete(users::delete),
                 )
                 .route("/users/{id}/unlock", web::post().to(users::unlock))
+                .route("/users/{id}/totp", web::delete().to(totp::reset))
                 .route("/calendar", web::get().to(calendar::settings))
                 .route("/calendar/years", web::get().to(calendar::list_years))
                 .service(

@@ -65,7 +65,7 @@ pub async fn get(
         .json(p))
 }
 
-/// Add a power to the list (admin): version 1, the first history row, a `power_changed` event.
+/// Add a power to the list (system administrator): version 1, the first history row, a `power_changed` event.
 #[utoipa::path(post, path = "/v1/powers", tag = "catalogue", request_body = PowerInput, security(("bearer_auth" = [])), responses(
     (status = 201, body = Power),
     (status = 403, body = platform::error::Problem, content_type = "application/problem+json"),
@@ -85,7 +85,7 @@ pub async fn create(
         .json(p))
 }
 
-/// Replace a power (admin), every field: version + 1, a history row (with the optional
+/// Replace a power (system administrator), every field: version + 1, a history row (with the optional
 /// `reason`), a `power_changed` event. With `If-Match: "<version>"` the change is refused
 /// (409 `stale_version`) when the power changed since it was read.
 #[utoipa::path(put, path = "/v1/powers/{id}", tag = "catalogue", request_body = PowerInput, security(("bearer_auth" = [])),

@@ -70,7 +70,7 @@ pub async fn get(
         .json(s))
 }
 
-/// Add a person to the register (admin): version 1, the first history row, a `staff_changed`
+/// Add a person to the register (system administrator): version 1, the first history row, a `staff_changed`
 /// event.
 #[utoipa::path(post, path = "/v1/staff", tag = "staff", request_body = StaffInput, security(("bearer_auth" = [])), responses(
     (status = 201, body = Staff),
@@ -91,7 +91,7 @@ pub async fn create(
         .json(s))
 }
 
-/// Replace a staff record (admin), every field: version + 1, a history row (with the optional
+/// Replace a staff record (system administrator), every field: version + 1, a history row (with the optional
 /// `reason`), a `staff_changed` event. With `If-Match: "<version>"` the change is refused
 /// (409 `stale_version`) when the record changed since it was read.
 #[utoipa::path(put, path = "/v1/staff/{id}", tag = "staff", request_body = StaffInput, security(("bearer_auth" = [])),

@@ -315,7 +315,7 @@ pub async fn statistics(
     user: AuthUser,
     q: ValidQuery<StatsQuery>,
 ) -> ApiResult<HttpResponse> {
-    user.require(&[Role::Supervisor, Role::Assessor, Role::Admin, Role::Service])?;
+    user.require(&[Role::Supervisor, Role::Assessor, Role::Service])?;
     let q = q.into_inner();
     let format = ExportFormat::from(q.format.unwrap_or_default());
     if q.to < q.from {
@@ -496,7 +496,7 @@ pub async fn weekly_notice(
     user: AuthUser,
     q: ValidQuery<WeeklyQuery>,
 ) -> ApiResult<HttpResponse> {
-    user.require(&[Role::Supervisor, Role::Assessor, Role::Admin, Role::Service])?;
+    user.require(&[Role::Supervisor, Role::Assessor, Role::Service])?;
     let q = q.into_inner();
     digest_response(
         &state,
@@ -530,7 +530,7 @@ pub async fn monthly_analysis(
     user: AuthUser,
     q: ValidQuery<MonthlyQuery>,
 ) -> ApiResult<HttpResponse> {
-    user.require(&[Role::Supervisor, Role::Assessor, Role::Admin, Role::Service])?;
+    user.require(&[Role::Supervisor, Role::Assessor, Role::Service])?;
     let q = q.into_inner();
     digest_response(
         &state,
@@ -569,14 +569,14 @@ pub struct NoticeQuery {
     pub cursor: Option<String>,
 }
 
-/// The notice queue (admin, supervisor): what was sent, what waits, what failed and why.
+/// The notice queue (system administrator, supervisor): what was sent, what waits, what failed and why.
 #[utoipa::path(get, path = "/v1/notices", tag = "supervision", params(NoticeQuery), security(("bearer_auth" = [])), responses((status = 200, body = Page<NoticeView>)))]
 pub async fn list_notices(
     state: web::Data<AppState>,
     user: AuthUser,
     q: ValidQuery<NoticeQuery>,
 ) -> ApiResult<HttpResponse> {
-    user.require(&[Role::Admin, Role::Supervisor])?;
+    user.require(&[Role::Sysadmin, Role::Supervisor])?;
     let q = q.into_inner();
     let page = PageRequest::parse(q.limit, q.cursor.as_deref())?;
     let mut sel = notice::Entity::find();
@@ -613,7 +613,7 @@ pub async fn list_notices(
     Ok(HttpResponse::Ok().json(out))
 }
 
-/// Run a scheduled job now (admin, supervisor): `sweep`, `deliver`, `daily_digest`,
+/// Run a scheduled job now (system administrator, supervisor): `sweep`, `deliver`, `daily_digest`,
 /// `weekly_notice`, `monthly_analysis`, `housekeeping`. Goes through the same once-per-tick ledger as the
 /// scheduler, so two replicas asked at the same minute run it once.
 #[utoipa::path(post, path = "/v1/supervision/jobs/{job}/run", tag = "supervision", security(("bearer_auth" = [])), responses(
@@ -626,7 +626,7 @@ pub async fn run_job(
     user: AuthUser,
     job: web::Path<String>,
 ) -> ApiResult<web::Json<JobRun>> {
-    user.require(&[Role::Admin, Role::Supervisor])?;
+    user.require(&[Role::Sysadmin, Role::Supervisor])?;
     let name = job.into_inner();
     let job = JobKind::parse(&name).ok_or_else(|| ApiError::not_found("job", &name))?;
     let run = jobs::run_once(&state, job, state.now()).await?;
@@ -681,7 +681,6 @@ pub async fn list_extensions(
     user.require(&[
         Role::Supervisor,
         Role::Assessor,
-        Role::Admin,
         Role::Reviewer,
         Role::Approver,
     ])?;

@@ -26,7 +26,7 @@ pub struct ListQuery {
     pub cursor: Option<String>,
 }
 
-/// List users (admin).
+/// List users (system or security administrator).
 #[utoipa::path(get, path = "/v1/users", tag = "users", params(ListQuery), security(("bearer_auth" = [])), responses(
     (status = 200, body = Page<User>),
     (status = 403, body = platform::error::Problem, content_type = "application/problem+json"),
@@ -36,7 +36,7 @@ pub async fn list(
     user: AuthUser,
     q: ValidQuery<ListQuery>,
 ) -> ApiResult<HttpResponse> {
-    user.require(&[Role::Admin])?;
+    user.require(&[Role::Sysadmin, Role::Secadmin])?;
     let q = q.into_inner();
     let page = PageRequest::parse(q.limit, q.cursor.as_deref())?;
     let f = UserFilter {
@@ -47,7 +47,7 @@ pub async fn list(
     Ok(HttpResponse::Ok().json(store::list_users(&state.db, f, page).await?))
 }
 
-/// One user (admin).
+/// One user (system or security administrator).
 #[utoipa::path(get, path = "/v1/users/{id}", tag = "users", security(("bearer_auth" = [])), responses(
     (status = 200, body = User),
     (status = 404, body = platform::error::Problem, content_type = "application/problem+json"),
@@ -58,13 +58,15 @@ pub async fn get(
     user: AuthUser,
     id: web::Path<i32>,
 ) -> ApiResult<web::Json<User>> {
-    user.require(&[Role::Admin])?;
+    user.require(&[Role::Sysadmin, Role::Secadmin])?;
     Ok(web::Json(store::user_view(
         store::get_user_row(&state.db, id.into_inner()).await?,
     )?))
 }
 
-/// Create a user (admin); the password is stored as an argon2id hash. It must follow the
+/// Create a user: an account of a business role by the system administrator, of an
+/// administrator or service account by the security administrator (403
+/// `separation_of_duties` otherwise, 三权分立); the password is stored as an argon2id hash. It must follow the
 /// password rule (422 `weak_password`: by default at least 10 characters from 3 of lower
 /// case, upper case, digits and other characters, not containing the username; GB/T
 /// 22239-2019 8.1.4.1 a).
@@ -79,8 +81,9 @@ pub async fn create(
     user: AuthUser,
     body: ValidJson<UserInput>,
 ) -> ApiResult<HttpResponse> {
-    user.require(&[Role::Admin])?;
+    user.require(&[Role::Sysadmin, Role::Secadmin])?;
     let input = body.into_inner();
+    crate::login::duties::may_create(user.role, input.role)?;
     platform::ApiError::validation_all(crate::catalogue::rules::user(&input))?;
     crate::login::check_new_password(
         &state.db,
@@ -95,7 +98,10 @@ pub async fn create(
     Ok(HttpResponse::Created().json(u))
 }
 
-/// Update a user (admin): role, department, active flag, optionally the password (the
+/// Update a user: the role by the security administrator alone (nothing else in the same
+/// request); name, e-mail, department, active flag and password by the account's manager (the
+/// system administrator for business roles, the security administrator for the others; 403
+/// `separation_of_duties`, 三权分立). A new password follows the rule (the
 /// password rule applies, and it may not be the current one or one of the last
 /// `PASSWORD_HISTORY`: 422 `password_reused`).
 #[utoipa::path(put, path = "/v1/users/{id}", tag = "users", request_body = UserUpdate, security(("bearer_auth" = [])), responses(
@@ -111,7 +117,7 @@ pub async fn update(
     id: web::Path<i32>,
     body: ValidJson<UserUpdate>,
 ) -> ApiResult<web::Json<User>> {
-    user.require(&[Role::Admin])?;
+    user.require(&[Role::Sysadmin, Role::Secadmin])?;
     let (id, input) = (id.into_inner(), body.into_inner());
     if let Some(p) = &input.password {
         platform::ApiError::validation_all(crate::catalogue::rules::user_update(&input))?;
@@ -132,7 +138,7 @@ pub async fn update(
     Ok(web::Json(view?))
 }
 
-/// Deactivate and retire a user (admin); the row stays for the audit trail.
+/// Deactivate and retire a user (the account's manager, as for updates); the row stays for the audit trail.
 #[utoipa::path(delete, path = "/v1/users/{id}", tag = "users", security(("bearer_auth" = [])), responses(
     (status = 200, body = Deleted),
     (status = 404, body = platform::error::Problem, content_type = "application/problem+json"),
@@ -143,7 +149,7 @@ pub async fn delete(
     user: AuthUser,
     id: web::Path<i32>,
 ) -> ApiResult<web::Json<Deleted>> {
-    user.require(&[Role::Admin])?;
+    user.require(&[Role::Sysadmin, Role::Secadmin])?;
     let id = id.into_inner();
     let deleted = store::delete_user(&state.db, &user, state.now(), id).await;
     state.sessions.cache.invalidate(id);
@@ -158,8 +164,8 @@ pub struct Unlocked {
     pub had_failures: bool,
 }
 
-/// Lift an account's sign-in lockout and forget its failed attempts (admin; audited with the
-/// admin and the client address). Without it a lockout ends by itself after
+/// Lift an account's sign-in lockout and forget its failed attempts (the security
+/// administrator; audited with them and the client address). Without it a lockout ends by itself after
 /// `LOGIN_LOCKOUT_MINUTES`.
 #[utoipa::path(post, path = "/v1/users/{id}/unlock", tag = "users", security(("bearer_auth" = [])), responses(
     (status = 200, body = Unlocked),
@@ -173,7 +179,7 @@ pub async fn unlock(
     user: AuthUser,
     id: web::Path<i32>,
 ) -> ApiResult<web::Json<Unlocked>> {
-    user.require(&[Role::Admin])?;
+    crate::login::duties::may_secure(user.role)?;
     let target = store::get_user_row(&state.db, id.into_inner()).await?;
     let address = crate::routes::public::client_address(&req);
     let had_failures =

@@ -1,4 +1,4 @@
-//! Webhook subscriptions (admin only): CRUD, the delivery log, redelivery, and an on-demand
+//! Webhook subscriptions (system administrator only): CRUD, the delivery log, redelivery, and an on-demand
 //! delivery round.
 
 use actix_web::{web, HttpResponse};
@@ -28,7 +28,7 @@ pub struct ListQuery {
     pub cursor: Option<String>,
 }
 
-/// List webhook subscriptions (admin).
+/// List webhook subscriptions (system administrator).
 #[utoipa::path(get, path = "/v1/webhooks", tag = "webhooks", params(ListQuery), security(("bearer_auth" = [])), responses(
     (status = 200, body = Page<Webhook>),
     (status = 403, body = platform::error::Problem, content_type = "application/problem+json"),
@@ -38,13 +38,13 @@ pub async fn list(
     user: AuthUser,
     q: ValidQuery<ListQuery>,
 ) -> ApiResult<HttpResponse> {
-    user.require(&[Role::Admin])?;
+    user.require(&[Role::Sysadmin])?;
     let q = q.into_inner();
     let page = PageRequest::parse(q.limit, q.cursor.as_deref())?;
     Ok(HttpResponse::Ok().json(webhooks::list(&state.db, page).await?))
 }
 
-/// Subscribe a system to the feed (admin). It is sent the events appended from now on; the
+/// Subscribe a system to the feed (system administrator). It is sent the events appended from now on; the
 /// answer carries the signing secret, shown this once.
 #[utoipa::path(post, path = "/v1/webhooks", tag = "webhooks", request_body = WebhookInput, security(("bearer_auth" = [])), responses(
     (status = 201, body = WebhookCreated),
@@ -57,12 +57,12 @@ pub async fn create(
     user: AuthUser,
     body: ValidJson<WebhookInput>,
 ) -> ApiResult<HttpResponse> {
-    user.require(&[Role::Admin])?;
+    user.require(&[Role::Sysadmin])?;
     let w = webhooks::create(&state.db, &user, state.now(), body.into_inner()).await?;
     Ok(HttpResponse::Created().json(w))
 }
 
-/// One subscription (admin), with its delivery state.
+/// One subscription (system administrator), with its delivery state.
 #[utoipa::path(get, path = "/v1/webhooks/{id}", tag = "webhooks", security(("bearer_auth" = [])), responses(
     (status = 200, body = Webhook),
     (status = 403, body = platform::error::Problem, content_type = "application/problem+json"),
@@ -74,11 +74,11 @@ pub async fn get(
     user: AuthUser,
     id: web::Path<i32>,
 ) -> ApiResult<web::Json<Webhook>> {
-    user.require(&[Role::Admin])?;
+    user.require(&[Role::Sysadmin])?;
     Ok(web::Json(webhooks::get(&state.db, id.into_inner()).await?))
 }
 
-/// Change a subscription (admin): only the fields given.
+/// Change a subscription (system administrator): only the fields given.
 #[utoipa::path(patch, path = "/v1/webhooks/{id}", tag = "webhooks", request_body = WebhookPatch, security(("bearer_auth" = [])), responses(
     (status = 200, body = Webhook),
     (status = 403, body = platform::error::Problem, content_type = "application/problem+json"),
@@ -92,7 +92,7 @@ pub async fn update(
     id: web::Path<i32>,
     body: ValidJson<WebhookPatch>,
 ) -> ApiResult<web::Json<Webhook>> {
-    user.require(&[Role::Admin])?;
+    user.require(&[Role::Sysadmin])?;
     Ok(web::Json(
         webhooks::update(
             &state.db,
@@ -105,7 +105,7 @@ pub async fn update(
     ))
 }
 
-/// Delete a subscription and its delivery log (admin).
+/// Delete a subscription and its delivery log (system administrator).
 #[utoipa::path(delete, path = "/v1/webhooks/{id}", tag = "webhooks", security(("bearer_auth" = [])), responses(
     (status = 200, body = WebhookDeleted),
     (status = 403, body = platform::error::Problem, content_type = "application/problem+json"),
@@ -117,13 +117,13 @@ pub async fn delete(
     user: AuthUser,
     id: web::Path<i32>,
 ) -> ApiResult<web::Json<WebhookDeleted>> {
-    user.require(&[Role::Admin])?;
+    user.require(&[Role::Sysadmin])?;
     Ok(web::Json(
         webhooks::delete(&state.db, &user, state.now(), id.into_inner()).await?,
     ))
 }
 
-/// The delivery log of a subscription (admin), oldest first: every attempt with the event,
+/// The delivery log of a subscription (system administrator), oldest first: every attempt with the event,
 /// the attempt number, the status code or error, and the duration.
 #[utoipa::path(get, path = "/v1/webhooks/{id}/deliveries", tag = "webhooks", params(ListQuery), security(("bearer_auth" = [])), responses(
     (status = 200, body = Page<WebhookDelivery>),
@@ -136,13 +136,13 @@ pub async fn deliveries(
     id: web::Path<i32>,
     q: ValidQuery<ListQuery>,
 ) -> ApiResult<HttpResponse> {
-    user.require(&[Role::Admin])?;
+    user.require(&[Role::Sysadmin])?;
     let q = q.into_inner();
     let page = PageRequest::parse(q.limit, q.cursor.as_deref())?;
     Ok(HttpResponse::Ok().json(webhooks::deliveries(&state.db, id.into_inner(), page).await?))
 }
 
-/// Revive a subscription (admin): clear its failures, deliver again now, optionally from a
+/// Revive a subscription (system administrator): clear its failures, deliver again now, optionally from a
 /// given feed `seq`. 409 `webhook_busy` while a delivery for it is running.
 #[utoipa::path(post, path = "/v1/webhooks/{id}/redeliver", tag = "webhooks", request_body(content = RedeliverInput, description = "optional"), security(("bearer_auth" = [])), responses(
     (status = 200, body = Webhook),
@@ -158,14 +158,14 @@ pub async fn redeliver(
     id: web::Path<i32>,
     body: Option<ValidJson<RedeliverInput>>,
 ) -> ApiResult<web::Json<Webhook>> {
-    user.require(&[Role::Admin])?;
+    user.require(&[Role::Sysadmin])?;
     let input = body.map(ValidJson::into_inner).unwrap_or_default();
     Ok(web::Json(
         webhooks::redeliver(&state.db, &user, state.now(), id.into_inner(), input).await?,
     ))
 }
 
-/// Run one delivery round now (admin) and wait for it: what the background worker does every
+/// Run one delivery round now (system administrator) and wait for it: what the background worker does every
 /// `WEBHOOK_INTERVAL_SECONDS`. For operators and tests.
 #[utoipa::path(post, path = "/v1/webhooks/run", tag = "webhooks", security(("bearer_auth" = [])), responses(
     (status = 200, body = RoundReport),
@@ -176,7 +176,7 @@ pub async fn run(
     state: web::Data<AppState>,
     user: AuthUser,
 ) -> ApiResult<web::Json<RoundReport>> {
-    user.require(&[Role::Admin])?;
+    user.require(&[Role::Sysadmin])?;
     Ok(web::Json(
         delivery::run_round(&state, state.now(), true).await?,
     ))

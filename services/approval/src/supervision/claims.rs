@@ -127,13 +127,7 @@ pub async fn list(
     if matches!(actor.role, Role::Reviewer | Role::Approver) {
         q = q.filter(claim::Column::DepartmentId.eq(actor.department_id.unwrap_or(-1)));
     } else {
-        actor.require(&[
-            Role::Supervisor,
-            Role::Admin,
-            Role::Assessor,
-            Role::Clerk,
-            Role::Service,
-        ])?;
+        actor.require(&[Role::Supervisor, Role::Assessor, Role::Clerk, Role::Service])?;
     }
     if let Some(d) = department_id {
         q = q.filter(claim::Column::DepartmentId.eq(d));

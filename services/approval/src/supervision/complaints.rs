@@ -635,7 +635,7 @@ pub async fn list(
                 complaint::Column::AssignedDepartmentId.eq(actor.department_id.unwrap_or(-1)),
             )
         }
-        _ => actor.require(&[Role::Supervisor, Role::Admin, Role::Assessor, Role::Service])?,
+        _ => actor.require(&[Role::Supervisor, Role::Assessor, Role::Service])?,
     }
     if let Some(s) = status {
         q = q.filter(complaint::Column::Status.eq(s));

@@ -1,4 +1,4 @@
-//! Webhook subscriptions (admin only): other government systems (the provincial 政务服务
+//! Webhook subscriptions (system administrator only): other government systems (the provincial 政务服务
 //! platform, the national 好差评 system, 电子证照 libraries) are sent every feed event they
 //! subscribed to as a signed POST, instead of polling `/v1/events`.
 //!

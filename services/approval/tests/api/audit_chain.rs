@@ -49,7 +49,7 @@ async fn verify(app: &TestApp) -> Value {
 /// Verify as things stand.
 async fn verify_now(app: &TestApp) -> Value {
     expect_status(
-        app.get("/v1/audit/verify", &app.admin_token).await,
+        app.get("/v1/audit/verify", &app.auditor_token()).await,
         StatusCode::OK,
     )
     .await
@@ -62,7 +62,7 @@ async fn changes(app: &TestApp) {
     let mut body = department_body("AUD-1");
     body["name"] = json!("审计一处");
     expect_status(
-        app.put(&format!("/v1/departments/{d}"), &app.admin_token, &body)
+        app.put(&format!("/v1/departments/{d}"), &app.sysadmin_token, &body)
             .await,
         StatusCode::OK,
     )
@@ -109,13 +109,21 @@ async fn the_chain_verifies_after_admin_changes() {
         again["sealed"].as_u64().unwrap(),
         v["sealed"].as_u64().unwrap() + 1
     );
-    // Only admins verify.
-    let sup = app.token(platform::auth::Role::Supervisor, None);
-    expect_status(
-        app.get("/v1/audit/verify", &sup).await,
-        StatusCode::FORBIDDEN,
-    )
-    .await;
+    // Only the security auditor verifies (三权分立): not the supervisor, not the system or
+    // the security administrator, whose own changes the trail records.
+    for role in [
+        platform::auth::Role::Supervisor,
+        platform::auth::Role::Sysadmin,
+        platform::auth::Role::Secadmin,
+    ] {
+        expect_problem(
+            app.get("/v1/audit/verify", &app.token(role, None)).await,
+            StatusCode::FORBIDDEN,
+            "forbidden",
+            None,
+        )
+        .await;
+    }
 }
 
 /// A verified chain, then `sql` run as an attacker with database access would (the trigger
@@ -263,7 +271,7 @@ async fn the_retention_purge_keeps_the_chain_verifiable() {
     let run = expect_status(
         app.post(
             "/v1/supervision/jobs/audit_purge/run",
-            &app.admin_token,
+            &app.sysadmin_token,
             &json!({}),
         )
         .await,
@@ -337,7 +345,7 @@ async fn full_case_reads_and_exports_are_audited() {
     let r = app.get(&format!("{q}&format=csv"), &sup).await;
     assert_eq!(r.status(), StatusCode::OK);
     let list = expect_status(
-        app.get("/v1/audit?entity=case", &app.admin_token).await,
+        app.get("/v1/audit?entity=case", &app.auditor_token()).await,
         StatusCode::OK,
     )
     .await;
@@ -352,7 +360,7 @@ async fn full_case_reads_and_exports_are_audited() {
     assert_eq!(reads[0]["actor_name"], "test-supervisor");
     assert_eq!(reads[0]["source"], "127.0.0.1");
     let exports = expect_status(
-        app.get("/v1/audit?entity=statistics", &app.admin_token)
+        app.get("/v1/audit?entity=statistics", &app.auditor_token())
             .await,
         StatusCode::OK,
     )

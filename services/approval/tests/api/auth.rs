@@ -18,7 +18,7 @@ async fn login_issues_a_token_that_opens_the_api() {
         .await;
     let body = expect_status(r, StatusCode::OK).await;
     assert_eq!(body["token_type"], "Bearer");
-    assert_eq!(body["role"], "admin");
+    assert_eq!(body["role"], "sysadmin");
     let token = body["access_token"].as_str().unwrap();
     let me = expect_status(app.get("/v1/auth/me", token).await, StatusCode::OK).await;
     assert_eq!(me["username"], "root");
@@ -40,7 +40,7 @@ async fn wrong_password_unknown_user_and_inactive_account_get_401() {
     let r = app
         .post(
             "/v1/users",
-            &app.admin_token,
+            &app.sysadmin_token,
             &json!({"username": "temp", "display_name": "Temp", "role": "supervisor", "password": "Secret-pass-2026"}),
         )
         .await;
@@ -48,7 +48,7 @@ async fn wrong_password_unknown_user_and_inactive_account_get_401() {
         .as_i64()
         .unwrap();
     expect_status(
-        app.delete(&format!("/v1/users/{id}"), &app.admin_token)
+        app.delete(&format!("/v1/users/{id}"), &app.sysadmin_token)
             .await,
         StatusCode::OK,
     )
@@ -72,9 +72,9 @@ async fn missing_expired_forged_and_wrong_algorithm_tokens_get_401() {
     let expired = app
         .keys
         .issue(
-            app.admin_id,
+            app.sysadmin_id,
             "root",
-            Role::Admin,
+            Role::Sysadmin,
             None,
             Utc::now() - Duration::hours(2),
         )
@@ -88,7 +88,7 @@ async fn missing_expired_forged_and_wrong_algorithm_tokens_get_401() {
     .await;
 
     let forged = JwtKeys::hs256(b"another-secret-another-secret", 3600)
-        .issue(app.admin_id, "root", Role::Admin, None, Utc::now())
+        .issue(app.sysadmin_id, "root", Role::Sysadmin, None, Utc::now())
         .unwrap();
     expect_problem(
         app.get("/v1/items", &forged).await,
@@ -99,9 +99,9 @@ async fn missing_expired_forged_and_wrong_algorithm_tokens_get_401() {
     .await;
 
     let claims = Claims {
-        sub: app.admin_id.to_string(),
+        sub: app.sysadmin_id.to_string(),
         name: "root".into(),
-        role: Role::Admin,
+        role: Role::Sysadmin,
         dept: None,
         iat: Utc::now().timestamp(),
         exp: Utc::now().timestamp() + 600,
@@ -165,7 +165,11 @@ async fn role_matrix_for_writes() {
             None
         };
         let t = app.token(role, own);
-        let admin = role == Role::Admin;
+        // 三权分立: configuration is the system administrator's; accounts are managed by the
+        // system and the security administrator (who may not create a clerk); the audit
+        // trail is read by the auditor (and the supervisor, for the office's oversight).
+        let admin = role == Role::Sysadmin;
+        let account_manager = admin || role == Role::Secadmin;
         let expect =
             |ok: bool, success: StatusCode| if ok { success } else { StatusCode::FORBIDDEN };
 
@@ -195,14 +199,15 @@ async fn role_matrix_for_writes() {
             "{role} PUT department"
         );
 
-        // Items: an admin, or the approver of the item's own department.
+        // Items: the system administrator registers them (with their limits); the approver
+        // of the item's own department edits them, limits unchanged.
         let may_item = admin || role == Role::Approver;
         let r = app
             .post("/v1/items", &t, &item_body(&format!("I-{role}"), dept))
             .await;
         assert_eq!(
             r.status(),
-            expect(may_item, StatusCode::CREATED),
+            expect(admin, StatusCode::CREATED),
             "{role} POST /v1/items"
         );
         let r = app
@@ -232,7 +237,7 @@ async fn role_matrix_for_writes() {
         let r = app.get("/v1/users", &t).await;
         assert_eq!(
             r.status(),
-            expect(admin, StatusCode::OK),
+            expect(account_manager, StatusCode::OK),
             "{role} GET /v1/users"
         );
 
@@ -247,7 +252,10 @@ async fn role_matrix_for_writes() {
         let r = app.get("/v1/audit", &t).await;
         assert_eq!(
             r.status(),
-            expect(admin || role == Role::Supervisor, StatusCode::OK),
+            expect(
+                role == Role::Auditor || role == Role::Supervisor,
+                StatusCode::OK
+            ),
             "{role} GET /v1/audit"
         );
 
@@ -265,9 +273,9 @@ async fn role_matrix_for_writes() {
             );
         }
     }
-    // Exactly the admin's and the approver's creations exist.
+    // Exactly the system administrator's creations exist.
     assert_eq!(app.count_rows("departments").await, 3);
-    assert_eq!(app.count_rows("items").await, 3);
+    assert_eq!(app.count_rows("items").await, 2);
     assert_eq!(app.count_rows("bundles").await, 1);
 }
 
@@ -291,12 +299,21 @@ async fn an_approver_writes_only_items_of_their_own_department() {
         )
         .await;
     expect_problem(r, StatusCode::FORBIDDEN, "forbidden", None).await;
+    // Its own department's item comes from the catalogue with limits the office set: the
+    // approver may not register one, but edits it with the limits unchanged.
     let r = app
-        .post("/v1/items", &approver, &item_body("SCJG-1", mine))
+        .post("/v1/items", &approver, &item_body("SCJG-2", mine))
         .await;
-    let id = expect_status(r, StatusCode::CREATED).await["id"]
-        .as_i64()
-        .unwrap();
+    expect_problem(r, StatusCode::FORBIDDEN, "time_limit_reserved", None).await;
+    let id = app.create_item("SCJG-1", mine).await;
+    let r = app
+        .put(
+            &format!("/v1/items/{id}"),
+            &approver,
+            &item_body("SCJG-1", mine),
+        )
+        .await;
+    expect_status(r, StatusCode::OK).await;
     // ...and cannot move its own item to another department.
     let r = app
         .put(
@@ -320,7 +337,7 @@ async fn sign_in(app: &TestApp, username: &str, password: &str) -> reqwest::Resp
 
 async fn session_audit(app: &TestApp) -> Vec<serde_json::Value> {
     let page = expect_status(
-        app.get("/v1/audit?entity=session&limit=200", &app.admin_token)
+        app.get("/v1/audit?entity=session&limit=200", &app.auditor_token())
             .await,
         StatusCode::OK,
     )
@@ -407,14 +424,15 @@ async fn unknown_names_lock_alike_and_a_success_resets_the_count() {
     expect_status(sign_in(&app, "root", "root-password").await, StatusCode::OK).await;
 }
 
-/// An admin lifts a lockout at once (audited); nobody else may.
+/// The security administrator lifts a lockout at once (audited); nobody else may, not even
+/// the system administrator (三权分立).
 #[tokio::test]
-async fn an_admin_unlocks_a_locked_account() {
+async fn the_security_administrator_unlocks_a_locked_account() {
     let app = spawn_app().await;
     let r = app
         .post(
             "/v1/users",
-            &app.admin_token,
+            &app.sysadmin_token,
             &json!({"username": "clerk1", "display_name": "窗口一", "role": "clerk", "password": "Clerk-pass-2026"}),
         )
         .await;
@@ -437,10 +455,27 @@ async fn an_admin_unlocks_a_locked_account() {
         None,
     )
     .await;
+    expect_problem(
+        app.post(
+            &format!("/v1/users/{id}/unlock"),
+            &app.sysadmin_token,
+            &json!({}),
+        )
+        .await,
+        StatusCode::FORBIDDEN,
+        "separation_of_duties",
+        None,
+    )
+    .await;
+    assert_eq!(
+        sign_in(&app, "clerk1", "Clerk-pass-2026").await.status(),
+        StatusCode::TOO_MANY_REQUESTS,
+        "the refused unlock left the lockout in place"
+    );
     let u = expect_status(
         app.post(
             &format!("/v1/users/{id}/unlock"),
-            &app.admin_token,
+            &app.secadmin_token(),
             &json!({}),
         )
         .await,
@@ -459,7 +494,7 @@ async fn an_admin_unlocks_a_locked_account() {
         .iter()
         .any(|e| e["action"] == "unlock_account" && e["entity_id"] == "clerk1"));
     expect_problem(
-        app.post("/v1/users/999999/unlock", &app.admin_token, &json!({}))
+        app.post("/v1/users/999999/unlock", &app.secadmin_token(), &json!({}))
             .await,
         StatusCode::NOT_FOUND,
         "not_found",
@@ -486,7 +521,7 @@ async fn one_address_guessing_many_names_is_locked() {
 async fn create_user(app: &TestApp, username: &str, password: &str) -> reqwest::Response {
     app.post(
         "/v1/users",
-        &app.admin_token,
+        &app.sysadmin_token,
         &json!({"username": username, "display_name": "窗口人员", "role": "supervisor", "password": password}),
     )
     .await
@@ -553,7 +588,7 @@ async fn a_password_may_not_be_reused_and_its_owner_changes_it() {
     expect_problem(
         app.put(
             &format!("/v1/users/{id}"),
-            &app.admin_token,
+            &app.sysadmin_token,
             &put("First-pass-2026"),
         )
         .await,

@@ -6,7 +6,7 @@ use crate::helpers::*;
 #[tokio::test]
 async fn a_staged_bundle_round_trips_in_order() {
     let app = spawn_app().await;
-    let t = &app.admin_token;
+    let t = &app.sysadmin_token;
     let lead = app.create_department("SCJG").await;
     let other = app.create_department("SWJ").await;
     for code in ["PRE-1", "A-1", "A-2"] {
@@ -68,7 +68,7 @@ async fn a_staged_bundle_round_trips_in_order() {
 #[tokio::test]
 async fn bundle_validation_names_the_stage_position() {
     let app = spawn_app().await;
-    let t = &app.admin_token;
+    let t = &app.sysadmin_token;
     let lead = app.create_department("SCJG").await;
     app.create_item("A-1", lead).await; // statutory 20 days
     let cases = [

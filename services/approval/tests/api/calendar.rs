@@ -43,7 +43,7 @@ async fn shipped_years_are_seeded() {
 #[tokio::test]
 async fn deadlines_follow_the_official_2026_table() {
     let app = spawn_app().await;
-    let t = &app.admin_token;
+    let t = &app.sysadmin_token;
     // Thu 12 Feb 10:00; day 1 = Fri 13, day 2 = Sat 14 (make-up), 15–23 Spring Festival,
     // day 3 = Tue 24, day 4 = Wed 25, day 5 = Thu 26 → 17:00 local.
     let d = expect_status(
@@ -105,7 +105,7 @@ async fn deadlines_follow_the_official_2026_table() {
 #[tokio::test]
 async fn an_admin_adds_a_year_and_deadlines_use_it() {
     let app = spawn_app().await;
-    let t = &app.admin_token;
+    let t = &app.sysadmin_token;
     // A 2027 table (illustrative): 1 Jan off; Sun 3 Jan... is not listed; Sat 9 Jan worked.
     let table = json!({"holidays": ["2027-01-01", "2027-01-04", "2027-01-05"], "makeup_workdays": ["2027-01-09"]});
     let y = expect_status(
@@ -151,8 +151,11 @@ async fn an_admin_adds_a_year_and_deadlines_use_it() {
     .await;
     assert_eq!(d["due_local"], "2027-01-06T17:00:00+08:00");
     let audit = expect_status(
-        app.get("/v1/audit?entity=holiday_table&entity_id=2026", t)
-            .await,
+        app.get(
+            "/v1/audit?entity=holiday_table&entity_id=2026",
+            &app.auditor_token(),
+        )
+        .await,
         StatusCode::OK,
     )
     .await;
@@ -163,7 +166,7 @@ async fn an_admin_adds_a_year_and_deadlines_use_it() {
 #[tokio::test]
 async fn bad_tables_are_refused_naming_the_date() {
     let app = spawn_app().await;
-    let t = &app.admin_token;
+    let t = &app.sysadmin_token;
     let cases = [
         // Overlaps itself: a holiday that is also a make-up day.
         (

@@ -35,7 +35,7 @@ pub async fn hohhot() -> Hohhot {
         .await
         .expect("demo data");
     let items = expect_status(
-        app.get("/v1/items?limit=200", &app.admin_token).await,
+        app.get("/v1/items?limit=200", &app.sysadmin_token).await,
         StatusCode::OK,
     )
     .await;
@@ -130,7 +130,7 @@ impl Hohhot {
     pub async fn case(&self, id: i64) -> Value {
         expect_status(
             self.app
-                .get(&format!("/v1/cases/{id}"), &self.app.admin_token)
+                .get(&format!("/v1/cases/{id}"), &self.app.sysadmin_token)
                 .await,
             StatusCode::OK,
         )
@@ -469,7 +469,7 @@ async fn withdrawal_cancels_open_branches() {
 #[tokio::test]
 async fn a_staged_bundle_opens_the_next_stage_only_after_the_first_is_approved() {
     let h = hohhot().await;
-    let t = &h.app.admin_token;
+    let t = &h.app.sysadmin_token;
     let stages = json!({
         "code": "STAGED", "name": "先照后证", "lead_department_id": h.dept_of["HHHT-SCJG-001"], "promised_limit_days": 5,
         "stages": [["HHHT-SCJG-001"], ["HHHT-SWJ-001", "HHHT-GAJ-001"]]
@@ -612,7 +612,7 @@ async fn bad_submissions_and_commands_write_nothing() {
     // Only clerks accept cases.
     let r = h
         .app
-        .post("/v1/cases", &h.app.admin_token, &bundle_case())
+        .post("/v1/cases", &h.app.sysadmin_token, &bundle_case())
         .await;
     expect_problem(r, StatusCode::FORBIDDEN, "forbidden", None).await;
     assert_eq!(h.app.count_rows("cases").await, 0);
@@ -722,7 +722,7 @@ async fn idempotency_keys_expire_and_are_purged() {
         h.app
             .post(
                 "/v1/supervision/jobs/housekeeping/run",
-                &h.app.admin_token,
+                &h.app.sysadmin_token,
                 &json!({}),
             )
             .await,

@@ -66,8 +66,11 @@ async fn a_statutory_breach_is_its_own_card() {
         "{stats}"
     );
     let feed = expect_status(
-        app.get("/v1/events?after=0&limit=100", &app.admin_token)
-            .await,
+        app.get(
+            "/v1/events?after=0&limit=100",
+            &app.token(Role::Service, None),
+        )
+        .await,
         StatusCode::OK,
     )
     .await;

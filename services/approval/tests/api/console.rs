@@ -76,7 +76,7 @@ async fn console_refuses_anonymous_and_other_roles() {
     assert!(body.contains("<form method=\"post\" action=\"/console/login\">"));
 
     let forged = JwtKeys::hs256(b"another-secret-another-secret!!", 3600)
-        .issue(1, "mallory", Role::Admin, None, Utc::now())
+        .issue(1, "mallory", Role::Sysadmin, None, Utc::now())
         .unwrap();
     let (status, body) = html(app.get("/console", &forged).await).await;
     assert_eq!(status, StatusCode::UNAUTHORIZED);
@@ -88,12 +88,15 @@ async fn console_refuses_anonymous_and_other_roles() {
         (Role::Approver, Some(1)),
         (Role::OrgDept, None),
         (Role::Service, None),
+        (Role::Sysadmin, None),
+        (Role::Secadmin, None),
+        (Role::Auditor, None),
     ] {
         let (status, body) = html(app.get("/console", &app.token(role, dept)).await).await;
         assert_eq!(status, StatusCode::FORBIDDEN, "{role}");
         assert!(body.contains(&format!("<b>{role}</b>")), "{body}");
     }
-    for role in [Role::Supervisor, Role::Admin, Role::Assessor] {
+    for role in [Role::Supervisor, Role::Assessor] {
         let (status, body) = html(app.get("/console", &app.token(role, None)).await).await;
         assert_eq!(status, StatusCode::OK, "{role}");
         assert!(body.contains("Open branches by department"));

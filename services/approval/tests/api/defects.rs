@@ -24,7 +24,7 @@ async fn referenced_catalogue_rows_are_kept_and_the_case_still_works() {
     let licence = branch_of(&case, h.dept_of["HHHT-SCJG-001"]).clone();
     let item_id = licence["item_id"].as_i64().unwrap();
     let dept_id = licence["department_id"].as_i64().unwrap();
-    let admin = &h.app.admin_token;
+    let admin = &h.app.sysadmin_token;
     for path in [
         format!("/v1/bundles/{bundle_id}"),
         format!("/v1/items/{item_id}"),
@@ -115,7 +115,9 @@ async fn control_characters_are_refused_naming_the_field() {
     .await;
     let mut body = department_body("BIDI");
     body["name"] = json!("市场监督\u{202e}管理局");
-    let r = app.post("/v1/departments", &app.admin_token, &body).await;
+    let r = app
+        .post("/v1/departments", &app.sysadmin_token, &body)
+        .await;
     expect_problem(
         r,
         StatusCode::UNPROCESSABLE_ENTITY,
@@ -123,7 +125,9 @@ async fn control_characters_are_refused_naming_the_field() {
         Some("name"),
     )
     .await;
-    let r = app.get("/v1/cases?applicant=%00", &app.admin_token).await;
+    let r = app
+        .get("/v1/cases?applicant=%00", &app.sysadmin_token)
+        .await;
     expect_problem(
         r,
         StatusCode::UNPROCESSABLE_ENTITY,
@@ -301,7 +305,7 @@ async fn a_red_moment_in_an_unpublished_year_does_not_refuse_the_case() {
     // The 2027 notice arrives: 1 Jan off. Red = 30 Dec, 31 Dec, Mon 4 Jan 17:00.
     let table = json!({"holidays": ["2027-01-01"], "makeup_workdays": []});
     expect_status(
-        app.put("/v1/calendar/years/2027", &app.admin_token, &table)
+        app.put("/v1/calendar/years/2027", &app.sysadmin_token, &table)
             .await,
         StatusCode::OK,
     )
@@ -316,7 +320,7 @@ async fn a_red_moment_in_an_unpublished_year_does_not_refuse_the_case() {
 #[tokio::test]
 async fn protocol_answers_are_problems_that_name_their_field() {
     let app = spawn_app().await;
-    let t = &app.admin_token;
+    let t = &app.sysadmin_token;
     for (method, path) in [
         ("TRACE", "/v1/calendar"),
         ("PATCH", "/v1/items"),

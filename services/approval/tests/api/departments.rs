@@ -6,7 +6,7 @@ use crate::helpers::*;
 #[tokio::test]
 async fn department_crud_with_audit() {
     let app = spawn_app().await;
-    let t = &app.admin_token;
+    let t = &app.sysadmin_token;
     // The service's "now" is the injected clock, not the wall clock.
     let fixed = chrono::DateTime::parse_from_rfc3339("2026-03-02T01:30:00Z")
         .unwrap()
@@ -63,8 +63,11 @@ async fn department_crud_with_audit() {
     .await;
 
     let audit = expect_status(
-        app.get(&format!("/v1/audit?entity=department&entity_id={id}"), t)
-            .await,
+        app.get(
+            &format!("/v1/audit?entity=department&entity_id={id}"),
+            &app.auditor_token(),
+        )
+        .await,
         StatusCode::OK,
     )
     .await;
@@ -83,7 +86,7 @@ async fn department_crud_with_audit() {
 #[tokio::test]
 async fn referenced_departments_are_soft_deleted_and_parents_with_children_refused() {
     let app = spawn_app().await;
-    let t = &app.admin_token;
+    let t = &app.sysadmin_token;
     let hall = app.create_department("HALL").await;
     let mut child = department_body("CHILD");
     child["parent_id"] = json!(hall);
@@ -154,7 +157,7 @@ async fn referenced_departments_are_soft_deleted_and_parents_with_children_refus
 #[tokio::test]
 async fn department_validation_and_conflicts() {
     let app = spawn_app().await;
-    let t = &app.admin_token;
+    let t = &app.sysadmin_token;
     let id = app.create_department("SCJG").await;
     let r = app
         .post("/v1/departments", t, &department_body("SCJG"))
@@ -203,7 +206,7 @@ async fn department_validation_and_conflicts() {
 #[tokio::test]
 async fn pagination_walks_every_row_once() {
     let app = spawn_app().await;
-    let t = &app.admin_token;
+    let t = &app.sysadmin_token;
     for n in 0..7 {
         app.create_department(&format!("D{n}")).await;
     }

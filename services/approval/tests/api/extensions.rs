@@ -15,7 +15,7 @@ async fn extensions_follow_article_42() {
     let case = h.submit().await;
     let dept = h.dept_of["HHHT-SWJ-001"];
     let tax = branch_of(&case, dept).clone();
-    let admin = &h.app.admin_token;
+    let admin = &h.app.sysadmin_token;
     let user = |name: &str, role: &str| json!({"username": name, "display_name": name, "role": role, "department_id": dept, "password": "Long-enough-2026"});
     let chief = expect_status(
         h.app
@@ -137,7 +137,7 @@ async fn no_extension_after_the_limit_has_passed() {
         h.app
             .post(
                 "/v1/users",
-                &h.app.admin_token,
+                &h.app.sysadmin_token,
                 &json!({"username": "gaj.chief", "display_name": "负责人", "role": "approver", "department_id": dept, "password": "Long-enough-2026"}),
             )
             .await,

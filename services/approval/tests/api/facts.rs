@@ -79,7 +79,7 @@ async fn late_reports_keep_the_real_decision_and_issuance_moments() {
     .await;
     assert_eq!(done["state"], "ready_for_issuance");
     let view = expect_status(
-        app.get(&format!("/v1/branches/{id}"), &app.admin_token)
+        app.get(&format!("/v1/branches/{id}"), &app.sysadmin_token)
             .await,
         StatusCode::OK,
     )
@@ -323,7 +323,7 @@ async fn a_supervisor_records_a_complaint_finding_once() {
     let audit = expect_status(
         app.get(
             &format!("/v1/audit?entity=complaint&entity_id={id}"),
-            &app.admin_token,
+            &app.auditor_token(),
         )
         .await,
         StatusCode::OK,
@@ -396,9 +396,9 @@ async fn the_power_list_with_history_item_links_and_feed_events() {
     let app = spawn_app().await;
     let a = app.create_department("PW-A").await;
     let b = app.create_department("PW-B").await;
-    let admin = &app.admin_token;
-    // Only admins write.
-    for role in Role::ALL.into_iter().filter(|r| *r != Role::Admin) {
+    let admin = &app.sysadmin_token;
+    // Only the system administrator writes.
+    for role in Role::ALL.into_iter().filter(|r| *r != Role::Sysadmin) {
         let d = role.is_department_scoped().then_some(a);
         expect_status(
             app.post("/v1/powers", &app.token(role, d), &power_body("P-X", a))
@@ -621,10 +621,13 @@ async fn the_power_list_with_history_item_links_and_feed_events() {
     assert_eq!(history[1]["version"], 2);
     assert_eq!(history[1]["snapshot"]["status"], "suspended");
     assert_eq!(history[1]["reason"], "暂停实施");
-    assert_eq!(history[1]["changed_by"], app.admin_id);
+    assert_eq!(history[1]["changed_by"], app.sysadmin_id);
     let audit = expect_status(
-        app.get(&format!("/v1/audit?entity=power&entity_id={p1_id}"), admin)
-            .await,
+        app.get(
+            &format!("/v1/audit?entity=power&entity_id={p1_id}"),
+            &app.auditor_token(),
+        )
+        .await,
         StatusCode::OK,
     )
     .await;
@@ -722,7 +725,7 @@ async fn the_demo_has_a_power_list_that_does_not_cover_everything() {
         .await
         .expect("demo data");
     let page = expect_status(
-        app.get("/v1/powers?limit=200", &app.admin_token).await,
+        app.get("/v1/powers?limit=200", &app.sysadmin_token).await,
         StatusCode::OK,
     )
     .await;
@@ -737,7 +740,7 @@ async fn the_demo_has_a_power_list_that_does_not_cover_everything() {
         .collect();
     assert_eq!(uncovered.len(), 1);
     let items = expect_status(
-        app.get("/v1/items?limit=200", &app.admin_token).await,
+        app.get("/v1/items?limit=200", &app.sysadmin_token).await,
         StatusCode::OK,
     )
     .await;
@@ -765,7 +768,7 @@ async fn leader_and_callcenter_accounts_exist_and_have_no_case_powers() {
         let made = expect_status(
             app.post(
                 "/v1/users",
-                &app.admin_token,
+                &app.sysadmin_token,
                 &json!({"username": format!("new-{role}"), "display_name": role, "role": role, "password": "Long-pass-2026"}),
             )
             .await,
@@ -815,26 +818,34 @@ async fn migration_6_goes_down_and_up_again() {
     let app = spawn_app().await;
     let dept = app.create_department("MIG6").await;
     let p = expect_status(
-        app.post("/v1/powers", &app.admin_token, &power_body("MIG6-P", dept))
-            .await,
+        app.post(
+            "/v1/powers",
+            &app.sysadmin_token,
+            &power_body("MIG6-P", dept),
+        )
+        .await,
         StatusCode::CREATED,
     )
     .await;
     let mut item = item_body("MIG6-I", dept);
     item["power_id"] = p["id"].clone();
     expect_status(
-        app.post("/v1/items", &app.admin_token, &item).await,
+        app.post("/v1/items", &app.sysadmin_token, &item).await,
         StatusCode::CREATED,
     )
     .await;
     migrate_down_through(&app.db, "m20261202_000006_facts").await;
     migration::Migrator::up(&app.db, None).await.unwrap();
     let page = expect_status(
-        app.get("/v1/powers", &app.admin_token).await,
+        app.get("/v1/powers", &app.sysadmin_token).await,
         StatusCode::OK,
     )
     .await;
     assert_eq!(page["items"], json!([]));
-    let items = expect_status(app.get("/v1/items", &app.admin_token).await, StatusCode::OK).await;
+    let items = expect_status(
+        app.get("/v1/items", &app.sysadmin_token).await,
+        StatusCode::OK,
+    )
+    .await;
     assert_eq!(items["items"][0]["power_id"], Value::Null);
 }

@@ -19,8 +19,9 @@ pub struct TestApp {
     pub client: reqwest::Client,
     pub clock: ManualClock,
     pub keys: JwtKeys,
-    pub admin_token: String,
-    pub admin_id: i32,
+    /// The system administrator's (sysadmin) token: users, departments, items, configuration.
+    pub sysadmin_token: String,
+    pub sysadmin_id: i32,
     pub db: DatabaseConnection,
     pub database_url: String,
     /// Where the service writes mail (`MAIL_DIR`).
@@ -102,6 +103,16 @@ pub async fn spawn_app_with_settings(
     spawn_app_full(change, settings).await
 }
 
+/// [`spawn_app`] with `code` as the supervising office (审管办, `SUPERVISING_OFFICE_CODE`):
+/// the approver of the department with that code alone changes items' time limits.
+pub async fn spawn_app_with_office(code: &str) -> TestApp {
+    spawn_app_with_settings(
+        |_| {},
+        |s| s.supervising_office_code = Some(code.to_string()),
+    )
+    .await
+}
+
 async fn spawn_app_full(
     change: impl FnOnce(&mut Config),
     supervision: approval::state::SupervisionSettings,
@@ -156,9 +167,9 @@ async fn finish_spawn(
         Utc::now(),
         approval::catalogue::model::UserInput {
             username: "root".into(),
-            display_name: "Test admin".into(),
+            display_name: "Test system administrator".into(),
             email: None,
-            role: Role::Admin,
+            role: Role::Sysadmin,
             department_id: None,
             password: "root-password".into(),
         },
@@ -184,22 +195,25 @@ async fn finish_spawn(
             deleted_at: Set(None),
             password_changed_at: Set(None),
             token_version: Set(0),
+            totp_secret: Set(None),
+            totp_confirmed_at: Set(None),
+            totp_last_step: Set(None),
         }
         .insert(&db)
         .await
         .expect("token user");
     }
     let keys = JwtKeys::hs256(SECRET.as_bytes(), 3600);
-    let admin_token = keys
-        .issue(admin.id, "root", Role::Admin, None, Utc::now())
+    let sysadmin_token = keys
+        .issue(admin.id, "root", Role::Sysadmin, None, Utc::now())
         .unwrap();
     TestApp {
         address: format!("http://127.0.0.1:{port}"),
         client: reqwest::Client::new(),
         clock,
         keys,
-        admin_token,
-        admin_id: admin.id,
+        sysadmin_token,
+        sysadmin_id: admin.id,
         db,
         database_url,
         mail_dir,
@@ -212,6 +226,16 @@ impl TestApp {
         self.keys
             .issue(TOKEN_USER, &format!("test-{role}"), role, dept, Utc::now())
             .unwrap()
+    }
+
+    /// A token of the security auditor (安全审计员), who alone reads and verifies the audit trail.
+    pub fn auditor_token(&self) -> String {
+        self.token(Role::Auditor, None)
+    }
+
+    /// A token of the security administrator (安全管理员): roles, lockouts, second factors.
+    pub fn secadmin_token(&self) -> String {
+        self.token(Role::Secadmin, None)
     }
 
     pub fn url(&self, path: &str) -> String {
@@ -278,7 +302,11 @@ impl TestApp {
 
     pub async fn create_department(&self, code: &str) -> i32 {
         let r = self
-            .post("/v1/departments", &self.admin_token, &department_body(code))
+            .post(
+                "/v1/departments",
+                &self.sysadmin_token,
+                &department_body(code),
+            )
             .await;
         let body = expect_status(r, StatusCode::CREATED).await;
         body["id"].as_i64().unwrap() as i32
@@ -286,7 +314,7 @@ impl TestApp {
 
     pub async fn create_item(&self, code: &str, dept: i32) -> i32 {
         let r = self
-            .post("/v1/items", &self.admin_token, &item_body(code, dept))
+            .post("/v1/items", &self.sysadmin_token, &item_body(code, dept))
             .await;
         let body = expect_status(r, StatusCode::CREATED).await;
         body["id"].as_i64().unwrap() as i32
@@ -395,7 +423,7 @@ impl TestApp {
         item["statutory_limit_days"] = json!(statutory);
         tweak(&mut item);
         expect_status(
-            self.post("/v1/items", &self.admin_token, &item).await,
+            self.post("/v1/items", &self.sysadmin_token, &item).await,
             StatusCode::CREATED,
         )
         .await;
@@ -432,8 +460,11 @@ pub async fn migrate_down_through(db: &DatabaseConnection, name: &str) {
 /// The first 200 events of the feed, oldest first.
 pub async fn feed(app: &TestApp) -> Vec<Value> {
     let page = expect_status(
-        app.get("/v1/events?after=0&limit=200", &app.admin_token)
-            .await,
+        app.get(
+            "/v1/events?after=0&limit=200",
+            &app.token(Role::Service, None),
+        )
+        .await,
         StatusCode::OK,
     )
     .await;

@@ -5,8 +5,8 @@ use crate::helpers::*;
 
 #[tokio::test]
 async fn item_crud_keeps_every_element() {
-    let app = spawn_app().await;
-    let t = &app.admin_token;
+    let app = spawn_app_with_office("SGB").await;
+    let t = &app.sysadmin_token;
     let dept = app.create_department("SCJG").await;
     let sup = app.create_department("SGB").await;
     let mut body = item_body("SCJG-001", dept);
@@ -47,9 +47,11 @@ async fn item_crud_keeps_every_element() {
         "defaults to false"
     );
 
+    // A limit is the supervising office's to change (its approver).
     body["promised_limit_days"] = json!(3);
+    let office = app.token(platform::auth::Role::Approver, Some(sup));
     let updated = expect_status(
-        app.put(&format!("/v1/items/{id}"), t, &body).await,
+        app.put(&format!("/v1/items/{id}"), &office, &body).await,
         StatusCode::OK,
     )
     .await;
@@ -73,7 +75,7 @@ async fn item_crud_keeps_every_element() {
 #[tokio::test]
 async fn items_filter_by_department_category_and_kind() {
     let app = spawn_app().await;
-    let t = &app.admin_token;
+    let t = &app.sysadmin_token;
     let a = app.create_department("A").await;
     let b = app.create_department("B").await;
     app.create_item("A-1", a).await;
@@ -124,7 +126,7 @@ async fn items_filter_by_department_category_and_kind() {
 #[tokio::test]
 async fn an_item_in_a_bundle_cannot_vanish() {
     let app = spawn_app().await;
-    let t = &app.admin_token;
+    let t = &app.sysadmin_token;
     let dept = app.create_department("SCJG").await;
     let id = app.create_item("SCJG-001", dept).await;
     let bundle = json!({"code": "B1", "name": "b", "lead_department_id": dept, "promised_limit_days": 5, "stages": [["SCJG-001"]]});

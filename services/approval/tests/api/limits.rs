@@ -89,7 +89,8 @@ async fn values_longer_than_their_column_are_422_on_every_backend() {
     let mut dept = department_body("LEN-1");
     dept["name"] = json!("局".repeat(201));
     expect_problem(
-        app.post("/v1/departments", &app.admin_token, &dept).await,
+        app.post("/v1/departments", &app.sysadmin_token, &dept)
+            .await,
         StatusCode::UNPROCESSABLE_ENTITY,
         "validation_failed",
         Some("name"),
@@ -99,7 +100,7 @@ async fn values_longer_than_their_column_are_422_on_every_backend() {
     let mut item = item_body("LEN-ITEM", dept_id);
     item["code"] = json!("C".repeat(65));
     expect_problem(
-        app.post("/v1/items", &app.admin_token, &item).await,
+        app.post("/v1/items", &app.sysadmin_token, &item).await,
         StatusCode::UNPROCESSABLE_ENTITY,
         "validation_failed",
         Some("code"),
@@ -180,7 +181,7 @@ async fn every_route_honours_the_configured_body_limit_with_a_problem() {
     let r = app
         .post(
             "/v1/departments",
-            &app.admin_token,
+            &app.sysadmin_token,
             &json!({"code": "BIG", "name": "x".repeat(8000)}),
         )
         .await;

@@ -38,12 +38,14 @@ async fn metrics_after_a_case_lifecycle_count_by_route_template_and_show_sweep_a
     let case = h.submit().await;
     let id = case["id"].as_i64().unwrap();
     for _ in 0..2 {
-        let r = app.get(&format!("/v1/cases/{id}"), &app.admin_token).await;
+        let r = app
+            .get(&format!("/v1/cases/{id}"), &app.sysadmin_token)
+            .await;
         assert_eq!(r.status(), StatusCode::OK);
         assert!(is_trace_id(r.headers()["x-trace-id"].to_str().unwrap()));
     }
     // A problem carries the trace id of its answer.
-    let r = app.get("/v1/cases/999999", &app.admin_token).await;
+    let r = app.get("/v1/cases/999999", &app.sysadmin_token).await;
     let header = r.headers()["x-trace-id"].to_str().unwrap().to_string();
     let problem = expect_status(r, StatusCode::NOT_FOUND).await;
     assert_eq!(problem["trace_id"], header.as_str(), "{problem}");

@@ -35,8 +35,11 @@ async fn a_thirty_day_case_accepted_on_1_december_runs_on_a_provisional_2027() {
     assert_eq!(branch["provisional"], true);
     assert_eq!(case["provisional"], true);
     let opened = expect_status(
-        app.get("/v1/events?after=0&limit=100", &app.admin_token)
-            .await,
+        app.get(
+            "/v1/events?after=0&limit=100",
+            &app.token(Role::Service, None),
+        )
+        .await,
         StatusCode::OK,
     )
     .await;
@@ -65,7 +68,7 @@ async fn a_thirty_day_case_accepted_on_1_december_runs_on_a_provisional_2027() {
     // moment moves a day later, so the yellow card no longer holds.
     let table = json!({"holidays": ["2027-01-01", "2027-01-04"], "makeup_workdays": []});
     let published = expect_status(
-        app.put("/v1/calendar/years/2027", &app.admin_token, &table)
+        app.put("/v1/calendar/years/2027", &app.sysadmin_token, &table)
             .await,
         StatusCode::OK,
     )
@@ -74,7 +77,7 @@ async fn a_thirty_day_case_accepted_on_1_december_runs_on_a_provisional_2027() {
     assert_eq!(published["replan"]["cards_closed"], 1, "{published}");
     let id = branch["id"].as_i64().unwrap();
     let b: Value = expect_status(
-        app.get(&format!("/v1/branches/{id}"), &app.admin_token)
+        app.get(&format!("/v1/branches/{id}"), &app.sysadmin_token)
             .await,
         StatusCode::OK,
     )
@@ -100,7 +103,7 @@ async fn a_thirty_day_case_accepted_on_1_december_runs_on_a_provisional_2027() {
     );
     // Publishing the same table again re-plans nothing.
     let again = expect_status(
-        app.put("/v1/calendar/years/2027", &app.admin_token, &table)
+        app.put("/v1/calendar/years/2027", &app.sysadmin_token, &table)
             .await,
         StatusCode::OK,
     )
@@ -129,7 +132,7 @@ async fn refusing_a_missing_year_stays_available() {
     let r = app
         .get(
             "/v1/calendar/deadline?accepted_at=2026-12-28T10:00:00%2B08:00&days=10",
-            &app.admin_token,
+            &app.sysadmin_token,
         )
         .await;
     expect_problem(
@@ -143,7 +146,7 @@ async fn refusing_a_missing_year_stays_available() {
     let d = expect_status(
         app.get(
             "/v1/calendar/deadline?accepted_at=2026-12-28T10:00:00%2B08:00&days=10",
-            &app.admin_token,
+            &app.sysadmin_token,
         )
         .await,
         StatusCode::OK,
@@ -163,7 +166,7 @@ async fn a_table_that_would_re_plan_a_closed_case_is_refused() {
     h.app.clock.set(at("2026-03-11T10:00:00+08:00"));
     h.approve(&gaj).await;
     h.app.clock.set(at("2026-03-20T10:00:00+08:00"));
-    let admin = &h.app.admin_token;
+    let admin = &h.app.sysadmin_token;
     let current = expect_status(
         h.app.get("/v1/calendar/years/2026", admin).await,
         StatusCode::OK,
@@ -242,7 +245,7 @@ async fn ten_thousand_open_branches_are_re_planned_in_bounded_batches() {
     let published = expect_status(
         app.put(
             "/v1/calendar/years/2027",
-            &app.admin_token,
+            &app.sysadmin_token,
             &json!({"holidays": ["2027-01-01", "2027-01-04"], "makeup_workdays": []}),
         )
         .await,

@@ -263,7 +263,7 @@ async fn an_item_missing_an_element_is_not_guide_complete() {
     body["fee_standard"] = json!("每件 5 元");
     body["fee_basis"] = json!("");
     expect_status(
-        app.post("/v1/items", &app.admin_token, &body).await,
+        app.post("/v1/items", &app.sysadmin_token, &body).await,
         StatusCode::CREATED,
     )
     .await;
@@ -282,14 +282,14 @@ async fn a_deleted_or_unknown_item_is_404_in_html_and_json() {
     let id = app.create_item("DEL-1", dept).await;
     expect_status(app.get_anon("/v1/public/items/DEL-1").await, StatusCode::OK).await;
     expect_status(
-        app.delete(&format!("/v1/items/{id}"), &app.admin_token)
+        app.delete(&format!("/v1/items/{id}"), &app.sysadmin_token)
             .await,
         StatusCode::OK,
     )
     .await;
     // A bundle's item is soft-deleted: it stays a row, but leaves the guide.
     let gaj = expect_status(
-        app.get("/v1/items?limit=200", &app.admin_token).await,
+        app.get("/v1/items?limit=200", &app.sysadmin_token).await,
         StatusCode::OK,
     )
     .await["items"]
@@ -301,7 +301,7 @@ async fn a_deleted_or_unknown_item_is_404_in_html_and_json() {
         .as_i64()
         .unwrap();
     let d = expect_status(
-        app.delete(&format!("/v1/items/{gaj}"), &app.admin_token)
+        app.delete(&format!("/v1/items/{gaj}"), &app.sysadmin_token)
             .await,
         StatusCode::OK,
     )
@@ -339,8 +339,10 @@ async fn a_deleted_or_unknown_item_is_404_in_html_and_json() {
 /// lists the others; versions of a deleted item and versions an item never had are 404.
 #[tokio::test]
 async fn every_edit_publishes_a_guide_version_with_a_stable_address() {
-    let app = spawn_app().await;
+    let app = spawn_app_with_office("SGB").await;
     let dept = app.create_department("VER").await;
+    let office = app.create_department("SGB").await;
+    let office_approver = app.token(Role::Approver, Some(office));
     let id = app.create_item("VER-1", dept).await;
     use platform::clock::Clock;
     let v1_at = app.clock.now();
@@ -349,7 +351,7 @@ async fn every_edit_publishes_a_guide_version_with_a_stable_address() {
     body["name"] = json!("餐饮服务许可（第二版）");
     body["promised_limit_days"] = json!(3);
     expect_status(
-        app.put(&format!("/v1/items/{id}"), &app.admin_token, &body)
+        app.put(&format!("/v1/items/{id}"), &office_approver, &body)
             .await,
         StatusCode::OK,
     )
@@ -358,7 +360,7 @@ async fn every_edit_publishes_a_guide_version_with_a_stable_address() {
     body["name"] = json!("餐饮服务许可（第三版）");
     body["location"] = json!("政务服务中心二楼 12 号窗口");
     expect_status(
-        app.put(&format!("/v1/items/{id}"), &app.admin_token, &body)
+        app.put(&format!("/v1/items/{id}"), &app.sysadmin_token, &body)
             .await,
         StatusCode::OK,
     )
@@ -450,7 +452,7 @@ async fn every_edit_publishes_a_guide_version_with_a_stable_address() {
 
     // A deleted item is no longer published: none of its versions is shown.
     expect_status(
-        app.delete(&format!("/v1/items/{id}"), &app.admin_token)
+        app.delete(&format!("/v1/items/{id}"), &app.sysadmin_token)
             .await,
         StatusCode::OK,
     )
@@ -513,13 +515,13 @@ async fn item_writes_put_item_changed_on_the_feed() {
     body["fee_amount_cents"] = json!(500);
     body["fee_standard"] = json!("每件 5 元");
     expect_status(
-        app.put(&format!("/v1/items/{id}"), &app.admin_token, &body)
+        app.put(&format!("/v1/items/{id}"), &app.sysadmin_token, &body)
             .await,
         StatusCode::OK,
     )
     .await;
     expect_status(
-        app.delete(&format!("/v1/items/{id}"), &app.admin_token)
+        app.delete(&format!("/v1/items/{id}"), &app.sysadmin_token)
             .await,
         StatusCode::OK,
     )

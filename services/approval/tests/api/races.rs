@@ -150,7 +150,7 @@ async fn terminated_database_connections_are_never_500() {
             let clerk = h.clerk.clone();
             async move {
                 if i % 2 == 0 {
-                    app.get("/v1/cases?limit=5", &app.admin_token)
+                    app.get("/v1/cases?limit=5", &app.sysadmin_token)
                         .await
                         .status()
                 } else {

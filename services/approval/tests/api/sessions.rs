@@ -11,12 +11,12 @@ use crate::helpers::*;
 
 const PASSWORD: &str = "Secret-pass-2026";
 
-/// A user made by the admin; its id.
+/// A user made by the system administrator; its id.
 async fn user(app: &TestApp, username: &str, role: &str, dept: Option<i32>) -> i64 {
     let r = app
         .post(
             "/v1/users",
-            &app.admin_token,
+            &app.sysadmin_token,
             &json!({"username": username, "display_name": username, "role": role,
                     "department_id": dept, "password": PASSWORD}),
         )
@@ -51,10 +51,17 @@ async fn refresh(app: &TestApp, token: &str) -> reqwest::Response {
         .await
 }
 
-/// The admin's PUT of a user with these changes over its current fields.
+/// A PUT of a user with these changes over its current fields: a role change by the security
+/// administrator, anything else by the system administrator (三权分立).
 async fn change(app: &TestApp, id: i64, changes: Value) {
+    let by = if changes.get("role").is_some() {
+        app.secadmin_token()
+    } else {
+        app.sysadmin_token.clone()
+    };
     let mut u = expect_status(
-        app.get(&format!("/v1/users/{id}"), &app.admin_token).await,
+        app.get(&format!("/v1/users/{id}"), &app.sysadmin_token)
+            .await,
         StatusCode::OK,
     )
     .await;
@@ -64,8 +71,7 @@ async fn change(app: &TestApp, id: i64, changes: Value) {
         body[k] = v.clone();
     }
     u = expect_status(
-        app.put(&format!("/v1/users/{id}"), &app.admin_token, &body)
-            .await,
+        app.put(&format!("/v1/users/{id}"), &by, &body).await,
         StatusCode::OK,
     )
     .await;
@@ -85,7 +91,7 @@ async fn revoked(r: reqwest::Response) {
 
 async fn session_audit(app: &TestApp) -> Vec<Value> {
     let page = expect_status(
-        app.get("/v1/audit?entity=session&limit=200", &app.admin_token)
+        app.get("/v1/audit?entity=session&limit=200", &app.auditor_token())
             .await,
         StatusCode::OK,
     )
@@ -114,7 +120,7 @@ async fn deactivation_ends_a_live_session_within_one_request() {
     let token = access(&login(&app, "sup2", PASSWORD).await);
     expect_status(app.get("/v1/auth/me", &token).await, StatusCode::OK).await;
     expect_status(
-        app.delete(&format!("/v1/users/{id}"), &app.admin_token)
+        app.delete(&format!("/v1/users/{id}"), &app.sysadmin_token)
             .await,
         StatusCode::OK,
     )
@@ -325,7 +331,7 @@ async fn a_token_without_a_version_counts_as_version_zero() {
     // A token for a user id without a row is refused the same way.
     let ghost = app
         .keys
-        .issue(123_456, "ghost", Role::Admin, None, Utc::now())
+        .issue(123_456, "ghost", Role::Sysadmin, None, Utc::now())
         .unwrap();
     revoked(app.get("/v1/users", &ghost).await).await;
 }

@@ -23,7 +23,7 @@ async fn user(app: &TestApp, username: &str, role: &str, dept: Option<i32>) -> i
     let r = app
         .post(
             "/v1/users",
-            &app.admin_token,
+            &app.sysadmin_token,
             &json!({"username": username, "display_name": username, "role": role,
                     "department_id": dept, "password": "Long-pass-2026"}),
         )
@@ -35,7 +35,7 @@ async fn user(app: &TestApp, username: &str, role: &str, dept: Option<i32>) -> i
 
 async fn create(app: &TestApp, body: &Value) -> Value {
     expect_status(
-        app.post("/v1/staff", &app.admin_token, body).await,
+        app.post("/v1/staff", &app.sysadmin_token, body).await,
         StatusCode::CREATED,
     )
     .await
@@ -62,7 +62,7 @@ async fn the_staff_register_with_history_filters_and_feed_events() {
     body["post"] = json!("handler");
     body["user_id"] = json!(uid);
     body["reason"] = json!("进驻大厅");
-    let r = app.post("/v1/staff", &app.admin_token, &body).await;
+    let r = app.post("/v1/staff", &app.sysadmin_token, &body).await;
     assert_eq!(r.headers()["etag"], "\"1\"");
     let first = expect_status(r, StatusCode::CREATED).await;
     let id = first["id"].as_i64().unwrap();
@@ -167,7 +167,7 @@ async fn the_staff_register_with_history_filters_and_feed_events() {
         async move {
             app.client
                 .put(format!("{}{}", app.address, path))
-                .bearer_auth(&app.admin_token)
+                .bearer_auth(&app.sysadmin_token)
                 .header("If-Match", v)
                 .json(&body)
                 .send()
@@ -209,7 +209,8 @@ async fn the_staff_register_with_history_filters_and_feed_events() {
     .await;
     assert_eq!(ids(&on), Vec::<i64>::new(), "ended on 2025-06-30");
     expect_status(
-        app.put("/v1/staff/999999", &app.admin_token, &change).await,
+        app.put("/v1/staff/999999", &app.sysadmin_token, &change)
+            .await,
         StatusCode::NOT_FOUND,
     )
     .await;
@@ -233,7 +234,7 @@ async fn the_staff_register_with_history_filters_and_feed_events() {
         (&h[1]["version"], &h[1]["reason"], &h[1]["snapshot"]),
         (&json!(2), &json!("调任首席代表"), &updated)
     );
-    assert_eq!(h[1]["changed_by"], app.admin_id);
+    assert_eq!(h[1]["changed_by"], app.sysadmin_id);
     expect_status(
         app.get("/v1/staff/999999/history", &clerk).await,
         StatusCode::NOT_FOUND,
@@ -242,7 +243,7 @@ async fn the_staff_register_with_history_filters_and_feed_events() {
     let audit = expect_status(
         app.get(
             &format!("/v1/audit?entity=staff&entity_id={id}"),
-            &app.admin_token,
+            &app.auditor_token(),
         )
         .await,
         StatusCode::OK,
@@ -389,7 +390,7 @@ async fn staff_refusals_name_the_field() {
             "user_id",
         ),
     ] {
-        let r = app.post("/v1/staff", &app.admin_token, &body).await;
+        let r = app.post("/v1/staff", &app.sysadmin_token, &body).await;
         let got = expect_status(r, StatusCode::UNPROCESSABLE_ENTITY).await;
         assert_eq!(
             (got["code"].as_str(), got["field"].as_str()),
@@ -406,11 +407,12 @@ async fn staff_refusals_name_the_field() {
             v.as_object_mut().unwrap().remove("post");
         }),
     ] {
-        let r = app.post("/v1/staff", &app.admin_token, &body).await;
+        let r = app.post("/v1/staff", &app.sysadmin_token, &body).await;
         assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY, "{body}");
     }
     expect_problem(
-        app.get("/v1/staff?on=2025-02-30", &app.admin_token).await,
+        app.get("/v1/staff?on=2025-02-30", &app.sysadmin_token)
+            .await,
         StatusCode::BAD_REQUEST,
         "invalid_query",
         Some("on"),
@@ -418,7 +420,7 @@ async fn staff_refusals_name_the_field() {
     .await;
     for far in ["-262143-01-01", "%2B262142-12-31", "0001-01-01"] {
         expect_problem(
-            app.get(&format!("/v1/staff?on={far}"), &app.admin_token)
+            app.get(&format!("/v1/staff?on={far}"), &app.sysadmin_token)
                 .await,
             StatusCode::UNPROCESSABLE_ENTITY,
             "validation_failed",
@@ -427,7 +429,8 @@ async fn staff_refusals_name_the_field() {
         .await;
     }
     expect_problem(
-        app.get("/v1/staff?day=2025-02-01", &app.admin_token).await,
+        app.get("/v1/staff?day=2025-02-01", &app.sysadmin_token)
+            .await,
         StatusCode::BAD_REQUEST,
         "invalid_query",
         Some("day"),
@@ -441,7 +444,7 @@ async fn staff_refusals_name_the_field() {
     let mut other = staff_body("张伟", b);
     other["user_id"] = json!(reviewer);
     expect_problem(
-        app.post("/v1/staff", &app.admin_token, &other).await,
+        app.post("/v1/staff", &app.sysadmin_token, &other).await,
         StatusCode::UNPROCESSABLE_ENTITY,
         "user_department_mismatch",
         Some("user_id"),
@@ -461,7 +464,7 @@ async fn staff_refusals_name_the_field() {
     twice["user_id"] = json!(reviewer);
     twice["assigned_from"] = json!("2025-06-30");
     expect_problem(
-        app.post("/v1/staff", &app.admin_token, &twice).await,
+        app.post("/v1/staff", &app.sysadmin_token, &twice).await,
         StatusCode::CONFLICT,
         "user_already_staff",
         Some("user_id"),
@@ -470,7 +473,7 @@ async fn staff_refusals_name_the_field() {
     twice["assigned_from"] = json!("2024-01-01");
     twice["assigned_to"] = json!("2025-01-01");
     expect_problem(
-        app.post("/v1/staff", &app.admin_token, &twice).await,
+        app.post("/v1/staff", &app.sysadmin_token, &twice).await,
         StatusCode::CONFLICT,
         "user_already_staff",
         Some("user_id"),
@@ -485,7 +488,7 @@ async fn staff_refusals_name_the_field() {
     expect_problem(
         app.put(
             &format!("/v1/staff/{}", first["id"]),
-            &app.admin_token,
+            &app.sysadmin_token,
             &back,
         )
         .await,
@@ -500,7 +503,7 @@ async fn staff_refusals_name_the_field() {
     expect_status(
         app.put(
             &format!("/v1/staff/{}", later["id"]),
-            &app.admin_token,
+            &app.sysadmin_token,
             &same,
         )
         .await,
@@ -513,7 +516,7 @@ async fn staff_refusals_name_the_field() {
     expect_problem(
         app.put(
             &format!("/v1/staff/{}", later["id"]),
-            &app.admin_token,
+            &app.sysadmin_token,
             &bad_put,
         )
         .await,
@@ -525,7 +528,7 @@ async fn staff_refusals_name_the_field() {
     // A deleted account cannot be linked.
     let gone = user(&app, "gone.a", "clerk", Some(a)).await;
     expect_status(
-        app.delete(&format!("/v1/users/{gone}"), &app.admin_token)
+        app.delete(&format!("/v1/users/{gone}"), &app.sysadmin_token)
             .await,
         StatusCode::OK,
     )
@@ -533,7 +536,7 @@ async fn staff_refusals_name_the_field() {
     let mut ghost = staff_body("鬼", a);
     ghost["user_id"] = json!(gone);
     expect_problem(
-        app.post("/v1/staff", &app.admin_token, &ghost).await,
+        app.post("/v1/staff", &app.sysadmin_token, &ghost).await,
         StatusCode::UNPROCESSABLE_ENTITY,
         "validation_failed",
         Some("user_id"),
@@ -543,14 +546,14 @@ async fn staff_refusals_name_the_field() {
     assert_eq!(app.count_rows("staff_versions").await, 4);
 }
 
-/// Only an admin writes the register: 403 for every other role; everyone signed in reads.
+/// Only the system administrator writes the register: 403 for every other role; everyone signed in reads.
 #[tokio::test]
-async fn only_an_admin_writes_the_staff_register() {
+async fn only_the_sysadmin_writes_the_staff_register() {
     let app = spawn_app().await;
     let dept = app.create_department("STW").await;
     let made = create(&app, &staff_body("李娜", dept)).await;
     let path = format!("/v1/staff/{}", made["id"]);
-    for role in Role::ALL.into_iter().filter(|r| *r != Role::Admin) {
+    for role in Role::ALL.into_iter().filter(|r| *r != Role::Sysadmin) {
         let d = role.is_department_scoped().then_some(dept);
         let token = app.token(role, d);
         expect_problem(
@@ -578,7 +581,7 @@ async fn only_an_admin_writes_the_staff_register() {
     }
     expect_status(app.get_anon("/v1/staff").await, StatusCode::UNAUTHORIZED).await;
     assert_eq!(app.count_rows("staff").await, 1);
-    let again = expect_status(app.get(&path, &app.admin_token).await, StatusCode::OK).await;
+    let again = expect_status(app.get(&path, &app.sysadmin_token).await, StatusCode::OK).await;
     assert_eq!(again["version"], 1);
 }
 
@@ -678,7 +681,7 @@ async fn a_complaint_finding_names_a_staff_member_of_the_department_on_duty_that
     let audit = expect_status(
         app.get(
             &format!("/v1/audit?entity=complaint&entity_id={id}"),
-            &app.admin_token,
+            &app.auditor_token(),
         )
         .await,
         StatusCode::OK,
@@ -703,13 +706,13 @@ async fn the_demo_has_staff_linked_to_its_users_and_an_inspector() {
         .await
         .expect("demo data again");
     let users = expect_status(
-        app.get("/v1/users?limit=200", &app.admin_token).await,
+        app.get("/v1/users?limit=200", &app.sysadmin_token).await,
         StatusCode::OK,
     )
     .await;
     let users = users["items"].as_array().unwrap().clone();
     let staff = expect_status(
-        app.get("/v1/staff?limit=200&on=2025-01-01", &app.admin_token)
+        app.get("/v1/staff?limit=200&on=2025-01-01", &app.sysadmin_token)
             .await,
         StatusCode::OK,
     )
@@ -719,8 +722,8 @@ async fn the_demo_has_staff_linked_to_its_users_and_an_inspector() {
         .iter()
         .filter(|u| ["clerk", "reviewer", "approver"].contains(&u["role"].as_str().unwrap()))
         .collect();
-    assert_eq!(clerks_and_deciders.len(), 9, "{users:?}");
-    assert_eq!(staff.len(), 9);
+    assert_eq!(clerks_and_deciders.len(), 11, "{users:?}");
+    assert_eq!(staff.len(), 11);
     for u in clerks_and_deciders {
         let s = staff
             .iter()
@@ -745,7 +748,7 @@ async fn the_demo_has_staff_linked_to_its_users_and_an_inspector() {
     }
     assert_eq!(
         of_kind(&feed(&app).await, "staff_changed").len(),
-        9,
+        11,
         "seeded once"
     );
     let r = app
@@ -801,7 +804,11 @@ async fn migration_7_goes_down_and_up_again() {
     .await;
     migrate_down_through(&app.db, "m20261202_000007_staff").await;
     migration::Migrator::up(&app.db, None).await.unwrap();
-    let page = expect_status(app.get("/v1/staff", &app.admin_token).await, StatusCode::OK).await;
+    let page = expect_status(
+        app.get("/v1/staff", &app.sysadmin_token).await,
+        StatusCode::OK,
+    )
+    .await;
     assert_eq!(page["items"], json!([]));
     let list = expect_status(app.get("/v1/complaints", &sup).await, StatusCode::OK).await;
     assert_eq!(list["items"][0]["staff_id"], Value::Null);

@@ -141,7 +141,7 @@ async fn across_national_day_each_alert_appears_exactly_once() {
         ]
     );
     // One notice per card, and one card_issued event per card in the feed.
-    let admin = &h.app.admin_token;
+    let admin = &h.app.sysadmin_token;
     let notices = expect_status(
         h.app.get("/v1/notices?limit=200", admin).await,
         StatusCode::OK,
@@ -357,7 +357,7 @@ async fn approved_results_are_pushed_for_claiming_and_unclaimed_ones_flagged() {
     let sgb = {
         let list = expect_status(
             h.app
-                .get("/v1/departments?limit=200", &h.app.admin_token)
+                .get("/v1/departments?limit=200", &h.app.sysadmin_token)
                 .await,
             StatusCode::OK,
         )
@@ -499,7 +499,7 @@ async fn complaints_from_filing_to_closing() {
     assert_eq!(assigned["due_at"], "2026-03-12T09:00:00Z");
     let notices = expect_status(
         h.app
-            .get("/v1/notices?kind=complaint_assigned", &h.app.admin_token)
+            .get("/v1/notices?kind=complaint_assigned", &h.app.sysadmin_token)
             .await,
         StatusCode::OK,
     )
@@ -660,7 +660,7 @@ async fn digests_are_queued_once_per_period() {
     assert_eq!(r["detail"]["queued"], 1);
     let n = expect_status(
         h.app
-            .get("/v1/notices?kind=weekly_notice", &h.app.admin_token)
+            .get("/v1/notices?kind=weekly_notice", &h.app.sysadmin_token)
             .await,
         StatusCode::OK,
     )
@@ -684,7 +684,7 @@ async fn notices_reach_the_mail_folder() {
     assert_eq!(r["detail"]["sent"], 1, "{r}");
     let n = expect_status(
         h.app
-            .get("/v1/notices?status=sent", &h.app.admin_token)
+            .get("/v1/notices?status=sent", &h.app.sysadmin_token)
             .await,
         StatusCode::OK,
     )

@@ -105,7 +105,7 @@ async fn an_item_with_the_restart_policy_counts_its_limit_again() {
     let mut item = item_body("RST-1", dept);
     item["supplement_policy"] = json!("restart");
     let created = expect_status(
-        app.post("/v1/items", &app.admin_token, &item).await,
+        app.post("/v1/items", &app.sysadmin_token, &item).await,
         StatusCode::CREATED,
     )
     .await;

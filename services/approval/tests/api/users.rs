@@ -6,7 +6,7 @@ use crate::helpers::*;
 #[tokio::test]
 async fn user_lifecycle_and_rules() {
     let app = spawn_app().await;
-    let t = &app.admin_token;
+    let t = &app.sysadmin_token;
     let dept = app.create_department("SCJG").await;
     let body = json!({"username": "li.wei", "display_name": "李伟", "email": "li.wei@example.gov.cn", "role": "reviewer", "department_id": dept, "password": "Reviewer-pass-2026"});
     let u = expect_status(app.post("/v1/users", t, &body).await, StatusCode::CREATED).await;
@@ -65,14 +65,22 @@ async fn user_lifecycle_and_rules() {
     )
     .await;
 
-    // Promote to approver with a new password.
-    let upd = json!({"display_name": "李伟", "role": "approver", "department_id": dept, "active": true, "password": "Approver-pass-2026"});
+    // Promote to approver (the security administrator's), then a new password (the system
+    // administrator's).
+    let promote = json!({"display_name": "李伟", "email": "li.wei@example.gov.cn", "role": "approver", "department_id": dept, "active": true});
     let u = expect_status(
-        app.put(&format!("/v1/users/{id}"), t, &upd).await,
+        app.put(&format!("/v1/users/{id}"), &app.secadmin_token(), &promote)
+            .await,
         StatusCode::OK,
     )
     .await;
     assert_eq!(u["role"], "approver");
+    let upd = json!({"display_name": "李伟", "email": "li.wei@example.gov.cn", "role": "approver", "department_id": dept, "active": true, "password": "Approver-pass-2026"});
+    expect_status(
+        app.put(&format!("/v1/users/{id}"), t, &upd).await,
+        StatusCode::OK,
+    )
+    .await;
     let r = app
         .post(
             "/v1/auth/token",
@@ -100,10 +108,10 @@ async fn user_lifecycle_and_rules() {
     .await;
     assert_eq!(list["items"].as_array().unwrap().len(), 1);
 
-    // The admin cannot lock themselves out.
+    // The system administrator cannot lock themselves out.
     let me = json!({"display_name": "x", "role": "clerk", "active": true});
     expect_problem(
-        app.put(&format!("/v1/users/{}", app.admin_id), t, &me)
+        app.put(&format!("/v1/users/{}", app.sysadmin_id), t, &me)
             .await,
         StatusCode::CONFLICT,
         "self_lockout",
@@ -111,7 +119,8 @@ async fn user_lifecycle_and_rules() {
     )
     .await;
     expect_problem(
-        app.delete(&format!("/v1/users/{}", app.admin_id), t).await,
+        app.delete(&format!("/v1/users/{}", app.sysadmin_id), t)
+            .await,
         StatusCode::CONFLICT,
         "self_lockout",
         None,

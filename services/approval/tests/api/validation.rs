@@ -8,7 +8,7 @@ use crate::helpers::*;
 #[tokio::test]
 async fn malformed_unknown_missing_and_mistyped_bodies() {
     let app = spawn_app().await;
-    let t = &app.admin_token;
+    let t = &app.sysadmin_token;
     let dept = app.create_department("SCJG").await;
 
     let r = app.post_raw("/v1/items", t, r#"{"code": "X", "#).await;
@@ -87,7 +87,7 @@ async fn malformed_unknown_missing_and_mistyped_bodies() {
 #[tokio::test]
 async fn limits_must_be_sane() {
     let app = spawn_app().await;
-    let t = &app.admin_token;
+    let t = &app.sysadmin_token;
     let dept = app.create_department("SCJG").await;
     for (field, value, expect_field) in [
         ("statutory_limit_days", json!(-5), "statutory_limit_days"),
@@ -123,7 +123,7 @@ async fn limits_must_be_sane() {
 #[tokio::test]
 async fn unknown_references_and_duplicates() {
     let app = spawn_app().await;
-    let t = &app.admin_token;
+    let t = &app.sysadmin_token;
     let dept = app.create_department("SCJG").await;
     expect_problem(
         app.post("/v1/items", t, &item_body("X-1", 4242)).await,
@@ -157,7 +157,7 @@ async fn unknown_references_and_duplicates() {
 #[tokio::test]
 async fn oversized_bodies_are_refused() {
     let app = spawn_app().await;
-    let t = &app.admin_token;
+    let t = &app.sysadmin_token;
     let dept = app.create_department("SCJG").await;
     let mut b = item_body("X-1", dept);
     b["legal_basis"] = json!("法".repeat(40_000)); // ~120 KB, over the test limit of 64 KiB
@@ -174,7 +174,7 @@ async fn oversized_bodies_are_refused() {
 #[tokio::test]
 async fn unknown_routes_and_bad_ids_are_problems_too() {
     let app = spawn_app().await;
-    let t = &app.admin_token;
+    let t = &app.sysadmin_token;
     expect_problem(
         app.get("/v1/nothing-here", t).await,
         StatusCode::NOT_FOUND,

@@ -136,7 +136,7 @@ fn settings(
 
 async fn subscribe(app: &TestApp, body: Value) -> (i64, String) {
     let w = expect_status(
-        app.post("/v1/webhooks", &app.admin_token, &body).await,
+        app.post("/v1/webhooks", &app.sysadmin_token, &body).await,
         StatusCode::CREATED,
     )
     .await;
@@ -148,7 +148,7 @@ async fn subscribe(app: &TestApp, body: Value) -> (i64, String) {
 
 async fn run_round(app: &TestApp) -> Value {
     expect_status(
-        app.post("/v1/webhooks/run", &app.admin_token, &json!({}))
+        app.post("/v1/webhooks/run", &app.sysadmin_token, &json!({}))
             .await,
         StatusCode::OK,
     )
@@ -157,7 +157,7 @@ async fn run_round(app: &TestApp) -> Value {
 
 async fn hook(app: &TestApp, id: i64) -> Value {
     expect_status(
-        app.get(&format!("/v1/webhooks/{id}"), &app.admin_token)
+        app.get(&format!("/v1/webhooks/{id}"), &app.sysadmin_token)
             .await,
         StatusCode::OK,
     )
@@ -168,7 +168,7 @@ async fn deliveries(app: &TestApp, id: i64) -> Vec<Value> {
     let page = expect_status(
         app.get(
             &format!("/v1/webhooks/{id}/deliveries?limit=200"),
-            &app.admin_token,
+            &app.sysadmin_token,
         )
         .await,
         StatusCode::OK,
@@ -344,7 +344,7 @@ async fn dead_after_n_failures_then_redeliver_revives_and_catches_up() {
     let h = expect_status(
         app.post(
             &format!("/v1/webhooks/{id}/redeliver"),
-            &app.admin_token,
+            &app.sysadmin_token,
             &json!({}),
         )
         .await,
@@ -367,7 +367,7 @@ async fn dead_after_n_failures_then_redeliver_revives_and_catches_up() {
     expect_status(
         app.post(
             &format!("/v1/webhooks/{id}/redeliver"),
-            &app.admin_token,
+            &app.sysadmin_token,
             &json!({"from_seq": wanted[1]}),
         )
         .await,
@@ -383,7 +383,7 @@ async fn dead_after_n_failures_then_redeliver_revives_and_catches_up() {
     expect_problem(
         app.post(
             &format!("/v1/webhooks/{id}/redeliver"),
-            &app.admin_token,
+            &app.sysadmin_token,
             &json!({"from_seq": 0}),
         )
         .await,
@@ -509,7 +509,7 @@ async fn bad_input_and_other_roles_are_refused_and_nothing_is_written() {
     ];
     for (body, code, field) in cases {
         expect_problem(
-            app.post("/v1/webhooks", &app.admin_token, &body).await,
+            app.post("/v1/webhooks", &app.sysadmin_token, &body).await,
             StatusCode::UNPROCESSABLE_ENTITY,
             code,
             Some(field),
@@ -519,7 +519,7 @@ async fn bad_input_and_other_roles_are_refused_and_nothing_is_written() {
     let p = expect_status(
         app.post(
             "/v1/webhooks",
-            &app.admin_token,
+            &app.sysadmin_token,
             &json!({"url": "http://127.0.0.1:9/x", "department_id": 9999}),
         )
         .await,
@@ -530,7 +530,7 @@ async fn bad_input_and_other_roles_are_refused_and_nothing_is_written() {
     expect_status(
         app.post(
             "/v1/webhooks",
-            &app.admin_token,
+            &app.sysadmin_token,
             &json!({"url": "http://127.0.0.1:9/x", "colour": "red"}),
         )
         .await,
@@ -563,7 +563,7 @@ async fn bad_input_and_other_roles_are_refused_and_nothing_is_written() {
         .await;
     }
     let list = expect_status(
-        app.get("/v1/webhooks", &app.admin_token).await,
+        app.get("/v1/webhooks", &app.sysadmin_token).await,
         StatusCode::OK,
     )
     .await;
@@ -577,7 +577,7 @@ async fn bad_input_and_other_roles_are_refused_and_nothing_is_written() {
     expect_problem(
         app.client
             .patch(format!("{}/v1/webhooks/{id}", app.address))
-            .bearer_auth(&app.admin_token)
+            .bearer_auth(&app.sysadmin_token)
             .json(&json!({"url": "https://ok.example.gov.cn/", "event_kinds": ["nope"]}))
             .send()
             .await
@@ -591,7 +591,7 @@ async fn bad_input_and_other_roles_are_refused_and_nothing_is_written() {
     let patched = expect_status(
         app.client
             .patch(format!("{}/v1/webhooks/{id}", app.address))
-            .bearer_auth(&app.admin_token)
+            .bearer_auth(&app.sysadmin_token)
             .json(&json!({"active": false, "event_kinds": ["case_issued"]}))
             .send()
             .await
@@ -602,13 +602,13 @@ async fn bad_input_and_other_roles_are_refused_and_nothing_is_written() {
     assert_eq!(patched["active"], false);
     assert_eq!(patched["url"], "https://zwfw.example.gov.cn/hook");
     expect_status(
-        app.delete(&format!("/v1/webhooks/{id}"), &app.admin_token)
+        app.delete(&format!("/v1/webhooks/{id}"), &app.sysadmin_token)
             .await,
         StatusCode::OK,
     )
     .await;
     expect_problem(
-        app.get(&format!("/v1/webhooks/{id}"), &app.admin_token)
+        app.get(&format!("/v1/webhooks/{id}"), &app.sysadmin_token)
             .await,
         StatusCode::NOT_FOUND,
         "not_found",
@@ -636,7 +636,7 @@ async fn a_slow_subscriber_does_not_delay_another() {
         let (client, url, token) = (
             app.client.clone(),
             format!("{}/v1/webhooks/run", app.address),
-            app.admin_token.clone(),
+            app.sysadmin_token.clone(),
         );
         tokio::spawn(async move {
             client
@@ -709,7 +709,7 @@ async fn the_list_is_paginated() {
         subscribe(&app, json!({"url": format!("http://127.0.0.1:9/h{i}")})).await;
     }
     let p1 = expect_status(
-        app.get("/v1/webhooks?limit=2", &app.admin_token).await,
+        app.get("/v1/webhooks?limit=2", &app.sysadmin_token).await,
         StatusCode::OK,
     )
     .await;
@@ -718,7 +718,7 @@ async fn the_list_is_paginated() {
     let p2 = expect_status(
         app.get(
             &format!("/v1/webhooks?limit=2&cursor={cursor}"),
-            &app.admin_token,
+            &app.sysadmin_token,
         )
         .await,
         StatusCode::OK,
@@ -728,14 +728,14 @@ async fn the_list_is_paginated() {
     assert_eq!(p2["items"][0]["url"], "http://127.0.0.1:9/h2");
     assert!(p2["next_cursor"].is_null());
     expect_problem(
-        app.get("/v1/webhooks?limit=0", &app.admin_token).await,
+        app.get("/v1/webhooks?limit=0", &app.sysadmin_token).await,
         StatusCode::UNPROCESSABLE_ENTITY,
         "validation_failed",
         None,
     )
     .await;
     expect_problem(
-        app.get("/v1/webhooks/12345/deliveries", &app.admin_token)
+        app.get("/v1/webhooks/12345/deliveries", &app.sysadmin_token)
             .await,
         StatusCode::NOT_FOUND,
         "not_found",

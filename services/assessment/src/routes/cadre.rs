@@ -63,7 +63,7 @@ where
     F: FnOnce() -> Fut,
     Fut: std::future::Future<Output = ApiResult<String>>,
 {
-    user.require(&[Role::OrgDept, Role::Service, Role::Admin, Role::Assessor])?;
+    user.require(&[Role::OrgDept, Role::Service, Role::Assessor])?;
     let now = state.now().timestamp().max(0) as u64;
     let ns = platform::db::namespace(&state.config.database_url);
     let client = format!("{ns}:{}:{}:{}", user.role, user.id, user.name);
@@ -208,7 +208,7 @@ pub async fn list_schemes(
     Ok(web::Json(cadre::list_schemes(&state.db).await?))
 }
 
-/// Add a weighting scheme or a new version (admin). Shares must add up to 100.
+/// Add a weighting scheme or a new version (system administrator). Shares must add up to 100.
 #[utoipa::path(post, path = "/v1/weighting-schemes", tag = "cadre", request_body(content = WeightingSchemeBody, description = "a versioned weighting scheme (the Hohhot or Qingyang rule)"), security(("bearer_auth" = [])), responses(
     (status = 201, body = SchemeView),
     (status = 409, body = platform::error::Problem, content_type = "application/problem+json"),

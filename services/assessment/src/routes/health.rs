@@ -103,14 +103,14 @@ pub async fn feed_status(
     Ok(web::Json(feed::status(&state.db).await?))
 }
 
-/// Pull and apply the feed now (admin, assessor), until caught up or 20 pages.
+/// Pull and apply the feed now (system administrator, assessor), until caught up or 20 pages.
 #[utoipa::path(post, path = "/v1/feed/pull", tag = "feed", security(("bearer_auth" = [])), responses((status = 200, body = FeedStatus)))]
 pub async fn feed_pull(
     _no_query: platform::http::NoQuery,
     state: web::Data<AppState>,
     user: AuthUser,
 ) -> ApiResult<web::Json<FeedStatus>> {
-    user.require(&[Role::Admin, Role::Assessor])?;
+    user.require(&[Role::Sysadmin, Role::Assessor])?;
     for _ in 0..20 {
         if feed::consume_once(&state, 500).await? < 500 {
             break;
@@ -119,7 +119,7 @@ pub async fn feed_pull(
     Ok(web::Json(feed::status(&state.db).await?))
 }
 
-/// Start over on the approval feed after a halt (admin).
+/// Start over on the approval feed after a halt (system administrator).
 #[derive(Debug, serde::Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct FeedReset {
@@ -128,7 +128,7 @@ pub struct FeedReset {
     pub epoch: String,
 }
 
-/// Reset the feed consumer after it halted on a different approval feed (admin): the facts
+/// Reset the feed consumer after it halted on a different approval feed (system administrator): the facts
 /// read from the old feed are discarded, the cursor restarts at 0 under the new epoch,
 /// audited. Results already computed and published are kept.
 #[utoipa::path(post, path = "/v1/feed/reset", tag = "feed", request_body = FeedReset, security(("bearer_auth" = [])), responses((status = 200, body = FeedStatus)))]
@@ -138,7 +138,7 @@ pub async fn feed_reset(
     user: AuthUser,
     body: platform::json::ValidJson<FeedReset>,
 ) -> ApiResult<web::Json<FeedStatus>> {
-    user.require(&[Role::Admin])?;
+    user.require(&[Role::Sysadmin])?;
     let body = body.into_inner();
     let epoch = body.epoch.trim();
     if epoch.is_empty() || epoch.len() > 64 {

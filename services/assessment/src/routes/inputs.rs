@@ -20,7 +20,7 @@ pub async fn list_systems(
     Ok(web::Json(systems::list(&state.db).await?))
 }
 
-/// Define a new indicator system for a later year (admin); categories must add up to 100.
+/// Define a new indicator system for a later year (system administrator); categories must add up to 100.
 #[utoipa::path(post, path = "/v1/indicator-systems", tag = "indicators", request_body = SystemInput, security(("bearer_auth" = [])), responses(
     (status = 201, body = SystemView),
     (status = 422, body = platform::error::Problem, content_type = "application/problem+json"),
@@ -31,7 +31,7 @@ pub async fn create_system(
     user: AuthUser,
     body: ValidJson<SystemInput>,
 ) -> ApiResult<HttpResponse> {
-    user.require(&[Role::Admin])?;
+    user.require(&[Role::Sysadmin])?;
     Ok(HttpResponse::Created()
         .json(systems::create(&state.db, &user, state.now(), body.into_inner()).await?))
 }

@@ -288,7 +288,7 @@ pub async fn list_staff_systems(
     Ok(HttpResponse::Ok().json(people::list_systems(&state.db).await?))
 }
 
-/// Define the staff system from a year on (admin): the five aspects' maxima and points.
+/// Define the staff system from a year on (system administrator): the five aspects' maxima and points.
 #[utoipa::path(post, path = "/v1/staff-systems", tag = "people", request_body = people::StaffSystemInput, security(("bearer_auth" = [])), responses((status = 201, body = people::StaffSystemView)))]
 pub async fn define_staff_system(
     _no_query: platform::http::NoQuery,

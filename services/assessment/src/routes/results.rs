@@ -400,7 +400,7 @@ pub async fn decide_rectification(
     ))
 }
 
-/// Run a scheduled job now (admin, assessor): `quarterly_run`, `rectification`, `deliver`.
+/// Run a scheduled job now (system administrator, assessor): `quarterly_run`, `rectification`, `deliver`.
 #[utoipa::path(post, path = "/v1/jobs/{job}/run", tag = "results", security(("bearer_auth" = [])), responses((status = 200, body = JobRun)))]
 pub async fn run_job(
     _no_query: platform::http::NoQuery,
@@ -408,7 +408,7 @@ pub async fn run_job(
     user: AuthUser,
     job: web::Path<String>,
 ) -> ApiResult<web::Json<JobRun>> {
-    user.require(&[Role::Admin, Role::Assessor])?;
+    user.require(&[Role::Sysadmin, Role::Assessor])?;
     let name = job.into_inner();
     let job = JobKind::parse(&name).ok_or_else(|| ApiError::not_found("job", &name))?;
     Ok(web::Json(jobs::run_once(&state, job, state.now()).await?))

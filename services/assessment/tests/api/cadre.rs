@@ -432,10 +432,10 @@ async fn bad_requests_and_the_rate_limit() {
         None,
     )
     .await;
-    let admin = s.token(Role::Admin, None);
+    let sysadmin = s.token(Role::Sysadmin, None);
     let bad = json!({"key": "half", "version": 1, "kind": {"type": "qingyang", "window_points": 1000, "zero_below": 5000, "daily_share": 60, "review_share": 30, "party_conduct_points": 500, "rule_of_law_points": 200, "integrity_category": "integrity", "standardisation_category": "standardisation"}});
     problem(
-        s.post("/v1/weighting-schemes", &admin, &bad).await,
+        s.post("/v1/weighting-schemes", &sysadmin, &bad).await,
         StatusCode::UNPROCESSABLE_ENTITY,
         "validation_failed",
         Some("kind"),

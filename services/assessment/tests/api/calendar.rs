@@ -62,12 +62,12 @@ async fn a_published_table_reaches_the_assessment_calendar_and_its_results() {
         "{first}"
     );
 
-    // An admin publishes 2027 in the approval service.
-    let admin = s.token(Role::Admin, None);
+    // The system administrator publishes 2027 in the approval service.
+    let sysadmin = s.token(Role::Sysadmin, None);
     expect(
         s.approval_put(
             "/v1/calendar/years/2027",
-            &admin,
+            &sysadmin,
             &json!({"holidays": ["2027-01-01", "2027-01-04"], "makeup_workdays": []}),
         )
         .await,

@@ -69,7 +69,7 @@ async fn assessment_page_refuses_anonymous_and_other_roles() {
     assert!(body.contains("<form method=\"post\" action=\"/console/login\">"));
 
     let forged = JwtKeys::hs256(b"another-secret-another-secret!!", 3600)
-        .issue(1, "mallory", Role::Admin, None, Utc::now())
+        .issue(1, "mallory", Role::Sysadmin, None, Utc::now())
         .unwrap();
     assert_eq!(
         html(s.get("/console", &forged).await).await.0,
@@ -80,12 +80,15 @@ async fn assessment_page_refuses_anonymous_and_other_roles() {
         (Role::Reviewer, Some(s.d("HHHT-GAJ"))),
         (Role::Approver, Some(s.d("HHHT-GAJ"))),
         (Role::Service, None),
+        (Role::Sysadmin, None),
+        (Role::Secadmin, None),
+        (Role::Auditor, None),
     ] {
         let (status, body) = html(s.get("/console", &s.token(role, dept)).await).await;
         assert_eq!(status, StatusCode::FORBIDDEN, "{role}");
         assert!(body.contains(&format!("<b>{role}</b>")), "{body}");
     }
-    for role in [Role::Assessor, Role::Admin, Role::OrgDept, Role::Supervisor] {
+    for role in [Role::Assessor, Role::OrgDept, Role::Supervisor] {
         let (status, body) = html(s.get("/console", &s.token(role, None)).await).await;
         assert_eq!(status, StatusCode::OK, "{role}");
         assert!(

@@ -139,12 +139,12 @@ async fn a_feed_that_starts_over_halts_the_consumer_until_reset() {
     let state = app.state.clone();
     let url = format!("http://127.0.0.1:{}", app.port());
     tokio::spawn(app.run_until_stopped());
-    let admin = s.token(Role::Admin, None);
+    let sysadmin = s.token(Role::Sysadmin, None);
     let r = s
         .call(
             reqwest::Method::POST,
             format!("{url}/v1/feed/pull"),
-            &admin,
+            &sysadmin,
             Some(&json!({})),
         )
         .await;
@@ -168,7 +168,7 @@ async fn a_feed_that_starts_over_halts_the_consumer_until_reset() {
     let page: Value = s
         .client
         .get(format!("{other}/v1/events?after=0&limit=1"))
-        .bearer_auth(&admin)
+        .bearer_auth(s.token(Role::Service, None))
         .send()
         .await
         .unwrap()
@@ -180,7 +180,7 @@ async fn a_feed_that_starts_over_halts_the_consumer_until_reset() {
         s.call(
             reqwest::Method::POST,
             format!("{url}/v1/feed/reset"),
-            &admin,
+            &sysadmin,
             Some(&json!({"epoch": epoch})),
         )
         .await,

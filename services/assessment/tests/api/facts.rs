@@ -27,12 +27,12 @@ fn centi(v: &Value) -> i64 {
 
 /// GAJ supervises SCJG's business-licence item (审管互动): SCJG's decisions are pushed to it.
 async fn gaj_supervises_scjg_item(s: &Services, gaj: i32) {
-    let admin = s.token(Role::Admin, None);
+    let sysadmin = s.token(Role::Sysadmin, None);
     let items = expect(
         s.call(
             Method::GET,
             format!("{}/v1/items?limit=100", s.approval),
-            &admin,
+            &sysadmin,
             None,
         )
         .await,
@@ -77,7 +77,7 @@ async fn gaj_supervises_scjg_item(s: &Services, gaj: i32) {
     expect(
         s.approval_put(
             &format!("/v1/items/{}", item["id"]),
-            &admin,
+            &sysadmin,
             &Value::Object(body),
         )
         .await,

@@ -175,7 +175,7 @@ async fn spawn_opts(linked: bool) -> Services {
     let keys = JwtKeys::hs256(SECRET.as_bytes(), 3600);
     let client = reqwest::Client::new();
     let admin = keys
-        .issue(1, "admin", Role::Admin, None, Utc::now())
+        .issue(1, "root", Role::Sysadmin, None, Utc::now())
         .unwrap();
     let depts: Value = client
         .get(format!("{approval_url}/v1/departments?limit=200"))
@@ -464,6 +464,9 @@ async fn token_users(db: &sea_orm::DatabaseConnection) {
             deleted_at: Set(None),
             password_changed_at: Set(None),
             token_version: Set(0),
+            totp_secret: Set(None),
+            totp_confirmed_at: Set(None),
+            totp_last_step: Set(None),
         }
         .insert(db)
         .await

@@ -327,15 +327,19 @@ async fn callback_samples_are_reproducible_from_their_seed() {
 #[tokio::test]
 async fn indicator_systems_are_data_and_validated() {
     let s = spawn().await;
-    let admin = s.token(Role::Admin, None);
-    let list = expect(s.get("/v1/indicator-systems", &admin).await, StatusCode::OK).await;
+    let sysadmin = s.token(Role::Sysadmin, None);
+    let list = expect(
+        s.get("/v1/indicator-systems", &sysadmin).await,
+        StatusCode::OK,
+    )
+    .await;
     assert_eq!(list[0]["key"], "fenghua-default");
     let mut def = list[0]["definition"].clone();
     def["id"] = json!("fenghua-2027");
     expect(
         s.post(
             "/v1/indicator-systems",
-            &admin,
+            &sysadmin,
             &json!({"key": "fenghua-2027", "year_from": 2027, "definition": def}),
         )
         .await,
@@ -349,7 +353,7 @@ async fn indicator_systems_are_data_and_validated() {
     problem(
         s.post(
             "/v1/indicator-systems",
-            &admin,
+            &sysadmin,
             &json!({"key": "broken", "year_from": 2028, "definition": bad}),
         )
         .await,
@@ -361,7 +365,7 @@ async fn indicator_systems_are_data_and_validated() {
     problem(
         s.post(
             "/v1/indicator-systems",
-            &admin,
+            &sysadmin,
             &json!({"key": "fenghua-2027", "year_from": 2027, "definition": def}),
         )
         .await,

@@ -118,7 +118,7 @@ async fn a_revoked_card_stops_counting_against_the_person() {
     let p = person_of(&s, gaj).await;
     let user = p["user_id"].as_i64().unwrap() as i32;
     // The staff system is data: this centre docks 3.00 per yellow card from 2026 on.
-    let admin = s.token(Role::Admin, None);
+    let sysadmin = s.token(Role::Sysadmin, None);
     let mut sys = json!({"business_max": 4000, "e_supervision_max": 2000, "yellow_card": 300, "red_card": 500,
         "statutory_breach": 500, "conduct_max": 2000, "admonition": 500, "measure": 1000, "complaints_max": 2000,
         "valid_complaint": 1000, "bad_rating": 500, "publicity_max": 500, "excellence_share": 2000});
@@ -126,7 +126,7 @@ async fn a_revoked_card_stops_counting_against_the_person() {
     problem(
         s.post(
             "/v1/staff-systems",
-            &admin,
+            &sysadmin,
             &json!({"year_from": 2026, "definition": sys}),
         )
         .await,
@@ -151,7 +151,7 @@ async fn a_revoked_card_stops_counting_against_the_person() {
     expect(
         s.post(
             "/v1/staff-systems",
-            &admin,
+            &sysadmin,
             &json!({"year_from": 2026, "definition": sys}),
         )
         .await,

@@ -185,8 +185,12 @@ async fn openness_is_computed_from_guides_and_timely_publication() {
         s.d("HHHT-SWJ"),
         s.d("HHHT-GAJ"),
     );
-    let admin = s.token(Role::Admin, None);
-    let list = expect(s.get("/v1/indicator-systems", &admin).await, StatusCode::OK).await;
+    let sysadmin = s.token(Role::Sysadmin, None);
+    let list = expect(
+        s.get("/v1/indicator-systems", &sysadmin).await,
+        StatusCode::OK,
+    )
+    .await;
     let mut def = list[0]["definition"].clone();
     for c in def["categories"].as_array_mut().unwrap() {
         if c["key"] == "openness" {
@@ -197,7 +201,7 @@ async fn openness_is_computed_from_guides_and_timely_publication() {
     expect(
         s.post(
             "/v1/indicator-systems",
-            &admin,
+            &sysadmin,
             &json!({"key": "fenghua-open", "year_from": 2026, "definition": def}),
         )
         .await,
