@@ -21,6 +21,7 @@ mod m20261203_000010_login_guard;
 mod m20261204_000011_audit_chain;
 mod m20261204_000011_sessions;
 mod m20261205_000012_separation_of_duties;
+mod m20261206_000013_sealed_applicants;
 
 pub struct Migrator;
 
@@ -43,6 +44,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261204_000011_sessions::Migration),
             Box::new(m20261204_000011_audit_chain::Migration),
             Box::new(m20261205_000012_separation_of_duties::Migration),
+            Box::new(m20261206_000013_sealed_applicants::Migration),
         ]
     }
 }

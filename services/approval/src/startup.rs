@@ -129,6 +129,30 @@ impl Application {
         crate::public::guide::backfill_versions(&db)
             .await
             .map_err(|e| StartupError::Seed(e.to_string()))?;
+        // The applicant data at rest (数据保密性): `PII_KEY`, or for the embedded default a key
+        // derived from the signing secret; rows from before encryption are sealed now.
+        let pii = match std::env::var("PII_KEY")
+            .ok()
+            .filter(|v| !v.trim().is_empty())
+        {
+            Some(hex) => crate::cases::vault::PiiVault::from_hex(&hex)
+                .map_err(|e| StartupError::Config(e.to_string()))?,
+            None => {
+                tracing::warn!(
+                    "PII_KEY not set: the key of the applicant data is derived from JWT_SECRET (set PII_KEY in production)"
+                );
+                crate::cases::vault::PiiVault::derived_from(&config.jwt_secret)
+            }
+        };
+        let sealed = crate::cases::store::seal_plaintext_applicants(&db, &pii)
+            .await
+            .map_err(|e| StartupError::Seed(e.to_string()))?;
+        if sealed > 0 {
+            tracing::info!(
+                sealed,
+                "sealed the applicant data of cases written before encryption"
+            );
+        }
         let redis = match &config.redis_url {
             Some(url) => Some(
                 redis::Client::open(url.as_str())
@@ -166,6 +190,7 @@ impl Application {
                     .map_err(StartupError::Config)?,
             ),
             metrics: Arc::new(crate::metrics::ApprovalMetrics::new()),
+            pii: Arc::new(pii),
         };
         let listener = TcpListener::bind(&config.bind)
             .map_err(|e| StartupError::Bind(config.bind.clone(), e))?;

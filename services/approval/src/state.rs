@@ -52,6 +52,8 @@ pub struct AppState {
     pub sessions: Arc<crate::sessions::Sessions>,
     /// The figures of `/metrics` (one registry per application).
     pub metrics: Arc<crate::metrics::ApprovalMetrics>,
+    /// The keys of the applicant data at rest (`PII_KEY`; `cases::vault`).
+    pub pii: Arc<crate::cases::vault::PiiVault>,
 }
 
 /// How long one window of the public lookup's rate limits runs: ten minutes (product default,

@@ -13,5 +13,7 @@ pub mod idempotency;
 pub mod kinds;
 pub mod model;
 pub mod payloads;
+pub mod pii;
 pub mod replan;
 pub mod store;
+pub mod vault;

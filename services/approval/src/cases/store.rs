@@ -19,6 +19,8 @@ use workflow::{BranchCommand, BranchState, CaseCommand, CaseState, ClockEffect, 
 use super::events::{self, NewEvent};
 use super::idempotency::{self, IdemKey};
 use super::model::*;
+use super::pii::{self, Disclosure};
+use super::vault::{self, PiiVault};
 use crate::calendar_store::compute_error;
 use crate::entities::{branch, bundle, bundle_item, card, case, event, item};
 use crate::state::Timing;
@@ -351,9 +353,11 @@ fn branch_view(b: &branch::Model, now: DateTime<Utc>) -> Result<BranchView, ApiE
 }
 
 fn case_view(
+    vault: &PiiVault,
     c: &case::Model,
     branches: &[branch::Model],
     now: DateTime<Utc>,
+    disclosure: Disclosure,
 ) -> Result<CaseView, ApiError> {
     let kind = match c.applicant_kind.as_str() {
         "enterprise" => ApplicantKind::Enterprise,
@@ -364,13 +368,20 @@ fn case_view(
         case_no: c.case_no.clone(),
         bundle_id: c.bundle_id,
         item_id: c.item_id,
-        applicant: Applicant {
-            kind,
-            name: c.applicant_name.clone(),
-            id_number: c.applicant_id_number.clone(),
-            phone: c.applicant_phone.clone(),
-            email: c.applicant_email.clone(),
-        },
+        applicant: pii::disclose(
+            Applicant {
+                kind,
+                name: c.applicant_name.clone(),
+                id_number: vault.open(vault::ID_NUMBER, &c.applicant_id_number)?,
+                phone: c
+                    .applicant_phone
+                    .as_deref()
+                    .map(|p| vault.open(vault::PHONE, p))
+                    .transpose()?,
+                email: c.applicant_email.clone(),
+            },
+            disclosure,
+        ),
         materials: serde_json::from_str(&c.materials)
             .map_err(|e| ApiError::Internal(format!("stored materials: {e}")))?,
         state: c.state.clone(),
@@ -924,17 +935,31 @@ async fn close_case_cards<C: ConnectionTrait>(
     Ok(())
 }
 
+/// How a command answers: the status, the key its answer is kept under for a replay, and the
+/// vault that opens the applicant's data for the (masked) answer.
+struct Reply<'a> {
+    vault: &'a PiiVault,
+    idem: Option<&'a IdemKey>,
+    status: StatusCode,
+}
+
 async fn finish<C: ConnectionTrait>(
     c: &C,
     ctx: &CaseContext,
     actor: &AuthUser,
     now: DateTime<Utc>,
     events_out: Vec<NewEvent>,
-    idem: Option<&IdemKey>,
-    status: StatusCode,
+    reply: Reply<'_>,
 ) -> Result<CaseView, ApiError> {
+    let Reply {
+        vault,
+        idem,
+        status,
+    } = reply;
     events::append(c, actor.id, actor.role.as_str(), now, events_out).await?;
-    let view = case_view(&ctx.case, &ctx.branches, now)?;
+    // A command's answer (and the copy kept for an idempotent replay) carries the applicant's
+    // data masked: the full values are read on the case page (`pii`).
+    let view = case_view(vault, &ctx.case, &ctx.branches, now, Disclosure::Masked)?;
     if let Some(k) = idem {
         let body = serde_json::to_string(&view).map_err(|e| ApiError::Internal(e.to_string()))?;
         idempotency::save(c, k, status, &body, now).await?;
@@ -1132,6 +1157,7 @@ fn case_number(now: DateTime<Utc>) -> String {
 #[tracing::instrument(name = "db.transaction", skip_all, fields(otel.name = "db.transaction case.submit", db.operation = "case.submit", case.no = tracing::field::Empty))]
 pub async fn submit(
     db: &DatabaseConnection,
+    vault: &PiiVault,
     cal: &Timing,
     actor: &AuthUser,
     now: DateTime<Utc>,
@@ -1149,6 +1175,9 @@ pub async fn submit(
         .deadline(now, target.promised_days)
         .map_err(compute_error)?;
 
+    // The identity in the clear stays in this function: it is stored sealed with its keyed
+    // search hash (`vault`), and the feed gets only its hashes.
+    let id_number = input.applicant.id_number.trim().to_ascii_uppercase();
     let txn = db.begin().await?;
     let c = case::ActiveModel {
         case_no: Set(case_number(now)),
@@ -1156,8 +1185,13 @@ pub async fn submit(
         item_id: Set(target.single.as_ref().map(|i| i.id)),
         applicant_kind: Set(input.applicant.kind.as_str().into()),
         applicant_name: Set(input.applicant.name.trim().to_string()),
-        applicant_id_number: Set(input.applicant.id_number.to_ascii_uppercase()),
-        applicant_phone: Set(input.applicant.phone.clone()),
+        applicant_id_number: Set(vault.seal(vault::ID_NUMBER, &id_number)),
+        applicant_phone: Set(input
+            .applicant
+            .phone
+            .as_deref()
+            .map(|p| vault.seal(vault::PHONE, p))),
+        applicant_id_hash: Set(Some(vault.search_hash(&id_number))),
         applicant_email: Set(input.applicant.email.clone()),
         materials: Set(serde_json::to_string(&input.materials)
             .map_err(|e| ApiError::Internal(e.to_string()))?),
@@ -1211,12 +1245,12 @@ pub async fn submit(
             "item_id": ctx.case.item_id,
             "applicant_kind": ctx.case.applicant_kind,
             // The hashed identity (申请人标识), never the ID number or credit code itself.
-            "applicant_key": platform::identity::applicant_key(&ctx.case.applicant_id_number),
+            "applicant_key": platform::identity::applicant_key(&id_number),
             // What a public lookup (办件查询) or rating must match: the number with the last six
             // characters of the identity, hashed (never the characters themselves).
             "check_key": platform::identity::check_key(
                 &ctx.case.case_no,
-                &platform::identity::check_of(&ctx.case.applicant_id_number),
+                &platform::identity::check_of(&id_number),
             ),
             "fee_total_cents": fee_total,
             "tolerated_missing": input.materials.iter().filter(|m| m.missing).count(),
@@ -1226,7 +1260,19 @@ pub async fn submit(
         }),
     }];
     run_join(&txn, cal, &mut ctx, now, &mut out).await?;
-    let view = finish(&txn, &ctx, actor, now, out, idem, StatusCode::CREATED).await?;
+    let view = finish(
+        &txn,
+        &ctx,
+        actor,
+        now,
+        out,
+        Reply {
+            vault,
+            idem,
+            status: StatusCode::CREATED,
+        },
+    )
+    .await?;
     txn.commit().await?;
     Ok(view)
 }
@@ -1270,6 +1316,7 @@ pub struct BranchRequest {
 #[tracing::instrument(name = "db.transaction", skip_all, fields(otel.name = "db.transaction branch.command", db.operation = "branch.command", case.no = tracing::field::Empty))]
 pub async fn branch_command(
     db: &DatabaseConnection,
+    vault: &PiiVault,
     cal: &Timing,
     actor: &AuthUser,
     now: DateTime<Utc>,
@@ -1369,7 +1416,19 @@ pub async fn branch_command(
     if next.state.is_decided() {
         run_join(&txn, cal, &mut ctx, now, &mut out).await?;
     }
-    let view = finish(&txn, &ctx, actor, now, out, idem, StatusCode::OK).await?;
+    let view = finish(
+        &txn,
+        &ctx,
+        actor,
+        now,
+        out,
+        Reply {
+            vault,
+            idem,
+            status: StatusCode::OK,
+        },
+    )
+    .await?;
     txn.commit().await?;
     Ok(view)
 }
@@ -1385,6 +1444,7 @@ pub struct CaseRequest {
 #[tracing::instrument(name = "db.transaction", skip_all, fields(otel.name = "db.transaction case.command", db.operation = "case.command", case.no = tracing::field::Empty))]
 pub async fn case_command(
     db: &DatabaseConnection,
+    vault: &PiiVault,
     cal: &Timing,
     actor: &AuthUser,
     now: DateTime<Utc>,
@@ -1470,7 +1530,19 @@ pub async fn case_command(
         CaseCommand::Issue => ctx.case.closed_reason.clone(),
     };
     set_case_state(&txn, cal, &mut ctx, t.new_state, reason, issued_at, now).await?;
-    let view = finish(&txn, &ctx, actor, now, out, idem, StatusCode::OK).await?;
+    let view = finish(
+        &txn,
+        &ctx,
+        actor,
+        now,
+        out,
+        Reply {
+            vault,
+            idem,
+            status: StatusCode::OK,
+        },
+    )
+    .await?;
     txn.commit().await?;
     Ok(view)
 }
@@ -1479,6 +1551,7 @@ pub async fn case_command(
 #[tracing::instrument(name = "db.transaction", skip_all, fields(otel.name = "db.transaction case.payment", db.operation = "case.payment", case.no = tracing::field::Empty))]
 pub async fn record_payment(
     db: &DatabaseConnection,
+    vault: &PiiVault,
     actor: &AuthUser,
     now: DateTime<Utc>,
     case_id: i32,
@@ -1527,7 +1600,19 @@ pub async fn record_payment(
         to_state: ctx.case.state.clone(),
         payload: json!({"type": "payment_recorded", "case_id": case_id, "amount_cents": input.amount_cents, "reference": input.reference, "at": now}),
     }];
-    let view = finish(&txn, &ctx, actor, now, out, idem, StatusCode::OK).await?;
+    let view = finish(
+        &txn,
+        &ctx,
+        actor,
+        now,
+        out,
+        Reply {
+            vault,
+            idem,
+            status: StatusCode::OK,
+        },
+    )
+    .await?;
     txn.commit().await?;
     Ok(view)
 }
@@ -1549,12 +1634,30 @@ fn visible_department(actor: &AuthUser) -> Result<Option<i32>, ApiError> {
     }
 }
 
+/// One case as `actor` may see it, and how much of the applicant's data it carries (the
+/// caller audits a full read).
 pub async fn get_case(
     db: &DatabaseConnection,
+    vault: &PiiVault,
     actor: &AuthUser,
     now: DateTime<Utc>,
     case_id: i32,
-) -> Result<CaseView, ApiError> {
+) -> Result<(CaseView, Disclosure), ApiError> {
+    let ctx = visible_case(db, actor, case_id).await?;
+    let departments: Vec<i32> = ctx.branches.iter().map(|b| b.department_id).collect();
+    let disclosure = pii::case_page_disclosure(actor, &departments, ctx.case.lead_department_id);
+    Ok((
+        case_view(vault, &ctx.case, &ctx.branches, now, disclosure)?,
+        disclosure,
+    ))
+}
+
+/// The case, if `actor` may see it (404 otherwise, as for a case that does not exist).
+async fn visible_case(
+    db: &DatabaseConnection,
+    actor: &AuthUser,
+    case_id: i32,
+) -> Result<CaseContext, ApiError> {
     let scope = visible_department(actor)?;
     let ctx = load(db, case_id).await?;
     if let Some(d) = scope {
@@ -1564,7 +1667,7 @@ pub async fn get_case(
             return Err(ApiError::not_found("case", case_id));
         }
     }
-    case_view(&ctx.case, &ctx.branches, now)
+    Ok(ctx)
 }
 
 pub async fn get_branch_case(
@@ -1598,6 +1701,7 @@ pub struct CaseFilter {
 
 pub async fn list_cases(
     db: &DatabaseConnection,
+    vault: &PiiVault,
     actor: &AuthUser,
     now: DateTime<Utc>,
     f: CaseFilter,
@@ -1641,9 +1745,10 @@ pub async fn list_cases(
         };
     }
     if let Some(a) = &f.applicant {
+        // The ID number by its keyed hash (the column holds ciphertext), or the name.
         q = q.filter(
-            case::Column::ApplicantIdNumber
-                .eq(a.to_ascii_uppercase())
+            case::Column::ApplicantIdHash
+                .eq(vault.search_hash(a))
                 .or(case::Column::ApplicantName.eq(a.as_str())),
         );
     }
@@ -1669,7 +1774,7 @@ pub async fn list_cases(
     let mut items = Vec::new();
     for c in rows.into_iter().take(page.limit as usize) {
         let bs = by_case.remove(&c.id).unwrap_or_default();
-        items.push(case_view(&c, &bs, now)?);
+        items.push(case_view(vault, &c, &bs, now, Disclosure::Masked)?);
     }
     let next_cursor = if more {
         items
@@ -1699,10 +1804,9 @@ pub(crate) fn event_view(e: event::Model) -> EventView {
 pub async fn timeline(
     db: &DatabaseConnection,
     actor: &AuthUser,
-    now: DateTime<Utc>,
     case_id: i32,
 ) -> Result<Vec<EventView>, ApiError> {
-    get_case(db, actor, now, case_id).await?;
+    visible_case(db, actor, case_id).await?;
     let rows = event::Entity::find()
         .filter(event::Column::CaseId.eq(case_id))
         .order_by_asc(event::Column::Seq)
@@ -1931,4 +2035,58 @@ pub async fn allow_supplement(
         .ok_or_else(|| ApiError::Internal("branch vanished".into()))?;
     txn.commit().await?;
     branch_view(&fresh, now)
+}
+
+/// Seal the applicant data of rows written before encryption (no search hash yet): run at
+/// every start, cheap when there is nothing left. Each row is updated only while it still has
+/// no hash, so two replicas starting together seal it once. Returns how many rows it sealed.
+#[tracing::instrument(name = "db.transaction", skip_all, fields(otel.name = "db.transaction case.seal_plaintext", db.operation = "case.seal_plaintext"))]
+pub async fn seal_plaintext_applicants(
+    db: &DatabaseConnection,
+    vault: &PiiVault,
+) -> Result<u64, ApiError> {
+    const BATCH: u64 = 500;
+    let mut sealed = 0;
+    let mut after = 0;
+    loop {
+        let rows = case::Entity::find()
+            .filter(case::Column::ApplicantIdHash.is_null())
+            .filter(case::Column::Id.gt(after))
+            .order_by_asc(case::Column::Id)
+            .limit(BATCH)
+            .all(db)
+            .await?;
+        let Some(last) = rows.last() else {
+            return Ok(sealed);
+        };
+        after = last.id;
+        let txn = db.begin().await?;
+        for c in rows {
+            let id_number = vault.open(vault::ID_NUMBER, &c.applicant_id_number)?;
+            let phone = c
+                .applicant_phone
+                .as_deref()
+                .map(|p| vault.open(vault::PHONE, p))
+                .transpose()?;
+            let done = case::Entity::update_many()
+                .col_expr(
+                    case::Column::ApplicantIdNumber,
+                    Expr::value(vault.seal(vault::ID_NUMBER, &id_number)),
+                )
+                .col_expr(
+                    case::Column::ApplicantPhone,
+                    Expr::value(phone.map(|p| vault.seal(vault::PHONE, &p))),
+                )
+                .col_expr(
+                    case::Column::ApplicantIdHash,
+                    Expr::value(vault.search_hash(&id_number)),
+                )
+                .filter(case::Column::Id.eq(c.id))
+                .filter(case::Column::ApplicantIdHash.is_null())
+                .exec(&txn)
+                .await?;
+            sealed += done.rows_affected;
+        }
+        txn.commit().await?;
+    }
 }

@@ -11,8 +11,14 @@ pub struct Model {
     pub item_id: Option<i32>,
     pub applicant_kind: String,
     pub applicant_name: String,
+    /// Sealed (`cases::vault`: AES-256-GCM, `v1:…`); a row from before encryption holds the
+    /// value until the start-up pass seals it.
     pub applicant_id_number: String,
+    /// Sealed like the ID number.
     pub applicant_phone: Option<String>,
+    /// HMAC-SHA-256 of the normalised ID number (`cases::vault::PiiVault::search_hash`), for
+    /// exact search; none on a row not sealed yet.
+    pub applicant_id_hash: Option<String>,
     /// Where written notices to the applicant go, when given.
     pub applicant_email: Option<String>,
     /// JSON array of received and 容缺 materials.

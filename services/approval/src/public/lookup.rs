@@ -211,17 +211,23 @@ pub async fn lookup(
         )
         .await?;
 
-    let found = case::Entity::find()
+    let found = match case::Entity::find()
         .filter(case::Column::CaseNo.eq(case_no.as_str()))
         .one(&state.db)
         .await?
-        .filter(|c| {
+    {
+        Some(c) => {
+            let id_number = state
+                .pii
+                .open(crate::cases::vault::ID_NUMBER, &c.applicant_id_number)?;
             let expected = platform::identity::check_key(
                 &c.case_no,
-                &platform::identity::check_of(&c.applicant_id_number),
+                &platform::identity::check_of(&id_number),
             );
-            expected == platform::identity::check_key(&c.case_no, &check)
-        });
+            (expected == platform::identity::check_key(&c.case_no, &check)).then_some(c)
+        }
+        None => None,
+    };
     public_lookup::ActiveModel {
         case_id: Set(found.as_ref().map(|c| c.id)),
         case_no_hash: Set(found.is_none().then(|| case_hash.clone())),

@@ -69,7 +69,17 @@ pub async fn submit(
     }
     let input: CaseInput = parse_json(&body)?;
     let cal = state.timing();
-    match store::submit(&state.db, &cal, &user, state.now(), input, idem.as_ref()).await {
+    match store::submit(
+        &state.db,
+        &state.pii,
+        &cal,
+        &user,
+        state.now(),
+        input,
+        idem.as_ref(),
+    )
+    .await
+    {
         Ok(view) => {
             state.announce_events();
             Ok(HttpResponse::Created().json(view))
@@ -135,10 +145,14 @@ pub async fn list(
         overdue: q.overdue,
         applicant: q.applicant,
     };
-    Ok(HttpResponse::Ok().json(store::list_cases(&state.db, &user, state.now(), f, page).await?))
+    Ok(HttpResponse::Ok()
+        .json(store::list_cases(&state.db, &state.pii, &user, state.now(), f, page).await?))
 }
 
-/// One case with its branches; the read is audited (`read_pii`, with the client address).
+/// One case with its branches. The applicant's ID number and phone are in full for the window
+/// clerk and the staff of the case's own departments (branch or lead), and that read is audited
+/// (`read_pii`, with the client address); every other reader, and every list, sees them masked
+/// (`110105********002X`, `138****1234`).
 #[utoipa::path(get, path = "/v1/cases/{id}", tag = "cases", security(("bearer_auth" = [])), responses(
     (status = 200, body = CaseView),
     (status = 404, body = platform::error::Problem, content_type = "application/problem+json"),
@@ -151,18 +165,21 @@ pub async fn get(
     id: web::Path<i32>,
 ) -> ApiResult<web::Json<CaseView>> {
     let id = id.into_inner();
-    let case = store::get_case(&state.db, &user, state.now(), id).await?;
-    // The applicant's data in full (ID number, phone): a sensitive read, audited (安全审计).
-    crate::audit::record_read(
-        &state.db,
-        &user,
-        state.now(),
-        "read_pii",
-        "case",
-        id,
-        &crate::routes::public::client_address(&req),
-    )
-    .await?;
+    let (case, disclosure) = store::get_case(&state.db, &state.pii, &user, state.now(), id).await?;
+    // The applicant's data in full (ID number, phone), for the clerk and the case's own
+    // departments only: a sensitive read, audited (安全审计). Everyone else reads it masked.
+    if disclosure == crate::cases::pii::Disclosure::Full {
+        crate::audit::record_read(
+            &state.db,
+            &user,
+            state.now(),
+            "read_pii",
+            "case",
+            id,
+            &crate::routes::public::client_address(&req),
+        )
+        .await?;
+    }
     Ok(web::Json(case))
 }
 
@@ -177,8 +194,7 @@ pub async fn timeline(
     user: AuthUser,
     id: web::Path<i32>,
 ) -> ApiResult<HttpResponse> {
-    Ok(HttpResponse::Ok()
-        .json(store::timeline(&state.db, &user, state.now(), id.into_inner()).await?))
+    Ok(HttpResponse::Ok().json(store::timeline(&state.db, &user, id.into_inner()).await?))
 }
 
 /// Record the one payment for all items (一站缴费), clerk only.
@@ -207,6 +223,7 @@ pub async fn payment(
     let input: PaymentInput = parse_json(&body)?;
     match store::record_payment(
         &state.db,
+        &state.pii,
         &user,
         state.now(),
         id.into_inner(),
@@ -239,7 +256,17 @@ async fn run_case_command(
         }
     }
     let cal = state.timing();
-    match store::case_command(&state.db, &cal, &user, state.now(), request, idem.as_ref()).await {
+    match store::case_command(
+        &state.db,
+        &state.pii,
+        &cal,
+        &user,
+        state.now(),
+        request,
+        idem.as_ref(),
+    )
+    .await
+    {
         Ok(v) => {
             state.announce_events();
             Ok(HttpResponse::Ok().json(v))
@@ -367,7 +394,17 @@ pub async fn command(
         command: cmd,
         if_match: version,
     };
-    match store::branch_command(&state.db, &cal, &user, state.now(), request, idem.as_ref()).await {
+    match store::branch_command(
+        &state.db,
+        &state.pii,
+        &cal,
+        &user,
+        state.now(),
+        request,
+        idem.as_ref(),
+    )
+    .await
+    {
         Ok(v) => {
             state.announce_events();
             Ok(HttpResponse::Ok().json(v))

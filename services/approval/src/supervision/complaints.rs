@@ -266,7 +266,7 @@ pub async fn file_public(
             now_secs,
         )
         .await?;
-    file(&state.db, now, &check, input).await?;
+    file(&state.db, &state.pii, now, &check, input).await?;
     Ok(receipt())
 }
 
@@ -274,22 +274,27 @@ pub async fn file_public(
 #[tracing::instrument(name = "db.transaction", skip_all, fields(otel.name = "db.transaction complaints.file", db.operation = "complaints.file"))]
 pub async fn file(
     db: &DatabaseConnection,
+    vault: &crate::cases::vault::PiiVault,
     now: DateTime<Utc>,
     check: &str,
     input: ComplaintInput,
 ) -> Result<Option<Complaint>, ApiError> {
     let txn = db.begin().await?;
-    let found = case::Entity::find()
+    let found = match case::Entity::find()
         .filter(case::Column::CaseNo.eq(input.case_no.trim()))
         .one(&txn)
         .await?
-        .filter(|c| {
+    {
+        Some(c) => {
+            let id_number = vault.open(crate::cases::vault::ID_NUMBER, &c.applicant_id_number)?;
             let expected = platform::identity::check_key(
                 &c.case_no,
-                &platform::identity::check_of(&c.applicant_id_number),
+                &platform::identity::check_of(&id_number),
             );
-            expected == platform::identity::check_key(&c.case_no, check)
-        });
+            (expected == platform::identity::check_key(&c.case_no, check)).then_some(c)
+        }
+        None => None,
+    };
     let Some(c) = found else {
         txn.commit().await?;
         return Ok(None);

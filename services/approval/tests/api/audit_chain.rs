@@ -335,6 +335,13 @@ async fn full_case_reads_and_exports_are_audited() {
     let case = h.submit().await;
     let id = case["id"].as_i64().unwrap();
     let sup = app.token(platform::auth::Role::Supervisor, None);
+    // The clerk reads the applicant's data in full (the supervisor's read is masked and is
+    // not a PII read: `pii.rs`).
+    expect_status(
+        app.get(&format!("/v1/cases/{id}"), &h.clerk).await,
+        StatusCode::OK,
+    )
+    .await;
     expect_status(
         app.get(&format!("/v1/cases/{id}"), &sup).await,
         StatusCode::OK,
@@ -357,7 +364,7 @@ async fn full_case_reads_and_exports_are_audited() {
         .collect();
     assert_eq!(reads.len(), 1, "{list}");
     assert_eq!(reads[0]["entity_id"], id.to_string());
-    assert_eq!(reads[0]["actor_name"], "test-supervisor");
+    assert_eq!(reads[0]["actor_name"], "test-clerk");
     assert_eq!(reads[0]["source"], "127.0.0.1");
     let exports = expect_status(
         app.get("/v1/audit?entity=statistics", &app.auditor_token())

@@ -486,7 +486,14 @@ pub async fn check_of_case(app: &TestApp, case_no: &str) -> String {
         .await
         .unwrap()
         .expect("the case exists");
-    platform::identity::check_of(&row.try_get::<String>("", "applicant_id_number").unwrap())
+    // Stored sealed (`cases::vault`, the test key is derived from the signing secret).
+    let id_number = approval::cases::vault::PiiVault::derived_from(SECRET)
+        .open(
+            approval::cases::vault::ID_NUMBER,
+            &row.try_get::<String>("", "applicant_id_number").unwrap(),
+        )
+        .unwrap();
+    platform::identity::check_of(&id_number)
 }
 
 /// Post the public complaint form.

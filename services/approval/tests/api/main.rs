@@ -23,6 +23,7 @@ mod mail;
 mod metrics;
 mod openapi;
 mod pauses;
+mod pii;
 mod provisional;
 mod public;
 mod races;
