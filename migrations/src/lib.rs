@@ -22,6 +22,7 @@ mod m20261204_000011_audit_chain;
 mod m20261204_000011_sessions;
 mod m20261205_000012_separation_of_duties;
 mod m20261206_000013_sealed_applicants;
+mod m20261206_000014_sealed_totp;
 
 pub struct Migrator;
 
@@ -45,6 +46,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261204_000011_audit_chain::Migration),
             Box::new(m20261205_000012_separation_of_duties::Migration),
             Box::new(m20261206_000013_sealed_applicants::Migration),
+            Box::new(m20261206_000014_sealed_totp::Migration),
         ]
     }
 }

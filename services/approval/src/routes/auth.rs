@@ -189,7 +189,7 @@ pub async fn token(
 /// refresh token of its family, the newest too) and is audited with the client address.
 #[utoipa::path(post, path = "/v1/auth/refresh", tag = "auth", request_body = RefreshRequest, responses(
     (status = 200, body = TokenResponse, headers(("Cache-Control" = String, description = "`no-store`"))),
-    (status = 401, description = "`refresh_invalid` (unknown token), `refresh_expired` (older than `REFRESH_TOKEN_TTL_SECONDS`, default 8 h; product default), `refresh_reused` (already used: the session is revoked), `refresh_revoked` (its session was revoked or logged out) or `session_revoked` (the account changed, or is inactive, since the token was issued)", body = platform::error::Problem, content_type = "application/problem+json"),
+    (status = 401, description = "`refresh_invalid` (unknown token), `refresh_expired` (older than `REFRESH_TOKEN_TTL_SECONDS`, default 8 h; product default), `session_expired` (the session is older than `SESSION_MAX_AGE_SECONDS`, default 12 h; product default), `refresh_reused` (already used: the session is revoked), `refresh_revoked` (its session was revoked or logged out) or `session_revoked` (the account changed, or is inactive, since the token was issued)", body = platform::error::Problem, content_type = "application/problem+json"),
     (status = 422, description = "invalid body", body = platform::error::Problem, content_type = "application/problem+json"),
 ))]
 pub async fn refresh(

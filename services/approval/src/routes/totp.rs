@@ -24,6 +24,9 @@ use crate::entities::user;
 use crate::login::{self, totp};
 use crate::state::AppState;
 
+/// The associated data of the sealed TOTP secrets (`cases::vault`).
+const TOTP_COLUMN: &str = "users.totp_secret";
+
 /// The start of an enrolment.
 #[derive(Debug, Serialize, Deserialize, ToSchema)]
 pub struct TotpEnrolment {
@@ -89,7 +92,9 @@ pub async fn enrol(
         .ok_or_else(|| ApiError::Internal("TOTP secret did not encode".into()))?;
     let username = row.username.clone();
     let mut am = row.into_active_model();
-    am.totp_secret = Set(Some(secret.clone()));
+    // Stored sealed like the applicant data (`cases::vault`): the database alone cannot
+    // produce codes.
+    am.totp_secret = Set(Some(state.pii.seal(TOTP_COLUMN, &secret)));
     am.totp_last_step = Set(None);
     am.update(&txn).await?;
     login::audit(
@@ -134,13 +139,14 @@ pub async fn confirm(
             "the second factor is already on",
         ));
     }
-    let Some(secret) = row.totp_secret.clone() else {
+    let Some(sealed) = row.totp_secret.clone() else {
         return Err(ApiError::conflict(
             "totp_not_started",
             "no enrolment to confirm: start one with POST /v1/auth/totp",
         ));
     };
     let code = body.into_inner().code;
+    let secret = state.pii.open(TOTP_COLUMN, &sealed)?;
     let step = totp::accept(&secret, &code, unix(now), row.totp_last_step).map_err(|_| {
         ApiError::unprocessable_on(
             "totp_invalid",
@@ -215,7 +221,7 @@ pub async fn check_at_sign_in(
     address: &str,
     now: chrono::DateTime<chrono::Utc>,
 ) -> Result<(), ApiError> {
-    let (Some(secret), Some(_)) = (&user.totp_secret, user.totp_confirmed_at) else {
+    let (Some(sealed), Some(_)) = (&user.totp_secret, user.totp_confirmed_at) else {
         return Ok(());
     };
     let Some(code) = code else {
@@ -233,7 +239,8 @@ pub async fn check_at_sign_in(
             "this account has a second factor: send the app's current code as `totp`",
         ));
     };
-    match totp::accept(secret, code, unix(now), user.totp_last_step) {
+    let secret = state.pii.open(TOTP_COLUMN, sealed)?;
+    match totp::accept(&secret, code, unix(now), user.totp_last_step) {
         Ok(step) => {
             // Only a later step is written: two sign-ins with one code, the second loses.
             use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};

@@ -28,6 +28,9 @@ pub struct RefreshState {
     pub used: bool,
     pub revoked: bool,
     pub expires_at: DateTime<Utc>,
+    /// When its session (the family, from the sign-in) reaches `SESSION_MAX_AGE_SECONDS`,
+    /// however often it was refreshed.
+    pub session_ends_at: DateTime<Utc>,
     /// The user's version when it was issued.
     pub token_version: i32,
 }
@@ -43,6 +46,8 @@ pub enum RefreshOutcome {
     Revoked,
     /// 401 `refresh_expired`.
     Expired,
+    /// The session reached its maximum age: 401 `session_expired` (sign in again).
+    SessionTooOld,
     /// The account changed since (or is inactive, or gone): 401 `session_revoked`.
     AccountChanged,
 }
@@ -58,6 +63,8 @@ pub fn refresh_outcome(
         RefreshOutcome::Reused
     } else if t.revoked {
         RefreshOutcome::Revoked
+    } else if t.session_ends_at <= now {
+        RefreshOutcome::SessionTooOld
     } else if t.expires_at <= now {
         RefreshOutcome::Expired
     } else if !access_current(t.token_version, user) {
@@ -148,6 +155,7 @@ mod tests {
             used: false,
             revoked: false,
             expires_at: t(60),
+            session_ends_at: t(90),
             token_version: 2,
         }
     }
@@ -217,6 +225,28 @@ mod tests {
         assert_eq!(
             refresh_outcome(&token(), t(0), None),
             RefreshOutcome::AccountChanged
+        );
+    }
+
+    #[test]
+    fn a_session_past_its_maximum_age_is_not_renewed_however_fresh_the_token() {
+        let old = RefreshState {
+            session_ends_at: t(10),
+            ..token()
+        };
+        assert_eq!(
+            refresh_outcome(&old, t(9), Some(LIVE)),
+            RefreshOutcome::Rotate
+        );
+        assert_eq!(
+            refresh_outcome(&old, t(10), Some(LIVE)),
+            RefreshOutcome::SessionTooOld,
+            "the end is exclusive"
+        );
+        // A replay is still a replay.
+        assert_eq!(
+            refresh_outcome(&RefreshState { used: true, ..old }, t(10), Some(LIVE)),
+            RefreshOutcome::Reused
         );
     }
 

@@ -299,8 +299,9 @@ async fn a_refresh_token_past_its_lifetime_is_refused() {
     let app = spawn_app().await;
     user(&app, "sup1", "supervisor", None).await;
     let t = login(&app, "sup1", PASSWORD).await;
-    app.clock.advance(Duration::hours(8) - Duration::seconds(1));
+    app.clock.advance(Duration::hours(3));
     let n = expect_status(refresh(&app, &refresh_of(&t)).await, StatusCode::OK).await;
+    // Its 8 hours are up at 11 h, before the session's 12.
     app.clock.advance(Duration::hours(8));
     expect_problem(
         refresh(&app, &refresh_of(&n)).await,
@@ -309,6 +310,30 @@ async fn a_refresh_token_past_its_lifetime_is_refused() {
         None,
     )
     .await;
+}
+
+/// However often it is refreshed, a session ends `SESSION_MAX_AGE_SECONDS` (12 h, product
+/// default) after its sign-in: the fresh refresh token of a 14-hour-old session is refused.
+#[tokio::test]
+async fn a_session_ends_at_its_maximum_age_however_often_it_is_refreshed() {
+    let app = spawn_app().await;
+    user(&app, "sup1", "supervisor", None).await;
+    let t = login(&app, "sup1", PASSWORD).await;
+    app.clock.advance(Duration::hours(7));
+    let n = expect_status(refresh(&app, &refresh_of(&t)).await, StatusCode::OK).await;
+    app.clock.advance(Duration::hours(5) - Duration::seconds(1));
+    let n = expect_status(refresh(&app, &refresh_of(&n)).await, StatusCode::OK).await;
+    app.clock.advance(Duration::seconds(1));
+    expect_problem(
+        refresh(&app, &refresh_of(&n)).await,
+        StatusCode::UNAUTHORIZED,
+        "session_expired",
+        None,
+    )
+    .await;
+    // A new sign-in starts a new session.
+    let again = login(&app, "sup1", PASSWORD).await;
+    expect_status(refresh(&app, &refresh_of(&again)).await, StatusCode::OK).await;
 }
 
 /// A token of the format before versions (no `tv`) counts as version 0: it works until the

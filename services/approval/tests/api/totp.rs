@@ -152,6 +152,10 @@ async fn an_enrolled_administrator_signs_in_with_the_current_code_once() {
         None,
     )
     .await;
+    // At rest the secret is sealed (`cases::vault`), never the value the app holds.
+    let stored = stored_secret(&app, "sys2").await;
+    assert!(stored.starts_with("v1:"), "{stored}");
+    assert!(!stored.contains(&secret), "{stored}");
 
     expect_problem(
         sign_in(&app, "sys2", None).await,
@@ -274,6 +278,20 @@ async fn only_administrators_enrol_a_second_factor() {
         count_where(&app, "users", "totp_secret IS NOT NULL").await,
         0
     );
+}
+
+async fn stored_secret(app: &TestApp, username: &str) -> String {
+    use sea_orm::{ConnectionTrait, Statement};
+    let row = app
+        .db
+        .query_one(Statement::from_string(
+            app.db.get_database_backend(),
+            format!("SELECT totp_secret FROM users WHERE username = '{username}'"),
+        ))
+        .await
+        .unwrap()
+        .unwrap();
+    row.try_get::<String>("", "totp_secret").unwrap()
 }
 
 async fn count_where(app: &TestApp, table: &str, cond: &str) -> i64 {
