@@ -10,8 +10,8 @@ use platform::auth::{AuthUser, Role};
 use platform::{ApiError, FieldError};
 use sea_orm::sea_query::{Expr, Query};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait,
-    IntoActiveModel, QueryFilter, QueryOrder, QuerySelect, Set, TransactionTrait,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, DatabaseTransaction,
+    EntityTrait, IntoActiveModel, QueryFilter, QueryOrder, QuerySelect, Set, TransactionTrait,
 };
 use serde_json::json;
 use workflow::{BranchCommand, BranchState, CaseCommand, CaseState, ClockEffect, JoinOutcome};
@@ -943,8 +943,20 @@ struct Reply<'a> {
     status: StatusCode,
 }
 
-async fn finish<C: ConnectionTrait>(
-    c: &C,
+impl<'a> Reply<'a> {
+    fn ok(vault: &'a PiiVault, idem: Option<&'a IdemKey>) -> Self {
+        Reply {
+            vault,
+            idem,
+            status: StatusCode::OK,
+        }
+    }
+}
+
+/// The end of every command: append its events, build its answer, keep the answer for an
+/// idempotent replay, and commit — all or nothing.
+async fn finish(
+    txn: DatabaseTransaction,
     ctx: &CaseContext,
     actor: &AuthUser,
     now: DateTime<Utc>,
@@ -956,14 +968,15 @@ async fn finish<C: ConnectionTrait>(
         idem,
         status,
     } = reply;
-    events::append(c, actor.id, actor.role.as_str(), now, events_out).await?;
+    events::append(&txn, actor.id, actor.role.as_str(), now, events_out).await?;
     // A command's answer (and the copy kept for an idempotent replay) carries the applicant's
     // data masked: the full values are read on the case page (`pii`).
     let view = case_view(vault, &ctx.case, &ctx.branches, now, Disclosure::Masked)?;
     if let Some(k) = idem {
         let body = serde_json::to_string(&view).map_err(|e| ApiError::Internal(e.to_string()))?;
-        idempotency::save(c, k, status, &body, now).await?;
+        idempotency::save(&txn, k, status, &body, now).await?;
     }
+    txn.commit().await?;
     Ok(view)
 }
 
@@ -1260,21 +1273,11 @@ pub async fn submit(
         }),
     }];
     run_join(&txn, cal, &mut ctx, now, &mut out).await?;
-    let view = finish(
-        &txn,
-        &ctx,
-        actor,
-        now,
-        out,
-        Reply {
-            vault,
-            idem,
-            status: StatusCode::CREATED,
-        },
-    )
-    .await?;
-    txn.commit().await?;
-    Ok(view)
+    let reply = Reply {
+        status: StatusCode::CREATED,
+        ..Reply::ok(vault, idem)
+    };
+    finish(txn, &ctx, actor, now, out, reply).await
 }
 
 // ---------- commands ----------
@@ -1416,21 +1419,7 @@ pub async fn branch_command(
     if next.state.is_decided() {
         run_join(&txn, cal, &mut ctx, now, &mut out).await?;
     }
-    let view = finish(
-        &txn,
-        &ctx,
-        actor,
-        now,
-        out,
-        Reply {
-            vault,
-            idem,
-            status: StatusCode::OK,
-        },
-    )
-    .await?;
-    txn.commit().await?;
-    Ok(view)
+    finish(txn, &ctx, actor, now, out, Reply::ok(vault, idem)).await
 }
 
 /// A command on a case; `issued_at` is the moment an issuance really happened, if reported.
@@ -1530,21 +1519,7 @@ pub async fn case_command(
         CaseCommand::Issue => ctx.case.closed_reason.clone(),
     };
     set_case_state(&txn, cal, &mut ctx, t.new_state, reason, issued_at, now).await?;
-    let view = finish(
-        &txn,
-        &ctx,
-        actor,
-        now,
-        out,
-        Reply {
-            vault,
-            idem,
-            status: StatusCode::OK,
-        },
-    )
-    .await?;
-    txn.commit().await?;
-    Ok(view)
+    finish(txn, &ctx, actor, now, out, Reply::ok(vault, idem)).await
 }
 
 /// Traced as one `db.transaction` span (`db.operation` `case.payment`, `case.no` once known).
@@ -1600,21 +1575,7 @@ pub async fn record_payment(
         to_state: ctx.case.state.clone(),
         payload: json!({"type": "payment_recorded", "case_id": case_id, "amount_cents": input.amount_cents, "reference": input.reference, "at": now}),
     }];
-    let view = finish(
-        &txn,
-        &ctx,
-        actor,
-        now,
-        out,
-        Reply {
-            vault,
-            idem,
-            status: StatusCode::OK,
-        },
-    )
-    .await?;
-    txn.commit().await?;
-    Ok(view)
+    finish(txn, &ctx, actor, now, out, Reply::ok(vault, idem)).await
 }
 
 // ---------- queries ----------

@@ -30,6 +30,16 @@ async fn one_text(app: &TestApp, sql: &str) -> Option<String> {
     row.try_get::<Option<String>>("", "v").unwrap()
 }
 
+/// What the database holds in `column` of case `id`.
+async fn stored(app: &TestApp, column: &str, id: i64) -> String {
+    one_text(
+        app,
+        &format!("SELECT {column} AS v FROM cases WHERE id = {id}"),
+    )
+    .await
+    .unwrap()
+}
+
 async fn pii_reads(app: &TestApp, case_id: i64) -> Vec<Value> {
     let page = expect_status(
         app.get(
@@ -139,18 +149,8 @@ async fn at_rest_it_is_sealed_searchable_and_absent_from_idempotency_rows() {
     )
     .await;
     let id = first["id"].as_i64().unwrap();
-    let stored_id = one_text(
-        app,
-        &format!("SELECT applicant_id_number AS v FROM cases WHERE id = {id}"),
-    )
-    .await
-    .unwrap();
-    let stored_phone = one_text(
-        app,
-        &format!("SELECT applicant_phone AS v FROM cases WHERE id = {id}"),
-    )
-    .await
-    .unwrap();
+    let stored_id = stored(app, "applicant_id_number", id).await;
+    let stored_phone = stored(app, "applicant_phone", id).await;
     for (stored, plain) in [(&stored_id, CREDIT_CODE), (&stored_phone, PHONE)] {
         assert!(stored.starts_with("v1:"), "{stored}");
         assert!(
@@ -164,12 +164,7 @@ async fn at_rest_it_is_sealed_searchable_and_absent_from_idempotency_rows() {
         v.open(vault::PHONE, &stored_id).is_err(),
         "bound to its column"
     );
-    let hash = one_text(
-        app,
-        &format!("SELECT applicant_id_hash AS v FROM cases WHERE id = {id}"),
-    )
-    .await
-    .unwrap();
+    let hash = stored(app, "applicant_id_hash", id).await;
     assert_eq!(hash, v.search_hash(CREDIT_CODE));
 
     let lower = CREDIT_CODE.to_ascii_lowercase();
@@ -245,12 +240,7 @@ async fn rows_from_before_encryption_are_sealed_by_the_start_up_pass() {
         0,
         "once"
     );
-    let stored = one_text(
-        app,
-        &format!("SELECT applicant_id_number AS v FROM cases WHERE id = {id}"),
-    )
-    .await
-    .unwrap();
+    let stored = stored(app, "applicant_id_number", id).await;
     assert!(stored.starts_with("v1:"), "{stored}");
     let after = expect_status(app.get(&path, &h.clerk).await, StatusCode::OK).await;
     assert_eq!(applicant(&after), (CREDIT_CODE.into(), PHONE.into()));
