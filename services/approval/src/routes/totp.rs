@@ -52,6 +52,29 @@ pub struct TotpState {
     pub enabled: bool,
 }
 
+/// Record `action` of `actor` on `subject`'s factor (`entity=session`, with the address) and
+/// commit the change it describes with it.
+async fn audit_and_commit(
+    txn: sea_orm::DatabaseTransaction,
+    now: chrono::DateTime<chrono::Utc>,
+    actor: (i32, &str),
+    action: &str,
+    subject: &str,
+    address: &str,
+) -> Result<(), ApiError> {
+    login::audit(
+        &txn,
+        now,
+        (Some(actor.0), actor.1),
+        action,
+        subject,
+        address,
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(())
+}
+
 fn unix(now: chrono::DateTime<chrono::Utc>) -> u64 {
     u64::try_from(now.timestamp()).unwrap_or(0)
 }
@@ -97,16 +120,15 @@ pub async fn enrol(
     am.totp_secret = Set(Some(state.pii.seal(TOTP_COLUMN, &secret)));
     am.totp_last_step = Set(None);
     am.update(&txn).await?;
-    login::audit(
-        &txn,
+    audit_and_commit(
+        txn,
         now,
-        (Some(caller.id), &username),
+        (caller.id, &username),
         "totp_enrolment_started",
         &username,
         &address,
     )
     .await?;
-    txn.commit().await?;
     Ok(HttpResponse::Ok()
         .insert_header((actix_web::http::header::CACHE_CONTROL, "no-store"))
         .json(TotpEnrolment {
@@ -159,16 +181,15 @@ pub async fn confirm(
     am.totp_confirmed_at = Set(Some(now));
     am.totp_last_step = Set(Some(step));
     am.update(&txn).await?;
-    login::audit(
-        &txn,
+    audit_and_commit(
+        txn,
         now,
-        (Some(caller.id), &username),
+        (caller.id, &username),
         "totp_enabled",
         &username,
         &address,
     )
     .await?;
-    txn.commit().await?;
     Ok(web::Json(TotpState { enabled: true }))
 }
 
@@ -198,16 +219,15 @@ pub async fn reset(
     am.totp_confirmed_at = Set(None);
     am.totp_last_step = Set(None);
     am.update(&txn).await?;
-    login::audit(
-        &txn,
+    audit_and_commit(
+        txn,
         now,
-        (Some(caller.id), &caller.name),
+        (caller.id, &caller.name),
         "totp_reset",
         &username,
         &address,
     )
     .await?;
-    txn.commit().await?;
     Ok(web::Json(TotpState { enabled: false }))
 }
 

@@ -30,6 +30,20 @@ async fn one_text(app: &TestApp, sql: &str) -> Option<String> {
     row.try_get::<Option<String>>("", "v").unwrap()
 }
 
+/// The Hohhot case submitted with an `Idempotency-Key`; the answer.
+async fn submit_with_key(app: &TestApp, clerk: &str, key: &str) -> Value {
+    let r = app
+        .client
+        .post(app.url("/v1/cases"))
+        .bearer_auth(clerk)
+        .header("Idempotency-Key", key)
+        .json(&bundle_case())
+        .send()
+        .await
+        .unwrap();
+    expect_status(r, StatusCode::CREATED).await
+}
+
 /// What the database holds in `column` of case `id`.
 async fn stored(app: &TestApp, column: &str, id: i64) -> String {
     one_text(
@@ -136,18 +150,7 @@ async fn only_the_clerk_and_the_case_s_departments_read_it_in_full() {
 async fn at_rest_it_is_sealed_searchable_and_absent_from_idempotency_rows() {
     let h = hohhot().await;
     let app = &h.app;
-    let first = expect_status(
-        app.client
-            .post(app.url("/v1/cases"))
-            .bearer_auth(&h.clerk)
-            .header("Idempotency-Key", "pii-1")
-            .json(&bundle_case())
-            .send()
-            .await
-            .unwrap(),
-        StatusCode::CREATED,
-    )
-    .await;
+    let first = submit_with_key(app, &h.clerk, "pii-1").await;
     let id = first["id"].as_i64().unwrap();
     let stored_id = stored(app, "applicant_id_number", id).await;
     let stored_phone = stored(app, "applicant_phone", id).await;
@@ -195,18 +198,7 @@ async fn at_rest_it_is_sealed_searchable_and_absent_from_idempotency_rows() {
         "{kept}"
     );
     assert!(kept.contains(CREDIT_MASKED), "{kept}");
-    let replay = expect_status(
-        app.client
-            .post(app.url("/v1/cases"))
-            .bearer_auth(&h.clerk)
-            .header("Idempotency-Key", "pii-1")
-            .json(&bundle_case())
-            .send()
-            .await
-            .unwrap(),
-        StatusCode::CREATED,
-    )
-    .await;
+    let replay = submit_with_key(app, &h.clerk, "pii-1").await;
     assert_eq!(replay, first);
 }
 
