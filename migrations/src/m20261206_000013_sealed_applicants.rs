@@ -7,8 +7,8 @@
 //! - `cases.applicant_id_hash`: HMAC-SHA-256 of the normalised ID number (64 hex digits), with
 //!   an index; the index on the ID number itself goes (it would index ciphertext).
 //!
-//! The rows already there are sealed by the service at its next start (the key is the
-//! service's, not the migration's): until then they read as they are.
+//! The rows already there are sealed by the service in the background after its next start
+//! (the key is the service's, not the migration's): until then they read as they are.
 
 use sea_orm_migration::prelude::*;
 use sea_orm_migration::sea_orm::DatabaseBackend;

@@ -130,7 +130,8 @@ impl Application {
             .await
             .map_err(|e| StartupError::Seed(e.to_string()))?;
         // The applicant data at rest (数据保密性): `PII_KEY`, or for the embedded default a key
-        // derived from the signing secret; rows from before encryption are sealed now.
+        // derived from the signing secret; rows from before encryption are sealed in the
+        // background once the service runs (`spawn_sealing`).
         let pii = match std::env::var("PII_KEY")
             .ok()
             .filter(|v| !v.trim().is_empty())
@@ -144,15 +145,6 @@ impl Application {
                 crate::cases::vault::PiiVault::derived_from(&config.jwt_secret)
             }
         };
-        let sealed = crate::cases::store::seal_plaintext_applicants(&db, &pii)
-            .await
-            .map_err(|e| StartupError::Seed(e.to_string()))?;
-        if sealed > 0 {
-            tracing::info!(
-                sealed,
-                "sealed the applicant data of cases written before encryption"
-            );
-        }
         let redis = match &config.redis_url {
             Some(url) => Some(
                 redis::Client::open(url.as_str())
@@ -201,6 +193,7 @@ impl Application {
         let server =
             run(listener, state.clone()).map_err(|e| StartupError::Bind(config.bind.clone(), e))?;
         spawn_calendar_refresh(state.clone());
+        spawn_sealing(state.clone());
         if state.supervision.scheduler_enabled {
             crate::webhooks::delivery::spawn_worker(state.clone());
         }
@@ -228,6 +221,25 @@ impl Application {
 }
 
 /// Other replicas may edit a holiday table: pick their edits up once a minute.
+/// Seal the applicant data of cases written before encryption, in the background: a large
+/// database is not held back from serving (a start-up probe would give up), the rows not
+/// reached yet read as they are, and a pass cut short goes on at the next start. Until a row
+/// is sealed, the search by ID number (`?applicant=`, by the keyed hash) does not find it.
+fn spawn_sealing(state: AppState) {
+    tokio::spawn(async move {
+        match crate::cases::store::seal_plaintext_applicants(&state.db, &state.pii).await {
+            Ok(0) => {}
+            Ok(sealed) => tracing::info!(
+                sealed,
+                "sealed the applicant data of cases written before encryption"
+            ),
+            Err(e) => {
+                tracing::warn!(error = %e, "sealing the applicant data stopped; it goes on at the next start")
+            }
+        }
+    });
+}
+
 fn spawn_calendar_refresh(state: AppState) {
     tokio::spawn(async move {
         let mut tick = tokio::time::interval(Duration::from_secs(60));

@@ -1998,9 +1998,10 @@ pub async fn allow_supplement(
     branch_view(&fresh, now)
 }
 
-/// Seal the applicant data of rows written before encryption (no search hash yet): run at
-/// every start, cheap when there is nothing left. Each row is updated only while it still has
-/// no hash, so two replicas starting together seal it once. Returns how many rows it sealed.
+/// Seal the applicant data of rows written before encryption (no search hash yet): run in the
+/// background at every start (`startup::spawn_sealing`), cheap when there is nothing left.
+/// Each row is updated only while it still has no hash, so two replicas starting together
+/// seal it once. Returns how many rows it sealed.
 #[tracing::instrument(name = "db.transaction", skip_all, fields(otel.name = "db.transaction case.seal_plaintext", db.operation = "case.seal_plaintext"))]
 pub async fn seal_plaintext_applicants(
     db: &DatabaseConnection,

@@ -7,10 +7,10 @@
 //! number (region × birth date × sequence: few enough to enumerate) could reverse.
 //!
 //! The stored form is `v1:` + base64url(nonce ‖ ciphertext ‖ tag); a value without the prefix
-//! is a row written before encryption and is read as it is until the start-up pass seals it
-//! ([`crate::cases::store::seal_plaintext_applicants`]). The two keys are derived from one
-//! 32-byte master key (`PII_KEY`, 64 hex digits) with HMAC-SHA-256 over fixed labels, so the
-//! search key never encrypts and the encryption key never hashes.
+//! is a row written before encryption and is read as it is until the background pass at start
+//! seals it ([`crate::cases::store::seal_plaintext_applicants`]). The two keys are derived from
+//! one 32-byte master key (`PII_KEY`, 64 hex digits) with HMAC-SHA-256 over fixed labels, so
+//! the search key never encrypts and the encryption key never hashes.
 
 use aes_gcm::aead::{Aead, AeadCore, KeyInit, OsRng, Payload};
 use aes_gcm::{Aes256Gcm, Key, Nonce};
