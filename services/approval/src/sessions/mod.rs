@@ -379,6 +379,30 @@ pub async fn logout(
     Ok(())
 }
 
+/// Delete the refresh tokens of every session past its maximum age (its first token issued
+/// before `now - SESSION_MAX_AGE_SECONDS`): no refresh of theirs can succeed any more, so
+/// keeping them only keeps who signed in when (the hourly `housekeeping` job). A replay of
+/// one is then `refresh_invalid` rather than `refresh_reused`: refused either way.
+pub async fn purge_ended<C: ConnectionTrait>(
+    c: &C,
+    settings: &SessionSettings,
+    now: DateTime<Utc>,
+) -> Result<u64, ApiError> {
+    use sea_orm::sea_query::{Func, Query};
+    let horizon = now - Duration::seconds(settings.max_age_seconds);
+    let ended = Query::select()
+        .column(refresh_token::Column::FamilyId)
+        .from(refresh_token::Entity)
+        .group_by_col(refresh_token::Column::FamilyId)
+        .and_having(Expr::expr(Func::min(Expr::col(refresh_token::Column::IssuedAt))).lt(horizon))
+        .to_owned();
+    let r = refresh_token::Entity::delete_many()
+        .filter(refresh_token::Column::FamilyId.in_subquery(ended))
+        .exec(c)
+        .await?;
+    Ok(r.rows_affected)
+}
+
 #[cfg(test)]
 mod tests {
     use super::SessionSettings;

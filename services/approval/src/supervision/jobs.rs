@@ -33,7 +33,8 @@ pub enum JobKind {
     WeeklyNotice,
     /// 月分析 to supervisors (1st of the month, 09:00).
     MonthlyAnalysis,
-    /// Delete what has outlived its keeping: expired idempotency keys (hourly, at :05).
+    /// Delete what has outlived its keeping: expired idempotency keys and the refresh tokens of
+    /// sessions past their maximum age (hourly, at :05).
     Housekeeping,
     /// Chain the audit rows written since (every `AUDIT_SEAL_INTERVAL_SECONDS`).
     AuditSeal,
@@ -248,7 +249,12 @@ async fn run(
             let horizon =
                 now - chrono::Duration::hours(i64::from(state.supervision.idempotency_ttl_hours));
             let keys = crate::cases::idempotency::purge(&state.db, horizon).await?;
-            Ok(serde_json::json!({ "idempotency_keys_deleted": keys }))
+            let refresh =
+                crate::sessions::purge_ended(&state.db, &state.sessions.settings, now).await?;
+            Ok(serde_json::json!({
+                "idempotency_keys_deleted": keys,
+                "refresh_tokens_deleted": refresh,
+            }))
         }
         JobKind::AuditSeal => Ok(serde_json::json!({
             "sealed": crate::audit::store::seal(&state.db).await?

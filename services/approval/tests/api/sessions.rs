@@ -333,7 +333,24 @@ async fn a_session_ends_at_its_maximum_age_however_often_it_is_refreshed() {
     .await;
     // A new sign-in starts a new session.
     let again = login(&app, "sup1", PASSWORD).await;
-    expect_status(refresh(&app, &refresh_of(&again)).await, StatusCode::OK).await;
+    let live = expect_status(refresh(&app, &refresh_of(&again)).await, StatusCode::OK).await;
+    // An hour on, housekeeping deletes the ended session's three tokens and keeps the live
+    // one's two.
+    app.clock.advance(Duration::hours(1));
+    assert_eq!(app.count_rows("refresh_tokens").await, 5);
+    let run = expect_status(
+        app.post(
+            "/v1/supervision/jobs/housekeeping/run",
+            &app.sysadmin_token,
+            &json!({}),
+        )
+        .await,
+        StatusCode::OK,
+    )
+    .await;
+    assert_eq!(run["detail"]["refresh_tokens_deleted"], 3, "{run}");
+    assert_eq!(app.count_rows("refresh_tokens").await, 2);
+    expect_status(refresh(&app, &refresh_of(&live)).await, StatusCode::OK).await;
 }
 
 /// A token of the format before versions (no `tv`) counts as version 0: it works until the
