@@ -1,6 +1,8 @@
 //! `Idempotency-Key`: a retried submission or command returns the first result, not a second
 //! case. The stored response is written in the same transaction as the change it describes,
-//! so after a crash either both exist or neither.
+//! so after a crash either both exist or neither. A retry is told from a reused key by a keyed
+//! fingerprint of the request (HMAC-SHA-256, `PiiVault::request_fingerprint`): the body holds
+//! the applicant's ID number, so an unkeyed hash of it would let a dictionary find the number.
 //!
 //! A key is kept for `IDEMPOTENCY_TTL_HOURS` (product default 24, as long as a client's
 //! retries last): an older one is no longer replayed, and the hourly housekeeping job
@@ -20,6 +22,9 @@ pub struct IdemKey {
     pub key: String,
     pub user_id: i32,
     pub fingerprint: String,
+    /// The unkeyed FNV-1a fingerprint rows stored before keyed fingerprints carry (16 hex
+    /// digits); compared only with such a row, until the last of them expires.
+    pub legacy_fingerprint: String,
 }
 
 impl IdemKey {
@@ -44,16 +49,23 @@ impl IdemKey {
                 field: Some("Idempotency-Key".into()),
             });
         }
+        let state = req
+            .app_data::<actix_web::web::Data<crate::state::AppState>>()
+            .ok_or_else(|| ApiError::Internal("no application state".into()))?;
         Ok(Some(IdemKey {
             key: key.to_string(),
             user_id,
-            fingerprint: fingerprint(req.method().as_str(), req.path(), body),
+            fingerprint: state
+                .pii
+                .request_fingerprint(req.method().as_str(), req.path(), body),
+            legacy_fingerprint: legacy_fingerprint(req.method().as_str(), req.path(), body),
         }))
     }
 }
 
-/// FNV-1a over method, path and body: enough to tell "same request" from "key reused".
-fn fingerprint(method: &str, path: &str, body: &[u8]) -> String {
+/// FNV-1a over method, path and body: the fingerprint of rows stored before the keyed one
+/// (`PiiVault::request_fingerprint`).
+pub fn legacy_fingerprint(method: &str, path: &str, body: &[u8]) -> String {
     let mut h: u64 = 0xcbf2_9ce4_8422_2325;
     for b in method
         .bytes()
@@ -87,7 +99,12 @@ pub async fn replay<C: ConnectionTrait>(
             .await?;
         return Ok(None);
     }
-    if row.fingerprint != key.fingerprint {
+    let expected = if row.fingerprint.len() == 16 {
+        &key.legacy_fingerprint
+    } else {
+        &key.fingerprint
+    };
+    if &row.fingerprint != expected {
         return Err(ApiError::Validation {
             code: "idempotency_key_reused",
             errors: vec![platform::FieldError::new(

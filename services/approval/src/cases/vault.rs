@@ -33,12 +33,17 @@ pub const PHONE: &str = "cases.applicant_phone";
 pub struct PiiVault {
     cipher: Aes256Gcm,
     search_key: [u8; 32],
+    fingerprint_key: [u8; 32],
 }
 
 impl std::fmt::Debug for PiiVault {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str("PiiVault([redacted])")
     }
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
 fn derive(master: &[u8], label: &str) -> [u8; 32] {
@@ -60,6 +65,7 @@ impl PiiVault {
         PiiVault {
             cipher: Aes256Gcm::new(Key::<Aes256Gcm>::from_slice(&enc)),
             search_key: derive(master, "approval pii v1 search"),
+            fingerprint_key: derive(master, "approval pii v1 request fingerprint"),
         }
     }
 
@@ -138,16 +144,25 @@ impl PiiVault {
         String::from_utf8(plain).map_err(|_| bad("is not UTF-8"))
     }
 
+    /// The keyed fingerprint of a request (method, path and body, each ended by a zero byte),
+    /// hex: what an `Idempotency-Key` row keeps to tell a retry from a reused key, without an
+    /// unkeyed hash of a body that holds the applicant's ID number.
+    pub fn request_fingerprint(&self, method: &str, path: &str, body: &[u8]) -> String {
+        let mut mac = <Hmac<Sha256> as Mac>::new_from_slice(&self.fingerprint_key)
+            .expect("HMAC takes any key");
+        for part in [method.as_bytes(), path.as_bytes(), body] {
+            mac.update(part);
+            mac.update(&[0]);
+        }
+        hex(&mac.finalize().into_bytes())
+    }
+
     /// The keyed search hash of an ID number or credit code (trimmed, upper case), hex.
     pub fn search_hash(&self, id_number: &str) -> String {
         let mut mac =
             <Hmac<Sha256> as Mac>::new_from_slice(&self.search_key).expect("HMAC takes any key");
         mac.update(id_number.trim().to_ascii_uppercase().as_bytes());
-        mac.finalize()
-            .into_bytes()
-            .iter()
-            .map(|b| format!("{b:02x}"))
-            .collect()
+        hex(&mac.finalize().into_bytes())
     }
 }
 
@@ -206,6 +221,22 @@ mod tests {
         assert_eq!(h.len(), 64);
         assert_ne!(h, vault(2).search_hash("11010519491231002X"));
         assert_ne!(h, v.search_hash("110105194912310021"));
+    }
+
+    #[test]
+    fn the_request_fingerprint_is_keyed_and_separates_its_parts() {
+        let v = vault(1);
+        let f = v.request_fingerprint("POST", "/v1/cases", b"{}");
+        assert_eq!(f.len(), 64);
+        assert_eq!(f, v.request_fingerprint("POST", "/v1/cases", b"{}"));
+        assert_ne!(f, vault(2).request_fingerprint("POST", "/v1/cases", b"{}"));
+        assert_ne!(f, v.request_fingerprint("POST", "/v1/cases", b"{ }"));
+        assert_ne!(
+            v.request_fingerprint("POST", "/v1/a", b"b"),
+            v.request_fingerprint("POST", "/v1/ab", b""),
+            "the parts are delimited"
+        );
+        assert_ne!(f, v.search_hash("{}"), "its own key");
     }
 
     #[test]

@@ -30,18 +30,21 @@ async fn one_text(app: &TestApp, sql: &str) -> Option<String> {
     row.try_get::<Option<String>>("", "v").unwrap()
 }
 
-/// The Hohhot case submitted with an `Idempotency-Key`; the answer.
-async fn submit_with_key(app: &TestApp, clerk: &str, key: &str) -> Value {
-    let r = app
-        .client
+/// Post the Hohhot case with an `Idempotency-Key`.
+async fn post_with_key(app: &TestApp, clerk: &str, key: &str) -> reqwest::Response {
+    app.client
         .post(app.url("/v1/cases"))
         .bearer_auth(clerk)
         .header("Idempotency-Key", key)
         .json(&bundle_case())
         .send()
         .await
-        .unwrap();
-    expect_status(r, StatusCode::CREATED).await
+        .unwrap()
+}
+
+/// The Hohhot case submitted with an `Idempotency-Key`; the answer.
+async fn submit_with_key(app: &TestApp, clerk: &str, key: &str) -> Value {
+    expect_status(post_with_key(app, clerk, key).await, StatusCode::CREATED).await
 }
 
 /// What the database holds in `column` of case `id`.
@@ -200,6 +203,46 @@ async fn at_rest_it_is_sealed_searchable_and_absent_from_idempotency_rows() {
     assert!(kept.contains(CREDIT_MASKED), "{kept}");
     let replay = submit_with_key(app, &h.clerk, "pii-1").await;
     assert_eq!(replay, first);
+    // The row tells a retry from a reused key by a keyed fingerprint, not a plain hash of the
+    // body (which holds the ID number).
+    let body = serde_json::to_vec(&bundle_case()).unwrap();
+    let fingerprint = one_text(
+        app,
+        "SELECT fingerprint AS v FROM idempotency_keys WHERE key = 'pii-1'",
+    )
+    .await
+    .unwrap();
+    assert_eq!(
+        fingerprint,
+        v.request_fingerprint("POST", "/v1/cases", &body)
+    );
+    assert_ne!(
+        fingerprint,
+        PiiVault::derived_from("another-secret").request_fingerprint("POST", "/v1/cases", &body)
+    );
+    // A row from before keyed fingerprints (FNV-1a, 16 hex digits) still replays its answer
+    // while it lives, and still tells another request apart.
+    let legacy = approval::cases::idempotency::legacy_fingerprint("POST", "/v1/cases", &body);
+    app.db
+        .execute_unprepared(&format!(
+            "UPDATE idempotency_keys SET fingerprint = '{legacy}' WHERE key = 'pii-1'"
+        ))
+        .await
+        .unwrap();
+    assert_eq!(submit_with_key(app, &h.clerk, "pii-1").await, first);
+    app.db
+        .execute_unprepared(
+            "UPDATE idempotency_keys SET fingerprint = '0123456789abcdef' WHERE key = 'pii-1'",
+        )
+        .await
+        .unwrap();
+    expect_problem(
+        post_with_key(app, &h.clerk, "pii-1").await,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "idempotency_key_reused",
+        None,
+    )
+    .await;
 }
 
 /// A row written before encryption reads as it is, and the start-up pass seals it once (it
