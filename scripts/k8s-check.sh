@@ -337,9 +337,21 @@ for name, objs in targets.items():
                 if http.get("port") not in ports and http.get("port") not in ports.values():
                     fail(w, f"{probe} port {http.get('port')!r} is not a containerPort")
             env = env_of(c, configmaps)
-            for var in ("DATABASE_URL", "JWT_SECRET"):
+            # The issuer (approval) holds JWT_SECRET and its Ed25519 key file; the verifier
+            # (assessment) holds no signing secret at all: the issuer's JWKS and its own
+            # client secret.
+            secrets = ("DATABASE_URL", "JWT_SECRET") if c["name"] == "approval" else (
+                "DATABASE_URL", "APPROVAL_CLIENT_SECRET")
+            for var in secrets:
                 if env.get(var) != "<ref>":
                     fail(w, f"{var} must be set from a Secret reference")
+            if c["name"] == "assessment":
+                if "JWT_SECRET" in env:
+                    fail(w, "JWT_SECRET must not be given to the assessment service: it verifies with the issuer's JWKS")
+                if not env.get("JWT_JWKS_URL", "").endswith("/.well-known/jwks.json"):
+                    fail(w, "JWT_JWKS_URL must name the approval service's /.well-known/jwks.json")
+            if c["name"] == "approval" and not env.get("JWT_SIGNING_KEY_FILE"):
+                fail(w, "JWT_SIGNING_KEY_FILE must name the mounted Ed25519 key (HS256 is the embedded default only)")
             bind = env.get("BIND", "")
             if not bind.startswith("0.0.0.0:") or int(bind.rsplit(":", 1)[1]) not in ports.values():
                 fail(w, f"BIND={bind!r} must listen on 0.0.0.0 at a containerPort {sorted(ports.values())}")

@@ -27,6 +27,14 @@ if [ -z "${JWT_SECRET:-}" ]; then
   JWT_SECRET=$(cat var/jwt_secret)
 fi
 export JWT_SECRET
+# The assessment service's service account at the approval service (client credentials):
+# generated once like the secret, given to the approval service as SERVICE_ACCOUNTS.
+if [ -z "${APPROVAL_CLIENT_SECRET:-}" ]; then
+  if [ ! -s var/assessment_client_secret ]; then
+    (umask 077; head -c 24 /dev/urandom | od -An -tx1 | tr -d ' \n' > var/assessment_client_secret)
+  fi
+  APPROVAL_CLIENT_SECRET=$(cat var/assessment_client_secret)
+fi
 
 echo "== building both services"
 ${CARGO:-cargo} build -q -p approval -p assessment --bins
@@ -51,6 +59,7 @@ approval="http://127.0.0.1:$approval_port"
 assessment="http://127.0.0.1:$assessment_port"
 DEMO_DATA=${DEMO_DATA:-true} BIND="127.0.0.1:$approval_port" MAIL_DIR=var/mail/approval \
   SUPERVISING_OFFICE_CODE="${SUPERVISING_OFFICE_CODE:-HHHT-SGB}" \
+  SERVICE_ACCOUNTS="assessment:$APPROVAL_CLIENT_SECRET" \
   ASSESSMENT_PUBLIC_URL="${ASSESSMENT_PUBLIC_URL:-$assessment}" \
   target/debug/approval serve > var/log/approval.log 2>&1 &
 pids+=($!)
@@ -74,9 +83,10 @@ wait_ready() { # name url pid seconds
 wait_ready approval "$approval" "${pids[0]}" 120
 
 BIND="127.0.0.1:$assessment_port" APPROVAL_URL="$approval" MAIL_DIR=var/mail/assessment \
+  APPROVAL_CLIENT_SECRET="$APPROVAL_CLIENT_SECRET" \
   target/debug/assessment serve > var/log/assessment.log 2>&1 &
 pids+=($!)
-# Ready only once it has read the feed with the shared secret (503 while the feed fails).
+# Ready only once it has read the feed with its client credentials (503 while the feed fails).
 wait_ready assessment "$assessment" "${pids[1]}" 60
 
 cat <<TXT

@@ -104,6 +104,12 @@ trap 'exit 130' INT TERM
 # 3. Both services. BIND=127.0.0.1:0 lets the kernel pick a free port (no race between choosing
 # a port and binding it); the port is read from the "listening on" line the binary prints.
 jwt_secret=$(head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n') # 64 hex characters
+# The production arrangement of keys: the approval service signs with an Ed25519 key of its
+# own and publishes it (JWKS); the assessment service verifies with that JWKS and reads the
+# feed as the service account `assessment` with client credentials.
+openssl genpkey -algorithm ed25519 -out "$work/jwt-signing.pem" 2>/dev/null ||
+  { echo "schemathesis: openssl cannot generate an Ed25519 key" >&2; exit 2; }
+client_secret=$(head -c 24 /dev/urandom | od -An -tx1 | tr -d ' \n')
 redis_url=""
 if redis-cli -h 127.0.0.1 -p 6379 ping 2>/dev/null | grep -q PONG; then redis_url="redis://127.0.0.1:6379"; fi
 
@@ -138,11 +144,13 @@ start_service() { # variable for the port, service name, env...
 # taken once, up front: they live 4 hours here.
 start_service approval_port approval \
   DATABASE_URL="$pg_url/$db_approval" DEMO_DATA=true JWT_SECRET="$jwt_secret" REDIS_URL="$redis_url" \
-  TOKEN_TTL_SECONDS=14400
+  TOKEN_TTL_SECONDS=14400 JWT_SIGNING_KEY_FILE="$work/jwt-signing.pem" \
+  SERVICE_ACCOUNTS="assessment:$client_secret"
 approval="http://127.0.0.1:$approval_port"
 start_service assessment_port assessment \
-  DATABASE_URL="$pg_url/$db_assessment" JWT_SECRET="$jwt_secret" REDIS_URL="$redis_url" \
-  APPROVAL_URL="$approval"
+  DATABASE_URL="$pg_url/$db_assessment" REDIS_URL="$redis_url" \
+  APPROVAL_URL="$approval" JWT_JWKS_URL="$approval/.well-known/jwks.json" \
+  APPROVAL_CLIENT_SECRET="$client_secret"
 assessment="http://127.0.0.1:$assessment_port"
 echo "== approval on $approval, assessment on $assessment"
 echo "   PostgreSQL: $db_approval, $db_assessment; Redis: ${redis_url:-none (in-process)}"

@@ -4,7 +4,12 @@
 //! |---|---|---|
 //! | `DATABASE_URL` | `sqlite://./var/<service>.db?mode=rwc` | SQLite file (WAL) or `postgres://…` |
 //! | `REDIS_URL` | unset: in-process cache and locks | `redis://127.0.0.1:6379` |
-//! | `JWT_SECRET` | a random dev secret, printed at start | HS256 signing secret (≥ 32 bytes in production) |
+//! | `JWT_SECRET` | a random dev secret, printed at start | HS256 signing secret of the embedded default; with an Ed25519 key it only derives the service's other keys |
+//! | `JWT_SIGNING_KEY_FILE` | unset: HS256 with `JWT_SECRET` | the approval service signs with this Ed25519 PKCS#8 PEM (kid = RFC 7638 thumbprint) and publishes it at `/.well-known/jwks.json` |
+//! | `JWT_VERIFY_KEY_FILES` | none | comma-separated Ed25519 public-key PEMs also accepted and published: the next and the previous key of a rotation |
+//! | `JWT_JWKS_URL` | unset: HS256 with `JWT_SECRET` | a verifying service (assessment) reads the issuer's keys here |
+//! | `JWT_ISSUER` | `approval` | the `iss` the approval service sets and every service requires |
+//! | `TOKEN_MAX_LIFETIME_SECONDS` | `86400` (one day; the product's own default) | tokens living longer (`exp - iat`) are refused |
 //! | `BIND` | `127.0.0.1:<port>` | listen address |
 //! | `TOKEN_TTL_SECONDS` | `900` (15 min; the product's own default) | access-token lifetime (the approval service renews it with a refresh token) |
 //! | `BODY_LIMIT_BYTES` | `262144` | largest accepted JSON body |
@@ -45,6 +50,35 @@ pub struct Config {
     /// client (addresses or CIDR blocks, comma-separated; product default: none, the socket's
     /// peer is the client). See [`crate::client`].
     pub trusted_proxies: crate::client::TrustedProxies,
+    /// Keys, issuer and token lifetime limit (`JWT_*`).
+    pub jwt: JwtSettings,
+}
+
+/// How tokens are signed and verified (`crate::auth::JwtKeys::from_config`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct JwtSettings {
+    /// `JWT_ISSUER` (default `approval`).
+    pub issuer: String,
+    /// `JWT_SIGNING_KEY_FILE`: the issuer's Ed25519 private key (PEM); unset, HS256.
+    pub signing_key_file: Option<String>,
+    /// `JWT_VERIFY_KEY_FILES`: more Ed25519 public keys (PEM) to accept and publish.
+    pub verify_key_files: Vec<String>,
+    /// `JWT_JWKS_URL`: verify with the issuer's published keys (a service that does not sign).
+    pub jwks_url: Option<String>,
+    /// `TOKEN_MAX_LIFETIME_SECONDS` (default 86400, the product's own default).
+    pub max_lifetime_seconds: i64,
+}
+
+impl Default for JwtSettings {
+    fn default() -> Self {
+        JwtSettings {
+            issuer: crate::auth::DEFAULT_ISSUER.into(),
+            signing_key_file: None,
+            verify_key_files: Vec::new(),
+            jwks_url: None,
+            max_lifetime_seconds: crate::auth::DEFAULT_MAX_LIFETIME_SECONDS,
+        }
+    }
 }
 
 impl std::fmt::Debug for Config {
@@ -67,6 +101,7 @@ impl std::fmt::Debug for Config {
                 &self.bootstrap_admin.as_ref().map(|(u, _)| (u, REDACTED)),
             )
             .field("trusted_proxies", &self.trusted_proxies)
+            .field("jwt", &self.jwt)
             .finish()
     }
 }
@@ -123,7 +158,38 @@ impl Config {
                     name: "TRUSTED_PROXIES",
                     message,
                 })?;
+        let max_lifetime_seconds = parse_num(
+            get("TOKEN_MAX_LIFETIME_SECONDS"),
+            "TOKEN_MAX_LIFETIME_SECONDS",
+            crate::auth::DEFAULT_MAX_LIFETIME_SECONDS,
+            60,
+            30 * 86_400,
+        )?;
+        if token_ttl_seconds > max_lifetime_seconds {
+            return Err(ConfigError::Invalid {
+                name: "TOKEN_TTL_SECONDS",
+                message: format!(
+                    "must not exceed TOKEN_MAX_LIFETIME_SECONDS ({max_lifetime_seconds})"
+                ),
+            });
+        }
+        let jwt = JwtSettings {
+            issuer: get("JWT_ISSUER").unwrap_or_else(|| crate::auth::DEFAULT_ISSUER.into()),
+            signing_key_file: get("JWT_SIGNING_KEY_FILE"),
+            verify_key_files: get("JWT_VERIFY_KEY_FILES")
+                .map(|v| {
+                    v.split(',')
+                        .map(str::trim)
+                        .filter(|p| !p.is_empty())
+                        .map(str::to_string)
+                        .collect()
+                })
+                .unwrap_or_default(),
+            jwks_url: get("JWT_JWKS_URL"),
+            max_lifetime_seconds,
+        };
         Ok(Config {
+            jwt,
             trusted_proxies,
             service: service.to_string(),
             database_url: get("DATABASE_URL")

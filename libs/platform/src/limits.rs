@@ -67,6 +67,9 @@ pub const TEXT_CHARS: &[(&str, usize)] = &[
     ("password", 128),
     ("current_password", 128),
     ("new_password", 128),
+    // A service account's secret is its password (argon2 too).
+    ("client_secret", 128),
+    ("client_id", 64),
     ("secret", 200),
     ("refresh_token", 200),
     // Addresses: webhooks.url is VARCHAR(2000).

@@ -192,6 +192,7 @@ async fn main() {
         calendar_fallback: "error".into(),
         bootstrap_admin: None,
         trusted_proxies: Default::default(),
+        jwt: Default::default(),
     };
     let app = Application::build(config, Arc::new(ManualClock::new(start)))
         .await

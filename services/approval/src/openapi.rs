@@ -19,6 +19,8 @@ use crate::routes;
         routes::health::readyz,
         routes::health::metrics,
         routes::auth::token,
+        routes::auth::client_token,
+        routes::auth::jwks,
         routes::auth::me,
         routes::auth::change_password,
         routes::auth::refresh,

@@ -125,6 +125,10 @@ impl Application {
                 .await
                 .map_err(|e| StartupError::Seed(e.to_string()))?;
         }
+        let accounts = service_accounts_from_env().map_err(StartupError::Config)?;
+        provision_service_accounts(&db, &accounts, clock.now())
+            .await
+            .map_err(|e| StartupError::Seed(format!("SERVICE_ACCOUNTS: {e}")))?;
         // Items from before guide versions were kept (or seeded directly) get version 1.
         crate::public::guide::backfill_versions(&db)
             .await
@@ -145,6 +149,19 @@ impl Application {
                 crate::cases::vault::PiiVault::derived_from(&config.jwt_secret)
             }
         };
+        // The one issuer (签发方): an Ed25519 key of its own in production, HS256 with the
+        // shared secret only for the embedded default.
+        if config.jwt.jwks_url.is_some() && config.jwt.signing_key_file.is_none() {
+            return Err(StartupError::Config(
+                "JWT_JWKS_URL is for the services that verify; the approval service issues the tokens: set JWT_SIGNING_KEY_FILE".into(),
+            ));
+        }
+        let jwt = JwtKeys::from_config(&config, platform::auth::AUD_APPROVAL).map_err(|e| {
+            StartupError::Config(format!("JWT_SIGNING_KEY_FILE / JWT_VERIFY_KEY_FILES: {e}"))
+        })?;
+        if jwt.algorithm() == "HS256" {
+            tracing::warn!("JWT_SIGNING_KEY_FILE not set: tokens are signed with the shared HS256 secret (the embedded default; set an Ed25519 key in production)");
+        }
         let redis = match &config.redis_url {
             Some(url) => Some(
                 redis::Client::open(url.as_str())
@@ -183,6 +200,7 @@ impl Application {
             ),
             metrics: Arc::new(crate::metrics::ApprovalMetrics::new()),
             pii: Arc::new(pii),
+            jwt,
         };
         let listener = TcpListener::bind(&config.bind)
             .map_err(|e| StartupError::Bind(config.bind.clone(), e))?;
@@ -260,6 +278,103 @@ pub async fn reload_calendar(state: &AppState) -> Result<(), String> {
     Ok(())
 }
 
+/// The shortest secret `SERVICE_ACCOUNTS` accepts: 24 characters (the product's own default;
+/// a generated secret is 64 hex characters).
+pub const SERVICE_SECRET_MIN_CHARS: usize = 24;
+
+/// `SERVICE_ACCOUNTS=name:secret[,name:secret…]`: the service accounts other systems use
+/// with client credentials (the assessment service's first), from a secret of the deployment.
+pub fn service_accounts_from_env() -> Result<Vec<(String, String)>, String> {
+    parse_service_accounts(&std::env::var("SERVICE_ACCOUNTS").unwrap_or_default())
+}
+
+/// The pure form of [`service_accounts_from_env`].
+pub fn parse_service_accounts(value: &str) -> Result<Vec<(String, String)>, String> {
+    value
+        .split(',')
+        .map(str::trim)
+        .filter(|e| !e.is_empty())
+        .map(|entry| {
+            let (name, secret) = entry.split_once(':').ok_or_else(|| {
+                "SERVICE_ACCOUNTS: expected name:secret, comma-separated".to_string()
+            })?;
+            if name.trim().is_empty() {
+                return Err("SERVICE_ACCOUNTS: an entry has no name".into());
+            }
+            if secret.chars().count() < SERVICE_SECRET_MIN_CHARS {
+                return Err(format!(
+                    "SERVICE_ACCOUNTS: the secret of `{}` is shorter than {SERVICE_SECRET_MIN_CHARS} characters",
+                    name.trim()
+                ));
+            }
+            Ok((name.trim().to_string(), secret.to_string()))
+        })
+        .collect()
+}
+
+/// Make sure each service account exists with this secret: created (role `service`) when
+/// missing; its secret replaced when it differs (a rotation: the account's token version is
+/// raised, so tokens of the old secret end). A retired account stays retired — only the
+/// security administrator brings it back — and a name held by a person's account is refused.
+/// Each creation and rotation is in the audit trail.
+pub async fn provision_service_accounts(
+    db: &DatabaseConnection,
+    accounts: &[(String, String)],
+    now: chrono::DateTime<chrono::Utc>,
+) -> Result<(), ApiError> {
+    use sea_orm::{ActiveModelTrait, Set};
+    for (name, secret) in accounts {
+        match store::find_user_by_name(db, name).await? {
+            None => {
+                let input = UserInput {
+                    username: name.clone(),
+                    display_name: name.clone(),
+                    email: None,
+                    role: Role::Service,
+                    department_id: None,
+                    password: secret.clone(),
+                };
+                store::create_user(db, &system_actor(), now, input).await?;
+                tracing::info!(account = %name, "service account created");
+            }
+            Some(u) if u.role != Role::Service.as_str() => {
+                return Err(ApiError::validation(
+                    "SERVICE_ACCOUNTS",
+                    format!(
+                        "`{name}` is an account of role {}, not a service account",
+                        u.role
+                    ),
+                ))
+            }
+            Some(u) if platform::auth::verify_password(secret, &u.password_hash) => {
+                if !u.active || u.deleted_at.is_some() {
+                    tracing::warn!(account = %name, "service account is retired; its client credentials are refused");
+                }
+            }
+            Some(u) => {
+                let (id, version) = (u.id, u.token_version);
+                let mut m: user::ActiveModel = u.into();
+                m.password_hash = Set(platform::auth::hash_password(secret)?);
+                m.password_changed_at = Set(Some(now));
+                m.token_version = Set(version + 1);
+                m.updated_at = Set(now);
+                m.update(db).await?;
+                crate::login::audit(
+                    db,
+                    now,
+                    (None, "system"),
+                    "service_secret_rotated",
+                    name,
+                    "SERVICE_ACCOUNTS",
+                )
+                .await?;
+                tracing::info!(account = %name, id, "service account secret replaced");
+            }
+        }
+    }
+    Ok(())
+}
+
 async fn bootstrap_admin(
     db: &DatabaseConnection,
     now: chrono::DateTime<chrono::Utc>,
@@ -303,10 +418,7 @@ async fn bootstrap_admin(
 }
 
 pub fn run(listener: TcpListener, state: AppState) -> std::io::Result<Server> {
-    let keys = web::Data::new(JwtKeys::hs256(
-        state.config.jwt_secret.as_bytes(),
-        state.config.token_ttl_seconds,
-    ));
+    let keys = web::Data::new(state.jwt.clone());
     let limit = web::Data::new(BodyLimit(state.config.body_limit_bytes));
     let metrics = web::Data::from(state.metrics.kit.clone());
     let state = web::Data::new(state);
@@ -351,4 +463,36 @@ pub fn run(listener: TcpListener, state: AppState) -> std::io::Result<Server> {
     .listen(listener)?
     .run();
     Ok(server)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn service_accounts_parse_with_named_refusals() {
+        let secret = "0123456789abcdef0123456789abcdef";
+        assert_eq!(
+            parse_service_accounts(&format!(" assessment:{secret} , cadre:{secret}x ")).unwrap(),
+            vec![
+                ("assessment".to_string(), secret.to_string()),
+                ("cadre".to_string(), format!("{secret}x")),
+            ]
+        );
+        assert_eq!(parse_service_accounts("").unwrap(), vec![]);
+        // A secret may hold a colon; only the first separates the name.
+        assert_eq!(
+            parse_service_accounts(&format!("a:{secret}:z")).unwrap()[0].1,
+            format!("{secret}:z")
+        );
+        assert!(parse_service_accounts("assessment")
+            .unwrap_err()
+            .contains("name:secret"));
+        assert!(parse_service_accounts("assessment:short")
+            .unwrap_err()
+            .contains("`assessment`"));
+        assert!(parse_service_accounts(&format!(":{secret}"))
+            .unwrap_err()
+            .contains("no name"));
+    }
 }

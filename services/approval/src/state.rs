@@ -54,6 +54,8 @@ pub struct AppState {
     pub metrics: Arc<crate::metrics::ApprovalMetrics>,
     /// The keys of the applicant data at rest (`PII_KEY`; `cases::vault`).
     pub pii: Arc<crate::cases::vault::PiiVault>,
+    /// The token issuer's keys (`JWT_SIGNING_KEY_FILE`, or HS256 for the embedded default).
+    pub jwt: platform::auth::JwtKeys,
 }
 
 /// How long one window of the public lookup's rate limits runs: ten minutes (product default,

@@ -21,6 +21,8 @@ use reqwest::header::{ETAG, IF_NONE_MATCH};
 use reqwest::StatusCode;
 use sea_orm::{ConnectionTrait, Database, DatabaseConnection, Statement, Value};
 
+/// The assessment service's client secret at the approval service.
+const CLIENT_SECRET: &str = "bench-client-secret-0123456789abcdef";
 const SECRET: &str = "bench-secret-bench-secret-bench-secret";
 const PATH: &str = "/v1/cadre/departments?year=2026&scheme=hohhot&allow_partial=true";
 /// The day after 2026Q1 ends: the quarter is scored, approved and published at this moment.
@@ -85,6 +87,7 @@ fn config(service: &str, database_url: &str, demo_data: bool) -> Config {
         calendar_fallback: "error".into(),
         bootstrap_admin: None,
         trusted_proxies: Default::default(),
+        jwt: Default::default(),
     }
 }
 
@@ -477,7 +480,15 @@ async fn main() {
         let approval_url = format!("http://127.0.0.1:{}", approval.port());
         let approval_db = approval.state.db.clone();
         tokio::spawn(approval.run_until_stopped());
+        approval::startup::provision_service_accounts(
+            &approval_db,
+            &[("assessment".into(), CLIENT_SECRET.into())],
+            now,
+        )
+        .await
+        .map_err(|e| format!("service account: {e}"))?;
         let settings = assessment::state::AssessmentSettings {
+            approval_client_secret: Some(CLIENT_SECRET.into()),
             approval_url,
             feed_consumer: false,
             scheduler_enabled: false,

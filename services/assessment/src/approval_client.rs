@@ -1,9 +1,14 @@
 //! The approval service, seen only through its documented API: the event feed
 //! (`GET /v1/events`), the department list and the working-day calendar (`GET /v1/calendar`,
-//! `GET /v1/calendar/years`). Authenticated as a service account.
+//! `GET /v1/calendar/years`). Authenticated as a service account: its client credentials
+//! (`APPROVAL_CLIENT_ID` / `APPROVAL_CLIENT_SECRET`) are exchanged at
+//! `POST /v1/auth/client-token` for a short token, kept until a minute before it ends and
+//! asked for again after a 401. The service never signs a token of its own.
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
 
 use chrono::{DateTime, NaiveDate, Utc};
-use platform::auth::{JwtKeys, Role};
 use serde::Deserialize;
 
 #[derive(Debug, Clone, Deserialize)]
@@ -78,18 +83,60 @@ struct DepartmentPage {
     next_cursor: Option<String>,
 }
 
+/// How the client proves who it is.
+#[derive(Clone)]
+pub enum Credentials {
+    /// `APPROVAL_TOKEN`, as it is.
+    Fixed(String),
+    /// A service account's client credentials.
+    Client { id: String, secret: String },
+    /// Neither is configured: every call fails with the reason.
+    Missing,
+}
+
+#[derive(Debug, Deserialize)]
+struct ClientToken {
+    access_token: String,
+    expires_in: u64,
+}
+
 #[derive(Clone)]
 pub struct ApprovalClient {
     http: reqwest::Client,
     base: String,
-    /// A fixed token (`APPROVAL_TOKEN`), or keys to mint short-lived service tokens with the
-    /// platform's shared `JWT_SECRET`.
-    token: Option<String>,
-    keys: JwtKeys,
+    credentials: Credentials,
+    /// The service account's current token and when to ask for the next one.
+    cached: Arc<tokio::sync::Mutex<Option<(String, Instant)>>>,
 }
 
+/// The stable code of a problem+json answer — shown by the public `/readyz`, so only a
+/// code-shaped value, never the raw body.
+fn problem_code(body: &str) -> Option<String> {
+    serde_json::from_str::<serde_json::Value>(body)
+        .ok()
+        .and_then(|v| v.get("code").and_then(|c| c.as_str()).map(str::to_string))
+        .filter(|c| c.len() <= 64 && c.bytes().all(|b| b.is_ascii_lowercase() || b == b'_'))
+}
+
+/// Why a call failed: a refused token (worth one retry with a new one) or anything else.
+enum GetError {
+    Unauthorized(String),
+    Other(String),
+}
+
+impl GetError {
+    fn into_message(self) -> String {
+        match self {
+            GetError::Unauthorized(m) | GetError::Other(m) => m,
+        }
+    }
+}
+
+/// Ask for the next token this long before the current one ends.
+const RENEW_MARGIN: Duration = Duration::from_secs(60);
+
 impl ApprovalClient {
-    pub fn new(base: &str, token: Option<String>, keys: JwtKeys) -> Self {
+    pub fn new(base: &str, credentials: Credentials) -> Self {
         let http = reqwest::Client::builder()
             .timeout(std::time::Duration::from_secs(15))
             .build()
@@ -97,58 +144,144 @@ impl ApprovalClient {
         ApprovalClient {
             http,
             base: base.trim_end_matches('/').to_string(),
-            token,
-            keys,
+            credentials,
+            cached: Arc::new(tokio::sync::Mutex::new(None)),
         }
+    }
+
+    /// From the settings: `APPROVAL_TOKEN`, else the client credentials.
+    pub fn from_settings(s: &crate::state::AssessmentSettings) -> Self {
+        let credentials = match (&s.approval_token, &s.approval_client_secret) {
+            (Some(t), _) => Credentials::Fixed(t.clone()),
+            (None, Some(secret)) => Credentials::Client {
+                id: s.approval_client_id.clone(),
+                secret: secret.clone(),
+            },
+            (None, None) => Credentials::Missing,
+        };
+        Self::new(&s.approval_url, credentials)
     }
 
     pub fn base(&self) -> &str {
         &self.base
     }
 
-    fn bearer(&self) -> Result<String, String> {
-        match &self.token {
-            Some(t) => Ok(t.clone()),
-            None => self
-                .keys
-                .issue(0, "assessment-service", Role::Service, None, Utc::now())
-                .map_err(|e| e.to_string()),
+    /// The token to send: the fixed one, or the service account's (asked for when there is
+    /// none yet or it is about to end).
+    async fn bearer(&self) -> Result<String, String> {
+        let (id, secret) = match &self.credentials {
+            Credentials::Fixed(t) => return Ok(t.clone()),
+            Credentials::Missing => {
+                return Err(
+                    "no credentials for the approval service: set APPROVAL_CLIENT_SECRET (or APPROVAL_TOKEN)"
+                        .into(),
+                )
+            }
+            Credentials::Client { id, secret } => (id, secret),
+        };
+        let mut cached = self.cached.lock().await;
+        if let Some((token, renew_at)) = cached.as_ref() {
+            if Instant::now() < *renew_at {
+                return Ok(token.clone());
+            }
         }
+        let r = self
+            .http
+            .post(format!("{}/v1/auth/client-token", self.base))
+            .json(&serde_json::json!({"client_id": id, "client_secret": secret}))
+            .send()
+            .await
+            .map_err(|e| {
+                tracing::warn!(error = %e, "approval service unreachable");
+                "approval service unreachable".to_string()
+            })?;
+        let status = r.status();
+        if !status.is_success() {
+            let code = problem_code(&r.text().await.unwrap_or_default());
+            tracing::warn!(%status, client_id = %id, code, "the approval service refused the client credentials");
+            return Err(format!(
+                "approval service refused the client credentials of `{id}`: {status} ({})",
+                code.unwrap_or_default()
+            ));
+        }
+        let t: ClientToken = r
+            .json()
+            .await
+            .map_err(|_| "approval service answered an unreadable token".to_string())?;
+        let renew_at = Instant::now()
+            + Duration::from_secs(t.expires_in)
+                .checked_sub(RENEW_MARGIN)
+                .unwrap_or_default();
+        *cached = Some((t.access_token.clone(), renew_at));
+        Ok(t.access_token)
+    }
+
+    /// Forget the service account's token (the approval service refused it).
+    async fn forget_token(&self) {
+        *self.cached.lock().await = None;
     }
 
     async fn get<T: serde::de::DeserializeOwned>(&self, path: &str) -> Result<T, String> {
+        match self.get_once(path).await {
+            // A refused token (expired early, the account's sessions ended): once more with a
+            // new one.
+            Err(GetError::Unauthorized(_))
+                if matches!(self.credentials, Credentials::Client { .. }) =>
+            {
+                self.forget_token().await;
+                self.get_once(path).await.map_err(GetError::into_message)
+            }
+            r => r.map_err(GetError::into_message),
+        }
+    }
+
+    async fn get_once<T: serde::de::DeserializeOwned>(&self, path: &str) -> Result<T, GetError> {
+        let token = self.bearer().await.map_err(GetError::Other)?;
         let r = self
             .http
             .get(format!("{}{}", self.base, path))
-            .bearer_auth(self.bearer()?)
+            .bearer_auth(token)
             .send()
             .await
             .map_err(|e| {
                 // The detail (address, OS error) goes to the log; the message, shown by the
                 // public `/readyz`, only says what failed.
                 tracing::warn!(error = %e, path, "approval service unreachable");
-                "approval service unreachable".to_string()
+                GetError::Other("approval service unreachable".to_string())
             })?;
         let status = r.status();
         if !status.is_success() {
             let body = r.text().await.unwrap_or_default();
             tracing::warn!(%status, body = %body, path, "approval service refused a request");
-            // Only the problem's stable code, never the raw body.
-            let code = serde_json::from_str::<serde_json::Value>(&body)
-                .ok()
-                .and_then(|v| v.get("code").and_then(|c| c.as_str()).map(str::to_string))
-                .filter(|c| {
-                    c.len() <= 64 && c.bytes().all(|b| b.is_ascii_lowercase() || b == b'_')
-                });
-            return Err(match code {
+            let code = problem_code(&body);
+            let message = match code {
                 Some(c) => format!("approval service answered {status} ({c})"),
                 None => format!("approval service answered {status}"),
+            };
+            return Err(if status == reqwest::StatusCode::UNAUTHORIZED {
+                GetError::Unauthorized(message)
+            } else {
+                GetError::Other(message)
             });
         }
         r.json().await.map_err(|e| {
             tracing::warn!(error = %e, path, "approval service answered unreadable JSON");
-            "approval service answered unreadable JSON".to_string()
+            GetError::Other("approval service answered unreadable JSON".to_string())
         })
+    }
+
+    /// The issuer's published keys (`JWT_JWKS_URL`, public: no token).
+    pub async fn jwks(&self, url: &str) -> Result<platform::keys::JwkSet, String> {
+        let r = self.http.get(url).send().await.map_err(|e| {
+            tracing::warn!(error = %e, url, "issuer's JWKS unreachable");
+            "issuer's JWKS unreachable".to_string()
+        })?;
+        if !r.status().is_success() {
+            return Err(format!("issuer's JWKS answered {}", r.status()));
+        }
+        r.json()
+            .await
+            .map_err(|_| "issuer's JWKS is not a key set".to_string())
     }
 
     pub async fn events(&self, after: i64, limit: u32) -> Result<FeedPage, String> {

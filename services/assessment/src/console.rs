@@ -9,7 +9,7 @@
 //!
 //! # Signing in
 //!
-//! The page uses the platform's HS256 JWTs (checked with [`JwtKeys::verify`]), carried by the
+//! The page uses the platform's JWTs, issued by the approval service (checked with [`JwtKeys::verify`]: the issuer's published keys, or the embedded default's HS256 secret), carried by the
 //! browser in an **`HttpOnly` cookie**, exactly as the approval service's console does:
 //!
 //! - `GET /console/login` shows a plain form that `POST`s the token (field `token`) to

@@ -15,6 +15,7 @@ pub mod feed;
 pub mod gather;
 pub mod inputs;
 pub mod jobs;
+pub mod jwks;
 pub mod metrics;
 pub mod openapi;
 pub mod people;

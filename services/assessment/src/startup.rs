@@ -63,12 +63,16 @@ impl Application {
             ),
             None => None,
         };
-        let keys = JwtKeys::hs256(config.jwt_secret.as_bytes(), 300);
-        let approval = ApprovalClient::new(
-            &settings.approval_url,
-            settings.approval_token.clone(),
-            keys,
-        );
+        // Only the approval service issues tokens; this one verifies them, with the issuer's
+        // published keys (`JWT_JWKS_URL`) or, for the embedded default, the shared secret.
+        if config.jwt.signing_key_file.is_some() {
+            return Err(StartupError::Config(
+                "JWT_SIGNING_KEY_FILE: only the approval service issues tokens; set JWT_JWKS_URL to its /.well-known/jwks.json".into(),
+            ));
+        }
+        let jwt = JwtKeys::from_config(&config, platform::auth::AUD_ASSESSMENT)
+            .map_err(|e| StartupError::Config(e.to_string()))?;
+        let approval = ApprovalClient::from_settings(&settings);
         let mailer = outbox::mailer::Mailer::from_settings(
             settings.smtp_url.as_deref(),
             std::path::Path::new(&settings.mail_dir),
@@ -96,7 +100,9 @@ impl Application {
             mailer: Arc::new(mailer),
             mail_from,
             metrics: Arc::new(crate::metrics::AssessmentMetrics::new()),
+            jwt,
         };
+        crate::jwks::load_at_start(&state).await;
         // The approval service's holiday tables; unreachable, the built-in ones (never fatal).
         crate::calendar_sync::load_at_start(&state).await;
         let listener = TcpListener::bind(&config.bind)
@@ -111,6 +117,7 @@ impl Application {
             crate::feed::spawn(state.clone());
         }
         crate::calendar_sync::spawn(state.clone());
+        crate::jwks::spawn(state.clone());
         let scheduler = if state.settings.scheduler_enabled {
             Some(
                 crate::jobs::start(state.clone())
@@ -138,10 +145,7 @@ impl Application {
 }
 
 pub fn run(listener: TcpListener, state: AppState) -> std::io::Result<Server> {
-    let keys = web::Data::new(JwtKeys::hs256(
-        state.config.jwt_secret.as_bytes(),
-        state.config.token_ttl_seconds,
-    ));
+    let keys = web::Data::new(state.jwt.clone());
     let limit = web::Data::new(BodyLimit(state.config.body_limit_bytes));
     let limiter = web::Data::new(crate::cache::RateLimiter::new(
         state.settings.cadre_rate_limit,

@@ -15,8 +15,15 @@ use crate::calendar_sync::CalendarVersion;
 pub struct AssessmentSettings {
     /// `APPROVAL_URL`, default `http://127.0.0.1:8080`.
     pub approval_url: String,
-    /// `APPROVAL_TOKEN`: a fixed service token; unset → minted with the shared `JWT_SECRET`.
+    /// `APPROVAL_TOKEN`: a fixed token for the approval service (an operator's choice; it
+    /// ends when it expires). Unset, the client credentials below are used.
     pub approval_token: Option<String>,
+    /// `APPROVAL_CLIENT_ID` (default `assessment`): this service's service account at the
+    /// approval service (`POST /v1/auth/client-token`).
+    pub approval_client_id: String,
+    /// `APPROVAL_CLIENT_SECRET`: its secret. Without it (and without `APPROVAL_TOKEN`) the
+    /// feed is not read and `/readyz` says why.
+    pub approval_client_secret: Option<String>,
     /// `FEED_POLL_MS`: how often to poll the feed when nothing wakes the consumer (default 2000).
     pub feed_poll_ms: u64,
     /// `CALENDAR_REFRESH_SECONDS`: how often to re-read the approval service's holiday tables
@@ -52,6 +59,8 @@ impl Default for AssessmentSettings {
         AssessmentSettings {
             approval_url: "http://127.0.0.1:8080".into(),
             approval_token: None,
+            approval_client_id: "assessment".into(),
+            approval_client_secret: None,
             feed_poll_ms: 2000,
             calendar_refresh_seconds: 300,
             feed_failure_seconds: 60,
@@ -89,6 +98,8 @@ impl AssessmentSettings {
         Ok(AssessmentSettings {
             approval_url: get("APPROVAL_URL").unwrap_or(d.approval_url),
             approval_token: get("APPROVAL_TOKEN"),
+            approval_client_id: get("APPROVAL_CLIENT_ID").unwrap_or(d.approval_client_id),
+            approval_client_secret: get("APPROVAL_CLIENT_SECRET"),
             feed_poll_ms: num("FEED_POLL_MS", d.feed_poll_ms, 600_000)?.max(50),
             calendar_refresh_seconds: num(
                 "CALENDAR_REFRESH_SECONDS",
@@ -137,6 +148,9 @@ pub struct AppState {
     pub mail_from: lettre::message::Mailbox,
     /// The figures of `/metrics` (one registry per application).
     pub metrics: Arc<crate::metrics::AssessmentMetrics>,
+    /// The keys tokens are verified with: the issuer's JWKS (`JWT_JWKS_URL`, refreshed by
+    /// [`crate::jwks`]) or the shared secret of the embedded default.
+    pub jwt: platform::auth::JwtKeys,
 }
 
 impl AppState {

@@ -23,6 +23,7 @@ pub fn bench_config(database_url: &str, calendar_fallback: &str) -> Config {
         calendar_fallback: calendar_fallback.into(),
         bootstrap_admin: None,
         trusted_proxies: Default::default(),
+        jwt: Default::default(),
     }
 }
 

@@ -184,6 +184,122 @@ pub async fn token(
     Ok(token_answer(&state, &keys, pair))
 }
 
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ClientTokenRequest {
+    /// The service account's name (a user of role `service`).
+    #[schema(min_length = 1, max_length = 64)]
+    pub client_id: String,
+    /// Its secret (the account's password; `SERVICE_ACCOUNTS` provisions it).
+    #[schema(min_length = 1, max_length = 128)]
+    pub client_secret: String,
+}
+
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct ClientTokenResponse {
+    /// The JWT to send as `Authorization: Bearer <access_token>`; its audience is only the
+    /// approval service, its role `service`.
+    pub access_token: String,
+    /// Always `Bearer`.
+    pub token_type: String,
+    /// Lifetime in seconds (`TOKEN_TTL_SECONDS`, default 900); ask again before it ends.
+    pub expires_in: i64,
+}
+
+/// A service account's token (client credentials, RFC 6749 §4.4): another system — the
+/// assessment service first — authenticates as a user of role `service`, which reads the event
+/// feed, the departments, the calendar and statistics, and no applicant's personal data. No
+/// refresh token: the client asks again. Throttled, locked and audited as a sign-in is
+/// (`login_client`); a person's account is refused as `invalid_client`, like a wrong secret.
+#[utoipa::path(post, path = "/v1/auth/client-token", tag = "auth", request_body = ClientTokenRequest, responses(
+    (status = 200, body = ClientTokenResponse, headers(("Cache-Control" = String, description = "`no-store`"))),
+    (status = 401, description = "`invalid_client`: unknown service account, wrong secret, inactive, or not a service account (counted, as a sign-in is)", body = platform::error::Problem, content_type = "application/problem+json"),
+    (status = 429, description = "`login_locked`: too many failures of this account name or address (as at `POST /v1/auth/token`)", body = platform::error::Problem, content_type = "application/problem+json", headers(("Retry-After" = u64, description = "seconds until the lockout ends"))),
+    (status = 422, description = "invalid body", body = platform::error::Problem, content_type = "application/problem+json"),
+))]
+pub async fn client_token(
+    _no_query: platform::http::NoQuery,
+    req_http: HttpRequest,
+    state: web::Data<AppState>,
+    keys: web::Data<JwtKeys>,
+    body: ValidJson<ClientTokenRequest>,
+) -> ApiResult<HttpResponse> {
+    let req = body.into_inner();
+    let now = state.now();
+    let address = crate::routes::public::client_address(&req_http);
+    let refused = || {
+        ApiError::unauthorized(
+            "invalid_client",
+            "unknown service account, wrong secret, inactive account or not a service account",
+        )
+    };
+    let user = authenticate(
+        &state,
+        &address,
+        (&req.client_id, &req.client_secret, None),
+        now,
+    )
+    .await
+    .map_err(|e| match e.code() {
+        "invalid_credentials" | "totp_required" | "totp_invalid" => refused(),
+        _ => e,
+    })?;
+    if user.role != Role::Service.as_str() {
+        login::audit(
+            &state.db,
+            now,
+            (Some(user.id), &user.username),
+            "login_refused_not_client",
+            &user.username,
+            &address,
+        )
+        .await?;
+        return Err(refused());
+    }
+    // Signed with the system clock, which is what every verifier checks `exp` against (the
+    // service's own clock may be set to another day: the demo, the tests).
+    let mut claims = keys.claims(
+        user.id,
+        &user.username,
+        Role::Service,
+        None,
+        user.token_version,
+        None,
+        chrono::Utc::now(),
+    );
+    claims.aud = vec![platform::auth::AUD_APPROVAL.to_string()];
+    let access_token = keys.issue_claims(&claims)?;
+    login::audit(
+        &state.db,
+        now,
+        (Some(user.id), &user.username),
+        "login_client",
+        &user.username,
+        &address,
+    )
+    .await?;
+    Ok(HttpResponse::Ok()
+        .insert_header((header::CACHE_CONTROL, "no-store"))
+        .insert_header((header::PRAGMA, "no-cache"))
+        .json(ClientTokenResponse {
+            access_token,
+            token_type: "Bearer".into(),
+            expires_in: keys.ttl_seconds,
+        }))
+}
+
+/// The issuer's public keys (JWKS, RFC 7517): every key a service should accept for this
+/// issuer's tokens — the signing key and the keys of a rotation (`JWT_VERIFY_KEY_FILES`), each
+/// by its `kid`. Empty for the embedded default, whose HS256 secret is never published.
+#[utoipa::path(get, path = "/.well-known/jwks.json", tag = "auth", responses(
+    (status = 200, body = platform::keys::JwkSet, headers(("Cache-Control" = String, description = "`public, max-age=300`: verifiers fetch again at least every five minutes, and at once on an unknown `kid`"))),
+))]
+pub async fn jwks(_no_query: platform::http::NoQuery, keys: web::Data<JwtKeys>) -> HttpResponse {
+    HttpResponse::Ok()
+        .insert_header((header::CACHE_CONTROL, "public, max-age=300"))
+        .json(keys.jwks())
+}
+
 /// Exchange a refresh token for a new access token and refresh token of the same session; the
 /// one presented is used up. Presenting a used one again revokes the whole session (every
 /// refresh token of its family, the newest too) and is audited with the client address.

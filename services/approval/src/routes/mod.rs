@@ -43,9 +43,11 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.route("/healthz", web::get().to(health::healthz))
         .route("/readyz", web::get().to(health::readyz))
         .route("/metrics", web::get().to(health::metrics))
+        .route("/.well-known/jwks.json", web::get().to(auth::jwks))
         .service(
             web::scope("/v1")
                 .route("/auth/token", web::post().to(auth::token))
+                .route("/auth/client-token", web::post().to(auth::client_token))
                 .route("/auth/me", web::get().to(auth::me))
                 .route("/auth/password", web::post().to(auth::change_password))
                 .route("/auth/refresh", web::post().to(auth::refresh))

@@ -14,14 +14,15 @@ use actix_web::dev::{ServiceRequest, ServiceResponse};
 use actix_web::http::header;
 use actix_web::middleware::Next;
 use actix_web::{web, ResponseError};
-use platform::auth::{Claims, JwtKeys, Role};
+use platform::auth::{Claims, JwtKeys};
 use platform::ApiError;
 
 use crate::state::AppState;
 
 /// Routes that take no access token (or only replace the console's cookie).
-const UNCHECKED: [&str; 5] = [
+const UNCHECKED: [&str; 6] = [
     "/v1/auth/token",
+    "/v1/auth/client-token",
     "/v1/auth/refresh",
     "/v1/auth/password",
     "/console/login",
@@ -51,18 +52,11 @@ fn token_of(req: &ServiceRequest) -> Option<(String, bool)> {
     })
 }
 
-/// The inter-service identity (user 0, role `service`) has no user row and no version.
-fn is_service_identity(c: &Claims) -> bool {
-    c.sub == "0" && c.role == Role::Service
-}
-
 /// Has the session of `claims` ended: the account changed (or is gone) since the token was
-/// issued? The inter-service identity has no session and never ends here. Also used by the
+/// issued? Every token has an account, service accounts too (client credentials; the identity
+/// without a user row that services once minted for themselves is gone). Also used by the
 /// console's sign-in, which reads its token from a form this middleware does not see.
 pub(crate) async fn has_ended(state: &AppState, claims: &Claims) -> Result<bool, ApiError> {
-    if is_service_identity(claims) {
-        return Ok(false);
-    }
     let Ok(id) = claims.sub.parse::<i32>() else {
         return Ok(true);
     };
@@ -81,7 +75,7 @@ pub async fn guard<B: MessageBody>(
         (Some((token, cookie)), Some(keys)) => keys.verify(&token).ok().map(|c| (c, cookie)),
         _ => None,
     };
-    let Some((claims, cookie)) = claims.filter(|(c, _)| !is_service_identity(c)) else {
+    let Some((claims, cookie)) = claims else {
         return Ok(next.call(req).await?.map_into_left_body());
     };
     let Some(state) = req.app_data::<web::Data<AppState>>().cloned() else {

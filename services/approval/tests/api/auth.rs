@@ -107,6 +107,8 @@ async fn missing_expired_forged_and_wrong_algorithm_tokens_get_401() {
         exp: Utc::now().timestamp() + 600,
         tv: 0,
         sid: None,
+        iss: "approval".into(),
+        aud: vec!["approval".into()],
     };
     let hs512 = encode(
         &Header::new(Algorithm::HS512),

@@ -149,6 +149,7 @@ pub async fn test_config() -> Config {
         calendar_fallback: "error".into(),
         bootstrap_admin: None,
         trusted_proxies: Default::default(),
+        jwt: Default::default(),
     }
 }
 
@@ -160,6 +161,8 @@ async fn finish_spawn(
 ) -> TestApp {
     let port = app.port();
     let db = app.state.db.clone();
+    // The app's own keys (HS256 with SECRET, or the Ed25519 key a test configured).
+    let keys = app.state.jwt.clone();
     tokio::spawn(app.run_until_stopped());
     let admin = approval::catalogue::store::create_user(
         &db,
@@ -203,7 +206,6 @@ async fn finish_spawn(
         .await
         .expect("token user");
     }
-    let keys = JwtKeys::hs256(SECRET.as_bytes(), 3600);
     let sysadmin_token = keys
         .issue(admin.id, "root", Role::Sysadmin, None, Utc::now())
         .unwrap();

@@ -17,6 +17,7 @@ mod exposition;
 mod extensions;
 mod facts;
 mod helpers;
+mod issuer;
 mod items;
 mod limits;
 mod mail;

@@ -717,6 +717,7 @@ async fn two_replicas_issue_one_card_per_breach() {
             calendar_fallback: "error".into(),
             bootstrap_admin: None,
             trusted_proxies: Default::default(),
+            jwt: Default::default(),
         },
         test_supervision(),
         Arc::new(h.app.clock.clone()),

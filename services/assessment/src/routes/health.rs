@@ -58,7 +58,12 @@ pub async fn readyz(
     // FEED_FAILURE_SECONDS (e.g. a wrong JWT_SECRET: 401 on every poll), it is not ready.
     let feed_problem = feed
         .as_ref()
-        .and_then(|f| f.unhealthy(state.now(), state.settings.feed_failure_seconds));
+        .and_then(|f| f.unhealthy(state.now(), state.settings.feed_failure_seconds))
+        // Verifying with the issuer's JWKS and none read yet: no token can be checked.
+        .or_else(|| {
+            (state.config.jwt.jwks_url.is_some() && state.jwt.jwks().keys.is_empty())
+                .then(|| "the issuer's keys (JWT_JWKS_URL) have not been read yet".to_string())
+        });
     let ok =
         database == "ok" && (redis == "ok" || redis == "not_configured") && feed_problem.is_none();
     let body = Ready {

@@ -458,6 +458,7 @@ async fn bad_requests_and_the_rate_limit() {
         feed_consumer: false,
         scheduler_enabled: false,
         cadre_rate_limit: 3,
+        approval_client_secret: Some(CLIENT_SECRET.into()),
         ..Default::default()
     };
     let app = assessment::startup::Application::build_with(

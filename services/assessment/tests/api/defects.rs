@@ -24,6 +24,7 @@ async fn fresh_approval(s: &Services) -> String {
     let app = approval::startup::Application::build_with(cfg, settings, Arc::new(s.clock.clone()))
         .await
         .expect("second approval service");
+    service_account(&app.state.db).await;
     let base = format!("http://127.0.0.1:{}", app.port());
     tokio::spawn(app.run_until_stopped());
     base
@@ -198,8 +199,9 @@ async fn a_feed_that_starts_over_halts_the_consumer_until_reset() {
     assert_eq!(s.count("a_audit_log WHERE action = 'feed_reset'").await, 1);
 }
 
-/// 6. With a wrong `JWT_SECRET` every poll is 401: `/readyz` turns 503 with the reason once
-/// the failures last longer than `FEED_FAILURE_SECONDS` (default 60).
+/// 6. With a wrong client secret every poll is refused (401 `invalid_client`): `/readyz`
+/// turns 503 with the reason once the failures last longer than `FEED_FAILURE_SECONDS`
+/// (default 60).
 #[tokio::test]
 async fn a_feed_that_keeps_failing_makes_the_service_unready() {
     let s = spawn().await;
@@ -209,10 +211,10 @@ async fn a_feed_that_keeps_failing_makes_the_service_unready() {
         feed_consumer: false,
         scheduler_enabled: false,
         mail_dir: s.mail_dir.display().to_string(),
+        approval_client_secret: Some("a-different-secret-a-different-secret".into()),
         ..Default::default()
     };
-    let mut cfg = config("assessment", &fresh_db("assessment").await);
-    cfg.jwt_secret = "a-different-secret-a-different-secret".into();
+    let cfg = config("assessment", &fresh_db("assessment").await);
     let app =
         assessment::startup::Application::build_with(cfg, settings, Arc::new(s.clock.clone()))
             .await
@@ -236,7 +238,10 @@ async fn a_feed_that_keeps_failing_makes_the_service_unready() {
     // The probe is public: the approval service's problem is named by its code, its raw
     // body (detail, trace id) stays in the log.
     assert!(
-        body["reason"].as_str().unwrap().contains("(token_invalid)"),
+        body["reason"]
+            .as_str()
+            .unwrap()
+            .contains("(invalid_client)"),
         "{body}"
     );
     assert!(!body.to_string().contains("trace_id"), "{body}");
@@ -251,6 +256,7 @@ async fn an_unreachable_feed_is_reported_without_internal_detail() {
     drop(closed);
     let settings = assessment::state::AssessmentSettings {
         approval_url: format!("http://127.0.0.1:{port}"),
+        approval_client_secret: Some(CLIENT_SECRET.into()),
         feed_consumer: false,
         scheduler_enabled: false,
         mail_dir: s.mail_dir.display().to_string(),

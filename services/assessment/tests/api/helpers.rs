@@ -9,6 +9,19 @@ use sea_orm::{ConnectionTrait, Database, DatabaseConnection, Statement};
 use serde_json::{json, Value};
 
 pub const SECRET: &str = "shared-test-secret-shared-test-secret";
+/// The assessment service's client secret at the approval service (`SERVICE_ACCOUNTS`).
+pub const CLIENT_SECRET: &str = "assessment-client-secret-0123456789";
+
+/// The service account the assessment service signs in with, in an approval database.
+pub async fn service_account(approval_db: &DatabaseConnection) {
+    approval::startup::provision_service_accounts(
+        approval_db,
+        &[("assessment".into(), CLIENT_SECRET.into())],
+        Utc::now(),
+    )
+    .await
+    .expect("service account");
+}
 
 pub fn suffix() -> String {
     format!("{:016x}", rand::random::<u64>())
@@ -61,6 +74,7 @@ pub fn config(service: &str, database_url: &str) -> Config {
         calendar_fallback: "error".into(),
         bootstrap_admin: None,
         trusted_proxies: Default::default(),
+        jwt: Default::default(),
     }
 }
 
@@ -107,6 +121,7 @@ pub async fn start_assessment_on(
         feed_consumer: false,
         scheduler_enabled: false,
         mail_dir: mail_dir.display().to_string(),
+        approval_client_secret: Some(CLIENT_SECRET.into()),
         ..Default::default()
     };
     let mut cfg = config("assessment", db_url);
@@ -161,6 +176,7 @@ async fn spawn_opts(linked: bool) -> Services {
     let approval_url = format!("http://127.0.0.1:{}", approval.port());
     let approval_db = approval.state.db.clone();
     token_users(&approval_db).await;
+    service_account(&approval_db).await;
     tokio::spawn(approval.run_until_stopped());
 
     let db_url = fresh_db("assessment").await;

@@ -15,6 +15,7 @@ mod facts;
 mod flow;
 mod helpers;
 mod inputs;
+mod issuer;
 mod metrics;
 mod openapi;
 mod people;

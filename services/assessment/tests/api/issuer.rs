@@ -1,0 +1,165 @@
+//! This service verifies, never issues: with `JWT_JWKS_URL` it checks every token against the
+//! approval service's published Ed25519 keys and its own audience, and it reads the feed as a
+//! service account with client credentials.
+
+use std::sync::Arc;
+
+use chrono::Utc;
+use platform::auth::{JwtKeys, Role};
+use platform::clock::ManualClock;
+use platform::keys::SigningKey;
+use reqwest::StatusCode;
+use serde_json::{json, Value};
+
+use crate::helpers::*;
+
+#[tokio::test]
+async fn tokens_are_checked_with_the_issuer_s_published_keys_and_audience() {
+    platform::telemetry::init("error");
+    let clock = ManualClock::new(at("2026-03-09T10:00:00+08:00"));
+    let key = SigningKey::generate();
+    let key_path = std::env::temp_dir().join(format!("assessment-issuer-{}.pem", suffix()));
+    std::fs::write(&key_path, key.to_pem()).unwrap();
+
+    // The approval service, signing with its Ed25519 key.
+    let mut cfg = config("approval", &fresh_db("approval").await);
+    cfg.demo_data = true;
+    cfg.jwt.signing_key_file = Some(key_path.display().to_string());
+    let supervision = approval::state::SupervisionSettings {
+        scheduler_enabled: false,
+        mail_dir: std::env::temp_dir()
+            .join(format!("approval-mail-{}", suffix()))
+            .display()
+            .to_string(),
+        ..Default::default()
+    };
+    let approval =
+        approval::startup::Application::build_with(cfg, supervision, Arc::new(clock.clone()))
+            .await
+            .expect("approval starts");
+    let approval_url = format!("http://127.0.0.1:{}", approval.port());
+    let issuer = approval.state.jwt.clone();
+    service_account(&approval.state.db).await;
+    tokio::spawn(approval.run_until_stopped());
+
+    // This service, reading the issuer's keys.
+    let settings = assessment::state::AssessmentSettings {
+        approval_url: approval_url.clone(),
+        approval_client_secret: Some(CLIENT_SECRET.into()),
+        feed_consumer: false,
+        scheduler_enabled: false,
+        mail_dir: std::env::temp_dir()
+            .join(format!("assessment-mail-{}", suffix()))
+            .display()
+            .to_string(),
+        ..Default::default()
+    };
+    let mut cfg = config("assessment", &fresh_db("assessment").await);
+    cfg.jwt.jwks_url = Some(format!("{approval_url}/.well-known/jwks.json"));
+    let app = assessment::startup::Application::build_with(cfg, settings, Arc::new(clock.clone()))
+        .await
+        .expect("assessment starts");
+    let url = format!("http://127.0.0.1:{}", app.port());
+    tokio::spawn(app.run_until_stopped());
+    let client = reqwest::Client::new();
+    let get =
+        |path: &str, token: &str| client.get(format!("{url}{path}")).bearer_auth(token).send();
+
+    let ready: Value = expect(
+        client.get(format!("{url}/readyz")).send().await.unwrap(),
+        StatusCode::OK,
+    )
+    .await;
+    assert_eq!(ready["status"], "ok", "{ready}");
+
+    // A person's token from the issuer: accepted here.
+    let person = issuer
+        .issue(1, "root", Role::Sysadmin, None, Utc::now())
+        .unwrap();
+    expect(
+        get("/v1/feed/status", &person).await.unwrap(),
+        StatusCode::OK,
+    )
+    .await;
+    // The feed, read with this service's client credentials under the issuer's keys.
+    let pulled = expect(
+        client
+            .post(format!("{url}/v1/feed/pull"))
+            .bearer_auth(&person)
+            .send()
+            .await
+            .unwrap(),
+        StatusCode::OK,
+    )
+    .await;
+    assert!(pulled["cursor"].as_i64().unwrap() > 0, "{pulled}");
+    assert!(pulled["last_error"].is_null(), "{pulled}");
+
+    // A service account's token is for the approval service only.
+    let client_token: Value = expect(
+        client
+            .post(format!("{approval_url}/v1/auth/client-token"))
+            .json(&json!({"client_id": "assessment", "client_secret": CLIENT_SECRET}))
+            .send()
+            .await
+            .unwrap(),
+        StatusCode::OK,
+    )
+    .await;
+    problem(
+        get(
+            "/v1/feed/status",
+            client_token["access_token"].as_str().unwrap(),
+        )
+        .await
+        .unwrap(),
+        StatusCode::UNAUTHORIZED,
+        "token_audience",
+        None,
+    )
+    .await;
+
+    // The shared secret signs nothing here, and neither does a key the issuer never published.
+    let shared = JwtKeys::hs256(SECRET.as_bytes(), 600)
+        .issue(1, "root", Role::Sysadmin, None, Utc::now())
+        .unwrap();
+    problem(
+        get("/v1/feed/status", &shared).await.unwrap(),
+        StatusCode::UNAUTHORIZED,
+        "token_invalid",
+        None,
+    )
+    .await;
+    let stranger = JwtKeys::ed25519(&SigningKey::generate(), &[], 600)
+        .issue(1, "root", Role::Sysadmin, None, Utc::now())
+        .unwrap();
+    problem(
+        get("/v1/feed/status", &stranger).await.unwrap(),
+        StatusCode::UNAUTHORIZED,
+        "token_key_unknown",
+        None,
+    )
+    .await;
+}
+
+/// The service refuses to start with a signing key of its own: only the approval service
+/// issues tokens.
+#[tokio::test]
+async fn this_service_never_signs() {
+    let key_path = std::env::temp_dir().join(format!("assessment-own-{}.pem", suffix()));
+    std::fs::write(&key_path, SigningKey::generate().to_pem()).unwrap();
+    let mut cfg = config("assessment", &fresh_db("assessment").await);
+    cfg.jwt.signing_key_file = Some(key_path.display().to_string());
+    let settings = assessment::state::AssessmentSettings {
+        feed_consumer: false,
+        scheduler_enabled: false,
+        ..Default::default()
+    };
+    let clock = ManualClock::new(Utc::now());
+    let err = assessment::startup::Application::build_with(cfg, settings, Arc::new(clock))
+        .await
+        .err()
+        .expect("refused")
+        .to_string();
+    assert!(err.contains("only the approval service issues"), "{err}");
+}
