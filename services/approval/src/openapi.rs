@@ -20,6 +20,7 @@ use crate::routes;
         routes::health::metrics,
         routes::auth::token,
         routes::auth::client_token,
+        routes::auth::introspect,
         routes::auth::jwks,
         routes::auth::me,
         routes::auth::change_password,

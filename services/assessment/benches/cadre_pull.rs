@@ -285,9 +285,15 @@ async fn bench(s: Services, now: DateTime<Utc>) {
     let result_id = publish_quarter(&s.db, &s.cal, depts, per_dept, now).await;
     let publish_time = t.elapsed();
 
+    // The demo organization department's account: the assessment service asks the approval
+    // service whether its session is live (cached per user for SESSION_CACHE_SECONDS).
+    let orgdept = approval::catalogue::store::find_user_by_name(&s.approval_db, "orgdept")
+        .await
+        .expect("approval database")
+        .expect("the demo orgdept account");
     let keys = JwtKeys::hs256(SECRET.as_bytes(), 3600);
     let token = keys
-        .issue(41, "bench-orgdept", Role::OrgDept, None, Utc::now())
+        .issue(orgdept.id, "orgdept", Role::OrgDept, None, Utc::now())
         .expect("token");
     let client = reqwest::Client::builder()
         .pool_max_idle_per_host(256)

@@ -222,33 +222,46 @@ impl ApprovalClient {
     }
 
     async fn get<T: serde::de::DeserializeOwned>(&self, path: &str) -> Result<T, String> {
-        match self.get_once(path).await {
-            // A refused token (expired early, the account's sessions ended): once more with a
-            // new one.
+        self.call(path, None).await
+    }
+
+    /// `GET path`, or `POST path` with `body`; a refused token (expired early, the account's
+    /// sessions ended) is replaced once.
+    async fn call<T: serde::de::DeserializeOwned>(
+        &self,
+        path: &str,
+        body: Option<&serde_json::Value>,
+    ) -> Result<T, String> {
+        match self.call_once(path, body).await {
             Err(GetError::Unauthorized(_))
                 if matches!(self.credentials, Credentials::Client { .. }) =>
             {
                 self.forget_token().await;
-                self.get_once(path).await.map_err(GetError::into_message)
+                self.call_once(path, body)
+                    .await
+                    .map_err(GetError::into_message)
             }
             r => r.map_err(GetError::into_message),
         }
     }
 
-    async fn get_once<T: serde::de::DeserializeOwned>(&self, path: &str) -> Result<T, GetError> {
+    async fn call_once<T: serde::de::DeserializeOwned>(
+        &self,
+        path: &str,
+        body: Option<&serde_json::Value>,
+    ) -> Result<T, GetError> {
         let token = self.bearer().await.map_err(GetError::Other)?;
-        let r = self
-            .http
-            .get(format!("{}{}", self.base, path))
-            .bearer_auth(token)
-            .send()
-            .await
-            .map_err(|e| {
-                // The detail (address, OS error) goes to the log; the message, shown by the
-                // public `/readyz`, only says what failed.
-                tracing::warn!(error = %e, path, "approval service unreachable");
-                GetError::Other("approval service unreachable".to_string())
-            })?;
+        let url = format!("{}{}", self.base, path);
+        let request = match body {
+            Some(b) => self.http.post(url).json(b),
+            None => self.http.get(url),
+        };
+        let r = request.bearer_auth(token).send().await.map_err(|e| {
+            // The detail (address, OS error) goes to the log; the message, shown by the
+            // public `/readyz`, only says what failed.
+            tracing::warn!(error = %e, path, "approval service unreachable");
+            GetError::Other("approval service unreachable".to_string())
+        })?;
         let status = r.status();
         if !status.is_success() {
             let body = r.text().await.unwrap_or_default();
@@ -268,6 +281,21 @@ impl ApprovalClient {
             tracing::warn!(error = %e, path, "approval service answered unreadable JSON");
             GetError::Other("approval service answered unreadable JSON".to_string())
         })
+    }
+
+    /// Is the session of `token` still live at the approval service (`POST /v1/auth/introspect`)?
+    pub async fn introspect(&self, token: &str) -> Result<bool, String> {
+        #[derive(Deserialize)]
+        struct Answer {
+            active: bool,
+        }
+        let a: Answer = self
+            .call(
+                "/v1/auth/introspect",
+                Some(&serde_json::json!({ "token": token })),
+            )
+            .await?;
+        Ok(a.active)
     }
 
     /// The issuer's published keys (`JWT_JWKS_URL`, public: no token).

@@ -489,6 +489,15 @@ fn unauthorized(message: Option<&str>, clear: bool) -> HttpResponse {
     r
 }
 
+/// The sign-in page for a session the approval service ended (`crate::sessions`); the cookie
+/// is removed when it carried the token.
+pub fn revoked_page(cookie: bool) -> HttpResponse {
+    unauthorized(
+        Some("the session was ended at the approval service: sign in again"),
+        cookie,
+    )
+}
+
 fn keys(req: &HttpRequest) -> Result<&JwtKeys, Box<HttpResponse>> {
     req.app_data::<web::Data<JwtKeys>>()
         .map(|k| k.get_ref())

@@ -26,6 +26,7 @@ pub mod results;
 pub mod reviews;
 pub mod routes;
 pub mod second_round;
+pub mod sessions;
 pub mod startup;
 pub mod state;
 pub mod systems;

@@ -73,6 +73,7 @@ impl Application {
         let jwt = JwtKeys::from_config(&config, platform::auth::AUD_ASSESSMENT)
             .map_err(|e| StartupError::Config(e.to_string()))?;
         let approval = ApprovalClient::from_settings(&settings);
+        let settings_session_cache = settings.session_cache_seconds;
         let mailer = outbox::mailer::Mailer::from_settings(
             settings.smtp_url.as_deref(),
             std::path::Path::new(&settings.mail_dir),
@@ -101,6 +102,7 @@ impl Application {
             mail_from,
             metrics: Arc::new(crate::metrics::AssessmentMetrics::new()),
             jwt,
+            sessions: Arc::new(crate::sessions::SessionCache::new(settings_session_cache)),
         };
         crate::jwks::load_at_start(&state).await;
         // The approval service's holiday tables; unreachable, the built-in ones (never fatal).
@@ -159,6 +161,7 @@ pub fn run(listener: TcpListener, state: AppState) -> std::io::Result<Server> {
     let routes = web::Data::new(platform::http::RouteTable::from_openapi(&spec));
     let server = HttpServer::new(move || {
         App::new()
+            .wrap(actix_web::middleware::from_fn(crate::sessions::guard))
             .wrap(platform::http::problem_handlers())
             .wrap_fn(platform::http::head_guard)
             .wrap(platform::http::security_headers())

@@ -24,6 +24,9 @@ pub struct AssessmentSettings {
     /// `APPROVAL_CLIENT_SECRET`: its secret. Without it (and without `APPROVAL_TOKEN`) the
     /// feed is not read and `/readyz` says why.
     pub approval_client_secret: Option<String>,
+    /// `SESSION_CACHE_SECONDS`: how long the approval service's answer on a session is kept
+    /// (default 5, as the approval service's own cache; the product's own default).
+    pub session_cache_seconds: u64,
     /// `FEED_POLL_MS`: how often to poll the feed when nothing wakes the consumer (default 2000).
     pub feed_poll_ms: u64,
     /// `CALENDAR_REFRESH_SECONDS`: how often to re-read the approval service's holiday tables
@@ -61,6 +64,7 @@ impl Default for AssessmentSettings {
             approval_token: None,
             approval_client_id: "assessment".into(),
             approval_client_secret: None,
+            session_cache_seconds: 5,
             feed_poll_ms: 2000,
             calendar_refresh_seconds: 300,
             feed_failure_seconds: 60,
@@ -100,6 +104,7 @@ impl AssessmentSettings {
             approval_token: get("APPROVAL_TOKEN"),
             approval_client_id: get("APPROVAL_CLIENT_ID").unwrap_or(d.approval_client_id),
             approval_client_secret: get("APPROVAL_CLIENT_SECRET"),
+            session_cache_seconds: num("SESSION_CACHE_SECONDS", d.session_cache_seconds, 300)?,
             feed_poll_ms: num("FEED_POLL_MS", d.feed_poll_ms, 600_000)?.max(50),
             calendar_refresh_seconds: num(
                 "CALENDAR_REFRESH_SECONDS",
@@ -151,6 +156,8 @@ pub struct AppState {
     /// The keys tokens are verified with: the issuer's JWKS (`JWT_JWKS_URL`, refreshed by
     /// [`crate::jwks`]) or the shared secret of the embedded default.
     pub jwt: platform::auth::JwtKeys,
+    /// The approval service's answers on sessions ([`crate::sessions`]).
+    pub sessions: Arc<crate::sessions::SessionCache>,
 }
 
 impl AppState {

@@ -288,6 +288,70 @@ pub async fn client_token(
         }))
 }
 
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct IntrospectRequest {
+    /// The access token another service was shown.
+    #[schema(min_length = 1, max_length = 2000)]
+    pub token: String,
+}
+
+/// Whether a token is still good (RFC 7662 §2.2): only `active` when it is not.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct IntrospectResponse {
+    /// Signed by this issuer, unexpired, and its account active at the token's version.
+    pub active: bool,
+    /// The user id, when active.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sub: Option<String>,
+    /// The token version it was issued at, when active.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tv: Option<i32>,
+    /// When it expires (seconds since 1970), when active.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub exp: Option<i64>,
+}
+
+/// Token introspection for the platform's other services (RFC 7662), service accounts only:
+/// is the session of this token still live — its account active and at the same token
+/// version (no deactivation, password, role or department change or logout since)? The
+/// assessment service asks before it serves a person (cached for `SESSION_CACHE_SECONDS`),
+/// so a session ended here ends there too.
+#[utoipa::path(post, path = "/v1/auth/introspect", tag = "auth", request_body = IntrospectRequest, security(("bearer_auth" = [])), responses(
+    (status = 200, body = IntrospectResponse, headers(("Cache-Control" = String, description = "`no-store`"))),
+    (status = 401, body = platform::error::Problem, content_type = "application/problem+json"),
+    (status = 403, description = "not a service account", body = platform::error::Problem, content_type = "application/problem+json"),
+    (status = 422, description = "invalid body", body = platform::error::Problem, content_type = "application/problem+json"),
+))]
+pub async fn introspect(
+    _no_query: platform::http::NoQuery,
+    state: web::Data<AppState>,
+    keys: web::Data<JwtKeys>,
+    caller: AuthUser,
+    body: ValidJson<IntrospectRequest>,
+) -> ApiResult<HttpResponse> {
+    caller.require(&[Role::Service])?;
+    let answer = match keys.verify(body.into_inner().token.trim()) {
+        Ok(claims) if !crate::sessions::guard::has_ended(&state, &claims).await? => {
+            IntrospectResponse {
+                active: true,
+                sub: Some(claims.sub),
+                tv: Some(claims.tv),
+                exp: Some(claims.exp),
+            }
+        }
+        _ => IntrospectResponse {
+            active: false,
+            sub: None,
+            tv: None,
+            exp: None,
+        },
+    };
+    Ok(HttpResponse::Ok()
+        .insert_header((header::CACHE_CONTROL, "no-store"))
+        .json(answer))
+}
+
 /// The issuer's public keys (JWKS, RFC 7517): every key a service should accept for this
 /// issuer's tokens — the signing key and the keys of a rotation (`JWT_VERIFY_KEY_FILES`), each
 /// by its `kid`. Empty for the embedded default, whose HS256 secret is never published.

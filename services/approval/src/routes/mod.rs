@@ -48,6 +48,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             web::scope("/v1")
                 .route("/auth/token", web::post().to(auth::token))
                 .route("/auth/client-token", web::post().to(auth::client_token))
+                .route("/auth/introspect", web::post().to(auth::introspect))
                 .route("/auth/me", web::get().to(auth::me))
                 .route("/auth/password", web::post().to(auth::change_password))
                 .route("/auth/refresh", web::post().to(auth::refresh))

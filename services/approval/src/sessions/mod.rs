@@ -205,6 +205,9 @@ async fn issue<C: ConnectionTrait>(
     }
     .insert(c)
     .await?;
+    // The access token's `iat`/`exp` are on the system clock, which every verifier checks
+    // them against (the service's own clock may be set to another day: the demo, the tests);
+    // the refresh token's row above is on the service's clock, which checks it.
     let access = keys.issue_session(
         u.id,
         &u.username,
@@ -212,7 +215,7 @@ async fn issue<C: ConnectionTrait>(
         u.department_id,
         u.token_version,
         family,
-        now,
+        Utc::now(),
     )?;
     Ok(TokenPair {
         access_token: access,

@@ -349,3 +349,53 @@ async fn a_self_minted_service_identity_is_refused() {
     )
     .await;
 }
+
+/// Introspection (RFC 7662) tells a service account whether a token's session is live; a
+/// person may not ask.
+#[tokio::test]
+async fn introspection_answers_service_accounts_only() {
+    let app = spawn_app().await;
+    service_account(&app, "assessment").await;
+    let service = expect_status(
+        client_token(&app, "assessment", SERVICE_SECRET).await,
+        StatusCode::OK,
+    )
+    .await["access_token"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let person = {
+        let r = app
+            .post(
+                "/v1/auth/token",
+                "",
+                &json!({"username": "root", "password": "root-password"}),
+            )
+            .await;
+        expect_status(r, StatusCode::OK).await["access_token"]
+            .as_str()
+            .unwrap()
+            .to_string()
+    };
+    async fn ask(app: &TestApp, service: &str, token: &str) -> reqwest::Response {
+        app.post("/v1/auth/introspect", service, &json!({ "token": token }))
+            .await
+    }
+    let live = expect_status(ask(&app, &service, &person).await, StatusCode::OK).await;
+    assert_eq!(live["active"], true, "{live}");
+    assert_eq!(live["sub"], app.sysadmin_id.to_string());
+    let forged = expect_status(ask(&app, &service, "not.a.token").await, StatusCode::OK).await;
+    assert_eq!(forged, json!({"active": false}));
+    expect_problem(
+        app.post("/v1/auth/introspect", &person, &json!({ "token": person }))
+            .await,
+        StatusCode::FORBIDDEN,
+        "forbidden",
+        None,
+    )
+    .await;
+    let r = app.post("/v1/auth/logout", &person, &json!({})).await;
+    assert_eq!(r.status(), StatusCode::NO_CONTENT);
+    let ended = expect_status(ask(&app, &service, &person).await, StatusCode::OK).await;
+    assert_eq!(ended, json!({"active": false}));
+}

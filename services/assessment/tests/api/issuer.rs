@@ -163,3 +163,96 @@ async fn this_service_never_signs() {
         .to_string();
     assert!(err.contains("only the approval service issues"), "{err}");
 }
+
+/// A session ended at the approval service (here: its owner logs out) ends here at the next
+/// request; with the approval service out of reach a token is not served on trust.
+#[tokio::test]
+async fn a_session_ended_at_the_approval_service_ends_here() {
+    let s = spawn().await;
+    let settings = assessment::state::AssessmentSettings {
+        approval_url: s.approval.clone(),
+        approval_client_secret: Some(CLIENT_SECRET.into()),
+        session_cache_seconds: 0,
+        feed_consumer: false,
+        scheduler_enabled: false,
+        mail_dir: s.mail_dir.display().to_string(),
+        ..Default::default()
+    };
+    let app = assessment::startup::Application::build_with(
+        config("assessment", &fresh_db("assessment").await),
+        settings,
+        Arc::new(s.clock.clone()),
+    )
+    .await
+    .unwrap();
+    let url = format!("http://127.0.0.1:{}", app.port());
+    tokio::spawn(app.run_until_stopped());
+
+    // A real sign-in of the demo assessor at the approval service.
+    let answer = expect(
+        s.client
+            .post(format!("{}/v1/auth/token", s.approval))
+            .json(&json!({"username": "assessor", "password": "Demo-pass-2026"}))
+            .send()
+            .await
+            .unwrap(),
+        StatusCode::OK,
+    )
+    .await;
+    let token = answer["access_token"].as_str().unwrap().to_string();
+    let status = |token: String| {
+        let (client, url) = (s.client.clone(), url.clone());
+        async move {
+            client
+                .get(format!("{url}/v1/feed/status"))
+                .bearer_auth(token)
+                .send()
+                .await
+                .unwrap()
+        }
+    };
+    expect(status(token.clone()).await, StatusCode::OK).await;
+    let r = s
+        .client
+        .post(format!("{}/v1/auth/logout", s.approval))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::NO_CONTENT);
+    problem(
+        status(token.clone()).await,
+        StatusCode::UNAUTHORIZED,
+        "session_revoked",
+        None,
+    )
+    .await;
+
+    // The same kind of token, with nobody to ask: 503, not served.
+    let settings = assessment::state::AssessmentSettings {
+        approval_url: "http://127.0.0.1:1".into(),
+        approval_client_secret: Some(CLIENT_SECRET.into()),
+        feed_consumer: false,
+        scheduler_enabled: false,
+        mail_dir: s.mail_dir.display().to_string(),
+        ..Default::default()
+    };
+    let lonely = assessment::startup::Application::build_with(
+        config("assessment", &fresh_db("assessment").await),
+        settings,
+        Arc::new(s.clock.clone()),
+    )
+    .await
+    .unwrap();
+    let lonely_url = format!("http://127.0.0.1:{}", lonely.port());
+    tokio::spawn(lonely.run_until_stopped());
+    let r = s
+        .client
+        .get(format!("{lonely_url}/v1/feed/status"))
+        .bearer_auth(s.token(Role::Assessor, None))
+        .send()
+        .await
+        .unwrap();
+    assert!(r.headers().contains_key("retry-after"));
+    problem(r, StatusCode::SERVICE_UNAVAILABLE, "unavailable", None).await;
+}
