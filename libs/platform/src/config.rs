@@ -9,6 +9,7 @@
 //! | `JWT_VERIFY_KEY_FILES` | none | comma-separated Ed25519 public-key PEMs also accepted and published: the next and the previous key of a rotation |
 //! | `JWT_JWKS_URL` | unset: HS256 with `JWT_SECRET` | a verifying service (assessment) reads the issuer's keys here |
 //! | `JWT_ISSUER` | `approval` | the `iss` the approval service sets and every service requires |
+//! | `CONSOLE_IDLE_MINUTES` | `15` (the product's own default) | a console page asked for longer after the last one signs the browser out (超时自动退出) |
 //! | `TOKEN_MAX_LIFETIME_SECONDS` | `86400` (one day; the product's own default) | tokens living longer (`exp - iat`) are refused |
 //! | `BIND` | `127.0.0.1:<port>` | listen address |
 //! | `TOKEN_TTL_SECONDS` | `900` (15 min; the product's own default) | access-token lifetime (the approval service renews it with a refresh token) |
@@ -52,6 +53,8 @@ pub struct Config {
     pub trusted_proxies: crate::client::TrustedProxies,
     /// Keys, issuer and token lifetime limit (`JWT_*`).
     pub jwt: JwtSettings,
+    /// `CONSOLE_IDLE_MINUTES` × 60: the consoles' idle timeout ([`crate::idle`]).
+    pub console_idle_seconds: i64,
 }
 
 /// How tokens are signed and verified (`crate::auth::JwtKeys::from_config`).
@@ -102,6 +105,7 @@ impl std::fmt::Debug for Config {
             )
             .field("trusted_proxies", &self.trusted_proxies)
             .field("jwt", &self.jwt)
+            .field("console_idle_seconds", &self.console_idle_seconds)
             .finish()
     }
 }
@@ -188,7 +192,15 @@ impl Config {
             jwks_url: get("JWT_JWKS_URL"),
             max_lifetime_seconds,
         };
+        let console_idle_minutes = parse_num(
+            get("CONSOLE_IDLE_MINUTES"),
+            "CONSOLE_IDLE_MINUTES",
+            crate::idle::DEFAULT_IDLE_SECONDS / 60,
+            1,
+            24 * 60,
+        )?;
         Ok(Config {
+            console_idle_seconds: console_idle_minutes * 60,
             jwt,
             trusted_proxies,
             service: service.to_string(),

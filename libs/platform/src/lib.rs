@@ -12,6 +12,7 @@ pub mod db;
 pub mod error;
 pub mod http;
 pub mod identity;
+pub mod idle;
 pub mod jobs;
 pub mod json;
 pub mod keys;

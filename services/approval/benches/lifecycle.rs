@@ -193,6 +193,7 @@ async fn main() {
         bootstrap_admin: None,
         trusted_proxies: Default::default(),
         jwt: Default::default(),
+        console_idle_seconds: platform::idle::DEFAULT_IDLE_SECONDS,
     };
     let app = Application::build(config, Arc::new(ManualClock::new(start)))
         .await

@@ -201,6 +201,10 @@ impl Application {
             metrics: Arc::new(crate::metrics::ApprovalMetrics::new()),
             pii: Arc::new(pii),
             jwt,
+            idle: platform::idle::IdleStamps::new(
+                config.jwt_secret.as_bytes(),
+                config.console_idle_seconds,
+            ),
         };
         let listener = TcpListener::bind(&config.bind)
             .map_err(|e| StartupError::Bind(config.bind.clone(), e))?;

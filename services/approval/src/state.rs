@@ -56,6 +56,8 @@ pub struct AppState {
     pub pii: Arc<crate::cases::vault::PiiVault>,
     /// The token issuer's keys (`JWT_SIGNING_KEY_FILE`, or HS256 for the embedded default).
     pub jwt: platform::auth::JwtKeys,
+    /// The consoles' activity stamps (idle timeout, `CONSOLE_IDLE_MINUTES`).
+    pub idle: platform::idle::IdleStamps,
 }
 
 /// How long one window of the public lookup's rate limits runs: ten minutes (product default,

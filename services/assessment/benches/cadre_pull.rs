@@ -88,6 +88,7 @@ fn config(service: &str, database_url: &str, demo_data: bool) -> Config {
         bootstrap_admin: None,
         trusted_proxies: Default::default(),
         jwt: Default::default(),
+        console_idle_seconds: platform::idle::DEFAULT_IDLE_SECONDS,
     }
 }
 

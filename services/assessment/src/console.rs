@@ -50,6 +50,9 @@ pub const ROLES: [Role; 3] = [Role::Assessor, Role::OrgDept, Role::Supervisor];
 /// The cookie holding the token (see the module documentation).
 pub const COOKIE: &str = "assessment_console_token";
 const COOKIE_PATH: &str = "/console";
+/// The activity stamp beside the token's cookie: the console's idle timeout
+/// (`platform::idle`, `CONSOLE_IDLE_MINUTES`).
+pub const SEEN_COOKIE: &str = "assessment_console_seen";
 const HEADING: &str = "绩效评估 Assessment";
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
@@ -485,8 +488,25 @@ fn unauthorized(message: Option<&str>, clear: bool) -> HttpResponse {
     );
     if clear {
         let _ = r.add_cookie(&clear_cookie());
+        let _ = r.add_cookie(&platform::idle::removal(SEEN_COOKIE, COOKIE_PATH));
     }
     r
+}
+
+/// The sign-in page after an idle console (both cookies removed).
+pub fn idle_page(message: &str) -> HttpResponse {
+    unauthorized(Some(message), true)
+}
+
+/// A renewed activity stamp for a page served now with `token`.
+pub fn seen(stamps: &platform::idle::IdleStamps, token: &str, secure: bool) -> Cookie<'static> {
+    platform::idle::stamp_cookie(
+        SEEN_COOKIE,
+        COOKIE_PATH,
+        stamps.stamp(token, Utc::now().timestamp()),
+        stamps.idle_seconds,
+        secure,
+    )
 }
 
 /// The sign-in page for a session the approval service ended (`crate::sessions`); the cookie
@@ -556,21 +576,25 @@ fn sign_in(req: &HttpRequest, token: &str) -> HttpResponse {
     if !ROLES.contains(&user.role) {
         return respond(StatusCode::FORBIDDEN, render_forbidden(&user));
     }
+    let secure = req.connection_info().scheme() == "https";
     let cookie = Cookie::build(COOKIE, token.to_string())
         .path(COOKIE_PATH)
         .http_only(true)
         .same_site(SameSite::Strict)
-        .secure(req.connection_info().scheme() == "https")
+        .secure(secure)
         .max_age(time::Duration::seconds(
             (exp - Utc::now().timestamp()).max(0),
         ))
         .finish();
-    HttpResponse::SeeOther()
-        .insert_header((header::LOCATION, "/console"))
+    let mut r = HttpResponse::SeeOther();
+    r.insert_header((header::LOCATION, "/console"))
         .insert_header(("cache-control", "no-store"))
         .insert_header(("referrer-policy", "no-referrer"))
-        .cookie(cookie)
-        .finish()
+        .cookie(cookie);
+    if let Some(state) = req.app_data::<web::Data<crate::state::AppState>>() {
+        r.cookie(seen(&state.idle, token, secure));
+    }
+    r.finish()
 }
 
 #[derive(Debug, Deserialize)]
@@ -598,6 +622,7 @@ async fn logout() -> HttpResponse {
     HttpResponse::SeeOther()
         .insert_header((header::LOCATION, "/console/login"))
         .cookie(clear_cookie())
+        .cookie(platform::idle::removal(SEEN_COOKIE, COOKIE_PATH))
         .finish()
 }
 

@@ -9,7 +9,8 @@
 //! the approval service cannot be asked, a request with a token is refused (503 `unavailable`,
 //! `Retry-After`) rather than served on a session nobody can vouch for.
 //! Requests without a token, or with one that does not verify, pass on unchanged: the route's
-//! own check answers them.
+//! own check answers them. A console page on the cookie must also be within the idle time of
+//! the last one (`platform::idle`, `CONSOLE_IDLE_MINUTES`), and renews its stamp.
 
 use std::collections::HashMap;
 use std::sync::Mutex;
@@ -121,6 +122,25 @@ pub async fn guard<B: MessageBody>(
         return Ok(next.call(req).await?.map_into_left_body());
     };
     let response = match live(&state, &token, &claims.sub, claims.tv).await {
+        Ok(true) if cookie => {
+            // A console page on the cookie: within the idle time of the last one, renewing it.
+            let stamp = req
+                .cookie(crate::console::SEEN_COOKIE)
+                .map(|c| c.value().to_string());
+            let now = chrono::Utc::now().timestamp();
+            match state.idle.check(&token, stamp.as_deref(), now) {
+                Err(refusal) => {
+                    crate::console::idle_page(&refusal.message(state.idle.idle_seconds))
+                }
+                Ok(()) => {
+                    let secure = req.connection_info().scheme() == "https";
+                    let renewed = crate::console::seen(&state.idle, &token, secure);
+                    let mut res = next.call(req).await?;
+                    let _ = res.response_mut().add_cookie(&renewed);
+                    return Ok(res.map_into_left_body());
+                }
+            }
+        }
         Ok(true) => return Ok(next.call(req).await?.map_into_left_body()),
         Ok(false) if is_console(req.path()) => crate::console::revoked_page(cookie),
         Ok(false) => revoked().error_response(),

@@ -74,6 +74,14 @@ impl Application {
             .map_err(|e| StartupError::Config(e.to_string()))?;
         let approval = ApprovalClient::from_settings(&settings);
         let settings_session_cache = settings.session_cache_seconds;
+        let idle = platform::idle::IdleStamps::new(
+            settings
+                .approval_client_secret
+                .as_deref()
+                .unwrap_or(&config.jwt_secret)
+                .as_bytes(),
+            config.console_idle_seconds,
+        );
         let mailer = outbox::mailer::Mailer::from_settings(
             settings.smtp_url.as_deref(),
             std::path::Path::new(&settings.mail_dir),
@@ -103,6 +111,7 @@ impl Application {
             metrics: Arc::new(crate::metrics::AssessmentMetrics::new()),
             jwt,
             sessions: Arc::new(crate::sessions::SessionCache::new(settings_session_cache)),
+            idle,
         };
         crate::jwks::load_at_start(&state).await;
         // The approval service's holiday tables; unreachable, the built-in ones (never fatal).

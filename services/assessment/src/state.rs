@@ -158,6 +158,9 @@ pub struct AppState {
     pub jwt: platform::auth::JwtKeys,
     /// The approval service's answers on sessions ([`crate::sessions`]).
     pub sessions: Arc<crate::sessions::SessionCache>,
+    /// The console's activity stamps (idle timeout, `CONSOLE_IDLE_MINUTES`), keyed with the
+    /// service account's secret (every replica has it) or, without one, `JWT_SECRET`.
+    pub idle: platform::idle::IdleStamps,
 }
 
 impl AppState {

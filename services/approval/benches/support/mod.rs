@@ -24,6 +24,7 @@ pub fn bench_config(database_url: &str, calendar_fallback: &str) -> Config {
         bootstrap_admin: None,
         trusted_proxies: Default::default(),
         jwt: Default::default(),
+        console_idle_seconds: platform::idle::DEFAULT_IDLE_SECONDS,
     }
 }
 

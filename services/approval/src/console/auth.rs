@@ -14,6 +14,9 @@ use super::html::{escape, page, respond};
 pub const COOKIE: &str = "approval_console_token";
 /// Where the cookie is sent: the console only, never the JSON API.
 pub const COOKIE_PATH: &str = "/console";
+/// The activity stamp beside the token's cookie: the console's idle timeout
+/// (`platform::idle`, `CONSOLE_IDLE_MINUTES`).
+pub const SEEN_COOKIE: &str = "approval_console_seen";
 
 /// The login page: paste a token (from `POST /v1/auth/token`); the form posts it, so it stays
 /// out of the address bar and the access log.
@@ -135,8 +138,29 @@ fn unauthorized(heading: &str, message: Option<&str>, clear: bool) -> HttpRespon
     );
     if clear {
         let _ = r.add_cookie(&clear_cookie());
+        let _ = r.add_cookie(&platform::idle::removal(SEEN_COOKIE, COOKIE_PATH));
     }
     r
+}
+
+/// The sign-in page after an idle console (both cookies removed).
+pub fn idle_page(message: &str) -> HttpResponse {
+    unauthorized(super::HEADING, Some(message), true)
+}
+
+/// A renewed activity stamp for a page served now with `token`.
+pub fn seen(
+    stamps: &platform::idle::IdleStamps,
+    token: &str,
+    secure: bool,
+) -> actix_web::cookie::Cookie<'static> {
+    platform::idle::stamp_cookie(
+        SEEN_COOKIE,
+        COOKIE_PATH,
+        stamps.stamp(token, chrono::Utc::now().timestamp()),
+        stamps.idle_seconds,
+        secure,
+    )
 }
 
 /// Sign in with `token`: checked (signature, expiry, role) before anything is stored; on
@@ -166,6 +190,10 @@ pub fn sign_in(req: &HttpRequest, heading: &str, roles: &[Role], token: &str) ->
         );
     }
     let lifetime = (exp - chrono::Utc::now().timestamp()).max(0);
+    let secure = req.connection_info().scheme() == "https";
+    let stamp = req
+        .app_data::<web::Data<crate::state::AppState>>()
+        .map(|s| seen(&s.idle, token, secure));
     let cookie = Cookie::build(COOKIE, token.to_string())
         .path(COOKIE_PATH)
         .http_only(true)
@@ -173,12 +201,15 @@ pub fn sign_in(req: &HttpRequest, heading: &str, roles: &[Role], token: &str) ->
         .secure(req.connection_info().scheme() == "https")
         .max_age(time::Duration::seconds(lifetime))
         .finish();
-    HttpResponse::SeeOther()
-        .insert_header((header::LOCATION, "/console"))
+    let mut r = HttpResponse::SeeOther();
+    r.insert_header((header::LOCATION, "/console"))
         .insert_header(("cache-control", "no-store"))
         .insert_header(("referrer-policy", "no-referrer"))
-        .cookie(cookie)
-        .finish()
+        .cookie(cookie);
+    if let Some(stamp) = stamp {
+        r.cookie(stamp);
+    }
+    r.finish()
 }
 
 /// Sign out: the cookie is removed and the login page shown.
@@ -186,6 +217,7 @@ pub fn sign_out() -> HttpResponse {
     HttpResponse::SeeOther()
         .insert_header((header::LOCATION, "/console/login"))
         .cookie(clear_cookie())
+        .cookie(platform::idle::removal(SEEN_COOKIE, COOKIE_PATH))
         .finish()
 }
 

@@ -5,7 +5,9 @@
 //! `token_version` and the account is active; otherwise 401 `session_revoked` (problem+json;
 //! on console pages the sign-in page, with the cookie removed). A missing, expired or forged
 //! token passes on unchanged: the route's own check answers it (`token_missing`,
-//! `token_expired`, `token_invalid`). The routes that authenticate otherwise (sign-in, refresh,
+//! `token_expired`, `token_invalid`). A console page on the cookie must also come within the
+//! idle time of the last one (`platform::idle`, `CONSOLE_IDLE_MINUTES`, default 15 minutes)
+//! and renews the signed activity stamp; past it, the sign-in page, both cookies removed. The routes that authenticate otherwise (sign-in, refresh,
 //! password change, the console's sign-in and sign-out) are not checked, so a stale header
 //! never stops anyone from signing in again.
 
@@ -72,10 +74,10 @@ pub async fn guard<B: MessageBody>(
         return Ok(next.call(req).await?.map_into_left_body());
     }
     let claims = match (token_of(&req), req.app_data::<web::Data<JwtKeys>>()) {
-        (Some((token, cookie)), Some(keys)) => keys.verify(&token).ok().map(|c| (c, cookie)),
+        (Some((token, cookie)), Some(keys)) => keys.verify(&token).ok().map(|c| (c, token, cookie)),
         _ => None,
     };
-    let Some((claims, cookie)) = claims else {
+    let Some((claims, token, cookie)) = claims else {
         return Ok(next.call(req).await?.map_into_left_body());
     };
     let Some(state) = req.app_data::<web::Data<AppState>>().cloned() else {
@@ -88,6 +90,24 @@ pub async fn guard<B: MessageBody>(
             return Ok(ServiceResponse::new(r, e.error_response()).map_into_right_body());
         }
     };
+    if current && cookie {
+        // A console page on the cookie: within the idle time of the last one, and renewing it.
+        let stamp = req
+            .cookie(crate::console::auth::SEEN_COOKIE)
+            .map(|c| c.value().to_string());
+        let now = chrono::Utc::now().timestamp();
+        if let Err(refusal) = state.idle.check(&token, stamp.as_deref(), now) {
+            let response =
+                crate::console::auth::idle_page(&refusal.message(state.idle.idle_seconds));
+            let (r, _) = req.into_parts();
+            return Ok(ServiceResponse::new(r, response).map_into_right_body());
+        }
+        let secure = req.connection_info().scheme() == "https";
+        let renewed = crate::console::auth::seen(&state.idle, &token, secure);
+        let mut res = next.call(req).await?;
+        let _ = res.response_mut().add_cookie(&renewed);
+        return Ok(res.map_into_left_body());
+    }
     if current {
         return Ok(next.call(req).await?.map_into_left_body());
     }

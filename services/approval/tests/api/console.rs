@@ -143,7 +143,8 @@ async fn console_refuses_anonymous_and_other_roles() {
     for attr in ["HttpOnly", "SameSite=Strict", "Path=/console", "Max-Age="] {
         assert!(cookie.contains(attr), "{attr} in {cookie}");
     }
-    let jar = format!("approval_console_token={supervisor}");
+    let jar = jar_of(&r);
+    assert!(jar.contains("approval_console_seen="), "{jar}");
     let (status, body) = html(
         client
             .get(&url)

@@ -150,6 +150,7 @@ pub async fn test_config() -> Config {
         bootstrap_admin: None,
         trusted_proxies: Default::default(),
         jwt: Default::default(),
+        console_idle_seconds: platform::idle::DEFAULT_IDLE_SECONDS,
     }
 }
 
@@ -537,4 +538,17 @@ pub async fn file_complaint(app: &TestApp, case_no: &str) -> i64 {
     newest_complaint(app, case_no).await.expect("filed")["id"]
         .as_i64()
         .unwrap()
+}
+
+/// The cookies a response sets, as a `Cookie` header sends them back (`name=value; …`): the
+/// console's token and its activity stamp after a sign-in.
+pub fn jar_of(r: &Response) -> String {
+    r.headers()
+        .get_all(reqwest::header::SET_COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .filter_map(|v| v.split(';').next())
+        .map(str::to_string)
+        .collect::<Vec<_>>()
+        .join("; ")
 }

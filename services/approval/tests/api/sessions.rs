@@ -401,7 +401,7 @@ async fn the_console_cookie_dies_with_the_session() {
     let token = access(&login(&app, "sup1", PASSWORD).await);
     let (client, r) = console_sign_in(&app, &token).await;
     assert_eq!(r.status(), StatusCode::SEE_OTHER);
-    let jar = format!("approval_console_token={token}");
+    let jar = jar_of(&r);
     let board = || {
         client
             .get(format!("{}/console", app.address))
@@ -441,4 +441,67 @@ async fn the_console_refuses_to_sign_in_with_an_ended_session() {
     assert!(r.headers().get(header::SET_COOKIE).is_none());
     let body = r.text().await.unwrap();
     assert!(body.contains("session was ended"), "{body}");
+}
+
+/// The console's idle timeout (超时自动退出): every page renews a signed activity stamp; a
+/// page asked for after more than `CONSOLE_IDLE_MINUTES` since the last one — or with a stamp
+/// that is missing, forged or another token's — gets the sign-in page and both cookies go.
+#[tokio::test]
+async fn an_idle_console_signs_the_browser_out() {
+    let app = spawn_app_with(|c| c.console_idle_seconds = 120).await;
+    user(&app, "sup3", "supervisor", None).await;
+    let token = access(&login(&app, "sup3", PASSWORD).await);
+    let (client, r) = console_sign_in(&app, &token).await;
+    let jar = jar_of(&r);
+    let page = |cookies: String| {
+        client
+            .get(format!("{}/console", app.address))
+            .header(header::COOKIE, cookies)
+            .send()
+    };
+    let r = page(jar.clone()).await.unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    assert!(
+        jar_of(&r).starts_with("approval_console_seen="),
+        "each page renews the stamp: {}",
+        jar_of(&r)
+    );
+
+    // The last page three minutes ago (a stamp as the service signs it, backdated).
+    let stamps = platform::idle::IdleStamps::new(SECRET.as_bytes(), 120);
+    let now = Utc::now().timestamp();
+    let with_stamp =
+        |stamp: String| format!("approval_console_token={token}; approval_console_seen={stamp}");
+    let r = page(with_stamp(stamps.stamp(&token, now - 180)))
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::UNAUTHORIZED);
+    let cleared = jar_of(&r);
+    assert!(
+        cleared.contains("approval_console_token=") && cleared.contains("approval_console_seen="),
+        "{cleared}"
+    );
+    let body = r.text().await.unwrap();
+    assert!(
+        body.contains("2 minutes") && body.contains("超时自动退出"),
+        "{body}"
+    );
+    // Within the idle time it passes.
+    let r = page(with_stamp(stamps.stamp(&token, now - 60)))
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    // Another service's key, another token's stamp, no stamp at all.
+    let foreign = platform::idle::IdleStamps::new(b"another-secret-another-secret", 120);
+    for cookies in [
+        with_stamp(foreign.stamp(&token, now)),
+        with_stamp(stamps.stamp("another-token", now)),
+        format!("approval_console_token={token}"),
+    ] {
+        let r = page(cookies.clone()).await.unwrap();
+        assert_eq!(r.status(), StatusCode::UNAUTHORIZED, "{cookies}");
+    }
+    // The JSON API is not a console page: a bearer token has no idle stamp to keep.
+    let r = app.get("/v1/auth/me", &token).await;
+    assert_eq!(r.status(), StatusCode::OK);
 }

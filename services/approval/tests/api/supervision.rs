@@ -718,6 +718,7 @@ async fn two_replicas_issue_one_card_per_breach() {
             bootstrap_admin: None,
             trusted_proxies: Default::default(),
             jwt: Default::default(),
+            console_idle_seconds: platform::idle::DEFAULT_IDLE_SECONDS,
         },
         test_supervision(),
         Arc::new(h.app.clock.clone()),

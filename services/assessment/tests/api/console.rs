@@ -121,7 +121,8 @@ async fn assessment_page_refuses_anonymous_and_other_roles() {
     for attr in ["HttpOnly", "SameSite=Strict", "Path=/console"] {
         assert!(cookie.contains(attr), "{attr} in {cookie}");
     }
-    let jar = format!("assessment_console_token={org}");
+    let jar = jar_of(&r);
+    assert!(jar.contains("assessment_console_seen="), "{jar}");
     let (status, body) = html(
         client
             .get(&url)

@@ -75,6 +75,7 @@ pub fn config(service: &str, database_url: &str) -> Config {
         bootstrap_admin: None,
         trusted_proxies: Default::default(),
         jwt: Default::default(),
+        console_idle_seconds: platform::idle::DEFAULT_IDLE_SECONDS,
     }
 }
 
@@ -495,4 +496,17 @@ async fn token_users(db: &sea_orm::DatabaseConnection) {
         .await
         .unwrap();
     }
+}
+
+/// The cookies a response sets, as a `Cookie` header sends them back (`name=value; …`): the
+/// console's token and its activity stamp after a sign-in.
+pub fn jar_of(r: &Response) -> String {
+    r.headers()
+        .get_all(reqwest::header::SET_COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .filter_map(|v| v.split(';').next())
+        .map(str::to_string)
+        .collect::<Vec<_>>()
+        .join("; ")
 }

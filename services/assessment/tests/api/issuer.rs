@@ -256,3 +256,54 @@ async fn a_session_ended_at_the_approval_service_ends_here() {
     assert!(r.headers().contains_key("retry-after"));
     problem(r, StatusCode::SERVICE_UNAVAILABLE, "unavailable", None).await;
 }
+
+/// The console's idle timeout here too: a page after more than `CONSOLE_IDLE_MINUTES` since
+/// the last one (a stamp as the service signs it, backdated) gets the sign-in page, both
+/// cookies removed; a fresh stamp passes and is renewed.
+#[tokio::test]
+async fn an_idle_console_signs_the_browser_out_here_too() {
+    let s = spawn().await;
+    let org = s.token(Role::OrgDept, None);
+    let client = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    let r = client
+        .post(format!("{}/console/login", s.assessment))
+        .form(&[("token", org.as_str())])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let page = |cookies: String| {
+        client
+            .get(format!("{}/console", s.assessment))
+            .header(reqwest::header::COOKIE, cookies)
+            .send()
+    };
+    let r = page(jar_of(&r)).await.unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    assert!(jar_of(&r).starts_with("assessment_console_seen="));
+    // The key is the service account's secret (CLIENT_SECRET in these tests); 15 minutes.
+    let stamps = platform::idle::IdleStamps::new(CLIENT_SECRET.as_bytes(), 900);
+    let now = Utc::now().timestamp();
+    let with = |at: i64| {
+        format!(
+            "assessment_console_token={org}; assessment_console_seen={}",
+            stamps.stamp(&org, at)
+        )
+    };
+    assert_eq!(
+        page(with(now - 800)).await.unwrap().status(),
+        StatusCode::OK
+    );
+    let r = page(with(now - 1000)).await.unwrap();
+    assert_eq!(r.status(), StatusCode::UNAUTHORIZED);
+    let cleared = jar_of(&r);
+    assert!(
+        cleared.contains("assessment_console_token=")
+            && cleared.contains("assessment_console_seen="),
+        "{cleared}"
+    );
+    assert!(r.text().await.unwrap().contains("15 minutes"));
+}
