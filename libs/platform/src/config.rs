@@ -10,6 +10,7 @@
 //! | `JWT_JWKS_URL` | unset: HS256 with `JWT_SECRET` | a verifying service (assessment) reads the issuer's keys here |
 //! | `JWT_ISSUER` | `approval` | the `iss` the approval service sets and every service requires |
 //! | `CONSOLE_IDLE_MINUTES` | `15` (the product's own default) | a console page asked for longer after the last one signs the browser out (超时自动退出) |
+//! | `OIDC_ISSUER`, `OIDC_JWKS_URL`, `OIDC_AUDIENCE`, `OIDC_USERNAME_CLAIM` | unset | an external OpenID Connect provider whose tokens `POST /v1/auth/oidc` exchanges for a session of the account its username claim (default `preferred_username`) names |
 //! | `TOKEN_MAX_LIFETIME_SECONDS` | `86400` (one day; the product's own default) | tokens living longer (`exp - iat`) are refused |
 //! | `BIND` | `127.0.0.1:<port>` | listen address |
 //! | `TOKEN_TTL_SECONDS` | `900` (15 min; the product's own default) | access-token lifetime (the approval service renews it with a refresh token) |
@@ -70,6 +71,23 @@ pub struct JwtSettings {
     pub jwks_url: Option<String>,
     /// `TOKEN_MAX_LIFETIME_SECONDS` (default 86400, the product's own default).
     pub max_lifetime_seconds: i64,
+    /// `OIDC_*`: an external OpenID Connect identity provider (统一身份认证) whose tokens the
+    /// approval service exchanges for its own sessions; unset, none.
+    pub oidc: Option<OidcSettings>,
+}
+
+/// An external identity provider (`OIDC_ISSUER`, `OIDC_JWKS_URL`, `OIDC_AUDIENCE`,
+/// `OIDC_USERNAME_CLAIM`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct OidcSettings {
+    /// The provider's issuer (`iss` of its tokens).
+    pub issuer: String,
+    /// Where its public keys are (the `jwks_uri` of its discovery document).
+    pub jwks_url: String,
+    /// This platform's client id at the provider (`aud` of its tokens).
+    pub audience: String,
+    /// The claim naming the platform account (default `preferred_username`).
+    pub username_claim: String,
 }
 
 impl Default for JwtSettings {
@@ -80,6 +98,7 @@ impl Default for JwtSettings {
             verify_key_files: Vec::new(),
             jwks_url: None,
             max_lifetime_seconds: crate::auth::DEFAULT_MAX_LIFETIME_SECONDS,
+            oidc: None,
         }
     }
 }
@@ -191,6 +210,26 @@ impl Config {
                 .unwrap_or_default(),
             jwks_url: get("JWT_JWKS_URL"),
             max_lifetime_seconds,
+            oidc: match (
+                get("OIDC_ISSUER"),
+                get("OIDC_JWKS_URL"),
+                get("OIDC_AUDIENCE"),
+            ) {
+                (None, None, None) => None,
+                (Some(issuer), Some(jwks_url), Some(audience)) => Some(OidcSettings {
+                    issuer,
+                    jwks_url,
+                    audience,
+                    username_claim: get("OIDC_USERNAME_CLAIM")
+                        .unwrap_or_else(|| "preferred_username".into()),
+                }),
+                _ => return Err(ConfigError::Invalid {
+                    name: "OIDC_ISSUER",
+                    message:
+                        "set OIDC_ISSUER, OIDC_JWKS_URL and OIDC_AUDIENCE together, or none of them"
+                            .into(),
+                }),
+            },
         };
         let console_idle_minutes = parse_num(
             get("CONSOLE_IDLE_MINUTES"),

@@ -70,6 +70,9 @@ pub const TEXT_CHARS: &[(&str, usize)] = &[
     // A service account's secret is its password (argon2 too).
     ("client_secret", 128),
     ("client_id", 64),
+    // A JWT (introspection, the identity provider's token): an ID token with many claims
+    // runs to a few kilobytes.
+    ("token", 8_000),
     ("secret", 200),
     ("refresh_token", 200),
     // Addresses: webhooks.url is VARCHAR(2000).

@@ -21,6 +21,7 @@ use crate::routes;
         routes::auth::token,
         routes::auth::client_token,
         routes::auth::introspect,
+        routes::auth::oidc,
         routes::auth::jwks,
         routes::auth::me,
         routes::auth::change_password,

@@ -205,6 +205,11 @@ impl Application {
                 config.jwt_secret.as_bytes(),
                 config.console_idle_seconds,
             ),
+            oidc: config
+                .jwt
+                .oidc
+                .clone()
+                .map(|o| Arc::new(crate::login::oidc::OidcVerifier::new(o))),
         };
         let listener = TcpListener::bind(&config.bind)
             .map_err(|e| StartupError::Bind(config.bind.clone(), e))?;

@@ -58,6 +58,8 @@ pub struct AppState {
     pub jwt: platform::auth::JwtKeys,
     /// The consoles' activity stamps (idle timeout, `CONSOLE_IDLE_MINUTES`).
     pub idle: platform::idle::IdleStamps,
+    /// The external identity provider, when one is configured (`OIDC_*`).
+    pub oidc: Option<Arc<crate::login::oidc::OidcVerifier>>,
 }
 
 /// How long one window of the public lookup's rate limits runs: ten minutes (product default,

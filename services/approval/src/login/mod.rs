@@ -11,6 +11,7 @@
 //! - An admin lifts an account's lockout (`POST /v1/users/{id}/unlock`); otherwise it runs out.
 
 pub mod duties;
+pub mod oidc;
 pub mod password;
 pub mod policy;
 pub mod totp;

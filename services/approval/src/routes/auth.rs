@@ -290,9 +290,91 @@ pub async fn client_token(
 
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
+pub struct OidcRequest {
+    /// The identity provider's token (an ID token, or an access token that is a JWT).
+    #[schema(min_length = 1, max_length = 8000)]
+    pub token: String,
+}
+
+/// Sign in through the external identity provider (统一身份认证, OpenID Connect; `OIDC_*`):
+/// its token, checked against the provider's published keys, issuer and this platform's
+/// client id, is exchanged for an ordinary session (access and refresh token) of the active
+/// account its username claim names. Roles and departments are this platform's. Audited as
+/// `login_oidc`, refusals as `login_oidc_failed` / `login_oidc_refused`, with the address.
+#[utoipa::path(post, path = "/v1/auth/oidc", tag = "auth", request_body = OidcRequest, responses(
+    (status = 200, body = TokenResponse, headers(("Cache-Control" = String, description = "`no-store`"))),
+    (status = 401, description = "`oidc_token_invalid` (signature, key, issuer, audience, expiry or username claim; the reason in `detail`) or `oidc_unknown_account` (no active account of that username here)", body = platform::error::Problem, content_type = "application/problem+json"),
+    (status = 422, description = "invalid body", body = platform::error::Problem, content_type = "application/problem+json"),
+    (status = 503, description = "`oidc_not_configured`: no identity provider is configured; `unavailable`: its keys cannot be read now", body = platform::error::Problem, content_type = "application/problem+json"),
+))]
+pub async fn oidc(
+    _no_query: platform::http::NoQuery,
+    req_http: HttpRequest,
+    state: web::Data<AppState>,
+    keys: web::Data<JwtKeys>,
+    body: ValidJson<OidcRequest>,
+) -> ApiResult<HttpResponse> {
+    let Some(provider) = state.oidc.clone() else {
+        return Err(ApiError::NotConfigured {
+            code: "oidc_not_configured",
+            message: "no external identity provider is configured (OIDC_ISSUER, OIDC_JWKS_URL, OIDC_AUDIENCE)".into(),
+        });
+    };
+    let now = state.now();
+    let address = crate::routes::public::client_address(&req_http);
+    let username = match provider.username_of(body.into_inner().token.trim()).await {
+        Ok(u) => u,
+        Err(e) => {
+            if e.code() == "oidc_token_invalid" {
+                login::audit(
+                    &state.db,
+                    now,
+                    (None, "oidc"),
+                    "login_oidc_failed",
+                    &provider.settings.issuer,
+                    &address,
+                )
+                .await?;
+            }
+            return Err(e);
+        }
+    };
+    let user = store::find_user_by_name(&state.db, &username)
+        .await?
+        .filter(|u| u.active && u.deleted_at.is_none());
+    let Some(user) = user else {
+        login::audit(
+            &state.db,
+            now,
+            (None, &username),
+            "login_oidc_refused",
+            &username,
+            &address,
+        )
+        .await?;
+        return Err(ApiError::unauthorized(
+            "oidc_unknown_account",
+            format!("the identity provider's user `{username}` has no active account here: ask the security administrator"),
+        ));
+    };
+    let pair = crate::sessions::start_audited(
+        &state.db,
+        &keys,
+        &state.sessions.settings,
+        &user,
+        now,
+        &address,
+        "login_oidc",
+    )
+    .await?;
+    Ok(token_answer(&state, &keys, pair))
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
 pub struct IntrospectRequest {
     /// The access token another service was shown.
-    #[schema(min_length = 1, max_length = 2000)]
+    #[schema(min_length = 1, max_length = 8000)]
     pub token: String,
 }
 

@@ -49,6 +49,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                 .route("/auth/token", web::post().to(auth::token))
                 .route("/auth/client-token", web::post().to(auth::client_token))
                 .route("/auth/introspect", web::post().to(auth::introspect))
+                .route("/auth/oidc", web::post().to(auth::oidc))
                 .route("/auth/me", web::get().to(auth::me))
                 .route("/auth/password", web::post().to(auth::change_password))
                 .route("/auth/refresh", web::post().to(auth::refresh))

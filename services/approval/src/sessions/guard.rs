@@ -22,9 +22,10 @@ use platform::ApiError;
 use crate::state::AppState;
 
 /// Routes that take no access token (or only replace the console's cookie).
-const UNCHECKED: [&str; 6] = [
+const UNCHECKED: [&str; 7] = [
     "/v1/auth/token",
     "/v1/auth/client-token",
+    "/v1/auth/oidc",
     "/v1/auth/refresh",
     "/v1/auth/password",
     "/console/login",

@@ -227,7 +227,6 @@ async fn issue<C: ConnectionTrait>(
 
 /// After a successful sign-in: a new session (family) and the audit entry `login`, in one
 /// transaction.
-#[tracing::instrument(name = "db.transaction", skip_all, fields(otel.name = "db.transaction sessions.start", db.operation = "sessions.start"))]
 pub async fn start(
     db: &DatabaseConnection,
     keys: &JwtKeys,
@@ -236,6 +235,20 @@ pub async fn start(
     now: DateTime<Utc>,
     address: &str,
 ) -> Result<TokenPair, ApiError> {
+    start_audited(db, keys, settings, u, now, address, "login").await
+}
+
+/// [`start`], audited as `action` (`login_oidc` for a sign-in through the identity provider).
+#[tracing::instrument(name = "db.transaction", skip_all, fields(otel.name = "db.transaction sessions.start", db.operation = "sessions.start"))]
+pub async fn start_audited(
+    db: &DatabaseConnection,
+    keys: &JwtKeys,
+    settings: &SessionSettings,
+    u: &user::Model,
+    now: DateTime<Utc>,
+    address: &str,
+    action: &str,
+) -> Result<TokenPair, ApiError> {
     let txn = db.begin().await?;
     let family = random_b64(18);
     let pair = issue(&txn, keys, settings, u, &family, now).await?;
@@ -243,7 +256,7 @@ pub async fn start(
         &txn,
         now,
         (Some(u.id), &u.username),
-        "login",
+        action,
         &u.username,
         address,
     )

@@ -399,3 +399,160 @@ async fn introspection_answers_service_accounts_only() {
     let ended = expect_status(ask(&app, &service, &person).await, StatusCode::OK).await;
     assert_eq!(ended, json!({"active": false}));
 }
+
+/// A stand-in identity provider: its key set served over HTTP, as a provider's `jwks_uri`.
+async fn identity_provider(keys: &[&SigningKey]) -> String {
+    let set = json!({"keys": keys.iter().map(|k| k.public.jwk()).collect::<Vec<_>>()});
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let server = actix_web::HttpServer::new(move || {
+        let set = set.clone();
+        actix_web::App::new().route(
+            "/jwks",
+            actix_web::web::get().to(move || {
+                let set = set.clone();
+                async move { actix_web::HttpResponse::Ok().json(set) }
+            }),
+        )
+    })
+    .workers(1)
+    .listen(listener)
+    .unwrap()
+    .run();
+    tokio::spawn(server);
+    format!("http://127.0.0.1:{port}/jwks")
+}
+
+/// The provider's token for `username`, signed by `key`, with these claims changed.
+fn provider_token(key: &SigningKey, username: &str, change: impl FnOnce(&mut Value)) -> String {
+    let now = Utc::now().timestamp();
+    let mut claims = json!({"iss": "https://sso.example.gov.cn", "aud": "parallel-approval",
+        "sub": "u-4711", "iat": now, "exp": now + 300, "preferred_username": username});
+    change(&mut claims);
+    let mut header = jsonwebtoken::Header::new(jsonwebtoken::Algorithm::EdDSA);
+    header.kid = Some(key.public.kid.clone());
+    jsonwebtoken::encode(
+        &header,
+        &claims,
+        &jsonwebtoken::EncodingKey::from_ed_der(&key.pkcs8),
+    )
+    .unwrap()
+}
+
+/// 统一身份认证: the external provider's token becomes a session of the account it names;
+/// another audience, an unknown key, a shared-secret signature and a user without an account
+/// here are refused, each with its reason; every attempt is audited.
+#[tokio::test]
+async fn an_identity_provider_s_token_signs_in_the_account_it_names() {
+    let idp = SigningKey::generate();
+    let jwks_url = identity_provider(&[&idp]).await;
+    let app = spawn_app_with(|c| {
+        c.jwt.oidc = Some(platform::config::OidcSettings {
+            issuer: "https://sso.example.gov.cn".into(),
+            jwks_url,
+            audience: "parallel-approval".into(),
+            username_claim: "preferred_username".into(),
+        })
+    })
+    .await;
+    let exchange = |token: String| {
+        let body = json!({ "token": token });
+        let app = &app;
+        async move { app.post("/v1/auth/oidc", "", &body).await }
+    };
+
+    let answer = expect_status(
+        exchange(provider_token(&idp, "root", |_| {})).await,
+        StatusCode::OK,
+    )
+    .await;
+    assert!(answer["refresh_token"].is_string(), "{answer}");
+    let me = expect_status(
+        app.get("/v1/auth/me", answer["access_token"].as_str().unwrap())
+            .await,
+        StatusCode::OK,
+    )
+    .await;
+    assert_eq!(
+        (me["username"].as_str(), me["role"].as_str()),
+        (Some("root"), Some("sysadmin"))
+    );
+
+    let refused = [
+        (
+            provider_token(&idp, "root", |c| c["aud"] = json!("another-client")),
+            "not for",
+        ),
+        (
+            provider_token(&idp, "root", |c| c["iss"] = json!("https://evil.example")),
+            "not issued by",
+        ),
+        (
+            provider_token(&idp, "root", |c| {
+                c["exp"] = json!(Utc::now().timestamp() - 600)
+            }),
+            "expired",
+        ),
+        (
+            provider_token(&SigningKey::generate(), "root", |_| {}),
+            "does not publish",
+        ),
+        (
+            jsonwebtoken::encode(
+                &jsonwebtoken::Header::new(jsonwebtoken::Algorithm::HS256),
+                &json!({"iss": "https://sso.example.gov.cn", "aud": "parallel-approval", "sub": "x",
+                        "exp": Utc::now().timestamp() + 300, "preferred_username": "root"}),
+                &jsonwebtoken::EncodingKey::from_secret(b"guessable"),
+            )
+            .unwrap(),
+            "HS256",
+        ),
+    ];
+    for (token, why) in refused {
+        let p = expect_problem(
+            exchange(token).await,
+            StatusCode::UNAUTHORIZED,
+            "oidc_token_invalid",
+            None,
+        )
+        .await;
+        assert!(p["detail"].as_str().unwrap().contains(why), "{why}: {p}");
+    }
+    expect_problem(
+        exchange(provider_token(&idp, "nobody-here", |_| {})).await,
+        StatusCode::UNAUTHORIZED,
+        "oidc_unknown_account",
+        None,
+    )
+    .await;
+
+    let audit = expect_status(
+        app.get("/v1/audit?entity=session&limit=200", &app.auditor_token())
+            .await,
+        StatusCode::OK,
+    )
+    .await;
+    let actions: Vec<&str> = audit["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["action"].as_str().unwrap())
+        .collect();
+    for a in ["login_oidc", "login_oidc_failed", "login_oidc_refused"] {
+        assert!(actions.contains(&a), "{a} in {actions:?}");
+    }
+}
+
+/// Without a provider configured the exchange says so (503 `oidc_not_configured`).
+#[tokio::test]
+async fn without_an_identity_provider_the_exchange_is_not_configured() {
+    let app = spawn_app().await;
+    expect_problem(
+        app.post("/v1/auth/oidc", "", &json!({"token": "x.y.z"}))
+            .await,
+        StatusCode::SERVICE_UNAVAILABLE,
+        "oidc_not_configured",
+        None,
+    )
+    .await;
+}
