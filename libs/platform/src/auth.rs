@@ -617,6 +617,19 @@ fn authenticate(req: &HttpRequest) -> Result<AuthUser, ApiError> {
     })
 }
 
+/// The token of an `Authorization: Bearer <token>` header, if the request has one (scheme
+/// name case as RFC 6750 writes it, or lower case).
+pub fn bearer_token(headers: &header::HeaderMap) -> Option<String> {
+    headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| {
+            v.strip_prefix("Bearer ")
+                .or_else(|| v.strip_prefix("bearer "))
+        })
+        .map(|t| t.trim().to_string())
+}
+
 /// Hash a password with argon2id and a random salt (PHC string).
 pub fn hash_password(password: &str) -> Result<String, ApiError> {
     let salt = SaltString::generate(&mut OsRng);

@@ -532,15 +532,7 @@ fn keys(req: &HttpRequest) -> Result<&JwtKeys, Box<HttpResponse>> {
 /// The signed-in viewer with an allowed role, or the refusal (401 login page, 403).
 pub fn viewer(req: &HttpRequest) -> Result<AuthUser, Box<HttpResponse>> {
     let keys = keys(req)?;
-    let bearer = req
-        .headers()
-        .get(header::AUTHORIZATION)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| {
-            v.strip_prefix("Bearer ")
-                .or_else(|| v.strip_prefix("bearer "))
-        })
-        .map(|t| t.trim().to_string());
+    let bearer = platform::auth::bearer_token(req.headers());
     let cookie = req.cookie(COOKIE).map(|c| c.value().to_string());
     let Some(token) = bearer.or(cookie.clone()) else {
         return Err(Box::new(unauthorized(None, false)));

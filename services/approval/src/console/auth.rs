@@ -67,15 +67,7 @@ fn keys(req: &HttpRequest) -> Option<&JwtKeys> {
 
 /// The token a request carries: `Authorization: Bearer` first (scripts, tests), else the cookie.
 fn token_of(req: &HttpRequest) -> Option<String> {
-    let bearer = req
-        .headers()
-        .get(header::AUTHORIZATION)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| {
-            v.strip_prefix("Bearer ")
-                .or_else(|| v.strip_prefix("bearer "))
-        })
-        .map(|t| t.trim().to_string());
+    let bearer = platform::auth::bearer_token(req.headers());
     bearer.or_else(|| req.cookie(COOKIE).map(|c| c.value().to_string()))
 }
 

@@ -13,7 +13,6 @@
 
 use actix_web::body::{EitherBody, MessageBody};
 use actix_web::dev::{ServiceRequest, ServiceResponse};
-use actix_web::http::header;
 use actix_web::middleware::Next;
 use actix_web::{web, ResponseError};
 use platform::auth::{Claims, JwtKeys};
@@ -38,15 +37,7 @@ fn is_console(path: &str) -> bool {
 
 /// The token a request carries, and whether it came from the console's cookie.
 fn token_of(req: &ServiceRequest) -> Option<(String, bool)> {
-    let bearer = req
-        .headers()
-        .get(header::AUTHORIZATION)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| {
-            v.strip_prefix("Bearer ")
-                .or_else(|| v.strip_prefix("bearer "))
-        })
-        .map(|t| (t.trim().to_string(), false));
+    let bearer = platform::auth::bearer_token(req.headers()).map(|t| (t, false));
     bearer.or_else(|| {
         is_console(req.path())
             .then(|| req.cookie(crate::console::auth::COOKIE))
