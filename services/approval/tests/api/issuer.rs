@@ -541,3 +541,58 @@ async fn without_an_identity_provider_the_exchange_is_not_configured() {
     )
     .await;
 }
+
+/// `SERVICE_ACCOUNTS` at start: the account is created; a changed secret replaces the stored
+/// one and ends the tokens of the old one; a person's account name is refused.
+#[tokio::test]
+async fn provisioned_service_accounts_rotate_their_secret() {
+    let app = spawn_app().await;
+    let (first, second) = (
+        "first-secret-0123456789abcdef",
+        "second-secret-0123456789abcdef",
+    );
+    let provision = |secret: &str| {
+        let accounts = [("kaohe".to_string(), secret.to_string())];
+        let db = app.db.clone();
+        async move { approval::startup::provision_service_accounts(&db, &accounts, Utc::now()).await }
+    };
+    provision(first).await.unwrap();
+    let old = expect_status(client_token(&app, "kaohe", first).await, StatusCode::OK).await
+        ["access_token"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    // The same secret again (every restart) changes nothing; another one rotates it. (No
+    // request with the old token before: the session check's per-user cache stays empty.)
+    provision(first).await.unwrap();
+    provision(second).await.unwrap();
+    expect_problem(
+        app.get("/v1/events?after=0&limit=1", &old).await,
+        StatusCode::UNAUTHORIZED,
+        "session_revoked",
+        None,
+    )
+    .await;
+    expect_problem(
+        client_token(&app, "kaohe", first).await,
+        StatusCode::UNAUTHORIZED,
+        "invalid_client",
+        None,
+    )
+    .await;
+    expect_status(client_token(&app, "kaohe", second).await, StatusCode::OK).await;
+    let rotations = session_audit_actions(&app)
+        .await
+        .into_iter()
+        .filter(|a| a == "service_secret_rotated")
+        .count();
+    assert_eq!(rotations, 1, "the unchanged secret rotated nothing");
+    let err = approval::startup::provision_service_accounts(
+        &app.db,
+        &[("root".to_string(), second.to_string())],
+        Utc::now(),
+    )
+    .await
+    .unwrap_err();
+    assert!(err.to_string().contains("not a service account"), "{err}");
+}
