@@ -10,8 +10,9 @@ use sea_orm::DatabaseConnection;
 use crate::approval_client::ApprovalClient;
 use crate::calendar_sync::CalendarVersion;
 
-/// Assessment settings from the environment (documented in the README).
-#[derive(Clone, Debug, PartialEq, Eq)]
+/// Assessment settings from the environment (documented in the README). `Debug` redacts the
+/// secrets (the fixed token, the client secret, the SMTP password).
+#[derive(Clone, PartialEq, Eq)]
 pub struct AssessmentSettings {
     /// `APPROVAL_URL`, default `http://127.0.0.1:8080`.
     pub approval_url: String,
@@ -80,6 +81,37 @@ impl Default for AssessmentSettings {
             mail_dir: "./var/mail-assessment".into(),
             mail_from: "绩效评估 <assessment@parallel-approval.local>".into(),
         }
+    }
+}
+
+impl std::fmt::Debug for AssessmentSettings {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        use platform::secret::{redact_opt_url, REDACTED};
+        let hidden = |v: &Option<String>| v.as_ref().map(|_| REDACTED);
+        f.debug_struct("AssessmentSettings")
+            .field("approval_url", &self.approval_url)
+            .field("approval_token", &hidden(&self.approval_token))
+            .field("approval_client_id", &self.approval_client_id)
+            .field(
+                "approval_client_secret",
+                &hidden(&self.approval_client_secret),
+            )
+            .field("session_cache_seconds", &self.session_cache_seconds)
+            .field("feed_poll_ms", &self.feed_poll_ms)
+            .field("calendar_refresh_seconds", &self.calendar_refresh_seconds)
+            .field("feed_failure_seconds", &self.feed_failure_seconds)
+            .field("feed_consumer", &self.feed_consumer)
+            .field("scheduler_enabled", &self.scheduler_enabled)
+            .field("supervision_email", &self.supervision_email)
+            .field("reminder_days", &self.reminder_days)
+            .field("cadre_rate_limit", &self.cadre_rate_limit)
+            .field("publication_due_day", &self.publication_due_day)
+            .field("publication_reminder_days", &self.publication_reminder_days)
+            .field("public_rate_limit", &self.public_rate_limit)
+            .field("smtp_url", &redact_opt_url(&self.smtp_url))
+            .field("mail_dir", &self.mail_dir)
+            .field("mail_from", &self.mail_from)
+            .finish()
     }
 }
 
@@ -182,5 +214,32 @@ impl AppState {
             .read()
             .unwrap_or_else(|p| p.into_inner())
             .clone()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn debug_output_carries_no_secret() {
+        let s = AssessmentSettings::from_lookup(|k| {
+            match k {
+                "APPROVAL_TOKEN" => Some("fixed-token-xyz"),
+                "APPROVAL_CLIENT_SECRET" => Some("client-secret-abc"),
+                "SMTP_URL" => Some("smtps://mailer:smtp-pass-1@smtp.example:465"),
+                _ => None,
+            }
+            .map(str::to_string)
+        })
+        .unwrap();
+        let shown = format!("{s:?}");
+        for secret in ["fixed-token-xyz", "client-secret-abc", "smtp-pass-1"] {
+            assert!(!shown.contains(secret), "{secret} in {shown}");
+        }
+        assert!(
+            shown.contains("smtp.example") && shown.contains("assessment"),
+            "{shown}"
+        );
     }
 }
