@@ -305,7 +305,8 @@ pub struct OidcRequest {
     (status = 200, body = TokenResponse, headers(("Cache-Control" = String, description = "`no-store`"))),
     (status = 401, description = "`oidc_token_invalid` (signature, key, issuer, audience, expiry or username claim; the reason in `detail`) or `oidc_unknown_account` (no active account of that username here)", body = platform::error::Problem, content_type = "application/problem+json"),
     (status = 422, description = "invalid body", body = platform::error::Problem, content_type = "application/problem+json"),
-    (status = 503, description = "`oidc_not_configured`: no identity provider is configured; `unavailable`: its keys cannot be read now", body = platform::error::Problem, content_type = "application/problem+json"),
+    (status = 404, description = "`oidc_not_configured`: this deployment has no identity provider", body = platform::error::Problem, content_type = "application/problem+json"),
+    (status = 503, description = "`unavailable`: the identity provider's keys cannot be read now", body = platform::error::Problem, content_type = "application/problem+json"),
 ))]
 pub async fn oidc(
     _no_query: platform::http::NoQuery,
@@ -315,7 +316,8 @@ pub async fn oidc(
     body: ValidJson<OidcRequest>,
 ) -> ApiResult<HttpResponse> {
     let Some(provider) = state.oidc.clone() else {
-        return Err(ApiError::NotConfigured {
+        // 404, not 503: nothing is down, this deployment has no such sign-in.
+        return Err(ApiError::NoMatch {
             code: "oidc_not_configured",
             message: "no external identity provider is configured (OIDC_ISSUER, OIDC_JWKS_URL, OIDC_AUDIENCE)".into(),
         });

@@ -528,14 +528,15 @@ async fn an_identity_provider_s_token_signs_in_the_account_it_names() {
     }
 }
 
-/// Without a provider configured the exchange says so (503 `oidc_not_configured`).
+/// Without a provider configured the exchange says so (404 `oidc_not_configured`: nothing is
+/// down, the deployment has no such sign-in).
 #[tokio::test]
 async fn without_an_identity_provider_the_exchange_is_not_configured() {
     let app = spawn_app().await;
     expect_problem(
         app.post("/v1/auth/oidc", "", &json!({"token": "x.y.z"}))
             .await,
-        StatusCode::SERVICE_UNAVAILABLE,
+        StatusCode::NOT_FOUND,
         "oidc_not_configured",
         None,
     )
