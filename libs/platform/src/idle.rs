@@ -84,6 +84,41 @@ impl IdleStamps {
         format!("{now}.{}", URL_SAFE_NO_PAD.encode(mac))
     }
 
+    /// The stamp cookie `name` (on `path`) for a page served now with `token`.
+    pub fn renewed(
+        &self,
+        name: &'static str,
+        path: &'static str,
+        token: &str,
+        secure: bool,
+    ) -> actix_web::cookie::Cookie<'static> {
+        let now = chrono::Utc::now().timestamp();
+        stamp_cookie(
+            name,
+            path,
+            self.stamp(token, now),
+            self.idle_seconds,
+            secure,
+        )
+    }
+
+    /// A console page's step of a session guard: the renewed stamp cookie when the page comes
+    /// within the idle time of the last one (`stamp`: the request's cookie `name`), else the
+    /// sentence for the sign-in page.
+    pub fn admit(
+        &self,
+        name: &'static str,
+        path: &'static str,
+        token: &str,
+        stamp: Option<&str>,
+        secure: bool,
+    ) -> Result<actix_web::cookie::Cookie<'static>, String> {
+        let now = chrono::Utc::now().timestamp();
+        self.check(token, stamp, now)
+            .map_err(|refusal| refusal.message(self.idle_seconds))?;
+        Ok(self.renewed(name, path, token, secure))
+    }
+
     /// May a page be served at `now` after the stamp `value`?
     pub fn check(&self, token: &str, value: Option<&str>, now: i64) -> Result<(), IdleRefusal> {
         let value = value.ok_or(IdleRefusal::Missing)?;

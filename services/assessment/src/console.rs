@@ -49,7 +49,7 @@ use crate::state::AppState;
 pub const ROLES: [Role; 3] = [Role::Assessor, Role::OrgDept, Role::Supervisor];
 /// The cookie holding the token (see the module documentation).
 pub const COOKIE: &str = "assessment_console_token";
-const COOKIE_PATH: &str = "/console";
+pub const COOKIE_PATH: &str = "/console";
 /// The activity stamp beside the token's cookie: the console's idle timeout
 /// (`platform::idle`, `CONSOLE_IDLE_MINUTES`).
 pub const SEEN_COOKIE: &str = "assessment_console_seen";
@@ -498,17 +498,6 @@ pub fn idle_page(message: &str) -> HttpResponse {
     unauthorized(Some(message), true)
 }
 
-/// A renewed activity stamp for a page served now with `token`.
-pub fn seen(stamps: &platform::idle::IdleStamps, token: &str, secure: bool) -> Cookie<'static> {
-    platform::idle::stamp_cookie(
-        SEEN_COOKIE,
-        COOKIE_PATH,
-        stamps.stamp(token, Utc::now().timestamp()),
-        stamps.idle_seconds,
-        secure,
-    )
-}
-
 /// The sign-in page for a session the approval service ended (`crate::sessions`); the cookie
 /// is removed when it carried the token.
 pub fn revoked_page(cookie: bool) -> HttpResponse {
@@ -584,7 +573,7 @@ fn sign_in(req: &HttpRequest, token: &str) -> HttpResponse {
         .insert_header(("referrer-policy", "no-referrer"))
         .cookie(cookie);
     if let Some(state) = req.app_data::<web::Data<crate::state::AppState>>() {
-        r.cookie(seen(&state.idle, token, secure));
+        r.cookie(state.idle.renewed(SEEN_COOKIE, COOKIE_PATH, token, secure));
     }
     r.finish()
 }

@@ -115,17 +115,15 @@ pub async fn guard<B: MessageBody>(
     let response = match live(&state, &token, &claims.sub, claims.tv).await {
         Ok(true) if cookie => {
             // A console page on the cookie: within the idle time of the last one, renewing it.
-            let stamp = req
-                .cookie(crate::console::SEEN_COOKIE)
-                .map(|c| c.value().to_string());
-            let now = chrono::Utc::now().timestamp();
-            match state.idle.check(&token, stamp.as_deref(), now) {
-                Err(refusal) => {
-                    crate::console::idle_page(&refusal.message(state.idle.idle_seconds))
-                }
-                Ok(()) => {
-                    let secure = req.connection_info().scheme() == "https";
-                    let renewed = crate::console::seen(&state.idle, &token, secure);
+            use crate::console::{COOKIE_PATH, SEEN_COOKIE};
+            let stamp = req.cookie(SEEN_COOKIE).map(|c| c.value().to_string());
+            let secure = req.connection_info().scheme() == "https";
+            match state
+                .idle
+                .admit(SEEN_COOKIE, COOKIE_PATH, &token, stamp.as_deref(), secure)
+            {
+                Err(message) => crate::console::idle_page(&message),
+                Ok(renewed) => {
                     let mut res = next.call(req).await?;
                     let _ = res.response_mut().add_cookie(&renewed);
                     return Ok(res.map_into_left_body());

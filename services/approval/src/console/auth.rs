@@ -140,21 +140,6 @@ pub fn idle_page(message: &str) -> HttpResponse {
     unauthorized(super::HEADING, Some(message), true)
 }
 
-/// A renewed activity stamp for a page served now with `token`.
-pub fn seen(
-    stamps: &platform::idle::IdleStamps,
-    token: &str,
-    secure: bool,
-) -> actix_web::cookie::Cookie<'static> {
-    platform::idle::stamp_cookie(
-        SEEN_COOKIE,
-        COOKIE_PATH,
-        stamps.stamp(token, chrono::Utc::now().timestamp()),
-        stamps.idle_seconds,
-        secure,
-    )
-}
-
 /// Sign in with `token`: checked (signature, expiry, role) before anything is stored; on
 /// success the token goes into the `HttpOnly` cookie, valid as long as the token, and the
 /// browser is sent to `/console`.
@@ -185,7 +170,7 @@ pub fn sign_in(req: &HttpRequest, heading: &str, roles: &[Role], token: &str) ->
     let secure = req.connection_info().scheme() == "https";
     let stamp = req
         .app_data::<web::Data<crate::state::AppState>>()
-        .map(|s| seen(&s.idle, token, secure));
+        .map(|s| s.idle.renewed(SEEN_COOKIE, COOKIE_PATH, token, secure));
     let cookie = Cookie::build(COOKIE, token.to_string())
         .path(COOKIE_PATH)
         .http_only(true)

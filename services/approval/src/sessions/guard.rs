@@ -84,18 +84,20 @@ pub async fn guard<B: MessageBody>(
     };
     if current && cookie {
         // A console page on the cookie: within the idle time of the last one, and renewing it.
-        let stamp = req
-            .cookie(crate::console::auth::SEEN_COOKIE)
-            .map(|c| c.value().to_string());
-        let now = chrono::Utc::now().timestamp();
-        if let Err(refusal) = state.idle.check(&token, stamp.as_deref(), now) {
-            let response =
-                crate::console::auth::idle_page(&refusal.message(state.idle.idle_seconds));
-            let (r, _) = req.into_parts();
-            return Ok(ServiceResponse::new(r, response).map_into_right_body());
-        }
+        use crate::console::auth::{COOKIE_PATH, SEEN_COOKIE};
+        let stamp = req.cookie(SEEN_COOKIE).map(|c| c.value().to_string());
         let secure = req.connection_info().scheme() == "https";
-        let renewed = crate::console::auth::seen(&state.idle, &token, secure);
+        let admitted = state
+            .idle
+            .admit(SEEN_COOKIE, COOKIE_PATH, &token, stamp.as_deref(), secure);
+        let renewed = match admitted {
+            Ok(cookie) => cookie,
+            Err(message) => {
+                let response = crate::console::auth::idle_page(&message);
+                let (r, _) = req.into_parts();
+                return Ok(ServiceResponse::new(r, response).map_into_right_body());
+            }
+        };
         let mut res = next.call(req).await?;
         let _ = res.response_mut().add_cookie(&renewed);
         return Ok(res.map_into_left_body());
