@@ -250,6 +250,25 @@ pub async fn audit<C: ConnectionTrait>(
     Ok(())
 }
 
+/// [`audit`] of an account's own sign-in event: the account is both actor and subject.
+pub async fn audit_user<C: ConnectionTrait>(
+    c: &C,
+    now: DateTime<Utc>,
+    user: &crate::entities::user::Model,
+    action: &str,
+    source: &str,
+) -> Result<(), ApiError> {
+    audit(
+        c,
+        now,
+        (Some(user.id), &user.username),
+        action,
+        &user.username,
+        source,
+    )
+    .await
+}
+
 /// After a wrong password (or an unknown or inactive account): count it for the account name
 /// and the address, lock what reached its limit, and audit it all — in one transaction.
 #[tracing::instrument(name = "db.transaction", skip_all, fields(otel.name = "db.transaction login.record_failure", db.operation = "login.record_failure"))]

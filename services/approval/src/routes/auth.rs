@@ -155,15 +155,7 @@ pub async fn token(
     .await?;
     // The right password, but too old: only a change opens the account again.
     if login::password_expired(&state.login, &user, now) {
-        login::audit(
-            &state.db,
-            now,
-            (Some(user.id), &user.username),
-            "login_refused_expired",
-            &user.username,
-            &address,
-        )
-        .await?;
+        login::audit_user(&state.db, now, &user, "login_refused_expired", &address).await?;
         return Err(ApiError::Forbidden {
             code: "password_expired",
             message: format!(
@@ -245,15 +237,7 @@ pub async fn client_token(
         _ => e,
     })?;
     if user.role != Role::Service.as_str() {
-        login::audit(
-            &state.db,
-            now,
-            (Some(user.id), &user.username),
-            "login_refused_not_client",
-            &user.username,
-            &address,
-        )
-        .await?;
+        login::audit_user(&state.db, now, &user, "login_refused_not_client", &address).await?;
         return Err(refused());
     }
     // Signed with the system clock, which is what every verifier checks `exp` against (the
@@ -269,15 +253,7 @@ pub async fn client_token(
     );
     claims.aud = vec![platform::auth::AUD_APPROVAL.to_string()];
     let access_token = keys.issue_claims(&claims)?;
-    login::audit(
-        &state.db,
-        now,
-        (Some(user.id), &user.username),
-        "login_client",
-        &user.username,
-        &address,
-    )
-    .await?;
+    login::audit_user(&state.db, now, &user, "login_client", &address).await?;
     Ok(HttpResponse::Ok()
         .insert_header((header::CACHE_CONTROL, "no-store"))
         .insert_header((header::PRAGMA, "no-cache"))
@@ -580,14 +556,6 @@ pub async fn change_password(
     let set = store::set_password(&state.db, &user, now, &req.new_password).await;
     state.sessions.cache.invalidate(user.id);
     set?;
-    login::audit(
-        &state.db,
-        now,
-        (Some(user.id), &user.username),
-        "password_changed",
-        &user.username,
-        &address,
-    )
-    .await?;
+    login::audit_user(&state.db, now, &user, "password_changed", &address).await?;
     Ok(HttpResponse::NoContent().finish())
 }
